@@ -1,0 +1,50 @@
+package io.blockhaus.engine;
+
+import java.time.Duration;
+
+/**
+ * Settings shared by every volume of one engine: the page memory budget and writeback.
+ *
+ * @param cacheBytes            page memory for all volumes together
+ * @param dirtyBackgroundRatio  above this share of the budget dirty, background writeback starts
+ * @param dirtyHardRatio        above this share dirty, buffered writers wait for writeback
+ * @param dirtyExpire           a page dirty this long is written back by the background writer
+ * @param writebackInterval     how often the background writer wakes up to look for old pages
+ * @param memoryWait            how long an allocation waits for memory before ENOMEM
+ * @param backgroundThreads     whether to start the writeback and readahead threads; tests that
+ *                              want determinism set false and call {@link Engine#writebackNow()}
+ */
+public record EngineConfig(
+        long cacheBytes,
+        double dirtyBackgroundRatio,
+        double dirtyHardRatio,
+        Duration dirtyExpire,
+        Duration writebackInterval,
+        Duration memoryWait,
+        boolean backgroundThreads) {
+
+    public static final long DEFAULT_CACHE_BYTES = 256L << 20;
+
+    public EngineConfig {
+        if (cacheBytes < 64 * 1024) {
+            throw new IllegalArgumentException("cache size " + cacheBytes + " is below the 64K minimum");
+        }
+        if (!(dirtyBackgroundRatio > 0 && dirtyBackgroundRatio <= dirtyHardRatio && dirtyHardRatio < 1)) {
+            throw new IllegalArgumentException("need 0 < dirtyBackgroundRatio <= dirtyHardRatio < 1");
+        }
+    }
+
+    public static EngineConfig defaults() {
+        return withCache(DEFAULT_CACHE_BYTES);
+    }
+
+    public static EngineConfig withCache(long cacheBytes) {
+        return new EngineConfig(cacheBytes, 0.10, 0.40, Duration.ofSeconds(5), Duration.ofMillis(500),
+                Duration.ofSeconds(30), true);
+    }
+
+    public EngineConfig withBackgroundThreads(boolean on) {
+        return new EngineConfig(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval,
+                memoryWait, on);
+    }
+}

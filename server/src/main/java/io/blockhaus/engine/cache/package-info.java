@@ -1,0 +1,5 @@
+/**
+ * The page cache: pages and their locks and flags, the per-volume page index, the memory budget
+ * shared by all volumes, eviction, background writeback and dirty throttling, readahead.
+ */
+package io.blockhaus.engine.cache;

@@ -1,0 +1,62 @@
+package io.blockhaus.engine.lock;
+
+/**
+ * The per-volume pagecache lock (DESIGN.md, "The pagecache lock"). It guards adding pages to the
+ * page cache and nothing else.
+ *
+ * <ul>
+ *   <li>{@link LockMode#ADD} is taken by paths that insert pages; {@link LockMode#BLOCK} by paths
+ *       that shoot a range down and keep it down.</li>
+ *   <li>Any number of holders share one mode; the modes exclude each other (under
+ *       {@link LockPolicy#RANGE} only where the page ranges overlap).</li>
+ *   <li>Fair hand-off: a waiting BLOCK stops new ADD holders from entering (where they would
+ *       conflict), and the reverse, so neither side can starve the other.</li>
+ *   <li>Acquisition is bounded by a timeout; running out is {@code ETIMEDOUT}, never a hang.
+ *       Interruption is {@code EINTR} with the interrupt flag kept.</li>
+ *   <li>Not reentrant, and a caller must never wait for this lock while holding a page lock.</li>
+ * </ul>
+ *
+ * Ranges are page indexes, {@code [firstPage, endPage)}; {@code endPage} may be
+ * {@link Long#MAX_VALUE} for "to the end of the volume, whatever its size becomes".
+ */
+public sealed interface PagecacheLock permits TwoStateLock, RangeLock {
+
+    static PagecacheLock create(LockPolicy policy, LockListener listener) {
+        return switch (policy) {
+            case TWO_STATE -> new TwoStateLock(listener);
+            case RANGE -> new RangeLock(listener);
+        };
+    }
+
+    LockPolicy policy();
+
+    /**
+     * Waits up to {@code timeoutNanos} for {@code mode} on the range.
+     *
+     * @throws io.blockhaus.engine.errno.ErrnoException ETIMEDOUT or EINTR; nothing is held then
+     */
+    Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos);
+
+    /** Takes the lock only if it is free for this caller now (fairness included); null otherwise. */
+    Hold tryAcquire(LockMode mode, long firstPage, long endPage);
+
+    /**
+     * Reports to the listener that an acquisition was refused with EDEADLOCK before it waited
+     * (the engine decides that; the lock only counts it).
+     */
+    void reportDeadlock(LockMode mode);
+
+    /** Current number of holders of a mode (a snapshot, for metrics). */
+    int holders(LockMode mode);
+
+    /** Current number of threads waiting for a mode (a snapshot, for metrics). */
+    int waiters(LockMode mode);
+
+    /** One granted acquisition. Closing it releases it; closing twice is a bug and throws. */
+    interface Hold extends AutoCloseable {
+        LockMode mode();
+
+        @Override
+        void close();
+    }
+}

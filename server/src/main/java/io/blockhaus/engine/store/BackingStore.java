@@ -1,0 +1,102 @@
+package io.blockhaus.engine.store;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Where a volume's bytes live. The page cache sits above it; nothing above the cache calls it
+ * directly except direct I/O, block status and fallocate, always through the engine.
+ *
+ * <p>Contract, shared by every implementation (see {@code BackingStoreContractTest}):
+ * <ul>
+ *   <li>Offsets and lengths are bytes. Callers (the engine) have already validated ranges
+ *       against {@link #size()}; implementations still reject negative or overflowing input with
+ *       {@code EINVAL} and change nothing.</li>
+ *   <li>Reads of holes, and of any byte at or past {@link #size()}, return zeroes; a read always
+ *       fills every remaining byte of its buffers.</li>
+ *   <li>Writes never change {@link #size()}: a write past the end is {@code EINVAL}.</li>
+ *   <li>Concurrent reads and writes of any ranges are safe; {@link #collapseRange},
+ *       {@link #insertRange} and {@link #truncate} may run concurrently with reads and writes
+ *       of other ranges below their offset (the engine's lock keeps the rest away).</li>
+ *   <li>Failures are {@link io.blockhaus.engine.errno.ErrnoException}s: EIO, ENOSPC, EINVAL,
+ *       ENOTSUP (only where no fallback exists). Nothing is ever swallowed.</li>
+ *   <li>{@link #force()} returns only once every completed write is durable.</li>
+ * </ul>
+ */
+public interface BackingStore extends AutoCloseable {
+
+    /** Current size in bytes. */
+    long size();
+
+    /** Fills {@code dst} (position to limit) from {@code offset}; holes and bytes past the end read as zero. */
+    void read(long offset, ByteBuffer dst);
+
+    /** Scatter read: fills each buffer in turn, starting at {@code offset}. */
+    default void read(long offset, ByteBuffer[] dsts) {
+        long pos = offset;
+        for (ByteBuffer dst : dsts) {
+            int n = dst.remaining();
+            read(pos, dst);
+            pos += n;
+        }
+    }
+
+    /** Writes {@code src} (position to limit) at {@code offset}; must lie within {@link #size()}. */
+    void write(long offset, ByteBuffer src);
+
+    /** Gather write: writes each buffer in turn, starting at {@code offset}, ideally in one system call. */
+    default void write(long offset, ByteBuffer[] srcs) {
+        long pos = offset;
+        for (ByteBuffer src : srcs) {
+            int n = src.remaining();
+            write(pos, src);
+            pos += n;
+        }
+    }
+
+    /** Deallocates the range; it reads back as zeroes. Partial blocks at the edges are zeroed. */
+    void punchHole(long offset, long length);
+
+    /** Makes the range read as zeroes and stay allocated (no hole). */
+    void zeroRange(long offset, long length);
+
+    /** Allocates the range without changing its contents. */
+    void allocate(long offset, long length);
+
+    /**
+     * Removes the range and shifts what follows down; the size shrinks by {@code length}.
+     * Both numbers must be multiples of {@link #blockAlignment()} and the range must end
+     * before the end of the store (EINVAL otherwise), as fallocate(2) requires.
+     */
+    void collapseRange(long offset, long length);
+
+    /**
+     * Inserts a hole of {@code length} at {@code offset}, shifting what follows up; the size grows.
+     * Same alignment rules as {@link #collapseRange}; {@code offset} must be below the size.
+     */
+    void insertRange(long offset, long length);
+
+    /** Sets the size; new bytes read as zeroes. */
+    void truncate(long newSize);
+
+    /** Makes every completed write durable (fsync / fdatasync). */
+    void force();
+
+    /**
+     * The allocation map of {@code [offset, offset+length)}, clipped to the size, as consecutive
+     * extents in order with no gaps, adjacent extents of the same kind merged; at most
+     * {@code maxExtents} of them (the last one then ends early). Stores that cannot tell report
+     * one data extent.
+     */
+    List<Extent> extents(long offset, long length, int maxExtents);
+
+    /**
+     * The alignment collapse and insert need: the file system block size for files, the page size
+     * for memory. Always a power of two.
+     */
+    int blockAlignment();
+
+    /** Releases the file or memory. Idempotent. */
+    @Override
+    void close();
+}
