@@ -1,16 +1,61 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.cache.CacheSystem;
+import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockListener;
+import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.BackingStore;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * One page-cache system: the memory budget, the writeback and readahead workers, and the volumes
  * that share them. Front ends get volumes from here (or from a registry built on it).
+ *
+ * <p>Two background workers, both optional (correctness never depends on them, see
+ * {@link CacheSystem}): a writer thread that wakes every {@code writebackInterval}, or when
+ * dirty memory passes the background ratio, and writes back expired and excess dirty pages; and
+ * a small readahead pool with a bounded queue whose overflow is dropped, because readahead is a
+ * hint. Without background threads, asynchronous readahead runs on the reading thread after its
+ * read completes.
  */
 public final class Engine implements AutoCloseable {
+    private static final int READAHEAD_QUEUE = 64;
+
+    private final EngineConfig config;
+    private final CacheSystem system;
+    private final CopyOnWriteArrayList<Volume> volumes = new CopyOnWriteArrayList<>();
+    private final Thread writer;
+    private final ThreadPoolExecutor readahead;
+    private final Object kick = new Object();
+    private boolean kicked; // guarded by kick
+    private volatile boolean closed;
 
     public Engine(EngineConfig config) {
-        throw new UnsupportedOperationException("TODO");
+        this(config, System::nanoTime);
+    }
+
+    /** With an injected clock, for tests of writeback by age. */
+    public Engine(EngineConfig config, LongSupplier nanoClock) {
+        this.config = config;
+        this.system = new CacheSystem(config.cacheBytes(), config.dirtyBackgroundRatio(), config.dirtyHardRatio(),
+                config.dirtyExpire().toNanos(), config.memoryWait().toNanos(), nanoClock);
+        if (config.backgroundThreads()) {
+            system.onBackgroundThreshold(this::kickWriter);
+            writer = Thread.ofPlatform().name("blockhaus-writeback").daemon().unstarted(this::writerLoop);
+            readahead = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(READAHEAD_QUEUE),
+                    Thread.ofPlatform().name("blockhaus-readahead-", 0).daemon().factory(),
+                    new ThreadPoolExecutor.DiscardPolicy());
+            readahead.allowCoreThreadTimeOut(true);
+            writer.start();
+        } else {
+            writer = null;
+            readahead = null;
+        }
     }
 
     /**
@@ -18,35 +63,130 @@ public final class Engine implements AutoCloseable {
      * the volume. {@code lockListener} sees every acquisition of the volume's pagecache lock.
      */
     public Volume open(VolumeConfig config, BackingStore store, LockListener lockListener) {
-        throw new UnsupportedOperationException("TODO");
+        if (closed) {
+            throw new IllegalStateException("engine closed");
+        }
+        for (Volume v : volumes) {
+            if (v.name().equals(config.name())) {
+                throw new IllegalArgumentException("volume " + config.name() + " is already open");
+            }
+        }
+        Volume v = new Volume(this, config, store, PagecacheLock.create(config.lockPolicy(), lockListener));
+        volumes.add(v);
+        return v;
     }
 
     public Volume open(VolumeConfig config, BackingStore store) {
         return open(config, store, LockListener.NONE);
     }
 
+    public List<Volume> volumes() {
+        return List.copyOf(volumes);
+    }
+
     /** Runs one pass of background writeback on the caller's thread (expired pages and ratio). */
     public void writebackNow() {
-        throw new UnsupportedOperationException("TODO");
+        system.backgroundPass();
     }
 
     /** Page memory in use, in bytes, across all volumes. */
     public long usedBytes() {
-        throw new UnsupportedOperationException("TODO");
+        return system.usedBytes();
     }
 
     /** Dirty page memory, in bytes, across all volumes. */
     public long dirtyBytes() {
-        throw new UnsupportedOperationException("TODO");
+        return system.dirtyBytes();
     }
 
     public EngineConfig config() {
-        throw new UnsupportedOperationException("TODO");
+        return config;
     }
 
-    /** Closes every volume (writing back and forcing dirty pages) and stops the workers. */
+    CacheSystem cacheSystem() {
+        return system;
+    }
+
+    void forget(Volume v) {
+        volumes.remove(v);
+    }
+
+    /** Runs an asynchronous readahead job: on the pool, or inline without background threads. */
+    void readahead(Runnable job) {
+        if (readahead == null) {
+            job.run();
+        } else {
+            readahead.execute(job);
+        }
+    }
+
+    private void kickWriter() {
+        synchronized (kick) {
+            if (!kicked) {
+                kicked = true;
+                kick.notifyAll();
+            }
+        }
+    }
+
+    private void writerLoop() {
+        long intervalMillis = Math.max(1, config.writebackInterval().toMillis());
+        while (!closed) {
+            synchronized (kick) {
+                if (!kicked) {
+                    try {
+                        kick.wait(intervalMillis);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                kicked = false;
+            }
+            try {
+                system.backgroundPass();
+            } catch (ErrnoException e) {
+                // The failed pages stay dirty and are retried; flush reports the error to clients.
+            } catch (RuntimeException e) {
+                System.getLogger(Engine.class.getName()).log(System.Logger.Level.ERROR, "writeback pass failed", e);
+            }
+        }
+    }
+
+    /**
+     * Closes every volume (writing back and forcing dirty pages) and stops the workers. The first
+     * volume failure is rethrown after every volume has been closed.
+     */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("TODO");
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        for (Volume v : volumes) {
+            try {
+                v.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (writer != null) {
+            writer.interrupt();
+            readahead.shutdownNow();
+            try {
+                writer.join(10_000);
+                readahead.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        system.close();
+        if (first != null) {
+            throw first;
+        }
     }
 }

@@ -1,78 +1,174 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.Extent;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One client's open volume (an NBD connection, a gRPC Open). Every I/O operation of DESIGN.md's
- * table is here, implemented once for both front ends.
+ * table is here, implemented once for both front ends; each delegates to the class that owns
+ * that path ({@link BufferedIo}, {@link DirectIo}, {@link SpaceOps}, {@link Fadvise},
+ * {@link BlockStatus}, {@link Mapping}). A handle is safe for concurrent use: a connection has
+ * many requests in flight.
  *
  * <p>Errors ({@link io.blockhaus.engine.errno.ErrnoException}), common to all operations:
  * negative offsets or lengths, or a range that overflows: EINVAL; a read past the end: EINVAL;
- * a write or zeroing past the end: ENOSPC; any change on a read-only volume: EROFS; a closed
- * handle or volume: ESHUTDOWN; lock wait past the volume's timeout: ETIMEDOUT; no memory within
- * the engine's wait: ENOMEM; backing store failure: EIO or ENOSPC. A failed operation that was
- * refused for its input changes nothing.
+ * a write, zeroing or punch past the end: ENOSPC; any change on a read-only volume: EROFS; a
+ * closed handle or volume: ESHUTDOWN; lock wait past the volume's timeout: ETIMEDOUT; no memory
+ * within the engine's wait: ENOMEM; backing store failure: EIO or ENOSPC. A failed operation that
+ * was refused for its input changes nothing.
  *
  * <p>Buffers: reads fill {@code dst} from position to limit and advance its position; writes
  * consume {@code src} from position to limit and advance its position.
  */
 public final class Handle implements AutoCloseable {
+    private final Volume volume;
+    private final ReadaheadState readahead;
+    private final Set<Mapping> mappings = ConcurrentHashMap.newKeySet();
+    private volatile boolean noReuse;
+    private volatile boolean closed;
 
-    public Volume volume() { throw new UnsupportedOperationException("TODO"); }
+    Handle(Volume volume) {
+        this.volume = volume;
+        this.readahead = new ReadaheadState(volume.config().readaheadMaxPages());
+    }
+
+    public Volume volume() {
+        checkOpen();
+        return volume;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ErrnoException(Errno.ESHUTDOWN, "handle on " + volume.name() + " is closed");
+        }
+    }
+
+    ReadaheadState readahead() {
+        return readahead;
+    }
+
+    void setNoReuse(boolean on) {
+        noReuse = on;
+    }
+
+    boolean noReuse() {
+        return noReuse;
+    }
 
     /** Buffered read through the page cache, with ondemand readahead. */
-    public void read(long offset, ByteBuffer dst) { throw new UnsupportedOperationException("TODO"); }
+    public void read(long offset, ByteBuffer dst) {
+        BufferedIo.read(this, offset, dst);
+    }
 
     /** Buffered write; with {@code fua} the range is written back and forced before returning. */
-    public void write(long offset, ByteBuffer src, boolean fua) { throw new UnsupportedOperationException("TODO"); }
+    public void write(long offset, ByteBuffer src, boolean fua) {
+        BufferedIo.write(this, offset, src, fua);
+    }
 
     /** Direct read: BLOCK on the range, dirty cached pages written back (they stay), store read. */
-    public void readDirect(long offset, ByteBuffer dst) { throw new UnsupportedOperationException("TODO"); }
+    public void readDirect(long offset, ByteBuffer dst) {
+        DirectIo.read(this, offset, dst);
+    }
 
     /** Direct write: BLOCK on the range, write-and-invalidate, store write; {@code fua} forces the store. */
-    public void writeDirect(long offset, ByteBuffer src, boolean fua) { throw new UnsupportedOperationException("TODO"); }
+    public void writeDirect(long offset, ByteBuffer src, boolean fua) {
+        DirectIo.write(this, offset, src, fua);
+    }
 
     /**
      * Direct read into a mapping's pages. EDEADLOCK, with nothing changed, when filling the
      * mapping would need ADD on a range this read holds in BLOCK (DESIGN.md rule 2).
      */
-    public void readDirect(long offset, MappedBuffer dst) { throw new UnsupportedOperationException("TODO"); }
+    public void readDirect(long offset, MappedBuffer dst) {
+        DirectIo.readIntoMapping(this, offset, dst);
+    }
 
     /** Direct write from a mapping's pages; EDEADLOCK as for {@link #readDirect(long, MappedBuffer)}. */
-    public void writeDirect(long offset, MappedBuffer src, boolean fua) { throw new UnsupportedOperationException("TODO"); }
+    public void writeDirect(long offset, MappedBuffer src, boolean fua) {
+        DirectIo.writeFromMapping(this, offset, src, fua);
+    }
 
     /**
-     * Maps {@code [offset, offset+length)} (page-aligned offset; EINVAL otherwise). Pages are
-     * faulted in on access through the mapping; {@code listener} hears when they are shot down.
+     * Maps {@code [offset, offset+length)}: offset page-aligned, length positive, the range inside
+     * the volume (EINVAL otherwise); writable needs a writable volume (EROFS). Pages are faulted
+     * in on access through the mapping; {@code listener} hears when they are shot down.
      */
     public Mapping map(long offset, long length, boolean writable, InvalidationListener listener) {
-        throw new UnsupportedOperationException("TODO");
+        Volume v = volume();
+        v.checkOpen();
+        if (writable) {
+            v.checkWritable();
+        }
+        if (offset % v.pageSize() != 0 || length <= 0) {
+            throw new ErrnoException(Errno.EINVAL, "map needs a page-aligned offset and a positive length; got "
+                    + offset + "+" + length);
+        }
+        v.checkRange(offset, length, false);
+        Mapping m = new Mapping(this, offset, length, writable, listener == null ? InvalidationListener.NONE : listener);
+        mappings.add(m);
+        v.registerMapping(m);
+        return m;
+    }
+
+    void forget(Mapping m) {
+        mappings.remove(m);
     }
 
     /** fallocate(2). Collapse and insert need page-aligned offset and length (EINVAL otherwise). */
-    public void fallocate(FallocateMode mode, long offset, long length) { throw new UnsupportedOperationException("TODO"); }
+    public void fallocate(FallocateMode mode, long offset, long length) {
+        checkOpen();
+        SpaceOps.fallocate(this, mode, offset, length);
+    }
 
     /** Sets the volume's size; bytes past the old end read as zeroes. */
-    public void truncate(long newSize) { throw new UnsupportedOperationException("TODO"); }
+    public void truncate(long newSize) {
+        checkOpen();
+        SpaceOps.truncate(this, newSize);
+    }
 
     /** posix_fadvise(2) on the range ({@code length} 0 means to the end). */
-    public void fadvise(Advice advice, long offset, long length) { throw new UnsupportedOperationException("TODO"); }
+    public void fadvise(Advice advice, long offset, long length) {
+        Fadvise.advise(this, advice, offset, length);
+    }
 
     /** Writes back every dirty page of the volume and forces the store (fsync). */
-    public void flush() { throw new UnsupportedOperationException("TODO"); }
+    public void flush() {
+        Volume v = volume();
+        v.checkOpen();
+        v.cache().writebackRange(0, Long.MAX_VALUE);
+        v.store().force();
+    }
 
     /** Writes back the dirty pages of the range and forces the store (sync_file_range + fdatasync). */
-    public void flush(long offset, long length) { throw new UnsupportedOperationException("TODO"); }
+    public void flush(long offset, long length) {
+        Volume v = volume();
+        v.checkOpen();
+        v.checkRange(offset, length, false);
+        if (length > 0) {
+            v.cache().writebackRange(v.firstPage(offset), v.endPage(offset, length));
+        }
+        v.store().force();
+    }
 
     /**
      * Allocation of the range: the store's extents, with dirty cached pages counted as data.
      * At most {@code maxExtents} extents, covering a prefix of the range.
      */
-    public List<Extent> blockStatus(long offset, long length, int maxExtents) { throw new UnsupportedOperationException("TODO"); }
+    public List<Extent> blockStatus(long offset, long length, int maxExtents) {
+        return BlockStatus.query(this, offset, length, maxExtents);
+    }
 
     /** Unmaps this handle's mappings. Idempotent. */
     @Override
-    public void close() { throw new UnsupportedOperationException("TODO"); }
+    public void close() {
+        closed = true;
+        for (Mapping m : List.copyOf(mappings)) {
+            m.close();
+        }
+    }
 }

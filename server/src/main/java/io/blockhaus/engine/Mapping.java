@@ -1,34 +1,220 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.cache.Page;
+import io.blockhaus.engine.cache.PageCache;
+import io.blockhaus.engine.cache.PageMapper;
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.lock.PagecacheLock;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A client's mmap of a volume range. Loads and stores through it fault pages in (with a
  * fault-around window, under ADD on a miss) and record them as mapped; mapped pages are never
  * evicted or dropped by DONTNEED. Shooting a mapped page down unmaps it and tells the listener.
  * Offsets are relative to the start of the mapping.
+ *
+ * <p>A fault that misses reads in every absent page of the aligned fault-around window in one
+ * backing read and maps the faulting page; the window is exactly what the range policy's
+ * EDEADLOCK check widens a direct-I/O buffer to.
  */
-public final class Mapping implements AutoCloseable {
+public final class Mapping implements AutoCloseable, PageMapper {
+    private final Handle handle;
+    private final Volume volume;
+    private final long offset;
+    private final long length;
+    private final boolean writable;
+    private final InvalidationListener listener;
+    private final Set<Long> mapped = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
-    public Volume volume() { throw new UnsupportedOperationException("TODO"); }
+    Mapping(Handle handle, long offset, long length, boolean writable, InvalidationListener listener) {
+        this.handle = handle;
+        this.volume = handle.volume();
+        this.offset = offset;
+        this.length = length;
+        this.writable = writable;
+        this.listener = listener;
+    }
+
+    public Volume volume() {
+        return volume;
+    }
 
     /** Volume byte offset where the mapping starts (page-aligned). */
-    public long offset() { throw new UnsupportedOperationException("TODO"); }
+    public long offset() {
+        return offset;
+    }
 
-    public long length() { throw new UnsupportedOperationException("TODO"); }
+    public long length() {
+        return length;
+    }
 
-    public boolean writable() { throw new UnsupportedOperationException("TODO"); }
-
-    /** Read faults as needed and copies the bytes out (a CPU load from the mapping). */
-    public void read(long offset, ByteBuffer dst) { throw new UnsupportedOperationException("TODO"); }
-
-    /** Write faults as needed, stores the bytes and dirties the pages (a CPU store). EPERM if read-only. */
-    public void write(long offset, ByteBuffer src) { throw new UnsupportedOperationException("TODO"); }
+    public boolean writable() {
+        return writable;
+    }
 
     /** Pages currently mapped (faulted in and not since invalidated). */
-    public long mappedPages() { throw new UnsupportedOperationException("TODO"); }
+    public long mappedPages() {
+        return mapped.size();
+    }
+
+    void checkUsable() {
+        if (closed) {
+            throw new ErrnoException(Errno.EFAULT, "mapping " + this + " was unmapped");
+        }
+        volume.checkOpen();
+    }
+
+    /** Read faults as needed and copies the bytes out (a CPU load from the mapping). */
+    public void read(long off, ByteBuffer dst) {
+        access(off, dst, false);
+    }
+
+    /** Write faults as needed, stores the bytes and dirties the pages (a CPU store). EPERM if read-only. */
+    public void write(long off, ByteBuffer src) {
+        if (!writable) {
+            throw new ErrnoException(Errno.EPERM, "store through a read-only mapping");
+        }
+        volume.checkWritable();
+        access(off, src, true);
+    }
+
+    private void access(long off, ByteBuffer buf, boolean store) {
+        checkUsable();
+        int len = buf.remaining();
+        if (off < 0 || off + len > length || off + len < 0) {
+            throw new ErrnoException(Errno.EFAULT, "access " + off + "+" + len + " outside the mapping of " + length + " bytes");
+        }
+        PageCache c = volume.cache();
+        long pos = offset + off;
+        long end = pos + len;
+        while (pos < end) {
+            if (store) {
+                c.system().balanceDirty();
+            }
+            long idx = c.indexOf(pos);
+            int inPage = (int) (pos - c.offsetOf(idx));
+            int n = (int) Math.min(c.pageSize() - inPage, end - pos);
+            Page p = fault(idx);
+            try {
+                if (pos + n > volume.size()) {
+                    throw beyondEnd(pos, n);
+                }
+                if (store) {
+                    p.buffer().put(inPage, buf, buf.position(), n);
+                    c.markDirty(p);
+                } else {
+                    buf.put(buf.position(), p.buffer(), inPage, n);
+                }
+                buf.position(buf.position() + n);
+            } finally {
+                p.unlock();
+            }
+            pos += n;
+        }
+    }
+
+    /** The live page at {@code idx}, locked and mapped here; faulted in on a miss. */
+    private Page fault(long idx) {
+        PageCache c = volume.cache();
+        while (true) {
+            Page p = c.lookupLocked(idx);
+            if (p != null) {
+                // Checked and recorded under the monitor so close() either sees this page in
+                // `mapped` or this fault sees `closed`: no page can keep a dead mapper.
+                synchronized (this) {
+                    if (closed) {
+                        p.unlock();
+                        throw new ErrnoException(Errno.EFAULT, "mapping " + this + " was unmapped");
+                    }
+                    if (p.addMapper(this)) {
+                        mapped.add(idx);
+                    }
+                }
+                return p;
+            }
+            faultAround(idx);
+        }
+    }
+
+    private void faultAround(long idx) {
+        PageCache c = volume.cache();
+        long fa = volume.config().faultAroundPages();
+        long first = Math.floorDiv(idx, fa) * fa;
+        long end = Math.min(first + fa, volume.pageCount());
+        if (idx >= end) {
+            throw beyondEnd(c.offsetOf(idx), c.pageSize());
+        }
+        try (PagecacheLock.Hold hold = volume.add(first, end)) {
+            end = Math.min(end, volume.pageCount());
+            long i = first;
+            while (i < end) {
+                if (c.get(i) != null) {
+                    i++;
+                    continue;
+                }
+                List<Page> run = c.insertAbsent(i, end, i == idx || (i < idx && idx < end));
+                if (run.isEmpty()) {
+                    if (c.get(i) == null && i >= idx) {
+                        return; // out of reclaimable memory past the faulting page: enough
+                    }
+                    i++;
+                    continue;
+                }
+                try {
+                    c.fill(run);
+                } finally {
+                    PageCache.unlockAll(run);
+                }
+                i += run.size();
+            }
+        }
+    }
+
+    private ErrnoException beyondEnd(long pos, int n) {
+        return new ErrnoException(Errno.EFAULT, "access " + pos + "+" + n + " past the end of volume "
+                + volume.name() + " (" + volume.size() + " bytes): the mapping's range was truncated away");
+    }
+
+    /** Called by the cache, page lock held, when a page this mapping mapped is shot down. */
+    @Override
+    public void pageRemoved(long index) {
+        if (mapped.remove(index)) {
+            listener.invalidated(this, index, index + 1);
+        }
+    }
 
     /** munmap: drops the map counts. Idempotent. */
     @Override
-    public void close() { throw new UnsupportedOperationException("TODO"); }
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        PageCache c = volume.cache();
+        for (Long idx : List.copyOf(mapped)) {
+            Page p = c.get(idx);
+            if (p != null && p.lockIfLive()) {
+                try {
+                    p.removeMapper(this);
+                } finally {
+                    p.unlock();
+                }
+            }
+            mapped.remove(idx);
+        }
+        volume.unregisterMapping(this);
+        handle.forget(this);
+    }
+
+    @Override
+    public String toString() {
+        return "Mapping[" + volume.name() + " " + offset + "+" + length + (writable ? " rw" : " ro") + "]";
+    }
 }

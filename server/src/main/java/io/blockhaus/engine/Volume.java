@@ -1,40 +1,262 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.cache.PageCache;
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.engine.store.BackingStore;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One exported block device: its page cache, its pagecache lock and its backing store.
- * Every operation goes through a {@link Handle}; the volume itself only describes and closes.
+ * Every operation goes through a {@link Handle}; the volume itself describes, validates and
+ * closes.
+ *
+ * <p>Besides the pagecache lock (which only orders adding pages against shooting them down), a
+ * volume has a <em>resize lock</em>: truncate, collapse and insert change where bytes live, so
+ * they exclude the other BLOCK holders (direct I/O, punch, zero), which share BLOCK with each
+ * other. It plays the part of i_rwsem taken exclusively by those fallocate modes in Linux. It is
+ * always taken before the pagecache lock, never while holding a page lock.
  */
 public final class Volume implements AutoCloseable {
+    /** The largest size a volume may grow to (leaves headroom for offset arithmetic). */
+    public static final long MAX_SIZE = 1L << 60;
 
-    public String name() { throw new UnsupportedOperationException("TODO"); }
+    private final Engine engine;
+    private final VolumeConfig config;
+    private final BackingStore store;
+    private final PagecacheLock lock;
+    private final PageCache cache;
+    private final long lockTimeoutNanos;
+    private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
+    private final Set<Mapping> mappings = ConcurrentHashMap.newKeySet();
+    private volatile long size;
+    private volatile boolean closed;
+
+    Volume(Engine engine, VolumeConfig config, BackingStore store, PagecacheLock lock) {
+        this.engine = engine;
+        this.config = config;
+        this.store = store;
+        this.lock = lock;
+        this.size = store.size();
+        this.lockTimeoutNanos = config.lockTimeout().toNanos();
+        this.cache = engine.cacheSystem().newCache(config.name(), store, config.pageSize(), this::size);
+    }
+
+    public String name() {
+        return config.name();
+    }
 
     /** Current size in bytes (changes with truncate, collapse and insert). */
-    public long size() { throw new UnsupportedOperationException("TODO"); }
+    public long size() {
+        return size;
+    }
 
-    public int pageSize() { throw new UnsupportedOperationException("TODO"); }
+    public int pageSize() {
+        return config.pageSize();
+    }
 
-    public boolean readOnly() { throw new UnsupportedOperationException("TODO"); }
+    public boolean readOnly() {
+        return config.readOnly();
+    }
 
-    public VolumeConfig config() { throw new UnsupportedOperationException("TODO"); }
+    public VolumeConfig config() {
+        return config;
+    }
 
     /** The volume's pagecache lock (for metrics gauges and tests). */
-    public PagecacheLock lock() { throw new UnsupportedOperationException("TODO"); }
+    public PagecacheLock lock() {
+        return lock;
+    }
 
     /** Opens a handle: one client's view, with its own readahead state and fadvise mode. */
-    public Handle open() { throw new UnsupportedOperationException("TODO"); }
+    public Handle open() {
+        checkOpen();
+        return new Handle(this);
+    }
 
     /** Pages of this volume in the cache now. */
-    public long cachedPages() { throw new UnsupportedOperationException("TODO"); }
+    public long cachedPages() {
+        return cache.cachedPages();
+    }
 
     /** Dirty pages of this volume now. */
-    public long dirtyPages() { throw new UnsupportedOperationException("TODO"); }
+    public long dirtyPages() {
+        return cache.dirtyPages();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ internals for the operations
+
+    Engine engine() {
+        return engine;
+    }
+
+    PageCache cache() {
+        return cache;
+    }
+
+    BackingStore store() {
+        return store;
+    }
+
+    void setSize(long newSize) {
+        size = newSize;
+    }
+
+    /** Number of pages that hold any byte of the volume. */
+    long pageCount() {
+        return cache.indexOf(size + pageSize() - 1);
+    }
+
+    long firstPage(long offset) {
+        return cache.indexOf(offset);
+    }
+
+    /** One past the last page touched by {@code [offset, offset+length)}; length must be positive. */
+    long endPage(long offset, long length) {
+        return cache.indexOf(offset + length - 1) + 1;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new ErrnoException(Errno.ESHUTDOWN, "volume " + name() + " is closed");
+        }
+    }
+
+    void checkWritable() {
+        if (config.readOnly()) {
+            throw new ErrnoException(Errno.EROFS, "volume " + name() + " is read-only");
+        }
+    }
+
+    /**
+     * Validates a byte range against the current size: negative or overflowing input is EINVAL;
+     * past the end is ENOSPC for anything that writes and EINVAL otherwise.
+     */
+    void checkRange(long offset, long length, boolean writes) {
+        if (offset < 0 || length < 0 || offset + length < 0) {
+            throw new ErrnoException(Errno.EINVAL, "bad range offset=" + offset + " length=" + length);
+        }
+        long s = size;
+        if (offset + length > s) {
+            throw new ErrnoException(writes ? Errno.ENOSPC : Errno.EINVAL,
+                    "range " + offset + "+" + length + " is past the end of " + name() + " (" + s + " bytes)");
+        }
+    }
+
+    PagecacheLock.Hold add(long firstPage, long endPage) {
+        return acquire(LockMode.ADD, firstPage, endPage);
+    }
+
+    PagecacheLock.Hold block(long firstPage, long endPage) {
+        return acquire(LockMode.BLOCK, firstPage, endPage);
+    }
+
+    private PagecacheLock.Hold acquire(LockMode mode, long firstPage, long endPage) {
+        PagecacheLock.Hold h = lock.acquire(mode, firstPage, endPage, lockTimeoutNanos);
+        if (closed) {
+            h.close();
+            throw new ErrnoException(Errno.ESHUTDOWN, "volume " + name() + " is closed");
+        }
+        return h;
+    }
+
+    /** Shared resize lock for BLOCK holders that do not move bytes; exclusive for those that do. */
+    /** A held resize lock; releasing it cannot fail. */
+    interface ResizeHold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    ResizeHold resizeShared() {
+        return takeResize(resizeLock.readLock());
+    }
+
+    ResizeHold resizeExclusive() {
+        return takeResize(resizeLock.writeLock());
+    }
+
+    private ResizeHold takeResize(java.util.concurrent.locks.Lock l) {
+        try {
+            if (!l.tryLock(lockTimeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new ErrnoException(Errno.ETIMEDOUT, "timed out waiting for a resize of " + name());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ErrnoException(Errno.EINTR, "interrupted waiting for a resize of " + name());
+        }
+        return l::unlock;
+    }
+
+    void registerMapping(Mapping m) {
+        mappings.add(m);
+    }
+
+    void unregisterMapping(Mapping m) {
+        mappings.remove(m);
+    }
 
     /**
      * Writes back every dirty page, forces the store, drops every page and closes the store.
-     * Handles and mappings fail with ESHUTDOWN afterwards. Idempotent.
+     * Handles and mappings fail with ESHUTDOWN afterwards. Waits for operations in progress.
+     * Idempotent. A writeback failure is thrown after the volume is closed: those unflushed
+     * bytes are lost and the caller must say so.
      */
     @Override
-    public void close() { throw new UnsupportedOperationException("TODO"); }
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            resizeLock.writeLock().lock();
+            try {
+                PagecacheLock.Hold h = null;
+                while (h == null) {
+                    h = lock.tryAcquire(LockMode.BLOCK, 0, Long.MAX_VALUE);
+                    if (h == null) {
+                        try {
+                            h = lock.acquire(LockMode.BLOCK, 0, Long.MAX_VALUE, lockTimeoutNanos);
+                        } catch (ErrnoException e) {
+                            if (e.errno() == Errno.EINTR) {
+                                throw e;
+                            }
+                        }
+                    }
+                }
+                try {
+                    closed = true;
+                    for (Mapping m : mappings) {
+                        m.close();
+                    }
+                    try {
+                        // Page by page under the page lock: a buffered write that slipped in
+                        // after the check at its start is written back, not dropped.
+                        cache.invalidate(0, Long.MAX_VALUE, true);
+                        store.force();
+                    } finally {
+                        cache.dropAll();
+                        store.close();
+                        engine.forget(this);
+                    }
+                } finally {
+                    h.close();
+                }
+            } finally {
+                resizeLock.writeLock().unlock();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Volume[" + name() + ", " + size + " bytes]";
+    }
 }

@@ -1,0 +1,173 @@
+package io.blockhaus.engine;
+
+import io.blockhaus.engine.cache.Page;
+import io.blockhaus.engine.cache.PageCache;
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.lock.PagecacheLock;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Buffered read and write through the page cache.
+ *
+ * <p>A page already in the cache is copied under its page lock alone: no volume-level lock (the
+ * fast path DESIGN.md requires). A miss takes ADD on the pages it inserts, inserts them locked,
+ * fills them from the store in one read (extended by readahead) and copies out before unlocking,
+ * so a reader always makes progress however small the cache. A write to an absent page does the
+ * same, reading only the partial pages at its edges (read-modify-write).
+ */
+final class BufferedIo {
+    private BufferedIo() {
+    }
+
+    static void read(Handle h, long offset, ByteBuffer dst) {
+        Volume v = h.volume();
+        v.checkOpen();
+        int len = dst.remaining();
+        v.checkRange(offset, len, false);
+        if (len == 0) {
+            return;
+        }
+        PageCache c = v.cache();
+        ReadaheadState ra = h.readahead();
+        long end = offset + len;
+        long firstIdx = v.firstPage(offset);
+        long endIdx = v.endPage(offset, len);
+        long pos = offset;
+        ReadaheadState.Window async = null;
+        while (pos < end) {
+            long idx = c.indexOf(pos);
+            Page p = c.lookupLocked(idx);
+            if (p != null) {
+                try {
+                    pos += copyOut(c, p, pos, end, dst);
+                } finally {
+                    p.unlock();
+                }
+                ReadaheadState.Window w = ra.onHit(idx);
+                if (w != null) {
+                    async = w;
+                }
+                continue;
+            }
+            long raEnd = Math.min(ra.onMiss(idx, firstIdx, endIdx), v.pageCount());
+            pos = readMiss(v, idx, Math.max(raEnd, idx + 1), pos, end, dst);
+        }
+        ra.completed(endIdx);
+        if (async != null) {
+            Readahead.startAsync(v, async.first(), async.end());
+        }
+    }
+
+    /** Fills the absent run at {@code idx} under ADD and copies what the read needs from it. */
+    private static long readMiss(Volume v, long idx, long raEnd, long pos, long end, ByteBuffer dst) {
+        PageCache c = v.cache();
+        try (PagecacheLock.Hold hold = v.add(idx, raEnd)) {
+            v.checkRange(pos, end - pos, false); // a truncate may have run while we waited
+            List<Page> run = c.insertAbsent(idx, raEnd, true);
+            try {
+                c.fill(run);
+                for (Page p : run) {
+                    if (pos >= end || c.indexOf(pos) != p.index()) {
+                        break;
+                    }
+                    pos += copyOut(c, p, pos, end, dst);
+                }
+            } finally {
+                PageCache.unlockAll(run);
+            }
+        }
+        return pos;
+    }
+
+    private static int copyOut(PageCache c, Page p, long pos, long end, ByteBuffer dst) {
+        int inPage = (int) (pos - c.offsetOf(p.index()));
+        int n = (int) Math.min(c.pageSize() - inPage, end - pos);
+        dst.put(dst.position(), p.buffer(), inPage, n);
+        dst.position(dst.position() + n);
+        return n;
+    }
+
+    static void write(Handle h, long offset, ByteBuffer src, boolean fua) {
+        Volume v = h.volume();
+        v.checkOpen();
+        v.checkWritable();
+        int len = src.remaining();
+        v.checkRange(offset, len, true);
+        if (len == 0) {
+            return;
+        }
+        PageCache c = v.cache();
+        long end = offset + len;
+        long endIdx = v.endPage(offset, len);
+        long pos = offset;
+        while (pos < end) {
+            c.system().balanceDirty();
+            long idx = c.indexOf(pos);
+            Page p = c.lookupLocked(idx);
+            if (p != null) {
+                try {
+                    int inPage = (int) (pos - c.offsetOf(idx));
+                    int n = (int) Math.min(c.pageSize() - inPage, end - pos);
+                    if (pos + n > v.size()) {
+                        throw truncatedUnder(v, pos, n);
+                    }
+                    copyIn(c, p, inPage, n, src);
+                    pos += n;
+                } finally {
+                    p.unlock();
+                }
+                continue;
+            }
+            pos = writeMiss(v, idx, endIdx, pos, end, src);
+        }
+        if (fua) {
+            c.writebackRange(v.firstPage(offset), endIdx);
+            v.store().force();
+        }
+    }
+
+    /** Inserts the absent run at {@code idx} under ADD, reading only partial edge pages, and writes into it. */
+    private static long writeMiss(Volume v, long idx, long endIdx, long pos, long end, ByteBuffer src) {
+        PageCache c = v.cache();
+        int ps = c.pageSize();
+        try (PagecacheLock.Hold hold = v.add(idx, endIdx)) {
+            v.checkRange(pos, end - pos, true);
+            List<Page> run = c.insertAbsent(idx, endIdx, true);
+            try {
+                for (Page p : run) {
+                    long pageStart = c.offsetOf(p.index());
+                    boolean covered = pos <= pageStart && end >= pageStart + ps;
+                    if (!covered) {
+                        c.fill(List.of(p));
+                    }
+                }
+                for (Page p : run) {
+                    int inPage = (int) (pos - c.offsetOf(p.index()));
+                    int n = (int) Math.min(ps - inPage, end - pos);
+                    c.markUptodate(p);
+                    copyIn(c, p, inPage, n, src);
+                    pos += n;
+                }
+            } catch (RuntimeException e) {
+                c.abort(run);
+                throw e;
+            } finally {
+                PageCache.unlockAll(run);
+            }
+        }
+        return pos;
+    }
+
+    private static void copyIn(PageCache c, Page p, int inPage, int n, ByteBuffer src) {
+        p.buffer().put(inPage, src, src.position(), n);
+        src.position(src.position() + n);
+        c.markDirty(p);
+    }
+
+    static ErrnoException truncatedUnder(Volume v, long pos, int n) {
+        return new ErrnoException(Errno.ENOSPC, "volume " + v.name() + " was truncated to " + v.size()
+                + " bytes while writing " + pos + "+" + n);
+    }
+}

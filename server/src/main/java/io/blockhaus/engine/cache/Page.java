@@ -1,0 +1,201 @@
+package io.blockhaus.engine.cache;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One page-size block of a volume held in the cache.
+ *
+ * <p>The page lock guards the page's bytes and every flag below except {@code referenced}.
+ * Whoever touches the bytes must hold the lock and must first check {@link #isLive()}: a page is
+ * removed from the index (shot down, evicted, truncated away) under its lock and marked dead, and
+ * its memory goes back to the pool, so a thread that found the page before removal and locked it
+ * after must retry the lookup. A page is inserted into the index already locked and is unlocked
+ * only once uptodate, so a live page seen unlocked is always uptodate.
+ *
+ * <p>Lock order: page locks are taken in ascending index order when several are held, and no
+ * thread waits for the volume's pagecache lock while holding a page lock.
+ */
+public final class Page {
+    private final PageCache owner;
+    private final long index;
+    private final MemorySegment memory;
+    private final ByteBuffer buffer;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    // guarded by lock
+    private boolean live = true;
+    private boolean uptodate;
+    private boolean dirty;
+    private boolean writeback;
+    private boolean noReuse;
+    private volatile long dirtiedAtNanos; // written under lock, read racily by the background writer
+    private List<PageMapper> mappers;
+
+    // racy by design: a hint for reclaim, set on every access without the lock
+    private volatile boolean referenced = true;
+
+    Page(PageCache owner, long index, MemorySegment memory) {
+        this.owner = owner;
+        this.index = index;
+        this.memory = memory;
+        this.buffer = memory.asByteBuffer();
+    }
+
+    PageCache owner() {
+        return owner;
+    }
+
+    public long index() {
+        return index;
+    }
+
+    /** The page's bytes; valid only while the lock is held and the page is live. */
+    public MemorySegment memory() {
+        return memory;
+    }
+
+    /**
+     * The page's bytes as a buffer for absolute get/put only (never move its position: it is
+     * shared). Valid only while the lock is held and the page is live.
+     */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    /** A fresh buffer view of the bytes (position 0, limit page size), for store I/O under the lock. */
+    ByteBuffer bufferView() {
+        return buffer.duplicate().clear();
+    }
+
+    public void lock() {
+        lock.lock();
+    }
+
+    public boolean tryLock() {
+        return lock.tryLock();
+    }
+
+    public void unlock() {
+        lock.unlock();
+    }
+
+    boolean isLockedByMe() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /** True when the current thread held the lock already before its latest tryLock. */
+    boolean reentered() {
+        return lock.getHoldCount() > 1;
+    }
+
+    /** Locks the page if it is still in the cache; false (unlocked) if it was removed meanwhile. */
+    public boolean lockIfLive() {
+        lock.lock();
+        if (!live) {
+            lock.unlock();
+            return false;
+        }
+        return true;
+    }
+
+    public boolean isLive() {
+        return live;
+    }
+
+    void kill() {
+        live = false;
+    }
+
+    public boolean isUptodate() {
+        return uptodate;
+    }
+
+    void setUptodate() {
+        uptodate = true;
+    }
+
+    public boolean isDirty() {
+        return dirty;
+    }
+
+    void setDirty(boolean d, long nowNanos) {
+        dirty = d;
+        if (d) {
+            dirtiedAtNanos = nowNanos;
+        }
+    }
+
+    long dirtiedAtNanos() {
+        return dirtiedAtNanos;
+    }
+
+    boolean isWriteback() {
+        return writeback;
+    }
+
+    void setWriteback(boolean w) {
+        writeback = w;
+    }
+
+    boolean isNoReuse() {
+        return noReuse;
+    }
+
+    public void setNoReuse(boolean n) {
+        noReuse = n;
+    }
+
+    void touch() {
+        if (!referenced) {
+            referenced = true;
+        }
+    }
+
+    /** Clears and returns the referenced bit (the clock hand's second chance). */
+    boolean testAndClearReferenced() {
+        boolean r = referenced;
+        if (r) {
+            referenced = false;
+        }
+        return r;
+    }
+
+    public int mapCount() {
+        return mappers == null ? 0 : mappers.size();
+    }
+
+    /** Records {@code m} as mapping this page; false if it already did. Lock held. */
+    public boolean addMapper(PageMapper m) {
+        if (mappers == null) {
+            mappers = new ArrayList<>(2);
+        }
+        for (PageMapper x : mappers) {
+            if (x == m) {
+                return false;
+            }
+        }
+        mappers.add(m);
+        return true;
+    }
+
+    /** Lock held. */
+    public void removeMapper(PageMapper m) {
+        if (mappers != null) {
+            mappers.remove(m);
+        }
+    }
+
+    /** Tells every mapper the page is gone and forgets them. Lock held. */
+    void unmapAll() {
+        if (mappers != null) {
+            for (PageMapper m : mappers) {
+                m.pageRemoved(index);
+            }
+            mappers = null;
+        }
+    }
+}

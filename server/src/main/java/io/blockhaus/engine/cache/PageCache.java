@@ -1,0 +1,421 @@
+package io.blockhaus.engine.cache;
+
+import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.store.BackingStore;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.function.LongSupplier;
+
+/**
+ * One volume's page index and dirty set, and the page-level primitives every operation is built
+ * from: look up, insert-locked-and-fill, dirty, write back, remove.
+ *
+ * <p>What this class does <em>not</em> do is decide when adding is allowed: callers hold the
+ * volume's pagecache lock in ADD mode around {@link #insertAbsent} and in BLOCK mode around
+ * {@link #invalidate}; lookups and the dirtying of present pages need only the page lock. The
+ * index is a hash map (lookups are the hot path); range walks go by index when the range is
+ * shorter than the cache and by scanning the map otherwise, so a truncate of a huge volume costs
+ * what is cached, not what is addressable. The dirty set is ordered so writeback finds
+ * contiguous runs.
+ */
+public final class PageCache {
+    private static final int MAX_RUN_PAGES = 256;
+
+    private final CacheSystem system;
+    private final String name;
+    private final BackingStore store;
+    private final int pageSize;
+    private final int pageShift;
+    private final LongSupplier volumeSize;
+    private final ConcurrentHashMap<Long, Page> pages = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<Long> dirty = new ConcurrentSkipListSet<>();
+    private volatile ErrnoException lastWritebackError;
+
+    PageCache(CacheSystem system, String name, BackingStore store, int pageSize, LongSupplier volumeSize) {
+        this.system = system;
+        this.name = name;
+        this.store = store;
+        this.pageSize = pageSize;
+        this.pageShift = Integer.numberOfTrailingZeros(pageSize);
+        this.volumeSize = volumeSize;
+    }
+
+    public int pageSize() {
+        return pageSize;
+    }
+
+    public CacheSystem system() {
+        return system;
+    }
+
+    public long cachedPages() {
+        return pages.size();
+    }
+
+    public long dirtyPages() {
+        return dirty.size();
+    }
+
+    /** The most recent background writeback failure, if any (pages stay dirty and are retried). */
+    public ErrnoException lastWritebackError() {
+        return lastWritebackError;
+    }
+
+    public Page get(long index) {
+        return pages.get(index);
+    }
+
+    /** The live page at {@code index}, locked; null when absent. */
+    public Page lookupLocked(long index) {
+        while (true) {
+            Page p = pages.get(index);
+            if (p == null) {
+                return null;
+            }
+            if (p.lockIfLive()) {
+                p.touch();
+                return p;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- adding (caller holds ADD)
+
+    /**
+     * Inserts new pages for the absent indexes {@code [from, to)}, stopping at the first index
+     * already present (or the first allocation that fails, for pages past the first). The
+     * returned pages are contiguous from {@code from}, locked by the caller, not yet uptodate;
+     * the caller fills them ({@link #fill} or by overwriting) and unlocks them. Empty when
+     * {@code from} is present. With {@code mustAllocateFirst} the first page waits for memory
+     * (ENOMEM past the deadline); otherwise nothing waits.
+     */
+    public List<Page> insertAbsent(long from, long to, boolean mustAllocateFirst) {
+        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        List<Page> fresh = new ArrayList<>(want);
+        for (int i = 0; i < want; i++) {
+            long idx = from + i;
+            if (pages.containsKey(idx)) {
+                break;
+            }
+            Page p = system.allocate(this, idx, i == 0 && mustAllocateFirst);
+            if (p == null) {
+                break;
+            }
+            fresh.add(p);
+        }
+        List<Page> run = new ArrayList<>(fresh.size());
+        int i = 0;
+        for (; i < fresh.size(); i++) {
+            Page p = fresh.get(i);
+            p.lock();
+            if (pages.putIfAbsent(p.index(), p) != null) {
+                p.unlock();
+                break;
+            }
+            system.admitted(p);
+            run.add(p);
+        }
+        for (; i < fresh.size(); i++) {
+            system.freeUnused(fresh.get(i));
+        }
+        return run;
+    }
+
+    /** Runs longer than an eighth of the budget would let one reader evict everyone else. */
+    private long maxRunForBudget() {
+        return Math.max(1, system.limitBytes() / pageSize / 8);
+    }
+
+    /**
+     * Reads a run from {@link #insertAbsent} from the store and marks it uptodate. On failure the
+     * run is removed from the cache (still locked: the caller unlocks, as always).
+     */
+    public void fill(List<Page> run) {
+        if (run.isEmpty()) {
+            return;
+        }
+        ByteBuffer[] bufs = new ByteBuffer[run.size()];
+        for (int i = 0; i < bufs.length; i++) {
+            bufs[i] = run.get(i).bufferView();
+        }
+        try {
+            store.read(offsetOf(run.getFirst().index()), bufs);
+        } catch (RuntimeException e) {
+            abort(run);
+            throw e;
+        }
+        for (Page p : run) {
+            p.setUptodate();
+        }
+    }
+
+    /** Removes the pages of a locked run that never became uptodate (their creator failed). */
+    public void abort(List<Page> run) {
+        for (Page p : run) {
+            if (p.isLive() && !p.isUptodate()) {
+                remove(p);
+            }
+        }
+    }
+
+    /** Marks an uptodate page fully initialised by its creator without reading (a full overwrite follows). */
+    public void markUptodate(Page p) {
+        p.setUptodate();
+    }
+
+    /** Unlocks every page of a run. */
+    public static void unlockAll(List<Page> run) {
+        for (Page p : run) {
+            p.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- dirtying (page lock held)
+
+    public void markDirty(Page p) {
+        if (!p.isDirty()) {
+            p.setDirty(true, system.now());
+            dirty.add(p.index());
+            system.budget().dirtied(pageSize);
+        }
+    }
+
+    private void markClean(Page p) {
+        if (p.isDirty()) {
+            p.setDirty(false, 0);
+            dirty.remove(p.index());
+            system.budget().cleaned(pageSize);
+        }
+    }
+
+    // ---------------------------------------------------------------- writeback
+
+    /** Writes one locked, live page back if dirty. */
+    public void writeback(Page p) {
+        if (!p.isDirty()) {
+            return;
+        }
+        writeRun(List.of(p));
+    }
+
+    /** Writes a locked, contiguous run of dirty pages in one gather write; marks them clean. */
+    private void writeRun(List<Page> run) {
+        long start = offsetOf(run.getFirst().index());
+        long size = volumeSize.getAsLong();
+        List<ByteBuffer> bufs = new ArrayList<>(run.size());
+        long pos = start;
+        for (Page p : run) {
+            // The last page of the volume may be partial: write only what lies inside it.
+            long n = Math.min(pageSize, size - pos);
+            if (n <= 0) {
+                break;
+            }
+            bufs.add(p.bufferView().limit((int) n));
+            pos += pageSize;
+        }
+        for (Page p : run) {
+            p.setWriteback(true);
+        }
+        try {
+            if (!bufs.isEmpty()) {
+                store.write(start, bufs.toArray(ByteBuffer[]::new));
+            }
+            for (Page p : run) {
+                markClean(p);
+            }
+        } finally {
+            for (Page p : run) {
+                p.setWriteback(false);
+            }
+        }
+    }
+
+    /**
+     * Writes back the dirty run starting at {@code from} (ending before {@code end}), locking
+     * pages in ascending order; with {@code wait} false it stops at a page someone else holds.
+     * Returns the number of pages written.
+     */
+    int writebackRun(long from, long end, boolean wait) {
+        List<Page> run = new ArrayList<>();
+        try {
+            for (long idx = from; idx < end && run.size() < MAX_RUN_PAGES; idx++) {
+                if (!dirty.contains(idx)) {
+                    break;
+                }
+                Page p = pages.get(idx);
+                if (p == null) {
+                    break;
+                }
+                if (wait) {
+                    p.lock();
+                } else if (!p.tryLock()) {
+                    break;
+                }
+                if (!p.isLive() || !p.isDirty() || p.reentered()) {
+                    p.unlock();
+                    break;
+                }
+                run.add(p);
+            }
+            if (run.isEmpty()) {
+                return 0;
+            }
+            writeRun(run);
+            return run.size();
+        } finally {
+            unlockAll(run);
+        }
+    }
+
+    /** Background writeback: for whoever needs memory, from the lowest dirty index. */
+    int writebackOldestRuns(int target) {
+        int written = 0;
+        Long next = dirty.isEmpty() ? null : dirty.first();
+        while (next != null && written < target) {
+            try {
+                int n = writebackRun(next, Long.MAX_VALUE, false);
+                written += n;
+                next = dirty.higher(next + Math.max(n, 1) - 1);
+            } catch (ErrnoException e) {
+                lastWritebackError = e;
+                next = dirty.higher(next);
+            }
+        }
+        return written;
+    }
+
+    /** Writes back every run containing a page dirtied before {@code cutoffNanos}. */
+    void writebackExpired(long cutoffNanos) {
+        for (Long idx : dirty) {
+            Page p = pages.get(idx);
+            if (p == null || p.dirtiedAtNanos() - cutoffNanos > 0) {
+                continue;
+            }
+            try {
+                writebackRun(idx, Long.MAX_VALUE, false);
+            } catch (ErrnoException e) {
+                lastWritebackError = e;
+            }
+        }
+    }
+
+    /**
+     * Writes back every page of {@code [first, end)} that is dirty now (sync_file_range). Pages
+     * dirtied after this starts may or may not be included. Errors propagate: the failed pages
+     * stay dirty.
+     */
+    public void writebackRange(long first, long end) {
+        for (Long idx : List.copyOf(dirty.subSet(first, end))) {
+            if (dirty.contains(idx)) {
+                writebackRun(idx, end, true);
+            }
+        }
+    }
+
+    public BackingStore store() {
+        return store;
+    }
+
+    // ---------------------------------------------------------------- removal
+
+    /**
+     * Write-and-invalidate {@code [first, end)}: one page at a time, take its lock, write it back
+     * if dirty and {@code writeback} is set (otherwise its dirty data is discarded: the caller is
+     * about to overwrite or deallocate it), remove it from the cache and from every mapping,
+     * release. The caller holds BLOCK, so nothing re-adds a page behind it.
+     */
+    public void invalidate(long first, long end, boolean writeback) {
+        for (Page p : pagesIn(first, end)) {
+            if (!p.lockIfLive()) {
+                continue;
+            }
+            try {
+                if (writeback) {
+                    writeback(p);
+                }
+                remove(p);
+            } finally {
+                p.unlock();
+            }
+        }
+    }
+
+    /** Live pages in {@code [first, end)} at the time of the call, in no particular order. */
+    public List<Page> pagesIn(long first, long end) {
+        List<Page> out = new ArrayList<>();
+        if (end - first <= pages.size()) {
+            for (long i = first; i < end; i++) {
+                Page p = pages.get(i);
+                if (p != null) {
+                    out.add(p);
+                }
+            }
+        } else {
+            for (Page p : pages.values()) {
+                if (p.index() >= first && p.index() < end) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Dirty page indexes in {@code [first, end)}, ascending (a live view). */
+    public java.util.NavigableSet<Long> dirtyIn(long first, long end) {
+        return dirty.subSet(first, end);
+    }
+
+    /**
+     * Removes a locked page: discards dirty state, unmaps it everywhere, unindexes it, frees its
+     * memory. The caller still unlocks it.
+     */
+    public void remove(Page p) {
+        markClean(p);
+        p.unmapAll();
+        p.kill();
+        if (pages.remove(p.index(), p)) {
+            system.released(p);
+        } else {
+            // Never indexed (a fill that failed before insertion cannot happen) - defensive.
+            system.freeUnused(p);
+        }
+    }
+
+    /** Reclaim's removal of a clean, unmapped page it has locked. */
+    void evict(Page p) {
+        p.kill();
+        if (pages.remove(p.index(), p)) {
+            system.released(p);
+        }
+    }
+
+    /** Drops every page (clean or not) and leaves the engine; for a closing volume that flushed first. */
+    public void dropAll() {
+        for (Page p : List.copyOf(pages.values())) {
+            if (p.lockIfLive()) {
+                try {
+                    remove(p);
+                } finally {
+                    p.unlock();
+                }
+            }
+        }
+        system.unregister(this);
+    }
+
+    public long offsetOf(long index) {
+        return index << pageShift;
+    }
+
+    public long indexOf(long offset) {
+        return offset >>> pageShift;
+    }
+
+    @Override
+    public String toString() {
+        return "PageCache[" + name + "]";
+    }
+}
