@@ -1,14 +1,388 @@
 package io.blockhaus.engine.lock;
 
-/** Placeholder until the lock lands; see PagecacheLock. */
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@link LockPolicy#TWO_STATE} pagecache lock: one lock per volume, page ranges ignored
+ * (but checked, like {@link RangeLock} does).
+ *
+ * <h2>Modes</h2>
+ * {@link LockMode#ADD} is taken by every path that inserts pages (buffered read miss, write to an
+ * absent page, fault miss, readahead); {@link LockMode#BLOCK} by every path that shoots pages down
+ * and keeps them down (direct I/O, fallocate, truncate). Any number of threads share a mode; the
+ * two modes exclude each other. It protects exactly one thing: that no page is added to the cache
+ * while someone holds it blocked.
+ *
+ * <h2>Fairness: phase-fair hand-off</h2>
+ * <ul>
+ *   <li>While a BLOCK waiter exists, new ADD acquirers wait even though ADD is held (and the
+ *       reverse). So a stream of buffered I/O cannot starve a direct write, nor the reverse.</li>
+ *   <li>When the last holder of a mode releases and the other mode has waiters, the releaser
+ *       grants <em>all</em> current waiters of the other mode as one batch: it adds their number to
+ *       the holder count and unparks each. Nobody is woken only to find the lock taken again
+ *       (no thundering herd), and phases alternate while both sides wait (no starvation).</li>
+ *   <li>{@link #tryAcquire} obeys the same rule: it fails if the other mode has waiters.</li>
+ * </ul>
+ *
+ * <h2>Fast path</h2>
+ * All of the above that matters to an uncontended caller lives in one atomic word, {@link #state}:
+ * <pre>
+ *   bits 0..31  holder count
+ *   bit  32     mode of the holders (1 = BLOCK); kept after the count drops to 0 = last mode held
+ *   bit  33     ADD_WAITING    some ADD waiter is queued
+ *   bit  34     BLOCK_WAITING  some BLOCK waiter is queued
+ * </pre>
+ * Acquire is one CAS when the caller is admitted ({@link #admits}: the other mode is not waiting,
+ * and the lock is free or held in the caller's mode). Release is one CAS that decrements the
+ * count; only when it drops the count to 0 <em>with</em> a waiting bit set does the releaser take
+ * the mutex to hand off. No mutex, no clock read (with an untimed listener), and one small
+ * {@link TwoStateHold} allocation, which escape analysis usually removes for try-with-resources
+ * callers. (A shared preallocated Hold per mode would save it, but then closing a Hold twice could
+ * not be detected, and a double release would silently corrupt the count.)
+ *
+ * <h2>Slow path</h2>
+ * A {@link ReentrantLock} guards the two waiter queues and every change of a waiting bit. A waiter
+ * sets its bit with a CAS on the exact state it judged inadmissible, so a release that races with
+ * it either changes the state (the CAS fails and the waiter re-judges) or sees the bit and comes
+ * to the mutex to hand off: no lost wake-up. Bits change only under the mutex, so the invariant
+ * "bit set iff queue non-empty" holds whenever the mutex is free. {@link #dispatch} is the one place
+ * that grants; it runs after a last release, and after a waiter gives up (its leaving may clear
+ * the way for others).
+ */
 public final class TwoStateLock implements PagecacheLock {
-    TwoStateLock(LockListener listener) {
+    private static final long COUNT_MASK = 0xFFFF_FFFFL;
+    private static final long MAX_HOLDERS = Integer.MAX_VALUE;
+    private static final long BLOCK_MODE = 1L << 32;
+    private static final long ADD_WAITING = 1L << 33;
+    private static final long BLOCK_WAITING = 1L << 34;
+    private static final long WAITING = ADD_WAITING | BLOCK_WAITING;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(TwoStateLock.class, "state", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
-    @Override public LockPolicy policy() { throw new UnsupportedOperationException(); }
-    @Override public Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos) { throw new UnsupportedOperationException(); }
-    @Override public Hold tryAcquire(LockMode mode, long firstPage, long endPage) { throw new UnsupportedOperationException(); }
-    @Override public void reportDeadlock(LockMode mode) { throw new UnsupportedOperationException(); }
-    @Override public int holders(LockMode mode) { throw new UnsupportedOperationException(); }
-    @Override public int waiters(LockMode mode) { throw new UnsupportedOperationException(); }
+    /** Count, mode and waiting bits (layout above). Count/mode change by CAS anywhere; waiting bits only under {@link #mutex}. */
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile long state;
+
+    /** Slow path only: queues, waiting bits, hand-off. Never held while calling the listener. */
+    private final ReentrantLock mutex = new ReentrantLock();
+    /** ADD waiters in arrival order; granted all at once. // guarded by mutex */
+    private final NodeList<WaitNode> addWaiters = new NodeList<>();
+    /** BLOCK waiters in arrival order; granted all at once. // guarded by mutex */
+    private final NodeList<WaitNode> blockWaiters = new NodeList<>();
+
+    private final LockListener listener;
+    /** Cached {@link LockListener#timed()}: false means never read the clock on the fast path. */
+    private final boolean timed;
+
+    TwoStateLock(LockListener listener) {
+        this.listener = GuardedListener.guard(listener);
+        this.timed = this.listener.timed();
+    }
+
+    @Override
+    public LockPolicy policy() {
+        return LockPolicy.TWO_STATE;
+    }
+
+    @Override
+    public Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos) {
+        LockErrors.checkRange(mode, firstPage, endPage);
+        if (tryFast(mode)) {
+            return acquiredUncontended(mode);
+        }
+        return acquireSlow(mode, timeoutNanos);
+    }
+
+    @Override
+    public Hold tryAcquire(LockMode mode, long firstPage, long endPage) {
+        LockErrors.checkRange(mode, firstPage, endPage);
+        return tryFast(mode) ? acquiredUncontended(mode) : null;
+    }
+
+    @Override
+    public void reportDeadlock(LockMode mode) {
+        listener.failed(mode, LockPolicy.TWO_STATE, 0L, LockOutcome.EDEADLOCK);
+    }
+
+    @Override
+    public int holders(LockMode mode) {
+        long s = state;
+        return modeOf(s) == mode ? count(s) : 0;
+    }
+
+    @Override
+    public int waiters(LockMode mode) {
+        mutex.lock();
+        try {
+            return queue(mode).size();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        long s = state;
+        return "TwoStateLock[" + count(s) + " x " + modeOf(s)
+                + ((s & ADD_WAITING) != 0 ? ", ADD waiting" : "")
+                + ((s & BLOCK_WAITING) != 0 ? ", BLOCK waiting" : "") + "]";
+    }
+
+    // ---- fast path ------------------------------------------------------------------------
+
+    /** Whether a request for {@code mode} may enter now, fairness included. */
+    private static boolean admits(long s, LockMode mode) {
+        return (s & waitingBit(mode.other())) == 0 && (count(s) == 0 || modeOf(s) == mode);
+    }
+
+    /** One CAS when admitted; retries only while still admitted (other same-mode acquirers racing). */
+    private boolean tryFast(LockMode mode) {
+        long s;
+        while (admits(s = state, mode)) {
+            if (STATE.compareAndSet(this, s, entered(s, mode))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long entered(long s, LockMode mode) {
+        if ((s & COUNT_MASK) >= MAX_HOLDERS) {
+            throw new IllegalStateException("too many holders of the pagecache lock");
+        }
+        return ((s & ~BLOCK_MODE) | modeBit(mode)) + 1;
+    }
+
+    private Hold acquiredUncontended(LockMode mode) {
+        long now = timed ? System.nanoTime() : 0L;
+        listener.acquired(mode, LockPolicy.TWO_STATE, 0L, false);
+        return new TwoStateHold(this, mode, now);
+    }
+
+    /** Called once per hold by {@link TwoStateHold#close()}. */
+    void release(LockMode mode, long since) {
+        for (;;) {
+            long s = state;
+            if (count(s) == 0 || modeOf(s) != mode) {
+                throw new IllegalStateException("release of " + mode + " not held: " + this);
+            }
+            long n = s - 1;
+            if (STATE.compareAndSet(this, s, n)) {
+                if (count(n) == 0 && (n & WAITING) != 0) {
+                    // Last holder out with waiters queued: hand off. Nobody can slip in meanwhile
+                    // on the fast path unless fairness admits them anyway.
+                    mutex.lock();
+                    try {
+                        dispatch();
+                    } finally {
+                        mutex.unlock();
+                    }
+                }
+                break;
+            }
+        }
+        listener.released(mode, LockPolicy.TWO_STATE, timed ? System.nanoTime() - since : 0L);
+    }
+
+    // ---- slow path ------------------------------------------------------------------------
+
+    private Hold acquireSlow(LockMode mode, long timeoutNanos) {
+        long start = System.nanoTime();
+        WaitNode node = null;
+        LockOutcome refused = null;
+        mutex.lock();
+        try {
+            for (;;) {
+                long s = state;
+                if (admits(s, mode)) {
+                    if (STATE.compareAndSet(this, s, entered(s, mode))) {
+                        break; // admitted after all: a same-mode race or a hand-off in progress
+                    }
+                } else if (timeoutNanos <= 0) {
+                    refused = LockOutcome.TIMEOUT;
+                    break;
+                } else if (Thread.currentThread().isInterrupted()) {
+                    refused = LockOutcome.INTERRUPTED;
+                    break;
+                } else if (STATE.compareAndSet(this, s, s | waitingBit(mode))) {
+                    // Set on exactly the state judged inadmissible: a racing release either
+                    // failed this CAS or will see the bit and come here to hand off.
+                    node = new WaitNode();
+                    node.thread = Thread.currentThread();
+                    queue(mode).addLast(node);
+                    break;
+                }
+            }
+        } finally {
+            mutex.unlock();
+        }
+        if (refused != null) {
+            throw failed(mode, refused, start, timeoutNanos);
+        }
+        if (node == null) {
+            return acquiredAfterWait(mode, start, false);
+        }
+        int result = node.await(start, timeoutNanos);
+        if (result != WaitNode.GRANTED) {
+            mutex.lock();
+            try {
+                if (!node.granted) {
+                    cancel(mode, node);
+                }
+            } finally {
+                mutex.unlock();
+            }
+            if (result == WaitNode.INTERRUPTED) {
+                Thread.currentThread().interrupt(); // restored whether or not we got the lock
+            }
+            if (!node.granted) {
+                throw failed(mode, result == WaitNode.INTERRUPTED ? LockOutcome.INTERRUPTED : LockOutcome.TIMEOUT,
+                        start, timeoutNanos);
+            }
+            // Granted while giving up: we hold it, so take it rather than leak it.
+        }
+        return acquiredAfterWait(mode, start, true);
+    }
+
+    private Hold acquiredAfterWait(LockMode mode, long start, boolean contended) {
+        long now = System.nanoTime();
+        listener.acquired(mode, LockPolicy.TWO_STATE, timed ? now - start : 0L, contended);
+        return new TwoStateHold(this, mode, now);
+    }
+
+    private RuntimeException failed(LockMode mode, LockOutcome outcome, long start, long timeoutNanos) {
+        listener.failed(mode, LockPolicy.TWO_STATE, timed ? System.nanoTime() - start : 0L, outcome);
+        return outcome == LockOutcome.INTERRUPTED
+                ? LockErrors.interrupted(mode, LockPolicy.TWO_STATE)
+                : LockErrors.timedOut(mode, LockPolicy.TWO_STATE, timeoutNanos);
+    }
+
+    /** A waiter gives up: leave the queue, drop the bit if last, and let whoever it held back in. */
+    private void cancel(LockMode mode, WaitNode node) {
+        NodeList<WaitNode> q = queue(mode);
+        q.remove(node);
+        if (q.isEmpty()) {
+            long bit = waitingBit(mode);
+            long s;
+            do {
+                s = state;
+            } while (!STATE.compareAndSet(this, s, s & ~bit));
+        }
+        dispatch();
+    }
+
+    /**
+     * Grants whatever the current state allows. Caller holds {@link #mutex}.
+     * <ul>
+     *   <li>Lock free: grant all waiters of the mode <em>not</em> held last if there are any
+     *       (the alternation that makes it phase-fair), else all waiters of the last mode.</li>
+     *   <li>Lock held: its own mode's waiters may join, but only once the other mode is no
+     *       longer waiting (they queued behind a waiter that has since given up).</li>
+     * </ul>
+     */
+    private void dispatch() {
+        for (;;) {
+            long s = state;
+            LockMode last = modeOf(s);
+            LockMode grant;
+            if (count(s) == 0) {
+                grant = !queue(last.other()).isEmpty() ? last.other() : !queue(last).isEmpty() ? last : null;
+            } else {
+                grant = !queue(last).isEmpty() && queue(last.other()).isEmpty() ? last : null;
+            }
+            if (grant == null) {
+                return;
+            }
+            NodeList<WaitNode> q = queue(grant);
+            long n = ((s & ~BLOCK_MODE & ~waitingBit(grant)) | modeBit(grant)) + q.size();
+            if (STATE.compareAndSet(this, s, n)) {
+                // Counted first, then woken: a granted waiter never has to touch the state.
+                for (WaitNode w = q.clear(), next; w != null; w = next) {
+                    next = w.next;
+                    w.prev = null;
+                    w.next = null;
+                    w.grant();
+                }
+                return;
+            }
+            // A same-mode holder released concurrently: re-judge with the new count.
+        }
+    }
+
+    // ---- state word helpers -----------------------------------------------------------------
+
+    private NodeList<WaitNode> queue(LockMode mode) {
+        return mode == LockMode.ADD ? addWaiters : blockWaiters;
+    }
+
+    private static int count(long s) {
+        return (int) (s & COUNT_MASK);
+    }
+
+    private static LockMode modeOf(long s) {
+        return (s & BLOCK_MODE) != 0 ? LockMode.BLOCK : LockMode.ADD;
+    }
+
+    private static long modeBit(LockMode mode) {
+        return mode == LockMode.BLOCK ? BLOCK_MODE : 0L;
+    }
+
+    private static long waitingBit(LockMode mode) {
+        return mode == LockMode.BLOCK ? BLOCK_WAITING : ADD_WAITING;
+    }
+
+    /** One grant of a {@link TwoStateLock}. */
+    static final class TwoStateHold implements Hold {
+        private static final VarHandle CLOSED;
+
+        static {
+            try {
+                CLOSED = MethodHandles.lookup().findVarHandle(TwoStateHold.class, "closed", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final TwoStateLock lock;
+        private final LockMode mode;
+        /** Grant time when the listener is timed, else 0. */
+        private final long since;
+        /** Flipped once by CAS, so even a racing double close releases only once. */
+        @SuppressWarnings("unused") // accessed through CLOSED
+        private volatile boolean closed;
+
+        TwoStateHold(TwoStateLock lock, LockMode mode, long since) {
+            this.lock = lock;
+            this.mode = mode;
+            this.since = since;
+        }
+
+        @Override
+        public LockMode mode() {
+            return mode;
+        }
+
+        @Override
+        public void close() {
+            if (!CLOSED.compareAndSet(this, false, true)) {
+                throw new IllegalStateException("pagecache lock hold (" + mode + ") closed twice");
+            }
+            lock.release(mode, since);
+        }
+
+        @Override
+        public String toString() {
+            return "Hold[" + mode + (closed ? ", closed" : "") + "]";
+        }
+    }
 }

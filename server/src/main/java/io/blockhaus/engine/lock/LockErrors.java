@@ -1,0 +1,31 @@
+package io.blockhaus.engine.lock;
+
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
+
+/** Argument checks and the two errors an acquisition can end with, shared by both policies. */
+final class LockErrors {
+    private LockErrors() {
+    }
+
+    /** Both policies check ranges the same way so that callers cannot come to rely on TWO_STATE ignoring them. */
+    static void checkRange(LockMode mode, long firstPage, long endPage) {
+        if (mode == null) {
+            throw new NullPointerException("mode");
+        }
+        if (firstPage < 0 || endPage <= firstPage) {
+            throw new IllegalArgumentException("bad page range [" + firstPage + ", " + endPage + ")");
+        }
+    }
+
+    static ErrnoException timedOut(LockMode mode, LockPolicy policy, long timeoutNanos) {
+        return new ErrnoException(Errno.ETIMEDOUT,
+                "pagecache lock (" + policy.label() + ") not granted in " + mode + " mode within "
+                        + timeoutNanos + " ns");
+    }
+
+    static ErrnoException interrupted(LockMode mode, LockPolicy policy) {
+        return new ErrnoException(Errno.EINTR,
+                "interrupted while waiting for the pagecache lock (" + policy.label() + ") in " + mode + " mode");
+    }
+}

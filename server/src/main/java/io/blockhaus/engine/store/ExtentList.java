@@ -1,0 +1,46 @@
+package io.blockhaus.engine.store;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the list {@link BackingStore#extents} returns: runs in order, neighbours of the same kind
+ * merged, at most {@code max} of them. Shared so every store obeys the same shape rules.
+ */
+final class ExtentList {
+    private final List<Extent> extents = new ArrayList<>();
+    private final int max;
+
+    ExtentList(int max) {
+        this.max = max;
+    }
+
+    /**
+     * Appends {@code [offset, offset+length)}, which must start where the last run ended.
+     * Returns false, adding nothing, once a new run would exceed the limit: the caller stops.
+     */
+    boolean add(long offset, long length, boolean hole) {
+        if (length <= 0) {
+            return true;
+        }
+        if (!extents.isEmpty()) {
+            Extent last = extents.getLast();
+            if (last.end() != offset) {
+                throw new IllegalStateException("gap before " + offset + " after " + last);
+            }
+            if (last.hole() == hole) {
+                extents.set(extents.size() - 1, new Extent(last.offset(), last.length() + length, hole));
+                return true;
+            }
+        }
+        if (extents.size() == max) {
+            return false;
+        }
+        extents.add(new Extent(offset, length, hole));
+        return true;
+    }
+
+    List<Extent> toList() {
+        return List.copyOf(extents);
+    }
+}

@@ -1,0 +1,288 @@
+package io.blockhaus.engine.store;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * {@link NativeIo} on glibc through the FFM API (java.lang.foreign), with errno captured by the
+ * linker ({@code Linker.Option.captureCallState("errno")}) so no other call can overwrite it.
+ *
+ * <p>Design: the store opens its file with {@code open(2)} here and does <em>all</em> I/O on that
+ * one int descriptor (pread / pwrite / pwritev as well as fallocate, lseek, ftruncate, fsync).
+ * A FileChannel's descriptor is not reachable without reflection into sun.nio, and a second
+ * descriptor from a FileChannel would split the store over two objects with two error models
+ * (IOException text vs errno). One descriptor gives every failure a real errno (ENOSPC is
+ * ENOSPC, not a message to parse), one lifecycle to close, and one seam for tests. The price is
+ * that callers pass native memory: the store copies heap buffers through a bounce segment.
+ *
+ * <p>EINTR is retried here, since no caller can do anything else with it.
+ */
+public final class FfmNativeIo implements NativeIo {
+    private static final FfmNativeIo INSTANCE = new FfmNativeIo();
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
+    /** struct iovec { void *iov_base; size_t iov_len; } on LP64. */
+    private static final StructLayout IOVEC = MemoryLayout.structLayout(
+            ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"));
+    /** struct statfs is 120 bytes on x86-64 and aarch64; f_bsize is the long at offset 8 on both. */
+    private static final long STATFS_SIZE = 256;
+    private static final long STATFS_BSIZE_OFFSET = 8;
+
+    private static final MethodHandle OPEN = downcall("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2)); // open(const char *, int, ...)
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle PREAD = downcall("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE = downcall("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITEV = downcall("pwritev",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle FALLOCATE = downcall("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle LSEEK = downcall("lseek",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle FTRUNCATE = downcall("ftruncate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FSTATFS = downcall("fstatfs",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+
+    private FfmNativeIo() {
+    }
+
+    /** The one instance; it holds no state. */
+    public static FfmNativeIo instance() {
+        return INSTANCE;
+    }
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        MemorySegment symbol = LIBC.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = ERRNO_OPT;
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    /** Throws for a failed call (result -1), unless it was interrupted: then the caller retries. */
+    private static boolean failed(String call, long result, MemorySegment state) throws NativeIoException {
+        if (result != -1) {
+            return false;
+        }
+        int errno = errno(state);
+        if (errno == NativeIoException.EINTR) {
+            return true;
+        }
+        throw new NativeIoException(call, errno);
+    }
+
+    private static void requireNative(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("native memory required, got a heap segment");
+        }
+    }
+
+    @Override
+    public int open(Path path, int flags, int mode) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment cpath = arena.allocateFrom(path.toString());
+            int fd;
+            do {
+                fd = (int) OPEN.invokeExact(state, cpath, flags, mode);
+            } while (failed("open(" + path + ")", fd, state));
+            return fd;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public void close(int fd) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) CLOSE.invokeExact(state, fd);
+            // close(2) must not be retried on EINTR: the descriptor is gone either way.
+            if (r == -1 && errno(state) != NativeIoException.EINTR) {
+                throw new NativeIoException("close", errno(state));
+            }
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public long pread(int fd, MemorySegment dst, long offset) throws NativeIoException {
+        requireNative(dst);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long n;
+            do {
+                n = (long) PREAD.invokeExact(state, fd, dst, dst.byteSize(), offset);
+            } while (failed("pread", n, state));
+            return n;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public long pwrite(int fd, MemorySegment src, long offset) throws NativeIoException {
+        requireNative(src);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long n;
+            do {
+                n = (long) PWRITE.invokeExact(state, fd, src, src.byteSize(), offset);
+            } while (failed("pwrite", n, state));
+            return n;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public long pwritev(int fd, MemorySegment[] srcs, long offset) throws NativeIoException {
+        if (srcs.length > IOV_MAX) {
+            throw new IllegalArgumentException(srcs.length + " segments, IOV_MAX is " + IOV_MAX);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment iov = arena.allocate(IOVEC, Math.max(1, srcs.length));
+            for (int i = 0; i < srcs.length; i++) {
+                requireNative(srcs[i]);
+                MemorySegment slot = iov.asSlice(i * IOVEC.byteSize(), IOVEC);
+                slot.set(ADDRESS, 0, srcs[i]);
+                slot.set(JAVA_LONG, ADDRESS.byteSize(), srcs[i].byteSize());
+            }
+            long n;
+            do {
+                n = (long) PWRITEV.invokeExact(state, fd, iov, srcs.length, offset);
+            } while (failed("pwritev", n, state));
+            return n;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public void fallocate(int fd, int mode, long offset, long length) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r;
+            do {
+                r = (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
+            } while (failed("fallocate(mode=0x" + Integer.toHexString(mode) + ")", r, state));
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public long lseek(int fd, long offset, int whence) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long r;
+            do {
+                r = (long) LSEEK.invokeExact(state, fd, offset, whence);
+            } while (failed("lseek(whence=" + whence + ")", r, state));
+            return r;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public void ftruncate(int fd, long length) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r;
+            do {
+                r = (int) FTRUNCATE.invokeExact(state, fd, length);
+            } while (failed("ftruncate", r, state));
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public void fsync(int fd) throws NativeIoException {
+        sync(FSYNC, "fsync", fd);
+    }
+
+    @Override
+    public void fdatasync(int fd) throws NativeIoException {
+        sync(FDATASYNC, "fdatasync", fd);
+    }
+
+    private static void sync(MethodHandle handle, String name, int fd) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r;
+            do {
+                r = (int) handle.invokeExact(state, fd);
+            } while (failed(name, r, state));
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public int blockSize(int fd) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment buf = arena.allocate(STATFS_SIZE, 8);
+            int r;
+            do {
+                r = (int) FSTATFS.invokeExact(state, fd, buf);
+            } while (failed("fstatfs", r, state));
+            long bsize = buf.get(JAVA_LONG, STATFS_BSIZE_OFFSET);
+            return (int) Math.min(bsize, Integer.MAX_VALUE);
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.blockhaus.engine.store;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The loops around {@link NativeIo} that the store needs on one descriptor: full reads and writes
+ * (system calls may transfer less than asked), heap buffers bounced through native memory in
+ * bounded chunks, zero writing, and the SEEK_DATA / SEEK_HOLE walk. No policy and no locking:
+ * {@link SparseFileStore} decides when each runs.
+ */
+final class FileIo {
+    /** Bounce and copy buffers never exceed this, whatever the request size. */
+    static final int CHUNK = 1 << 20;
+
+    private final NativeIo io;
+    private final int fd;
+
+    FileIo(NativeIo io, int fd) {
+        this.io = io;
+        this.fd = fd;
+    }
+
+    NativeIo io() {
+        return io;
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    /** Reads {@code len} bytes at {@code offset} into {@code dst}; bytes past end of file read as zero. */
+    void readFully(long offset, ByteBuffer dst, int len) throws NativeIoException {
+        if (dst.isDirect()) {
+            MemorySegment seg = MemorySegment.ofBuffer(dst).asSlice(0, len);
+            readFully(offset, seg);
+            dst.position(dst.position() + len);
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bounce = arena.allocate(Math.min(len, CHUNK));
+            for (int done = 0; done < len; ) {
+                int n = (int) Math.min(len - done, bounce.byteSize());
+                MemorySegment piece = bounce.asSlice(0, n);
+                readFully(offset + done, piece);
+                dst.put(piece.asByteBuffer());
+                done += n;
+            }
+        }
+    }
+
+    /** Fills the whole segment from {@code offset}; a short file leaves zeroes. */
+    void readFully(long offset, MemorySegment seg) throws NativeIoException {
+        long done = 0;
+        while (done < seg.byteSize()) {
+            long n = io.pread(fd, seg.asSlice(done), offset + done);
+            if (n == 0) {
+                seg.asSlice(done).fill((byte) 0);
+                return;
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * Writes every buffer's remaining bytes in order from {@code offset}, in as few pwritev calls
+     * as the chunk and IOV_MAX limits allow, then consumes the buffers (position = limit).
+     */
+    void writeFully(long offset, ByteBuffer[] srcs) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bounce = null;
+            long bounceUsed = 0;
+            List<MemorySegment> batch = new ArrayList<>();
+            long pos = offset;
+            for (ByteBuffer src : srcs) {
+                if (!src.hasRemaining()) {
+                    continue;
+                }
+                MemorySegment seg = MemorySegment.ofBuffer(src);
+                if (seg.isNative()) {
+                    if (batch.size() == NativeIo.IOV_MAX) {
+                        pos = flush(pos, batch);
+                        bounceUsed = 0;
+                    }
+                    batch.add(seg);
+                    continue;
+                }
+                if (bounce == null) {
+                    bounce = arena.allocate(CHUNK);
+                }
+                for (long done = 0; done < seg.byteSize(); ) {
+                    if (bounceUsed == CHUNK || batch.size() == NativeIo.IOV_MAX) {
+                        pos = flush(pos, batch);
+                        bounceUsed = 0;
+                    }
+                    long n = Math.min(seg.byteSize() - done, CHUNK - bounceUsed);
+                    MemorySegment.copy(seg, done, bounce, bounceUsed, n);
+                    batch.add(bounce.asSlice(bounceUsed, n));
+                    bounceUsed += n;
+                    done += n;
+                }
+            }
+            flush(pos, batch);
+        }
+        for (ByteBuffer src : srcs) {
+            src.position(src.limit());
+        }
+    }
+
+    /** Writes the batch fully, continuing after short writes; returns the next offset. */
+    private long flush(long pos, List<MemorySegment> batch) throws NativeIoException {
+        MemorySegment[] segs = batch.toArray(MemorySegment[]::new);
+        batch.clear();
+        int first = 0;
+        while (first < segs.length) {
+            MemorySegment[] rest = first == 0 ? segs : java.util.Arrays.copyOfRange(segs, first, segs.length);
+            long n = rest.length == 1 ? io.pwrite(fd, rest[0], pos) : io.pwritev(fd, rest, pos);
+            if (n <= 0) {
+                // A regular file never legitimately writes nothing; looping would spin forever.
+                throw new NativeIoException("pwrite (wrote nothing)", NativeIoException.EIO);
+            }
+            pos += n;
+            while (first < segs.length && n >= segs[first].byteSize()) {
+                n -= segs[first].byteSize();
+                first++;
+            }
+            if (n > 0) {
+                segs[first] = segs[first].asSlice(n);
+            }
+        }
+        return pos;
+    }
+
+    /** Writes real zeroes over the range, so it is allocated and reads zero on any file system. */
+    void writeZeroes(long offset, long length) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeroes = arena.allocate(Math.min(length, CHUNK)); // allocate() zero-fills
+            for (long done = 0; done < length; ) {
+                long n = Math.min(length - done, zeroes.byteSize());
+                writeSegmentFully(offset + done, zeroes.asSlice(0, n));
+                done += n;
+            }
+        }
+    }
+
+    private void writeSegmentFully(long offset, MemorySegment seg) throws NativeIoException {
+        long done = 0;
+        while (done < seg.byteSize()) {
+            long n = io.pwrite(fd, seg.asSlice(done), offset + done);
+            if (n <= 0) {
+                throw new NativeIoException("pwrite (wrote nothing)", NativeIoException.EIO);
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes from {@code src} to {@code dst} through a bounce buffer.
+     * Ascending order when {@code dst < src}, descending otherwise, so an overlapping move never
+     * reads what it has already overwritten (memmove).
+     */
+    void copy(long src, long dst, long length) throws NativeIoException {
+        if (length <= 0 || src == dst) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.min(length, CHUNK));
+            boolean down = dst < src;
+            for (long done = 0; done < length; ) {
+                long n = Math.min(length - done, buf.byteSize());
+                long at = down ? done : length - done - n;
+                MemorySegment piece = buf.asSlice(0, n);
+                readFully(src + at, piece);
+                writeSegmentFully(dst + at, piece);
+                done += n;
+            }
+        }
+    }
+
+    /**
+     * The SEEK_DATA / SEEK_HOLE walk over {@code [offset, end)}, appended to {@code out}.
+     * Throws whatever lseek throws, so the caller decides whether "unsupported" means
+     * "report one data extent".
+     */
+    void scanExtents(long offset, long end, ExtentList out) throws NativeIoException {
+        long pos = offset;
+        while (pos < end) {
+            long data = seekOrEnd(pos, NativeIo.SEEK_DATA, end);
+            data = Math.clamp(data, pos, end);
+            if (!out.add(pos, data - pos, true) || data >= end) {
+                return;
+            }
+            long hole = seekOrEnd(data, NativeIo.SEEK_HOLE, end);
+            // A hole at or before data can only be a concurrent change: call the rest data.
+            hole = hole <= data ? end : Math.min(hole, end);
+            if (!out.add(data, hole - data, false)) {
+                return;
+            }
+            pos = hole;
+        }
+    }
+
+    /** lseek, with ENXIO (nothing more of that kind before end of file) meaning {@code end}. */
+    private long seekOrEnd(long pos, int whence, long end) throws NativeIoException {
+        try {
+            return io.lseek(fd, pos, whence);
+        } catch (NativeIoException e) {
+            if (e.errno() == NativeIoException.ENXIO) {
+                return end;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.blockhaus.engine.store;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * The Linux system calls the sparse-file store needs, on a plain int file descriptor, and nothing
+ * else. Every failure is a {@link NativeIoException} carrying errno; no method retries or falls
+ * back (that policy lives in {@link SparseFileStore}), except that implementations retry EINTR.
+ *
+ * <p>It is an interface so tests can stand in for the kernel: a platform without fallocate, a
+ * write that fails with EIO or ENOSPC, short reads and writes. Buffers are native
+ * {@link MemorySegment}s; the store bounces heap buffers itself.
+ */
+public interface NativeIo {
+    int O_RDONLY = 0;
+    int O_RDWR = 2;
+    int O_CREAT = 0100;
+    int O_EXCL = 0200;
+    int O_CLOEXEC = 02000000;
+
+    int FALLOC_FL_KEEP_SIZE = 0x01;
+    int FALLOC_FL_PUNCH_HOLE = 0x02;
+    int FALLOC_FL_COLLAPSE_RANGE = 0x08;
+    int FALLOC_FL_ZERO_RANGE = 0x10;
+    int FALLOC_FL_INSERT_RANGE = 0x20;
+
+    int SEEK_END = 2;
+    int SEEK_DATA = 3;
+    int SEEK_HOLE = 4;
+
+    /** open(2); returns the descriptor. */
+    int open(Path path, int flags, int mode) throws NativeIoException;
+
+    /** close(2). */
+    void close(int fd) throws NativeIoException;
+
+    /** pread(2) into the whole of {@code dst}; returns bytes read, 0 at end of file (may be short). */
+    long pread(int fd, MemorySegment dst, long offset) throws NativeIoException;
+
+    /** pwrite(2) of the whole of {@code src}; returns bytes written (may be short). */
+    long pwrite(int fd, MemorySegment src, long offset) throws NativeIoException;
+
+    /**
+     * pwritev(2): writes the segments in order from {@code offset}; returns bytes written (may be
+     * short). At most {@link #IOV_MAX} segments. The default issues one pwrite per segment and
+     * stops at the first short one, which keeps the same meaning.
+     */
+    default long pwritev(int fd, MemorySegment[] srcs, long offset) throws NativeIoException {
+        long done = 0;
+        for (MemorySegment src : srcs) {
+            long n = pwrite(fd, src, offset + done);
+            done += n;
+            if (n < src.byteSize()) {
+                break;
+            }
+        }
+        return done;
+    }
+
+    /** Linux's limit on segments per pwritev call. */
+    int IOV_MAX = 1024;
+
+    /** fallocate(2) with the FALLOC_FL_* {@code mode}. */
+    void fallocate(int fd, int mode, long offset, long length) throws NativeIoException;
+
+    /** lseek(2); SEEK_DATA / SEEK_HOLE past the last data fail with ENXIO. */
+    long lseek(int fd, long offset, int whence) throws NativeIoException;
+
+    /** ftruncate(2). */
+    void ftruncate(int fd, long length) throws NativeIoException;
+
+    /** fsync(2): data and metadata, including size and allocation changes. */
+    void fsync(int fd) throws NativeIoException;
+
+    /** fdatasync(2). */
+    void fdatasync(int fd) throws NativeIoException;
+
+    /** The file system's block size for this file (fstatfs f_bsize). */
+    int blockSize(int fd) throws NativeIoException;
+}

@@ -1,0 +1,405 @@
+package io.blockhaus.engine.store;
+
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A {@link BackingStore} in a sparse file: one descriptor opened through {@link NativeIo}
+ * (see {@link FfmNativeIo} for why one), positional I/O, fallocate with remembered fallbacks
+ * ({@link Fallocator}) and SEEK_DATA / SEEK_HOLE for the allocation map.
+ *
+ * <p>Locking: every operation holds the read side of {@code lifecycle}, so {@link #close()} (the
+ * write side) can never close the descriptor under a running call and let the number be reused
+ * for another file. Size-changing operations (truncate, collapse, insert) are also serialized
+ * among themselves by {@code resize}; they run alongside reads and writes, which the contract
+ * allows because the engine's pagecache lock keeps those below the operation's offset.
+ *
+ * <p>Collapse and insert fall back to copying when the file system refuses them. The copy is
+ * not atomic: a failure half-way (ENOSPC, EIO) leaves the tail partly moved, and is reported.
+ */
+public final class SparseFileStore implements BackingStore {
+    private static final int DEFAULT_BLOCK = 4096;
+    private static final int MAX_BLOCK = 1 << 20;
+
+    private final NativeIo io;
+    private final Path path;
+    private final FileIo file;
+    private final Fallocator fallocator;
+    private final int blockAlignment;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final ReentrantLock resize = new ReentrantLock();
+    private volatile long size;
+    private boolean closed; // guarded by lifecycle's write lock
+    /** Once fsync fails the kernel may have dropped the dirty pages: no later fsync can vouch for them. */
+    private volatile NativeIoException syncFailure;
+
+    private SparseFileStore(NativeIo io, Path path, int fd, long size, int blockAlignment) {
+        this.io = io;
+        this.path = path;
+        this.file = new FileIo(io, fd);
+        this.fallocator = new Fallocator(file);
+        this.size = size;
+        this.blockAlignment = blockAlignment;
+    }
+
+    /** Creates a new sparse file of {@code size} bytes (all hole); fails if it exists. */
+    public static SparseFileStore create(Path path, long size) {
+        return create(FfmNativeIo.instance(), path, size);
+    }
+
+    /** As {@link #create(Path, long)}, with the given system calls (tests inject failures here). */
+    public static SparseFileStore create(NativeIo io, Path path, long size) {
+        if (size < 0) {
+            throw new ErrnoException(Errno.EINVAL, "negative size " + size + " for " + path);
+        }
+        int fd;
+        try {
+            fd = io.open(path, NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_EXCL | NativeIo.O_CLOEXEC, 0644);
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("create " + path);
+        }
+        try {
+            io.ftruncate(fd, size); // a hole: no blocks are written
+            return new SparseFileStore(io, path, fd, size, blockSize(io, fd));
+        } catch (NativeIoException e) {
+            closeQuietly(io, fd);
+            deleteQuietly(path);
+            throw e.toErrnoException("create " + path + " with size " + size);
+        }
+    }
+
+    /** Opens an existing file read-write; its length is the store's size. */
+    public static SparseFileStore open(Path path) {
+        return open(FfmNativeIo.instance(), path);
+    }
+
+    /** As {@link #open(Path)}, with the given system calls. */
+    public static SparseFileStore open(NativeIo io, Path path) {
+        int fd;
+        try {
+            fd = io.open(path, NativeIo.O_RDWR | NativeIo.O_CLOEXEC, 0);
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("open " + path);
+        }
+        try {
+            long size = io.lseek(fd, 0, NativeIo.SEEK_END);
+            return new SparseFileStore(io, path, fd, size, blockSize(io, fd));
+        } catch (NativeIoException e) {
+            closeQuietly(io, fd);
+            throw e.toErrnoException("open " + path);
+        }
+    }
+
+    /** fstatfs's block size when it is a sane power of two, else 4096: it only sets alignment. */
+    private static int blockSize(NativeIo io, int fd) {
+        try {
+            int b = io.blockSize(fd);
+            return b >= 512 && b <= MAX_BLOCK && Integer.bitCount(b) == 1 ? b : DEFAULT_BLOCK;
+        } catch (NativeIoException e) {
+            return DEFAULT_BLOCK;
+        }
+    }
+
+    private static void closeQuietly(NativeIo io, int fd) {
+        try {
+            io.close(fd);
+        } catch (NativeIoException ignored) {
+            // Already failing with the error that matters; the descriptor is released regardless.
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (java.io.IOException ignored) {
+            // Best effort: we created it a moment ago and the create is being reported as failed.
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int blockAlignment() {
+        return blockAlignment;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        int n = dst.remaining();
+        if (offset < 0 || offset > Long.MAX_VALUE - n) {
+            throw einval("read of " + n + " bytes at " + offset);
+        }
+        if (dst.isReadOnly()) {
+            throw einval("read into a read-only buffer");
+        }
+        enter();
+        try {
+            int fromFile = (int) Math.clamp(size - offset, 0, n);
+            if (fromFile > 0) {
+                file.readFully(offset, dst, fromFile);
+            }
+            Zeroes.fill(dst);
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("read " + n + " bytes at " + offset + " of " + path);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) {
+        write(offset, new ByteBuffer[] {src});
+    }
+
+    /** Gather write: one pwritev per megabyte of heap data (direct buffers are passed as they are). */
+    @Override
+    public void write(long offset, ByteBuffer[] srcs) {
+        long total = 0;
+        for (ByteBuffer src : srcs) {
+            total += src.remaining(); // at most 2^31 buffers of 2^31 bytes: cannot overflow
+        }
+        enter();
+        try {
+            checkRange("write", offset, total);
+            file.writeFully(offset, srcs);
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("write " + total + " bytes at " + offset + " of " + path);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void punchHole(long offset, long length) {
+        enter();
+        try {
+            checkRange("punch hole", offset, length);
+            if (length > 0) {
+                fallocator.punchHole(offset, length);
+            }
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("punch hole " + offset + "+" + length + " of " + path);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void zeroRange(long offset, long length) {
+        enter();
+        try {
+            checkRange("zero range", offset, length);
+            if (length > 0) {
+                fallocator.zeroRange(offset, length);
+            }
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("zero range " + offset + "+" + length + " of " + path);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void allocate(long offset, long length) {
+        enter();
+        try {
+            checkRange("allocate", offset, length);
+            if (length > 0) {
+                fallocator.allocate(offset, length);
+            }
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("allocate " + offset + "+" + length + " of " + path);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void collapseRange(long offset, long length) {
+        enter();
+        resize.lock();
+        try {
+            long oldSize = size;
+            checkAligned("collapse range", offset, length);
+            if (offset >= oldSize - length) { // also catches length > oldSize, without overflow
+                throw einval("collapse range " + offset + "+" + length + " must end before the end (" + oldSize + ")");
+            }
+            if (length == 0) {
+                return;
+            }
+            if (!fallocator.collapseNatively(offset, length)) {
+                fallocator.move(offset + length, offset, oldSize - offset - length);
+                io.ftruncate(file.fd(), oldSize - length);
+            }
+            size = oldSize - length;
+        } catch (NativeIoException e) {
+            resyncSize();
+            throw e.toErrnoException("collapse range " + offset + "+" + length + " of " + path);
+        } finally {
+            resize.unlock();
+            exit();
+        }
+    }
+
+    @Override
+    public void insertRange(long offset, long length) {
+        enter();
+        resize.lock();
+        try {
+            long oldSize = size;
+            checkAligned("insert range", offset, length);
+            if (offset >= oldSize || length > Long.MAX_VALUE - oldSize) {
+                throw einval("insert range " + offset + "+" + length + " must start below the end (" + oldSize + ")");
+            }
+            if (length == 0) {
+                return;
+            }
+            if (!fallocator.insertNatively(offset, length)) {
+                io.ftruncate(file.fd(), oldSize + length);
+                fallocator.move(offset, offset + length, oldSize - offset);
+                fallocator.punchHole(offset, length);
+            }
+            size = oldSize + length;
+        } catch (NativeIoException e) {
+            resyncSize();
+            throw e.toErrnoException("insert range " + offset + "+" + length + " of " + path);
+        } finally {
+            resize.unlock();
+            exit();
+        }
+    }
+
+    @Override
+    public void truncate(long newSize) {
+        enter();
+        resize.lock();
+        try {
+            if (newSize < 0) {
+                throw einval("truncate to negative size " + newSize);
+            }
+            io.ftruncate(file.fd(), newSize);
+            size = newSize;
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("truncate " + path + " to " + newSize);
+        } finally {
+            resize.unlock();
+            exit();
+        }
+    }
+
+    /**
+     * fsync, not fdatasync: punch, collapse and insert change the extent map, which fdatasync
+     * need not flush. A failure is sticky (see {@code syncFailure}).
+     */
+    @Override
+    public void force() {
+        enter();
+        try {
+            NativeIoException earlier = syncFailure;
+            if (earlier != null) {
+                throw new ErrnoException(Errno.EIO,
+                        "an earlier fsync of " + path + " failed; writes before it may be lost", earlier);
+            }
+            io.fsync(file.fd());
+        } catch (NativeIoException e) {
+            syncFailure = e;
+            throw e.toErrnoException("fsync " + path);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public List<Extent> extents(long offset, long length, int maxExtents) {
+        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || maxExtents < 1) {
+            throw einval("extents " + offset + "+" + length + " max " + maxExtents);
+        }
+        enter();
+        try {
+            long end = Math.min(offset + length, size);
+            ExtentList out = new ExtentList(maxExtents);
+            if (offset >= end) {
+                return List.of();
+            }
+            try {
+                file.scanExtents(offset, end, out);
+                return out.toList();
+            } catch (NativeIoException e) {
+                if (!e.isUnsupported() && e.errno() != NativeIoException.EINVAL) {
+                    throw e.toErrnoException("extents of " + path);
+                }
+                return List.of(new Extent(offset, end - offset, false)); // cannot tell: all data
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            io.close(file.fd());
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("close " + path);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void enter() {
+        lifecycle.readLock().lock();
+        if (closed) {
+            lifecycle.readLock().unlock();
+            throw new ErrnoException(Errno.ESHUTDOWN, path + " is closed");
+        }
+    }
+
+    private void exit() {
+        lifecycle.readLock().unlock();
+    }
+
+    /** After a failed resize the file's length is the truth; keep {@link #size()} telling it. */
+    private void resyncSize() {
+        try {
+            size = io.lseek(file.fd(), 0, NativeIo.SEEK_END);
+        } catch (NativeIoException ignored) {
+            // The original failure is being thrown; the old size is the best guess left.
+        }
+    }
+
+    private void checkRange(String what, long offset, long length) {
+        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || offset + length > size) {
+            throw einval(what + " " + offset + "+" + length + " outside size " + size);
+        }
+    }
+
+    private void checkAligned(String what, long offset, long length) {
+        long mask = blockAlignment - 1;
+        if (offset < 0 || length < 0 || (offset & mask) != 0 || (length & mask) != 0) {
+            throw einval(what + " " + offset + "+" + length + " not aligned to " + blockAlignment);
+        }
+    }
+
+    private static ErrnoException einval(String message) {
+        return new ErrnoException(Errno.EINVAL, message);
+    }
+}
