@@ -29,6 +29,11 @@ public final class NbdHandshakeDecoder extends ByteToMessageDecoder {
         return state;
     }
 
+    /** Bytes received but not yet decoded (for tests asserting nothing is left over). */
+    int buffered() {
+        return actualReadableBytes();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {

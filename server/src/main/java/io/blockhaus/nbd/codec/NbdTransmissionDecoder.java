@@ -45,6 +45,11 @@ public final class NbdTransmissionDecoder extends ByteToMessageDecoder {
         return state;
     }
 
+    /** Bytes received but not yet decoded (for tests asserting nothing is left over). */
+    int buffered() {
+        return actualReadableBytes();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
