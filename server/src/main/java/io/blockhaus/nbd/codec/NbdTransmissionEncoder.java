@@ -53,6 +53,15 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
             throw new IllegalStateException("structured reply chunk without structured replies negotiated");
         }
         ByteBuf buf = ctx.alloc().buffer(64);
+        try {
+            return chunk(ctx, chunk, buf);
+        } catch (RuntimeException e) {
+            buf.release(); // a bad message (over-long string, 64-bit extent) must not leak the header
+            throw e;
+        }
+    }
+
+    private ByteBuf chunk(ChannelHandlerContext ctx, NbdReplyChunk chunk, ByteBuf buf) {
         int headerLength = extendedHeaders
                 ? NbdLimits.EXTENDED_REPLY_HEADER_LENGTH : NbdLimits.STRUCTURED_REPLY_HEADER_LENGTH;
         buf.writerIndex(headerLength); // header is written last, once type and length are known
