@@ -163,6 +163,14 @@ public final class Handle implements AutoCloseable {
         return BlockStatus.query(this, offset, length, maxExtents);
     }
 
+    /**
+     * Whether zeroing a range is cheap on this volume's store (a hole punch, or with
+     * {@code keepAllocated} a real zero-range), rather than writing zeroes.
+     */
+    public boolean zeroesFast(boolean keepAllocated) {
+        return volume().store().zeroesFast(keepAllocated);
+    }
+
     /** Unmaps this handle's mappings. Idempotent. */
     @Override
     public void close() {

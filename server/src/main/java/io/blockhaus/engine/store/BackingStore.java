@@ -96,6 +96,14 @@ public interface BackingStore extends AutoCloseable {
      */
     int blockAlignment();
 
+    /**
+     * Whether {@link #punchHole} (or, with {@code keepAllocated}, {@link #zeroRange}) is cheap,
+     * i.e. does not write zeroes byte by byte. NBD's FAST_ZERO asks exactly this.
+     */
+    default boolean zeroesFast(boolean keepAllocated) {
+        return false;
+    }
+
     /** Releases the file or memory. Idempotent. */
     @Override
     void close();

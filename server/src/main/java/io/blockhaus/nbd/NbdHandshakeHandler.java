@@ -1,0 +1,248 @@
+package io.blockhaus.nbd;
+
+import io.blockhaus.engine.Volume;
+import io.blockhaus.nbd.codec.NbdClientFlags;
+import io.blockhaus.nbd.codec.NbdDecoderException;
+import io.blockhaus.nbd.codec.NbdExportNameReply;
+import io.blockhaus.nbd.codec.NbdHandshakeCodec;
+import io.blockhaus.nbd.codec.NbdHandshakeFlags;
+import io.blockhaus.nbd.codec.NbdInfo;
+import io.blockhaus.nbd.codec.NbdInfoType;
+import io.blockhaus.nbd.codec.NbdOption;
+import io.blockhaus.nbd.codec.NbdOptionReply;
+import io.blockhaus.nbd.codec.NbdOptionReplyType;
+import io.blockhaus.nbd.codec.NbdOptionRequest;
+import io.blockhaus.nbd.codec.NbdServerGreeting;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fixed-newstyle handshake, one option at a time: greeting, client flags, then options until
+ * EXPORT_NAME or a successful GO hands the connection to {@link NbdTransmissionHandler}. Every
+ * option gets an answer (unknown ones NBD_REP_ERR_UNSUP) and the session goes on; only what the
+ * specification says ends the session (ABORT, a failed EXPORT_NAME, a broken stream) closes it.
+ * Runs on the event loop; nothing here blocks. Auto-read is off: one option is read, answered,
+ * and only then is the next one read, so a client cannot queue up work here; a client that has
+ * not finished within the handshake timeout is dropped.
+ */
+final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
+    private final NbdExports exports;
+    private final NbdServerConfig config;
+    private final ExecutorService workers;
+    private boolean clientFlagsSeen;
+    private boolean noZeroes;
+    private boolean structured;
+    private boolean extended;
+    private boolean allocationContext;
+    private ScheduledFuture<?> timeout;
+
+    NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
+        this.exports = exports;
+        this.config = config;
+        this.workers = workers;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        timeout = ctx.executor().schedule(() -> {
+            ctx.close();
+        }, config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        ctx.writeAndFlush(new NbdServerGreeting(
+                new NbdHandshakeFlags(NbdHandshakeFlags.FIXED_NEWSTYLE | NbdHandshakeFlags.NO_ZEROES)));
+        ctx.fireChannelActive();
+        ctx.read();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // Ask for more only while the handshake is still ours (after GO the transmission
+        // handler decides when to read).
+        if (!ctx.isRemoved() && ctx.channel().isActive()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof NbdClientFlags flags) {
+            onClientFlags(ctx, flags);
+        } else if (msg instanceof NbdOptionRequest option && clientFlagsSeen) {
+            onOption(ctx, option);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void onClientFlags(ChannelHandlerContext ctx, NbdClientFlags flags) {
+        // Only fixed newstyle is served; unknown client flags must end the session (spec).
+        if (!flags.has(NbdClientFlags.FIXED_NEWSTYLE) || flags.unknownBits() != 0) {
+            ctx.close();
+            return;
+        }
+        clientFlagsSeen = true;
+        noZeroes = flags.has(NbdClientFlags.NO_ZEROES);
+    }
+
+    private void onOption(ChannelHandlerContext ctx, NbdOptionRequest request) {
+        switch (request) {
+            case NbdOptionRequest.ExportName(String name) -> exportName(ctx, name);
+            case NbdOptionRequest.Info info -> infoOrGo(ctx, info);
+            case NbdOptionRequest.MetaContext meta -> metaContext(ctx, meta);
+            case NbdOptionRequest.Plain plain -> plain(ctx, plain);
+        }
+    }
+
+    private void plain(ChannelHandlerContext ctx, NbdOptionRequest.Plain p) {
+        NbdOption o = p.option();
+        if (!p.decoderResult().isSuccess()) {
+            malformed(ctx, o, p.decoderResult());
+            return;
+        }
+        if (o.equals(NbdOption.ABORT)) {
+            ctx.writeAndFlush(new NbdOptionReply.Ack(o)).addListener(ChannelFutureListener.CLOSE);
+        } else if (o.equals(NbdOption.LIST)) {
+            if (p.dataLength() != 0) {
+                error(ctx, o, NbdOptionReplyType.ERR_INVALID, "LIST takes no data");
+                return;
+            }
+            for (Volume v : exports.all()) {
+                ctx.write(new NbdOptionReply.Server(o, v.name(), ""));
+            }
+            ctx.writeAndFlush(new NbdOptionReply.Ack(o));
+        } else if (o.equals(NbdOption.STARTTLS)) {
+            error(ctx, o, NbdOptionReplyType.ERR_POLICY, "TLS is not offered by this server");
+        } else if (o.equals(NbdOption.STRUCTURED_REPLY) || o.equals(NbdOption.EXTENDED_HEADERS)) {
+            negotiate(ctx, p);
+        } else {
+            error(ctx, o, NbdOptionReplyType.ERR_UNSUP, "option " + o + " is not supported");
+        }
+    }
+
+    private void negotiate(ChannelHandlerContext ctx, NbdOptionRequest.Plain p) {
+        NbdOption o = p.option();
+        if (p.dataLength() != 0) {
+            error(ctx, o, NbdOptionReplyType.ERR_INVALID, o + " takes no data");
+            return;
+        }
+        if (o.equals(NbdOption.EXTENDED_HEADERS)) {
+            extended = true;
+            structured = true; // extended headers imply structured replies
+        } else {
+            structured = true;
+        }
+        // A new reply format invalidates meta contexts chosen before it (spec).
+        allocationContext = false;
+        ctx.writeAndFlush(new NbdOptionReply.Ack(o));
+    }
+
+    private void malformed(ChannelHandlerContext ctx, NbdOption o, DecoderResult result) {
+        NbdDecoderException.Reason reason = NbdDecoderException.reasonOf(result);
+        if (reason == null || !reason.recoverable() || o.equals(NbdOption.EXPORT_NAME)) {
+            ctx.close(); // the stream is lost, or EXPORT_NAME has no error reply (spec)
+            return;
+        }
+        NbdOptionReplyType type = reason == NbdDecoderException.Reason.OPTION_TOO_BIG
+                || reason == NbdDecoderException.Reason.STRING_TOO_LONG
+                ? NbdOptionReplyType.ERR_TOO_BIG : NbdOptionReplyType.ERR_INVALID;
+        error(ctx, o, type, result.cause().getMessage());
+    }
+
+    private void exportName(ChannelHandlerContext ctx, String name) {
+        Optional<Volume> v = exports.find(name);
+        if (v.isEmpty()) {
+            ctx.close(); // EXPORT_NAME cannot be refused politely: the spec says disconnect
+            return;
+        }
+        ctx.writeAndFlush(new NbdExportNameReply(v.get().size(), ExportFlags.of(v.get(), structured), noZeroes));
+        enterTransmission(ctx, v.get());
+    }
+
+    private void infoOrGo(ChannelHandlerContext ctx, NbdOptionRequest.Info info) {
+        NbdOption o = info.option();
+        Optional<Volume> found = exports.find(info.name());
+        if (found.isEmpty()) {
+            error(ctx, o, NbdOptionReplyType.ERR_UNKNOWN, "no export named '" + info.name() + "'");
+            return;
+        }
+        Volume v = found.get();
+        ctx.write(new NbdOptionReply.Info(o, new NbdInfo.Export(v.size(), ExportFlags.of(v, structured))));
+        // Minimum 1: any alignment works (partial pages go through read-modify-write).
+        ctx.write(new NbdOptionReply.Info(o, new NbdInfo.BlockSize(1, v.pageSize(), config.maxPayload())));
+        if (info.requests().contains(NbdInfoType.NAME)) {
+            ctx.write(new NbdOptionReply.Info(o, new NbdInfo.Name(v.name())));
+        }
+        if (info.requests().contains(NbdInfoType.DESCRIPTION)) {
+            ctx.write(new NbdOptionReply.Info(o, new NbdInfo.Description(describe(v))));
+        }
+        ctx.writeAndFlush(new NbdOptionReply.Ack(o));
+        if (o.equals(NbdOption.GO)) {
+            enterTransmission(ctx, v);
+        }
+    }
+
+    private static String describe(Volume v) {
+        return "Blockhaus volume " + v.name() + " (" + v.config().io().name().toLowerCase() + " I/O, "
+                + v.config().lockPolicy().label() + " lock" + (v.readOnly() ? ", read-only" : "") + ")";
+    }
+
+    private void metaContext(ChannelHandlerContext ctx, NbdOptionRequest.MetaContext m) {
+        NbdOption o = m.option();
+        boolean set = o.equals(NbdOption.SET_META_CONTEXT);
+        if (!structured) {
+            error(ctx, o, NbdOptionReplyType.ERR_INVALID, "meta contexts need structured replies first");
+            return;
+        }
+        if (exports.find(m.exportName()).isEmpty()) {
+            error(ctx, o, NbdOptionReplyType.ERR_UNKNOWN, "no export named '" + m.exportName() + "'");
+            return;
+        }
+        boolean selected = false;
+        if (m.queries().isEmpty()) {
+            selected = !set; // LIST with no query lists everything; SET with none selects nothing
+        } else {
+            for (String q : m.queries()) {
+                if (q.equals(NbdSession.ALLOCATION_CONTEXT) || (!set && q.equals("base:"))) {
+                    selected = true;
+                }
+            }
+        }
+        if (selected) {
+            ctx.write(new NbdOptionReply.MetaContext(o, NbdSession.ALLOCATION_CONTEXT_ID, NbdSession.ALLOCATION_CONTEXT));
+        }
+        if (set) {
+            allocationContext = selected;
+        }
+        ctx.writeAndFlush(new NbdOptionReply.Ack(o));
+    }
+
+    private void error(ChannelHandlerContext ctx, NbdOption o, NbdOptionReplyType type, String message) {
+        ctx.writeAndFlush(new NbdOptionReply.Error(o, type, message));
+    }
+
+    /**
+     * The reply was already encoded by the handshake encoder (we are on the event loop). The
+     * transmission handler goes in first, then the codec switch, which hands any bytes the client
+     * sent after the option straight to the new decoder and on to the new handler.
+     */
+    private void enterTransmission(ChannelHandlerContext ctx, Volume v) {
+        timeout.cancel(false);
+        NbdSession session = new NbdSession(v, structured, extended, allocationContext);
+        ctx.pipeline().replace(this, NbdTransmissionHandler.NAME, new NbdTransmissionHandler(session, config, workers));
+        NbdHandshakeCodec.switchToTransmission(ctx.pipeline(), structured, extended, config.maxPayload());
+    }
+}

@@ -1,0 +1,43 @@
+package io.blockhaus.nbd;
+
+import io.blockhaus.nbd.codec.NbdLimits;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * How the NBD server listens and how much one client may ask of it at once.
+ *
+ * @param listen             address to bind (port 0 picks a free one, for tests)
+ * @param maxConnections     connections beyond this are closed on accept
+ * @param handshakeTimeout   a client that has not finished the handshake by then is dropped, so
+ *                           half-open connections cannot pile up
+ * @param maxPayload         largest READ/WRITE length accepted (advertised as the maximum block size)
+ * @param maxInflightRequests requests one connection may have in flight before the server stops reading it
+ * @param maxInflightBytes   payload bytes (READ and WRITE) one connection may have in flight before reading stops
+ * @param workerThreads      threads running engine operations (they block on locks and disk)
+ */
+public record NbdServerConfig(
+        InetSocketAddress listen,
+        int maxConnections,
+        Duration handshakeTimeout,
+        int maxPayload,
+        int maxInflightRequests,
+        long maxInflightBytes,
+        int workerThreads) {
+
+    public static final int DEFAULT_PORT = 10809;
+
+    public NbdServerConfig {
+        if (maxPayload < 4096 || maxPayload > NbdLimits.DEFAULT_MAX_PAYLOAD) {
+            throw new IllegalArgumentException("maxPayload must be between 4 KiB and 32 MiB");
+        }
+        if (maxConnections < 1 || maxInflightRequests < 1 || maxInflightBytes < maxPayload || workerThreads < 1) {
+            throw new IllegalArgumentException("NBD limits must be positive and allow one maximal request");
+        }
+    }
+
+    public static NbdServerConfig defaults(InetSocketAddress listen) {
+        return new NbdServerConfig(listen, 256, Duration.ofSeconds(30), NbdLimits.DEFAULT_MAX_PAYLOAD, 128,
+                64L << 20, 32);
+    }
+}
