@@ -2,5 +2,11 @@
  * The per-volume pagecache lock: ADD and BLOCK modes, two policies (one lock per volume, or
  * page ranges), fair hand-off between modes, bounded waits, and a listener that sees every
  * acquisition.
+ *
+ * <p>Start with {@link io.blockhaus.engine.lock.PagecacheLock} (the contract), then the design
+ * notes at the top of {@link io.blockhaus.engine.lock.TwoStateLock} (one atomic word, phase-fair
+ * batch hand-off) and {@link io.blockhaus.engine.lock.RangeLock} (mutex, overlap-only conflicts,
+ * FIFO fairness among overlapping requests). {@code WaitNode} holds the park/grant protocol both
+ * share; everything else here is small plumbing.
  */
 package io.blockhaus.engine.lock;
