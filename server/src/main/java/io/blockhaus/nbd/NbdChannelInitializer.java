@@ -1,0 +1,42 @@
+package io.blockhaus.nbd;
+
+import io.blockhaus.nbd.codec.NbdHandshakeCodec;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Wires one connection's pipeline: the handshake codec and handler, which later replace
+ * themselves with the transmission codec and handler. Also enforces the connection limit.
+ */
+final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final NbdExports exports;
+    private final NbdServerConfig config;
+    private final ExecutorService workers;
+    private final AtomicInteger connections = new AtomicInteger();
+
+    NbdChannelInitializer(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
+        this.exports = exports;
+        this.config = config;
+        this.workers = workers;
+    }
+
+    int connections() {
+        return connections.get();
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        if (connections.incrementAndGet() > config.maxConnections()) {
+            connections.decrementAndGet();
+            ch.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+        ch.config().setAutoRead(false);
+        ch.pipeline()
+                .addLast(new NbdHandshakeCodec())
+                .addLast(new NbdHandshakeHandler(exports, config, workers));
+    }
+}

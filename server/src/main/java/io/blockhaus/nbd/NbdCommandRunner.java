@@ -1,0 +1,199 @@
+package io.blockhaus.nbd;
+
+import io.blockhaus.engine.Advice;
+import io.blockhaus.engine.FallocateMode;
+import io.blockhaus.engine.Handle;
+import io.blockhaus.engine.IoMode;
+import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.store.Extent;
+import io.blockhaus.nbd.codec.NbdCommand;
+import io.blockhaus.nbd.codec.NbdCommandFlags;
+import io.blockhaus.nbd.codec.NbdError;
+import io.blockhaus.nbd.codec.NbdReplyChunk;
+import io.blockhaus.nbd.codec.NbdRequest;
+import io.blockhaus.nbd.codec.NbdSimpleReply;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one validated request against the connection's engine handle and builds its reply
+ * messages. Runs on a worker thread (engine operations block on locks and disk); everything it
+ * returns is written by the event loop. Each NBD command maps to the one engine operation
+ * DESIGN.md names for it.
+ */
+final class NbdCommandRunner {
+    /** Reads this large look for holes first, so a sparse image travels as hole chunks. */
+    static final int SPARSE_READ_THRESHOLD = 64 * 1024;
+    /** Extents in one BLOCK_STATUS reply; clients ask again for the rest. */
+    static final int MAX_EXTENTS = 1024;
+    private static final int STATE_HOLE_ZERO = 3; // NBD_STATE_HOLE | NBD_STATE_ZERO
+
+    private final NbdSession session;
+    private final Handle handle;
+    private final ByteBufAllocator alloc;
+
+    NbdCommandRunner(NbdSession session, Handle handle, ByteBufAllocator alloc) {
+        this.session = session;
+        this.handle = handle;
+        this.alloc = alloc;
+    }
+
+    /** The reply messages for {@code r}; {@code payload} (a WRITE's data) is released here. */
+    List<Object> run(NbdRequest r, ByteBuf payload) {
+        try {
+            NbdCommand c = r.command();
+            if (c.equals(NbdCommand.READ)) {
+                return read(r);
+            }
+            if (c.equals(NbdCommand.BLOCK_STATUS)) {
+                return blockStatus(r);
+            }
+            if (c.equals(NbdCommand.WRITE)) {
+                write(r, payload);
+            } else if (c.equals(NbdCommand.FLUSH)) {
+                handle.flush();
+            } else if (c.equals(NbdCommand.TRIM)) {
+                zero(r, FallocateMode.PUNCH_HOLE);
+            } else if (c.equals(NbdCommand.WRITE_ZEROES)) {
+                boolean keep = r.flags().has(NbdCommandFlags.NO_HOLE);
+                if (r.flags().has(NbdCommandFlags.FAST_ZERO) && !handle.zeroesFast(keep)) {
+                    return error(r, NbdError.ENOTSUP, "zeroing would not be fast on this store");
+                }
+                zero(r, keep ? FallocateMode.ZERO_RANGE : FallocateMode.PUNCH_HOLE);
+            } else if (c.equals(NbdCommand.CACHE)) {
+                handle.fadvise(Advice.WILLNEED, r.offset(), r.length());
+            } else {
+                return error(r, NbdError.EINVAL, "unsupported command " + c);
+            }
+            return ok(r);
+        } catch (ErrnoException e) {
+            return error(r, NbdErrors.of(e.errno()), e.getMessage());
+        } catch (RuntimeException e) {
+            System.getLogger(NbdCommandRunner.class.getName()).log(System.Logger.Level.ERROR,
+                    "NBD " + r.command() + " failed unexpectedly", e);
+            return error(r, NbdError.EIO, "internal error");
+        } finally {
+            if (payload != null) {
+                payload.release();
+            }
+        }
+    }
+
+    private boolean direct() {
+        return session.volume().config().io() == IoMode.DIRECT;
+    }
+
+    private void write(NbdRequest r, ByteBuf payload) {
+        boolean fua = r.flags().has(NbdCommandFlags.FUA);
+        var src = payload.nioBuffer(payload.readerIndex(), payload.readableBytes());
+        if (direct()) {
+            handle.writeDirect(r.offset(), src, fua);
+        } else {
+            handle.write(r.offset(), src, fua);
+        }
+    }
+
+    private void zero(NbdRequest r, FallocateMode mode) {
+        if (r.length() == 0) {
+            return;
+        }
+        handle.fallocate(mode, r.offset(), r.length());
+        if (r.flags().has(NbdCommandFlags.FUA)) {
+            handle.flush(r.offset(), r.length());
+        }
+    }
+
+    private ByteBuf readData(long offset, int length) {
+        ByteBuf buf = alloc.directBuffer(length, length);
+        try {
+            var dst = buf.nioBuffer(0, length);
+            if (direct()) {
+                handle.readDirect(offset, dst);
+            } else {
+                handle.read(offset, dst);
+            }
+            return buf.writerIndex(length);
+        } catch (RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+    }
+
+    private List<Object> read(NbdRequest r) {
+        int len = (int) r.length();
+        if (!session.structuredReplies()) {
+            return List.of(NbdSimpleReply.read(r.cookie(), readData(r.offset(), len)));
+        }
+        boolean sparse = !r.flags().has(NbdCommandFlags.DF) && len >= SPARSE_READ_THRESHOLD;
+        if (!sparse) {
+            return List.of(new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), true, r.offset(),
+                    readData(r.offset(), len)));
+        }
+        List<Extent> extents = handle.blockStatus(r.offset(), len, 64);
+        List<Object> chunks = new ArrayList<>(extents.size() + 1);
+        long pos = r.offset();
+        long end = r.offset() + len;
+        try {
+            for (Extent e : extents) {
+                chunks.add(e.hole()
+                        ? new NbdReplyChunk.OffsetHole(r.cookie(), r.offset(), false, e.offset(), (int) e.length())
+                        : new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), false, e.offset(),
+                                readData(e.offset(), (int) e.length())));
+                pos = e.end();
+            }
+            if (pos < end) {
+                chunks.add(new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), false, pos,
+                        readData(pos, (int) (end - pos))));
+            }
+        } catch (RuntimeException e) {
+            chunks.forEach(io.netty.util.ReferenceCountUtil::release);
+            throw e;
+        }
+        chunks.add(new NbdReplyChunk.None(r.cookie(), r.offset()));
+        return chunks;
+    }
+
+    private List<Object> blockStatus(NbdRequest r) {
+        long size = session.volume().size();
+        long len = Math.min(r.length(), size - r.offset());
+        int max = r.flags().has(NbdCommandFlags.REQ_ONE) ? 1 : MAX_EXTENTS;
+        // Compact replies carry 32-bit lengths: never describe more than 4 GiB - 1 at once.
+        if (!session.extendedHeaders()) {
+            len = Math.min(len, 0xFFFF_F000L);
+        }
+        List<NbdReplyChunk.Extent> out = new ArrayList<>();
+        if (len <= 0) {
+            out.add(new NbdReplyChunk.Extent(Math.max(1, r.length()), STATE_HOLE_ZERO));
+        } else {
+            for (Extent e : handle.blockStatus(r.offset(), len, max)) {
+                out.add(new NbdReplyChunk.Extent(e.length(), e.hole() ? STATE_HOLE_ZERO : 0));
+            }
+        }
+        return List.of(new NbdReplyChunk.BlockStatus(r.cookie(), r.offset(), true,
+                NbdSession.ALLOCATION_CONTEXT_ID, out));
+    }
+
+    private List<Object> ok(NbdRequest r) {
+        if (session.extendedHeaders()) {
+            return List.of(new NbdReplyChunk.None(r.cookie(), r.offset()));
+        }
+        return List.of(NbdSimpleReply.of(NbdError.OK, r.cookie()));
+    }
+
+    List<Object> error(NbdRequest r, NbdError error, String message) {
+        boolean chunked = session.extendedHeaders()
+                || (session.structuredReplies()
+                    && (r.command().equals(NbdCommand.READ) || r.command().equals(NbdCommand.BLOCK_STATUS)));
+        if (chunked) {
+            return List.of(new NbdReplyChunk.Error(r.cookie(), r.offset(), true, error, clip(message)));
+        }
+        return List.of(NbdSimpleReply.of(error, r.cookie()));
+    }
+
+    /** Error messages are for people; keep them short enough for any client's buffer. */
+    private static String clip(String m) {
+        return m == null ? "" : m.length() > 200 ? m.substring(0, 200) : m;
+    }
+}

@@ -1,0 +1,91 @@
+package io.blockhaus.nbd;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The NBD listener: event loops for the sockets (they never block) and a pool of worker threads
+ * for engine operations (which do). The worker queue is unbounded on purpose: every connection
+ * bounds its own requests in flight and connections are bounded, so the queue is too.
+ */
+public final class NbdServer implements AutoCloseable {
+    private final NbdServerConfig config;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup loops;
+    private final ThreadPoolExecutor workers;
+    private final NbdChannelInitializer initializer;
+    private final Channel listener;
+
+    private NbdServer(NbdServerConfig config, NbdExports exports) throws InterruptedException {
+        this.config = config;
+        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), NioIoHandler.newFactory());
+        this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
+        this.initializer = new NbdChannelInitializer(exports, config, workers);
+        try {
+            this.listener = new ServerBootstrap()
+                    .group(boss, loops)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 256)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childHandler(initializer)
+                    .bind(config.listen()).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            shutdownGroups();
+            throw e;
+        }
+    }
+
+    /** Binds and starts serving {@code exports}; the returned server is listening. */
+    public static NbdServer start(NbdServerConfig config, NbdExports exports) throws InterruptedException {
+        return new NbdServer(config, exports);
+    }
+
+    /** The bound address (with the real port when the configuration asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    public int connections() {
+        return initializer.connections();
+    }
+
+    public NbdServerConfig config() {
+        return config;
+    }
+
+    /**
+     * Stops accepting, closes every connection and waits for operations in progress to finish,
+     * so the engine can then be closed with nothing running against it.
+     */
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        shutdownGroups();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void shutdownGroups() {
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

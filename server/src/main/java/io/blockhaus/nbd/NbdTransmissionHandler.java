@@ -1,0 +1,241 @@
+package io.blockhaus.nbd;
+
+import io.blockhaus.engine.Handle;
+import io.blockhaus.nbd.codec.NbdCommand;
+import io.blockhaus.nbd.codec.NbdDecoderException;
+import io.blockhaus.nbd.codec.NbdError;
+import io.blockhaus.nbd.codec.NbdPayloadChunk;
+import io.blockhaus.nbd.codec.NbdRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The transmission phase of one connection: requests in, engine operations on worker threads,
+ * replies out as each completes (out of order, as NBD allows).
+ *
+ * <h2>Flow control</h2>
+ * Auto-read is off. Decoded messages wait in {@code pending} (at most one socket read's worth,
+ * because nothing more is read while it is not empty) and are started in order while the
+ * connection is under both bounds: requests in flight and payload bytes in flight (a READ's
+ * length counts from start to reply, a WRITE's from its header). Once a WRITE header is started
+ * its payload chunks are always accepted, since their bytes are already counted. The socket is
+ * read again only when {@code pending} is empty and there is room, so a client that pipelines
+ * without limit only fills its own TCP window. Everything here runs on the event loop; the only
+ * blocking work is on the workers.
+ */
+final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
+    static final String NAME = "nbd-transmission";
+
+    private final NbdSession session;
+    private final NbdServerConfig config;
+    private final ExecutorService workers;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    private Handle handle;
+    private NbdCommandRunner runner;
+    private int inflight;
+    private long inflightBytes;
+    private NbdRequest writing;      // WRITE whose payload is arriving
+    private ByteBuf writeBuffer;
+    private boolean discarding;      // skipping the payload of a refused WRITE
+    private boolean disconnecting;
+    private boolean closed;
+
+    NbdTransmissionHandler(NbdSession session, NbdServerConfig config, ExecutorService workers) {
+        this.session = session;
+        this.config = config;
+        this.workers = workers;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        handle = session.volume().open();
+        runner = new NbdCommandRunner(session, handle, ctx.alloc());
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closed || disconnecting) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        pending.add(msg);
+        drain(ctx);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        maybeRead(ctx);
+    }
+
+    private void drain(ChannelHandlerContext ctx) {
+        while (!pending.isEmpty() && !closed) {
+            Object msg = pending.peek();
+            if (msg instanceof NbdPayloadChunk chunk) {
+                pending.poll();
+                onChunk(ctx, chunk);
+            } else if (msg instanceof NbdRequest r) {
+                if (!hasRoom()) {
+                    return;
+                }
+                pending.poll();
+                onRequest(ctx, r);
+            } else {
+                pending.poll();
+                ReferenceCountUtil.release(msg);
+                close(ctx);
+            }
+        }
+    }
+
+    private boolean hasRoom() {
+        return writing == null && inflight < config.maxInflightRequests() && inflightBytes < config.maxInflightBytes();
+    }
+
+    private void maybeRead(ChannelHandlerContext ctx) {
+        if (!closed && !disconnecting && pending.isEmpty()
+                && (writing != null || discarding || hasRoom()) && ctx.channel().isActive()) {
+            ctx.read();
+        }
+    }
+
+    private void onRequest(ChannelHandlerContext ctx, NbdRequest r) {
+        if (!r.decoderResult().isSuccess()) {
+            NbdDecoderException.Reason reason = NbdDecoderException.reasonOf(r.decoderResult());
+            if (reason == null || !reason.recoverable()) {
+                close(ctx); // wrong magic or an absurd length: the stream cannot be trusted
+                return;
+            }
+            // Too large a WRITE: the decoder skips its payload; answer and carry on.
+            reply(ctx, runner.error(r, session.structuredReplies() ? NbdError.EOVERFLOW : NbdError.EINVAL,
+                    "request payload of " + r.length() + " bytes is over the " + config.maxPayload() + " byte limit"));
+            return;
+        }
+        if (r.command().equals(NbdCommand.DISC)) {
+            disconnecting = true;
+            pending.forEach(ReferenceCountUtil::release);
+            pending.clear();
+            if (inflight == 0) {
+                close(ctx);
+            }
+            return;
+        }
+        NbdError refusal = NbdRequestValidator.check(r, session, config.maxPayload(), session.volume().size());
+        if (refusal != null) {
+            discarding = r.hasPayload();
+            reply(ctx, runner.error(r, refusal, "request refused: " + refusal.name()));
+            return;
+        }
+        if (r.hasPayload()) {
+            writing = r;
+            writeBuffer = ctx.alloc().directBuffer((int) r.length(), (int) r.length());
+            begin(r);
+            return;
+        }
+        begin(r);
+        submit(ctx, r, null);
+    }
+
+    private void onChunk(ChannelHandlerContext ctx, NbdPayloadChunk chunk) {
+        try {
+            if (writing == null) {
+                if (chunk.last()) {
+                    discarding = false;
+                }
+                return; // payload of a refused WRITE
+            }
+            writeBuffer.writeBytes(chunk.content());
+            if (chunk.last()) {
+                NbdRequest r = writing;
+                ByteBuf payload = writeBuffer;
+                writing = null;
+                writeBuffer = null;
+                submit(ctx, r, payload);
+            }
+        } finally {
+            chunk.release();
+        }
+    }
+
+    private void begin(NbdRequest r) {
+        inflight++;
+        inflightBytes += payloadBytes(r);
+    }
+
+    private static long payloadBytes(NbdRequest r) {
+        return r.command().equals(NbdCommand.READ) || r.command().equals(NbdCommand.WRITE) ? r.length() : 0;
+    }
+
+    private void submit(ChannelHandlerContext ctx, NbdRequest r, ByteBuf payload) {
+        try {
+            workers.execute(() -> {
+                List<Object> replies = runner.run(r, payload);
+                ctx.executor().execute(() -> complete(ctx, r, replies));
+            });
+        } catch (RejectedExecutionException e) {
+            if (payload != null) {
+                payload.release();
+            }
+            complete(ctx, r, runner.error(r, NbdError.ESHUTDOWN, "server is shutting down"));
+        }
+    }
+
+    private void complete(ChannelHandlerContext ctx, NbdRequest r, List<Object> replies) {
+        inflight--;
+        inflightBytes -= payloadBytes(r);
+        if (closed) {
+            replies.forEach(ReferenceCountUtil::release);
+            return;
+        }
+        reply(ctx, replies);
+        if (disconnecting && inflight == 0) {
+            close(ctx);
+            return;
+        }
+        drain(ctx);
+        maybeRead(ctx);
+    }
+
+    private void reply(ChannelHandlerContext ctx, List<Object> replies) {
+        for (int i = 0; i < replies.size() - 1; i++) {
+            ctx.write(replies.get(i), ctx.voidPromise());
+        }
+        ctx.writeAndFlush(replies.getLast()).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    private void close(ChannelHandlerContext ctx) {
+        if (!closed) {
+            closed = true;
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        pending.forEach(ReferenceCountUtil::release);
+        pending.clear();
+        if (writeBuffer != null) {
+            writeBuffer.release();
+            writeBuffer = null;
+        }
+        if (handle != null) {
+            handle.close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        System.getLogger(NbdTransmissionHandler.class.getName()).log(System.Logger.Level.DEBUG,
+                "closing NBD connection " + ctx.channel().remoteAddress() + ": " + cause);
+        close(ctx);
+    }
+}
