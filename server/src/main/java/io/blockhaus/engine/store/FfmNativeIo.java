@@ -74,6 +74,7 @@ public final class FfmNativeIo implements NativeIo {
         return INSTANCE;
     }
 
+    @SuppressWarnings("restricted") // native access is this class's purpose; surefire and the jar enable it
     private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... extra) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));

@@ -451,6 +451,34 @@ abstract class BackingStoreContractTest {
         }
     }
 
+    @Test
+    void ioBelowAConcurrentCollapseOrInsertIsUndisturbed() throws Exception {
+        BackingStore probe = newStore(0);
+        int a = probe.blockAlignment();
+        BackingStore s = newStore(32L * a);
+        byte[] model = fill(s, 25);
+        int rounds = 50;
+        try (ExecutorService pool = Executors.newSingleThreadExecutor()) {
+            // Below 8 blocks: a writer and reader, while the main thread reshapes from block 8 up.
+            Future<?> below = pool.submit(() -> {
+                for (int i = 0; i < rounds * 4; i++) {
+                    int blk = i % 8;
+                    write(s, (long) blk * a, pattern(a, 100 + blk));
+                    assertThat(read(s, (long) blk * a, a)).isEqualTo(pattern(a, 100 + blk));
+                }
+            });
+            for (int i = 0; i < rounds; i++) {
+                s.insertRange(8L * a, 2L * a);
+                s.collapseRange(8L * a, 2L * a);
+            }
+            below.get();
+        }
+        for (int blk = 0; blk < 8; blk++) {
+            System.arraycopy(pattern(a, 100 + blk), 0, model, blk * a, a);
+        }
+        assertContents(s, model);
+    }
+
     // ---- randomized comparison with a byte-array model -----------------------------------
 
     @Test

@@ -366,6 +366,37 @@ class SparseFileStoreTest {
         }
     }
 
+    @Test
+    void theFfmBindingCapturesTheKernelsErrno() throws NativeIoException {
+        NativeIo io = FfmNativeIo.instance();
+        assertThatThrownBy(() -> io.open(dir.resolve("missing"), NativeIo.O_RDWR, 0))
+                .isInstanceOfSatisfying(NativeIoException.class, e -> assertThat(e.errno()).isEqualTo(NativeIoException.ENOENT));
+        int fd = io.open(dir.resolve("raw"), NativeIo.O_RDWR | NativeIo.O_CREAT | NativeIo.O_CLOEXEC, 0600);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment a = arena.allocateFrom("hello, ");
+            MemorySegment b = arena.allocateFrom("world");
+            long n = io.pwritev(fd, new MemorySegment[] {a.asSlice(0, 7), b.asSlice(0, 5)}, 3);
+            assertThat(n).isEqualTo(12);
+            MemorySegment back = arena.allocate(20);
+            assertThat(io.pread(fd, back, 0)).isEqualTo(15);
+            assertThat(back.asSlice(3, 12).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                    .isEqualTo("hello, world".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThatThrownBy(() -> io.lseek(fd, 100, NativeIo.SEEK_DATA))
+                    .isInstanceOfSatisfying(NativeIoException.class, e -> assertThat(e.errno()).isEqualTo(NativeIoException.ENXIO));
+            assertThatThrownBy(() -> io.fallocate(fd, NativeIo.FALLOC_FL_PUNCH_HOLE, 0, 4096)) // needs KEEP_SIZE
+                    .isInstanceOfSatisfying(NativeIoException.class, e -> assertThat(e.errno()).isIn(
+                            NativeIoException.EOPNOTSUPP, NativeIoException.EINVAL));
+            assertThatThrownBy(() -> io.pread(fd, MemorySegment.ofArray(new byte[4]), 0))
+                    .isInstanceOf(IllegalArgumentException.class);
+            io.fdatasync(fd);
+            assertThat(io.blockSize(fd)).isPositive();
+        } finally {
+            io.close(fd);
+        }
+        assertThatThrownBy(() -> io.fsync(fd))
+                .isInstanceOfSatisfying(NativeIoException.class, e -> assertThat(e.errno()).isEqualTo(9)); // EBADF
+    }
+
     /** The real calls, except that the listed fallocate modes (flags other than KEEP_SIZE) are refused. */
     private static ForwardingNativeIo refusing(int... modes) {
         return new ForwardingNativeIo() {
