@@ -484,7 +484,7 @@ abstract class BackingStoreContractTest {
     @Test
     void matchesAByteArrayModelUnderRandomOperations() {
         long seed = Long.getLong("store.seed", new Random().nextLong());
-        System.out.println(getClass().getSimpleName() + ": random ops with -Dstore.seed=" + seed);
-        new RandomOps(seed, newStore(16L * newStore(0).blockAlignment())).run(3000);
+        System.out.println(getClass().getSimpleName() + ": random ops with -Dstore.seed=" + seed + " (-Dstore.ops sets how many)");
+        new RandomOps(seed, newStore(16L * newStore(0).blockAlignment())).run(Integer.getInteger("store.ops", 3000));
     }
 }
