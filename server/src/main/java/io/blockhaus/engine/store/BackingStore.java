@@ -11,7 +11,8 @@ import java.util.List;
  * <ul>
  *   <li>Offsets and lengths are bytes. Callers (the engine) have already validated ranges
  *       against {@link #size()}; implementations still reject negative or overflowing input with
- *       {@code EINVAL} and change nothing.</li>
+ *       {@code EINVAL} and change nothing. Write, punch, zero and allocate ranges must lie within
+ *       the size; a zero length is a no-op once these checks pass.</li>
  *   <li>Reads of holes, and of any byte at or past {@link #size()}, return zeroes; a read always
  *       fills every remaining byte of its buffers.</li>
  *   <li>Writes never change {@link #size()}: a write past the end is {@code EINVAL}.</li>
@@ -19,7 +20,8 @@ import java.util.List;
  *       {@link #insertRange} and {@link #truncate} may run concurrently with reads and writes
  *       of other ranges below their offset (the engine's lock keeps the rest away).</li>
  *   <li>Failures are {@link io.blockhaus.engine.errno.ErrnoException}s: EIO, ENOSPC, EINVAL,
- *       ENOTSUP (only where no fallback exists). Nothing is ever swallowed.</li>
+ *       ENOTSUP (only where no fallback exists), EFBIG (a size the file system cannot hold).
+ *       Nothing is ever swallowed. Calls after {@link #close()} fail with ESHUTDOWN.</li>
  *   <li>{@link #force()} returns only once every completed write is durable.</li>
  * </ul>
  */
@@ -57,10 +59,13 @@ public interface BackingStore extends AutoCloseable {
     /** Deallocates the range; it reads back as zeroes. Partial blocks at the edges are zeroed. */
     void punchHole(long offset, long length);
 
-    /** Makes the range read as zeroes and stay allocated (no hole). */
+    /**
+     * Makes the range read as zeroes and stay allocated (no hole) where allocation means something:
+     * a file. A memory store frees the range instead, and reports it as a hole.
+     */
     void zeroRange(long offset, long length);
 
-    /** Allocates the range without changing its contents. */
+    /** Allocates the range without changing its contents. A hint: stores that cannot, do nothing. */
     void allocate(long offset, long length);
 
     /**

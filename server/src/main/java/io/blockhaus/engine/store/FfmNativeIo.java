@@ -74,6 +74,7 @@ public final class FfmNativeIo implements NativeIo {
         return INSTANCE;
     }
 
+    @SuppressWarnings("restricted") // native access is this class's purpose; surefire and the jar enable it
     private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... extra) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
@@ -113,7 +114,7 @@ public final class FfmNativeIo implements NativeIo {
             int fd;
             do {
                 fd = (int) OPEN.invokeExact(state, cpath, flags, mode);
-            } while (failed("open(" + path + ")", fd, state));
+            } while (failed("open", fd, state)); // the store names the path
             return fd;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
@@ -205,7 +206,7 @@ public final class FfmNativeIo implements NativeIo {
             int r;
             do {
                 r = (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
-            } while (failed("fallocate(mode=0x" + Integer.toHexString(mode) + ")", r, state));
+            } while (failed("fallocate", r, state));
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -220,7 +221,7 @@ public final class FfmNativeIo implements NativeIo {
             long r;
             do {
                 r = (long) LSEEK.invokeExact(state, fd, offset, whence);
-            } while (failed("lseek(whence=" + whence + ")", r, state));
+            } while (failed("lseek", r, state));
             return r;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;

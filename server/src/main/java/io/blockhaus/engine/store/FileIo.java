@@ -70,8 +70,14 @@ final class FileIo {
      * as the chunk and IOV_MAX limits allow, then consumes the buffers (position = limit).
      */
     void writeFully(long offset, ByteBuffer[] srcs) throws NativeIoException {
+        long heapBytes = 0;
+        for (ByteBuffer src : srcs) {
+            heapBytes += src.isDirect() ? 0 : src.remaining();
+        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment bounce = null;
+            // Sized to the request: a 4 KiB page write must not allocate and zero a megabyte.
+            MemorySegment bounce = heapBytes == 0 ? null : arena.allocate(Math.min(heapBytes, CHUNK));
+            long bounceSize = bounce == null ? 0 : bounce.byteSize();
             long bounceUsed = 0;
             List<MemorySegment> batch = new ArrayList<>();
             long pos = offset;
@@ -88,15 +94,12 @@ final class FileIo {
                     batch.add(seg);
                     continue;
                 }
-                if (bounce == null) {
-                    bounce = arena.allocate(CHUNK);
-                }
                 for (long done = 0; done < seg.byteSize(); ) {
-                    if (bounceUsed == CHUNK || batch.size() == NativeIo.IOV_MAX) {
+                    if (bounceUsed == bounceSize || batch.size() == NativeIo.IOV_MAX) {
                         pos = flush(pos, batch);
                         bounceUsed = 0;
                     }
-                    long n = Math.min(seg.byteSize() - done, CHUNK - bounceUsed);
+                    long n = Math.min(seg.byteSize() - done, bounceSize - bounceUsed);
                     MemorySegment.copy(seg, done, bounce, bounceUsed, n);
                     batch.add(bounce.asSlice(bounceUsed, n));
                     bounceUsed += n;

@@ -148,7 +148,7 @@ public final class SparseFileStore implements BackingStore {
         }
         enter();
         try {
-            int fromFile = (int) Math.clamp(size - offset, 0, n);
+            int fromFile = Math.clamp(size - offset, 0, n);
             if (fromFile > 0) {
                 file.readFully(offset, dst, fromFile);
             }

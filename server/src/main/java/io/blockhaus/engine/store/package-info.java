@@ -1,6 +1,18 @@
 /**
- * Backing stores: where a volume's bytes live once they leave the page cache. A sparse file
- * (positional I/O, fallocate and SEEK_DATA/SEEK_HOLE through the FFM API, with fallbacks) and a
- * sparse in-memory store for tests.
+ * Backing stores: where a volume's bytes live once they leave the page cache.
+ *
+ * <ul>
+ *   <li>{@link io.blockhaus.engine.store.SparseFileStore}: a sparse file. Every system call goes
+ *       through {@link io.blockhaus.engine.store.NativeIo} (errno in a
+ *       {@link io.blockhaus.engine.store.NativeIoException}), bound to glibc by
+ *       {@link io.blockhaus.engine.store.FfmNativeIo} on one descriptor opened with open(2), so
+ *       tests can play a kernel that refuses or fails. fallocate runs through fallbacks that
+ *       remember what the file system refused ({@code Fallocator}); collapse and insert fall
+ *       back to a hole-preserving copy; the allocation map comes from SEEK_DATA / SEEK_HOLE.</li>
+ *   <li>{@link io.blockhaus.engine.store.MemoryStore}: sparse chunks in memory, for tests and
+ *       volumes that need no durability.</li>
+ * </ul>
+ *
+ * <p>Both are checked against one contract suite, {@code BackingStoreContractTest}.
  */
 package io.blockhaus.engine.store;
