@@ -33,6 +33,14 @@ final class Fallocator {
         this.file = file;
     }
 
+    /**
+     * Whether zeroing is a metadata operation here: a punch (or, keeping allocation, a zero
+     * range or punch-then-allocate) that the file system has not refused so far.
+     */
+    boolean zeroesFast(boolean keepAllocated) {
+        return keepAllocated ? canZeroRange || canPunch : canPunch || canZeroRange;
+    }
+
     /** Makes the range read zero, deallocating where the file system can. */
     void punchHole(long offset, long length) throws NativeIoException {
         if (canPunch && tryFallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length)) {

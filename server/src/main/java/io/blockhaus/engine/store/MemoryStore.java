@@ -248,6 +248,12 @@ public final class MemoryStore implements BackingStore {
         }
     }
 
+    /** Zeroing frees chunks: always cheap. */
+    @Override
+    public boolean zeroesFast(boolean keepAllocated) {
+        return true;
+    }
+
     @Override
     public void close() {
         lock.writeLock().lock();

@@ -350,6 +350,11 @@ public final class SparseFileStore implements BackingStore {
     }
 
     @Override
+    public boolean zeroesFast(boolean keepAllocated) {
+        return fallocator.zeroesFast(keepAllocated);
+    }
+
+    @Override
     public void close() {
         lifecycle.writeLock().lock();
         try {
