@@ -26,12 +26,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Threads running mixed operations on overlapping and disjoint ranges for a few seconds
  * ({@code -Dstress.seconds=N}, default 3, bounded by a deadline) per policy. Checks:
  * <ol>
- *   <li>ADD/BLOCK exclusion, through a checking wrapper around the backing store: store calls made
- *       under BLOCK (fallocate, truncate, and direct I/O — the threads mark themselves while in a
- *       direct call) never overlap in time with store reads made to add pages (buffered misses,
- *       faults, readahead) on overlapping pages — any pages at all under two-state; and during
- *       BLOCK-only store calls {@code holders(BLOCK) >= 1}, and {@code holders(ADD) == 0} under
- *       two-state.</li>
+ *   <li>ADD/BLOCK exclusion, through a checking wrapper around the backing store: store calls that
+ *       change data under BLOCK (fallocate, truncate, direct writes — the threads mark themselves
+ *       while in a BLOCK operation) never overlap in time with store reads made to add pages
+ *       (buffered misses, faults, readahead) on overlapping pages, under either policy; and during
+ *       BLOCK-only store calls (punch, zero, truncate...) {@code holders(BLOCK) >= 1}, and
+ *       {@code holders(ADD) == 0} under two-state.</li>
  *   <li>Once a direct write, buffered write, punch, zero-range or truncate returns, no reader on any
  *       handle (buffered, direct or through a mapping) sees older data: every writer owns regions and
  *       stamps every 512-byte sector with a version; readers check what they read against the last
