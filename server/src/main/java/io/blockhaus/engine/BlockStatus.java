@@ -4,12 +4,11 @@ import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.store.Extent;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NavigableSet;
 
 /**
  * Block status: the store's allocation map with dirty cached pages counted as data (they will be
  * data once written back, and a client that copies only data must not skip them). Takes no
- * lock: the answer is a snapshot, as SEEK_DATA's is.
+ * pagecache lock: the answer is a snapshot, as SEEK_DATA's is.
  */
 final class BlockStatus {
     private BlockStatus() {
@@ -22,7 +21,21 @@ final class BlockStatus {
         if (length == 0 || maxExtents <= 0) {
             return List.of();
         }
+        // The resize lock (shared) keeps a truncate from cutting the range off under the query;
+        // it does not stop I/O, so the answer is still only a snapshot.
+        try (Volume.ResizeHold r = v.resizeShared()) {
+            v.checkRange(offset, length, false);
+            return query(v, offset, length, maxExtents);
+        }
+    }
+
+    private static List<Extent> query(Volume v, long offset, long length, int maxExtents) {
         PageCache c = v.cache();
+        // Dirty pages are listed before the store is asked: writeback writes the store and only
+        // then cleans the page, so a page is always in one answer or the other.
+        // (A copy through toArray: the live view is weakly consistent and must not be sized.)
+        List<Long> dirtyBefore = new ArrayList<>(c.dirtyIn(c.indexOf(offset), c.indexOf(offset + length - 1) + 1));
+        int d = 0;
         List<Extent> out = new ArrayList<>();
         for (Extent e : v.store().extents(offset, length, maxExtents)) {
             if (!e.hole()) {
@@ -30,8 +43,13 @@ final class BlockStatus {
                 continue;
             }
             long pos = e.offset();
-            NavigableSet<Long> dirty = c.dirtyIn(c.indexOf(e.offset()), c.indexOf(e.end() - 1) + 1);
-            for (Long idx : dirty) {
+            long firstIdx = c.indexOf(e.offset());
+            long lastIdx = c.indexOf(e.end() - 1);
+            while (d < dirtyBefore.size() && dirtyBefore.get(d) < firstIdx) {
+                d++;
+            }
+            for (int k = d; k < dirtyBefore.size() && dirtyBefore.get(k) <= lastIdx; k++) {
+                long idx = dirtyBefore.get(k);
                 long ds = Math.max(pos, c.offsetOf(idx));
                 long de = Math.min(e.end(), c.offsetOf(idx + 1));
                 if (de <= ds) {

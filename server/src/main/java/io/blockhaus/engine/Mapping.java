@@ -63,10 +63,10 @@ public final class Mapping implements AutoCloseable, PageMapper {
     }
 
     void checkUsable() {
+        volume.checkOpen();
         if (closed) {
             throw new ErrnoException(Errno.EFAULT, "mapping " + this + " was unmapped");
         }
-        volume.checkOpen();
     }
 
     /** Read faults as needed and copies the bytes out (a CPU load from the mapping). */

@@ -56,8 +56,11 @@ final class SpaceOps {
     }
 
     /**
-     * Pages wholly inside {@code [start, end)} are dropped with their dirty data (it is about to
-     * be zeroed anyway); cached pages cut by an edge are zeroed in place.
+     * Pages wholly inside {@code [start, end)} are written back if dirty and dropped; cached pages
+     * cut by an edge are zeroed in place. Writing back data that is about to be zeroed looks
+     * wasteful, but a direct read shares BLOCK with this operation: were the dirty data dropped
+     * before the store is zeroed, it could read the store's older contents, which the volume
+     * never held at that moment (ConcurrencyStressTest found exactly that).
      */
     private static void dropAndZeroEdges(Volume v, long start, long end) {
         PageCache c = v.cache();
@@ -65,7 +68,7 @@ final class SpaceOps {
         long firstWhole = Math.ceilDiv(start, ps);
         long endWhole = Math.floorDiv(end, ps);
         if (firstWhole < endWhole) {
-            c.invalidate(firstWhole, endWhole, false);
+            c.invalidate(firstWhole, endWhole, true);
         }
         long headIdx = Math.floorDiv(start, ps);
         if (start % ps != 0) {

@@ -32,6 +32,9 @@ public final class PageCache {
     private final LongSupplier volumeSize;
     private final ConcurrentHashMap<Long, Page> pages = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Long> dirty = new ConcurrentSkipListSet<>();
+    // Counted apart from the set: the set's size() may lag a removal, and callers want an answer
+    // that is exact once the pages they wrote back are clean.
+    private final java.util.concurrent.atomic.AtomicLong dirtyCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile ErrnoException lastWritebackError;
 
     PageCache(CacheSystem system, String name, BackingStore store, int pageSize, LongSupplier volumeSize) {
@@ -56,7 +59,7 @@ public final class PageCache {
     }
 
     public long dirtyPages() {
-        return dirty.size();
+        return dirtyCount.get();
     }
 
     /** The most recent background writeback failure, if any (pages stay dirty and are retried). */
@@ -178,16 +181,20 @@ public final class PageCache {
     public void markDirty(Page p) {
         if (!p.isDirty()) {
             p.setDirty(true, system.now());
-            dirty.add(p.index());
+            dirtyCount.incrementAndGet();
             system.budget().dirtied(pageSize);
+            boolean added = dirty.add(p.index());
+            assert added : "two dirty pages for index " + p.index();
         }
     }
 
     private void markClean(Page p) {
         if (p.isDirty()) {
             p.setDirty(false, 0);
-            dirty.remove(p.index());
+            dirtyCount.decrementAndGet();
             system.budget().cleaned(pageSize);
+            boolean removed = dirty.remove(p.index()); // last: whoever sees it gone also sees the counts
+            assert removed : "dirty page " + p.index() + " was not in the dirty set";
         }
     }
 
@@ -273,7 +280,7 @@ public final class PageCache {
     /** Background writeback: for whoever needs memory, from the lowest dirty index. */
     int writebackOldestRuns(int target) {
         int written = 0;
-        Long next = dirty.isEmpty() ? null : dirty.first();
+        Long next = dirty.ceiling(Long.MIN_VALUE); // not first(): the set may empty meanwhile
         while (next != null && written < target) {
             try {
                 int n = writebackRun(next, Long.MAX_VALUE, false);

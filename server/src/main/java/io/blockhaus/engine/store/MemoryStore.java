@@ -24,8 +24,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * wholly past it, so growing the store never exposes old data.
  *
  * <p>Locking: reads, writes, punch and zero share the read side of {@code lock} (the chunk map is
- * concurrent, and the engine keeps overlapping ranges apart); truncate, collapse, insert and close
- * renumber or drop chunks and take the write side.
+ * concurrent); truncate, collapse, insert and close renumber or drop chunks and take the write
+ * side. Each copy into or out of a chunk holds that chunk's monitor, so a read racing a write of
+ * the same block sees the block before or after, never a mix (a disk's sector atomicity; the
+ * engine does not exclude a direct read from a concurrent writeback).
  */
 public final class MemoryStore implements BackingStore {
     public static final int DEFAULT_ALIGNMENT = 4096;
@@ -89,7 +91,9 @@ public final class MemoryStore implements BackingStore {
                     Zeroes.fill(dst.slice(dst.position(), k));
                     dst.position(dst.position() + k);
                 } else {
-                    dst.put(chunk, in, k);
+                    synchronized (chunk) {
+                        dst.put(chunk, in, k);
+                    }
                 }
                 pos += k;
             }
@@ -118,7 +122,10 @@ public final class MemoryStore implements BackingStore {
                 while (src.hasRemaining()) {
                     int in = (int) (pos & (chunkSize - 1));
                     int k = Math.min(chunkSize - in, src.remaining());
-                    src.get(chunks.computeIfAbsent(pos >>> shift, i -> new byte[chunkSize]), in, k);
+                    byte[] chunk = chunks.computeIfAbsent(pos >>> shift, i -> new byte[chunkSize]);
+                    synchronized (chunk) {
+                        src.get(chunk, in, k);
+                    }
                     pos += k;
                 }
             }
@@ -276,7 +283,9 @@ public final class MemoryStore implements BackingStore {
             } else {
                 byte[] chunk = chunks.get(index);
                 if (chunk != null) {
-                    Arrays.fill(chunk, in, in + k, (byte) 0);
+                    synchronized (chunk) {
+                        Arrays.fill(chunk, in, in + k, (byte) 0);
+                    }
                 }
             }
             pos += k;
