@@ -1,0 +1,189 @@
+package io.blockhaus.server;
+
+import io.blockhaus.engine.IoMode;
+import io.blockhaus.engine.VolumeConfig;
+import io.blockhaus.engine.lock.LockPolicy;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * One {@code --export} as the operator wrote it:
+ * {@code name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct][,lock=two-state|range][,page-size=N]}.
+ *
+ * <p>Where the volume's bytes live ({@link VolumePlan} applies these rules):
+ * <ul>
+ *   <li>without {@code path=}: {@code <data-dir>/<name>.img}. Names are restricted by
+ *       {@link VolumeConfig#validName} (no '/', never starting with '.'), so a name alone can never
+ *       point outside the data directory;</li>
+ *   <li>{@code path=} relative: resolved inside the data directory, and must stay inside it
+ *       ({@code path=../x} is an error);</li>
+ *   <li>{@code path=} absolute: used as given. This is the only way to put a volume outside the data
+ *       directory, and only the operator, on the command line, can ask for it.</li>
+ * </ul>
+ * The value of {@code path=} ends at the next comma, so a path cannot contain one.
+ *
+ * <p>Size: {@code size=} is required when the file does not exist yet (it is then created, sparse,
+ * with that size). When the file exists, its current size is the volume's size; a {@code size=}
+ * that differs from it is an error: the server never grows or shrinks a file on its own.
+ *
+ * @param name     the export name, valid per {@link VolumeConfig#validName}
+ * @param size     bytes, when given
+ * @param path     the file, as written (relative or absolute), when given
+ * @param readOnly refuse every change
+ * @param io       how plain reads and writes are served
+ * @param lock     the pagecache lock policy
+ * @param pageSize cache page size in bytes
+ */
+public record ExportSpec(String name, OptionalLong size, Optional<Path> path, boolean readOnly, IoMode io,
+        LockPolicy lock, int pageSize) {
+
+    /** The keys {@link #parse} knows, in the order the help lists them. */
+    public static final List<String> KEYS = List.of("name", "size", "path", "readonly", "io", "lock", "page-size");
+
+    public ExportSpec {
+        Objects.requireNonNull(size, "size");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(io, "io");
+        Objects.requireNonNull(lock, "lock");
+        if (!VolumeConfig.validName(name)) {
+            throw new IllegalArgumentException("invalid export name '" + name
+                    + "': use 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
+        }
+        if (size.isPresent() && size.getAsLong() <= 0) {
+            throw new IllegalArgumentException("export '" + name + "': size must be greater than zero");
+        }
+        if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1) {
+            throw new IllegalArgumentException("export '" + name + "': page size " + pageSize
+                    + " must be a power of two from 512 to 64K");
+        }
+    }
+
+    /** An export with every option at its default: no size, default path, read-write, buffered, two-state, 4K pages. */
+    public static ExportSpec named(String name) {
+        return new ExportSpec(name, OptionalLong.empty(), Optional.empty(), false, IoMode.BUFFERED,
+                LockPolicy.TWO_STATE, VolumeConfig.DEFAULT_PAGE_SIZE);
+    }
+
+    /** Parses one {@code --export} value. Every error names the offending part and the whole value. */
+    public static ExportSpec parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("empty export; expected name=NAME,size=SIZE[,...]");
+        }
+        String name = null;
+        OptionalLong size = OptionalLong.empty();
+        Optional<Path> path = Optional.empty();
+        boolean readOnly = false;
+        IoMode io = IoMode.BUFFERED;
+        LockPolicy lock = LockPolicy.TWO_STATE;
+        int pageSize = VolumeConfig.DEFAULT_PAGE_SIZE;
+        Set<String> seen = new LinkedHashSet<>();
+        for (String item : text.split(",", -1)) {
+            if (item.isEmpty()) {
+                throw bad(text, "empty item (two commas in a row, or a comma at either end)");
+            }
+            int eq = item.indexOf('=');
+            String key = eq < 0 ? item : item.substring(0, eq);
+            String value = eq < 0 ? null : item.substring(eq + 1);
+            if (!KEYS.contains(key)) {
+                throw bad(text, "unknown key '" + key + "' (known keys: " + String.join(", ", KEYS) + ")");
+            }
+            if (!seen.add(key)) {
+                throw bad(text, "key '" + key + "' given twice");
+            }
+            if (key.equals("readonly")) {
+                if (value != null) {
+                    throw bad(text, "'readonly' takes no value; write just 'readonly'");
+                }
+                readOnly = true;
+                continue;
+            }
+            if (value == null || value.isEmpty()) {
+                throw bad(text, "key '" + key + "' needs a value, e.g. " + key + "=" + example(key));
+            }
+            try {
+                switch (key) {
+                    case "name" -> {
+                        if (!VolumeConfig.validName(value)) {
+                            throw new IllegalArgumentException("invalid name '" + value
+                                    + "': use 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
+                        }
+                        name = value;
+                    }
+                    case "size" -> {
+                        long n = SizeParser.parse(value);
+                        if (n <= 0) {
+                            throw new IllegalArgumentException("size must be greater than zero");
+                        }
+                        size = OptionalLong.of(n);
+                    }
+                    case "path" -> {
+                        try {
+                            path = Optional.of(Path.of(value));
+                        } catch (InvalidPathException e) {
+                            throw new IllegalArgumentException("invalid path '" + value + "': " + e.getReason());
+                        }
+                    }
+                    case "io" -> io = IoMode.fromLabel(value);
+                    case "lock" -> lock = LockPolicy.fromLabel(value);
+                    case "page-size" -> {
+                        long n = SizeParser.parse(value);
+                        if (n < 512 || n > 65536 || Long.bitCount(n) != 1) {
+                            throw new IllegalArgumentException("page size '" + value
+                                    + "' must be a power of two from 512 to 64K");
+                        }
+                        pageSize = (int) n;
+                    }
+                    default -> throw new AssertionError(key);
+                }
+            } catch (IllegalArgumentException e) {
+                throw bad(text, e.getMessage());
+            }
+        }
+        if (name == null) {
+            throw bad(text, "missing name=NAME");
+        }
+        return new ExportSpec(name, size, path, readOnly, io, lock, pageSize);
+    }
+
+    /** The engine's view of this export (size and file are not part of it; see {@link VolumePlan}). */
+    public VolumeConfig toVolumeConfig() {
+        return VolumeConfig.of(name).withPageSize(pageSize).withReadOnly(readOnly).withIo(io).withLockPolicy(lock);
+    }
+
+    /** The form {@link #parse} reads, with every option spelled out. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("name=").append(name);
+        size.ifPresent(n -> b.append(",size=").append(SizeParser.format(n)));
+        path.ifPresent(p -> b.append(",path=").append(p));
+        if (readOnly) {
+            b.append(",readonly");
+        }
+        b.append(",io=").append(io == IoMode.DIRECT ? "direct" : "buffered");
+        b.append(",lock=").append(lock.label());
+        b.append(",page-size=").append(SizeParser.format(pageSize));
+        return b.toString();
+    }
+
+    private static String example(String key) {
+        return switch (key) {
+            case "name" -> "disk1";
+            case "size" -> "1G";
+            case "path" -> "disk1.img";
+            case "io" -> "buffered";
+            case "lock" -> "two-state";
+            case "page-size" -> "4K";
+            default -> "...";
+        };
+    }
+
+    private static IllegalArgumentException bad(String text, String why) {
+        return new IllegalArgumentException(why + ", in '" + text + "'");
+    }
+}

@@ -1,0 +1,274 @@
+package io.blockhaus.server;
+
+import io.blockhaus.engine.Engine;
+import io.blockhaus.engine.EngineConfig;
+import io.blockhaus.engine.IoMode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code blockhaus-server serve}: opens the exported volumes and serves them until SIGTERM or SIGINT,
+ * then writes every dirty page back, forces the files and exits 0.
+ */
+@Command(name = "serve",
+        description = {
+            "Open the exported volumes and serve them until SIGTERM or SIGINT.",
+            "Without --export, serves 'default': <data-dir>/default.img, a 1 GiB sparse file created on first start."
+        },
+        sortOptions = false,
+        showDefaultValues = true,
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        footerHeading = "%nExport keys:%n",
+        footer = {
+            "  name=NAME             required; 1-255 of A-Z a-z 0-9 . _ - not starting with .",
+            "  size=SIZE             required if the file does not exist yet, which creates",
+            "                        it sparse; must equal the size of an existing file",
+            "  path=FILE             default <data-dir>/NAME.img; a relative FILE must stay",
+            "                        inside the data dir; an absolute FILE is used as given",
+            "  readonly              refuse writes (the file must exist)",
+            "  io=buffered|direct    how plain reads and writes are served (buffered)",
+            "  lock=two-state|range  pagecache lock policy (two-state)",
+            "  page-size=N           cache page size, power of two, 512 to 64K (4K)",
+            "Sizes are bytes or binary units: 4096, 4K, 256M, 1G, 2T.",
+            "Example:",
+            "  serve --export name=disk1,size=10G \\",
+            "        --export name=boot,path=/srv/images/boot.img,readonly"
+        })
+public final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./blockhaus-data",
+            description = "Directory for volume files; created if missing.")
+    private Path dataDir;
+
+    @Option(names = "--nbd-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
+            converter = HostPortConverter.class, description = "NBD listen address (reserved; NBD front end not built yet).")
+    private HostPort nbdListen;
+
+    @Option(names = "--grpc-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10810",
+            converter = HostPortConverter.class, description = "gRPC listen address (reserved; gRPC front end not built yet).")
+    private HostPort grpcListen;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9464",
+            converter = HostPortConverter.class, description = "Metrics listen address (reserved; metrics not built yet).")
+    private HostPort metricsListen;
+
+    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "256M", converter = SizeConverter.class,
+            description = "Page cache memory shared by all volumes (at least 64K).")
+    private long cacheSize;
+
+    @Option(names = "--export", paramLabel = "SPEC", converter = ExportSpecConverter.class,
+            showDefaultValue = Help.Visibility.NEVER,
+            description = "Export a volume: name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct]"
+                    + "[,lock=two-state|range][,page-size=N]. Repeatable. Default: name=default (1G when created).")
+    private List<ExportSpec> exports = new ArrayList<>();
+
+    private final StoreFactory storeFactory;
+    private final boolean processWide;
+
+    public ServeCommand() {
+        this(new FileStoreFactory(), true);
+    }
+
+    /**
+     * @param storeFactory opens the volumes' files
+     * @param processWide  whether to install the SIGTERM / SIGINT handlers and the shutdown hook
+     *                     (false in tests, which share their JVM)
+     */
+    ServeCommand(StoreFactory storeFactory, boolean processWide) {
+        this.storeFactory = storeFactory;
+        this.processWide = processWide;
+    }
+
+    Path dataDir() {
+        return dataDir;
+    }
+
+    HostPort nbdListen() {
+        return nbdListen;
+    }
+
+    HostPort grpcListen() {
+        return grpcListen;
+    }
+
+    HostPort metricsListen() {
+        return metricsListen;
+    }
+
+    long cacheSize() {
+        return cacheSize;
+    }
+
+    List<ExportSpec> exports() {
+        return List.copyOf(exports);
+    }
+
+    /** The engine's configuration from the options. */
+    EngineConfig engineConfig() {
+        return EngineConfig.withCache(cacheSize);
+    }
+
+    /** The volumes to open, from the options (reads the file system, changes nothing). */
+    List<VolumePlan> volumePlans() {
+        return VolumePlan.resolve(dataDir, exports);
+    }
+
+    /** Checks what can be checked without touching anything: cache size, distinct listen addresses. */
+    void checkOptions() {
+        try {
+            engineConfig();
+        } catch (IllegalArgumentException e) {
+            throw usage("--cache-size: " + e.getMessage());
+        }
+        List<HostPort> listens = List.of(nbdListen, grpcListen, metricsListen);
+        for (int i = 0; i < listens.size(); i++) {
+            for (int j = i + 1; j < listens.size(); j++) {
+                HostPort a = listens.get(i);
+                if (a.port() != 0 && a.equals(listens.get(j))) {
+                    throw usage("two front ends cannot listen on the same address " + a);
+                }
+            }
+        }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        checkOptions();
+        List<VolumePlan> plans;
+        try {
+            plans = volumePlans();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        Path dir = dataDir.toAbsolutePath().normalize();
+        prepareDirectories(dir, plans);
+
+        Shutdown shutdown = new Shutdown(out, err);
+        if (processWide) {
+            shutdown.installSignalHandlers();
+            shutdown.installShutdownHook();
+        }
+        VolumeRegistry registry = new VolumeRegistry(storeFactory);
+        EngineConfig engineConfig = engineConfig();
+        try {
+            registry.openAll(plans, () -> {
+                Engine engine = new Engine(engineConfig);
+                shutdown.register("the engine", engine);
+                return engine::open;
+            });
+        } catch (RuntimeException e) {
+            shutdown.closeAll();
+            throw e;
+        }
+        shutdown.register("the volumes", registry);
+
+        out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
+                + ", " + plans.size() + (plans.size() == 1 ? " volume" : " volumes"));
+        for (VolumePlan plan : plans) {
+            out.println(describe(plan));
+        }
+        out.println("blockhaus: no front end is running yet (NBD arrives with the NBD issue); --nbd-listen "
+                + nbdListen + ", --grpc-listen " + grpcListen + " and --metrics-listen " + metricsListen + " are not bound");
+        out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
+        out.flush();
+
+        String reason = shutdown.awaitStop();
+        out.println("blockhaus: " + reason + " received; writing back dirty pages and closing " + plans.size()
+                + (plans.size() == 1 ? " volume" : " volumes"));
+        out.flush();
+        boolean clean = shutdown.closeAll();
+        out.println(clean ? "blockhaus: stopped cleanly" : "blockhaus: stopped with errors (see above)");
+        out.flush();
+        return clean ? 0 : 1;
+    }
+
+    /** One plain line per volume. */
+    static String describe(VolumePlan plan) {
+        var c = plan.config();
+        return "volume " + c.name() + ": " + SizeParser.format(plan.size()) + " (" + plan.size() + " bytes), file "
+                + plan.file() + (plan.create() ? " (created)" : "") + ", " + (c.readOnly() ? "read-only" : "read-write")
+                + ", io " + (c.io() == IoMode.DIRECT ? "direct" : "buffered") + ", lock " + c.lockPolicy().label()
+                + ", page size " + SizeParser.format(c.pageSize());
+    }
+
+    private static void prepareDirectories(Path dir, List<VolumePlan> plans) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StartupException("cannot create the data directory " + dir + ": " + StartupException.describe(e), e);
+        }
+        for (VolumePlan plan : plans) {
+            Path parent = plan.file().getParent();
+            if (!plan.create() || parent == null || Files.isDirectory(parent)) {
+                continue;
+            }
+            if (!parent.startsWith(dir)) {
+                throw new StartupException("export '" + plan.name() + "': directory " + parent + " does not exist");
+            }
+            try {
+                Files.createDirectories(parent);
+            } catch (IOException e) {
+                throw new StartupException("cannot create " + parent + ": " + StartupException.describe(e), e);
+            }
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** picocli converter for {@link SizeParser}. */
+    public static final class SizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return SizeParser.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** picocli converter for {@link HostPort}. */
+    public static final class HostPortConverter implements ITypeConverter<HostPort> {
+        @Override
+        public HostPort convert(String value) {
+            try {
+                return HostPort.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** picocli converter for {@link ExportSpec}. */
+    public static final class ExportSpecConverter implements ITypeConverter<ExportSpec> {
+        @Override
+        public ExportSpec convert(String value) {
+            try {
+                return ExportSpec.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

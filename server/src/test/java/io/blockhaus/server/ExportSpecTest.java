@@ -1,0 +1,118 @@
+package io.blockhaus.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.blockhaus.engine.IoMode;
+import io.blockhaus.engine.VolumeConfig;
+import io.blockhaus.engine.lock.LockPolicy;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ExportSpecTest {
+
+    @Test
+    void nameAloneTakesEveryDefault() {
+        ExportSpec spec = ExportSpec.parse("name=disk1");
+        assertThat(spec).isEqualTo(ExportSpec.named("disk1"));
+        assertThat(spec.size()).isEmpty();
+        assertThat(spec.path()).isEmpty();
+        assertThat(spec.readOnly()).isFalse();
+        assertThat(spec.io()).isEqualTo(IoMode.BUFFERED);
+        assertThat(spec.lock()).isEqualTo(LockPolicy.TWO_STATE);
+        assertThat(spec.pageSize()).isEqualTo(4096);
+    }
+
+    @Test
+    void parsesEveryKeyInAnyOrder() {
+        ExportSpec spec = ExportSpec.parse("page-size=16K,lock=range,io=direct,readonly,path=/srv/a.img,size=2G,name=a_b-1.x");
+        assertThat(spec).isEqualTo(new ExportSpec("a_b-1.x", OptionalLong.of(2L << 30), Optional.of(Path.of("/srv/a.img")),
+                true, IoMode.DIRECT, LockPolicy.RANGE, 16384));
+    }
+
+    @Test
+    void mapsToTheEngineVolumeConfig() {
+        VolumeConfig config = ExportSpec.parse("name=v,size=1M,io=direct,lock=range,page-size=512,readonly").toVolumeConfig();
+        assertThat(config).isEqualTo(VolumeConfig.of("v").withIo(IoMode.DIRECT).withLockPolicy(LockPolicy.RANGE)
+                .withPageSize(512).withReadOnly(true));
+    }
+
+    @Test
+    void toStringParsesBackToTheSameSpec() {
+        for (String text : new String[] {"name=a", "name=b,size=1536M,path=x/y.img,readonly,io=direct,lock=range,page-size=64K"}) {
+            ExportSpec spec = ExportSpec.parse(text);
+            assertThat(ExportSpec.parse(spec.toString())).isEqualTo(spec);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "name=a,colour=red              | unknown key 'colour' (known keys: name, size, path, readonly, io, lock, page-size)",
+        "name=a,Size=1G                 | unknown key 'Size'",
+        "name=a,size=1G,size=2G         | key 'size' given twice",
+        "name=a,name=b                  | key 'name' given twice",
+        "name=a,readonly,readonly       | key 'readonly' given twice",
+        "size=1G                        | missing name=NAME",
+        "readonly                       | missing name=NAME",
+        "name=a,size=lots               | invalid size 'lots'",
+        "name=a,size=-1G                | invalid size '-1G': sizes cannot be negative",
+        "name=a,size=0                  | size must be greater than zero",
+        "name=a,size=99999999999T       | too large",
+        "name=.hidden                   | invalid name '.hidden'",
+        "name=a/b                       | invalid name 'a/b'",
+        "name=..                        | invalid name '..'",
+        "name=a b                       | invalid name 'a b'",
+        "name=ä                         | invalid name 'ä'",
+        "name=                          | key 'name' needs a value, e.g. name=disk1",
+        "name                           | key 'name' needs a value",
+        "name=a,size=                   | key 'size' needs a value, e.g. size=1G",
+        "name=a,path=                   | key 'path' needs a value",
+        "name=a,readonly=true           | 'readonly' takes no value",
+        "name=a,io=mmap                 | unknown io mode 'mmap' (expected buffered or direct)",
+        "name=a,lock=none               | unknown lock policy 'none' (expected two-state or range)",
+        "name=a,page-size=1000          | page size '1000' must be a power of two from 512 to 64K",
+        "name=a,page-size=128K          | page size '128K' must be a power of two from 512 to 64K",
+        "name=a,page-size=256           | must be a power of two from 512 to 64K",
+        "name=a,,size=1G                | empty item",
+        "name=a,                        | empty item",
+        ",name=a                        | empty item",
+    })
+    void rejectsWithAClearMessage(String text, String why) {
+        assertThatThrownBy(() -> ExportSpec.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(why)
+                .hasMessageEndingWith("in '" + text + "'");
+    }
+
+    @Test
+    void rejectsANameLongerThan255() {
+        String ok = "n".repeat(255);
+        assertThat(ExportSpec.parse("name=" + ok).name()).isEqualTo(ok);
+        assertThatThrownBy(() -> ExportSpec.parse("name=" + ok + "n")).hasMessageContaining("invalid name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " "})
+    void rejectsAnEmptySpec(String text) {
+        assertThatThrownBy(() -> ExportSpec.parse(text)).hasMessageContaining("empty export");
+    }
+
+    @Test
+    void rejectsAPathWithANulByte() {
+        assertThatThrownBy(() -> ExportSpec.parse("name=a,path=x\0y")).hasMessageContaining("invalid path");
+    }
+
+    @Test
+    void recordChecksItsOwnInvariants() {
+        assertThatThrownBy(() -> ExportSpec.named("../etc")).hasMessageContaining("invalid export name");
+        assertThatThrownBy(() -> new ExportSpec("a", OptionalLong.of(0), Optional.empty(), false, IoMode.BUFFERED,
+                LockPolicy.TWO_STATE, 4096)).hasMessageContaining("greater than zero");
+        assertThatThrownBy(() -> new ExportSpec("a", OptionalLong.empty(), Optional.empty(), false, IoMode.BUFFERED,
+                LockPolicy.TWO_STATE, 3000)).hasMessageContaining("power of two");
+    }
+}
