@@ -69,9 +69,9 @@ public record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
-    /** An unresolved socket address for a listener to bind. */
+    /** The socket address a listener binds (the host name is resolved now). */
     public InetSocketAddress toSocketAddress() {
-        return InetSocketAddress.createUnresolved(host, port);
+        return new InetSocketAddress(host, port);
     }
 
     /** The form {@link #parse} reads: brackets around IPv6 addresses. */

@@ -2,6 +2,10 @@ package io.blockhaus.server;
 
 import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
+import io.blockhaus.engine.Volume;
+import io.blockhaus.nbd.NbdExports;
+import io.blockhaus.nbd.NbdServer;
+import io.blockhaus.nbd.NbdServerConfig;
 import io.blockhaus.engine.IoMode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -58,7 +62,7 @@ public final class ServeCommand implements Callable<Integer> {
     private Path dataDir;
 
     @Option(names = "--nbd-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
-            converter = HostPortConverter.class, description = "NBD listen address (reserved; NBD front end not built yet).")
+            converter = HostPortConverter.class, description = "NBD listen address (fixed newstyle; every export is offered here).")
     private HostPort nbdListen;
 
     @Option(names = "--grpc-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10810",
@@ -181,13 +185,32 @@ public final class ServeCommand implements Callable<Integer> {
         }
         shutdown.register("the volumes", registry);
 
+        List<Volume> volumes = new ArrayList<>();
+        for (VolumePlan plan : plans) {
+            volumes.add(registry.get(plan.config().name()).orElseThrow());
+        }
+        NbdServer nbd;
+        try {
+            nbd = NbdServer.start(NbdServerConfig.defaults(nbdListen.toSocketAddress()), NbdExports.of(volumes));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdown.closeAll();
+            return 1;
+        } catch (RuntimeException e) {
+            shutdown.closeAll();
+            throw new StartupException("cannot listen for NBD on " + nbdListen + ": " + e.getMessage(), e);
+        }
+        shutdown.register("the NBD server", nbd);
+
         out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
                 + ", " + plans.size() + (plans.size() == 1 ? " volume" : " volumes"));
         for (VolumePlan plan : plans) {
             out.println(describe(plan));
         }
-        out.println("blockhaus: no front end is running yet (NBD arrives with the NBD issue); --nbd-listen "
-                + nbdListen + ", --grpc-listen " + grpcListen + " and --metrics-listen " + metricsListen + " are not bound");
+        out.println("blockhaus: NBD listening on " + nbd.address().getHostString() + ":" + nbd.address().getPort()
+                + " (nbd://" + nbdListen + "/" + plans.getFirst().config().name() + ")");
+        out.println("blockhaus: gRPC (--grpc-listen " + grpcListen + ") and metrics (--metrics-listen " + metricsListen
+                + ") are not built yet and are not bound");
         out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
         out.flush();
 

