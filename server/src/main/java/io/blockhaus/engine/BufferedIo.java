@@ -52,7 +52,7 @@ final class BufferedIo {
                 continue;
             }
             long raEnd = Math.min(ra.onMiss(idx, firstIdx, endIdx), v.pageCount());
-            pos = readMiss(v, idx, Math.max(raEnd, idx + 1), pos, end, dst);
+            pos = readMiss(v, idx, Math.max(raEnd, idx + 1), pos, end, dst, h.noReuse());
         }
         ra.completed(endIdx);
         if (async != null) {
@@ -61,13 +61,17 @@ final class BufferedIo {
     }
 
     /** Fills the absent run at {@code idx} under ADD and copies what the read needs from it. */
-    private static long readMiss(Volume v, long idx, long raEnd, long pos, long end, ByteBuffer dst) {
+    private static long readMiss(Volume v, long idx, long raEnd, long pos, long end, ByteBuffer dst,
+            boolean noReuse) {
         PageCache c = v.cache();
         try (PagecacheLock.Hold hold = v.add(idx, raEnd)) {
             v.checkRange(pos, end - pos, false); // a truncate may have run while we waited
             List<Page> run = c.insertAbsent(idx, raEnd, true);
             try {
                 c.fill(run);
+                if (noReuse) { // fadvise NOREUSE on this handle: its pages are evicted first
+                    run.forEach(p -> p.setNoReuse(true));
+                }
                 for (Page p : run) {
                     if (pos >= end || c.indexOf(pos) != p.index()) {
                         break;
