@@ -60,6 +60,52 @@ final class BufferedIo {
         }
     }
 
+    /**
+     * The read, if every page it needs is cached and free right now; otherwise false with
+     * {@code dst} untouched. It never waits (page locks are tried, not taken) and never does I/O,
+     * so a front end may call it on a thread that must not block (an event loop) and fall back
+     * to {@link #read} elsewhere. A readahead trigger it passes is queued, never run inline.
+     */
+    static boolean readIfCached(Handle h, long offset, ByteBuffer dst) {
+        Volume v = h.volume();
+        int len = dst.remaining();
+        if (v.isClosed() || offset < 0 || len == 0 || offset + len > v.size() || offset + len < 0) {
+            return false;
+        }
+        PageCache c = v.cache();
+        long end = offset + len;
+        int start = dst.position();
+        long pos = offset;
+        ReadaheadState.Window async = null;
+        while (pos < end) {
+            long idx = c.indexOf(pos);
+            Page p = c.get(idx);
+            if (p == null || !p.tryLock()) {
+                dst.position(start);
+                return false;
+            }
+            try {
+                if (!p.isLive()) {
+                    dst.position(start);
+                    return false;
+                }
+                p.touch();
+                pos += copyOut(c, p, pos, end, dst);
+            } finally {
+                p.unlock();
+            }
+            ReadaheadState.Window w = h.readahead().onHit(idx);
+            if (w != null) {
+                async = w;
+            }
+        }
+        h.readahead().completed(v.endPage(offset, len));
+        if (async != null) {
+            Readahead.queueAsync(v, async.first(), async.end());
+        }
+        return true;
+    }
+
     /** Fills the absent run at {@code idx} under ADD and copies what the read needs from it. */
     private static long readMiss(Volume v, long idx, long raEnd, long pos, long end, ByteBuffer dst,
             boolean noReuse) {

@@ -120,6 +120,13 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Queues a readahead job on the pool; without background threads the hint is dropped. */
+    void readaheadIfQueued(Runnable job) {
+        if (readahead != null) {
+            readahead.execute(job);
+        }
+    }
+
     private void kickWriter() {
         synchronized (kick) {
             if (!kicked) {

@@ -65,6 +65,14 @@ public final class Handle implements AutoCloseable {
         BufferedIo.read(this, offset, dst);
     }
 
+    /**
+     * The buffered read if it can be served from the cache without waiting or I/O; false (and
+     * {@code dst} untouched) otherwise, and the caller then uses {@link #read} where it may block.
+     */
+    public boolean readIfCached(long offset, ByteBuffer dst) {
+        return !closed && BufferedIo.readIfCached(this, offset, dst);
+    }
+
     /** Buffered write; with {@code fua} the range is written back and forced before returning. */
     public void write(long offset, ByteBuffer src, boolean fua) {
         BufferedIo.write(this, offset, src, fua);

@@ -32,6 +32,17 @@ final class Readahead {
         });
     }
 
+    /** Like {@link #startAsync}, but dropped rather than run inline when there is no pool. */
+    static void queueAsync(Volume v, long first, long end) {
+        v.engine().readaheadIfQueued(() -> {
+            try {
+                populate(v, first, end);
+            } catch (ErrnoException e) {
+                // a hint, as in startAsync
+            }
+        });
+    }
+
     /**
      * Reads the absent pages of {@code [first, end)} into the cache (clipped to the volume's
      * current end, and to a quarter of the cache so a huge WILLNEED cannot flush everything

@@ -81,6 +81,29 @@ final class NbdCommandRunner {
         }
     }
 
+    /**
+     * A READ answered from the page cache on the calling thread (the event loop) when every page
+     * is cached and free; null when it must go to a worker. Only reads answered with one data
+     * chunk qualify (a sparse structured read asks the store for holes first).
+     */
+    List<Object> readInline(NbdRequest r) {
+        int len = (int) r.length();
+        boolean oneChunk = !session.structuredReplies() || r.flags().has(NbdCommandFlags.DF)
+                || len < SPARSE_READ_THRESHOLD;
+        if (direct() || !oneChunk || len == 0) {
+            return null;
+        }
+        ByteBuf buf = alloc.directBuffer(len, len);
+        if (!handle.readIfCached(r.offset(), buf.nioBuffer(0, len))) {
+            buf.release();
+            return null;
+        }
+        buf.writerIndex(len);
+        return List.of(session.structuredReplies()
+                ? new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), true, r.offset(), buf)
+                : NbdSimpleReply.read(r.cookie(), buf));
+    }
+
     private boolean direct() {
         return session.volume().config().io() == IoMode.DIRECT;
     }

@@ -140,6 +140,16 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         begin(r);
+        if (r.command().equals(NbdCommand.READ)) {
+            List<Object> cached = runner.readInline(r);
+            if (cached != null) {
+                // A cache hit costs no thread hop. We are inside drain(): account and reply only;
+                // the loop goes on, and channelReadComplete asks for more input.
+                finish(r);
+                reply(ctx, cached);
+                return;
+            }
+        }
         submit(ctx, r, null);
     }
 
@@ -187,9 +197,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void complete(ChannelHandlerContext ctx, NbdRequest r, List<Object> replies) {
+    private void finish(NbdRequest r) {
         inflight--;
         inflightBytes -= payloadBytes(r);
+    }
+
+    private void complete(ChannelHandlerContext ctx, NbdRequest r, List<Object> replies) {
+        finish(r);
         if (closed) {
             replies.forEach(ReferenceCountUtil::release);
             return;

@@ -149,7 +149,7 @@ public final class Page {
         noReuse = n;
     }
 
-    void touch() {
+    public void touch() {
         if (!referenced) {
             referenced = true;
         }
