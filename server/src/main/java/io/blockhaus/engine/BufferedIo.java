@@ -106,6 +106,60 @@ final class BufferedIo {
         return true;
     }
 
+    /** Writes longer than this are never tried inline: they would hold too many page locks at once. */
+    static final int MAX_INLINE_WRITE_PAGES = 16;
+
+    /**
+     * The buffered write (no FUA), if every page it touches is cached and free right now and
+     * dirty memory is below the throttling mark; otherwise false with nothing written and
+     * {@code src} untouched. All its pages are locked (tried, ascending) before any byte is
+     * copied, so it is all or nothing, and it never waits or does I/O.
+     */
+    static boolean writeIfCached(Handle h, long offset, ByteBuffer src) {
+        Volume v = h.volume();
+        int len = src.remaining();
+        if (v.isClosed() || v.readOnly() || offset < 0 || len == 0 || offset + len > v.size()
+                || offset + len < 0) {
+            return false;
+        }
+        PageCache c = v.cache();
+        long first = v.firstPage(offset);
+        long endIdx = v.endPage(offset, len);
+        if (endIdx - first > MAX_INLINE_WRITE_PAGES || c.system().dirtyOverHardLimit()) {
+            return false;
+        }
+        Page[] pages = new Page[(int) (endIdx - first)];
+        int locked = 0;
+        try {
+            for (; locked < pages.length; locked++) {
+                Page p = c.get(first + locked);
+                if (p == null || !p.tryLock()) {
+                    return false;
+                }
+                pages[locked] = p;
+                if (!p.isLive()) {
+                    locked++;
+                    return false;
+                }
+            }
+            if (offset + len > v.size()) {
+                return false; // truncated meanwhile
+            }
+            long pos = offset;
+            for (Page p : pages) {
+                int inPage = (int) (pos - c.offsetOf(p.index()));
+                int n = (int) Math.min(c.pageSize() - inPage, offset + len - pos);
+                copyIn(c, p, inPage, n, src);
+                pos += n;
+            }
+            return true;
+        } finally {
+            for (int i = 0; i < locked; i++) {
+                pages[i].unlock();
+            }
+        }
+    }
+
     /** Fills the absent run at {@code idx} under ADD and copies what the read needs from it. */
     private static long readMiss(Volume v, long idx, long raEnd, long pos, long end, ByteBuffer dst,
             boolean noReuse) {

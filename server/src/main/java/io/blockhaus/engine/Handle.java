@@ -73,6 +73,14 @@ public final class Handle implements AutoCloseable {
         return !closed && BufferedIo.readIfCached(this, offset, dst);
     }
 
+    /**
+     * The buffered write (without FUA) if it can be done in the cache without waiting or I/O;
+     * false, with nothing written, otherwise. See {@link #readIfCached}.
+     */
+    public boolean writeIfCached(long offset, ByteBuffer src) {
+        return !closed && BufferedIo.writeIfCached(this, offset, src);
+    }
+
     /** Buffered write; with {@code fua} the range is written back and forced before returning. */
     public void write(long offset, ByteBuffer src, boolean fua) {
         BufferedIo.write(this, offset, src, fua);

@@ -104,6 +104,22 @@ final class NbdCommandRunner {
                 : NbdSimpleReply.read(r.cookie(), buf));
     }
 
+    /**
+     * A WRITE (without FUA) done in the page cache on the calling thread when every page it
+     * touches is cached and free; null when it must go to a worker. Releases the payload only
+     * when it succeeded.
+     */
+    List<Object> writeInline(NbdRequest r, ByteBuf payload) {
+        if (direct() || r.flags().has(NbdCommandFlags.FUA)) {
+            return null;
+        }
+        if (!handle.writeIfCached(r.offset(), payload.nioBuffer(payload.readerIndex(), payload.readableBytes()))) {
+            return null;
+        }
+        payload.release();
+        return ok(r);
+    }
+
     private boolean direct() {
         return session.volume().config().io() == IoMode.DIRECT;
     }

@@ -167,7 +167,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 ByteBuf payload = writeBuffer;
                 writing = null;
                 writeBuffer = null;
-                submit(ctx, r, payload);
+                List<Object> done = runner.writeInline(r, payload);
+                if (done != null) {
+                    finish(r); // inside drain(), as for cached reads
+                    reply(ctx, done);
+                } else {
+                    submit(ctx, r, payload);
+                }
             }
         } finally {
             chunk.release();

@@ -330,8 +330,47 @@ class FsxModelTest {
                 opReopenHandle();
             } else if (r < 900) {
                 opInvalid();
+            } else if (r < 930) {
+                opReadIfCached();
+            } else if (r < 960) {
+                opWriteIfCached();
             } else {
                 opRead();
+            }
+        }
+
+        /** The non-blocking cached read a front end tries on its event loop. */
+        void opReadIfCached() {
+            int hi = rnd.nextInt(h.length);
+            int len = rnd.nextBoolean() ? randLen() : 1 + rnd.nextInt(2 * PAGE);
+            long off = randOff(len);
+            ByteBuffer b = buffer(len);
+            int p = b.position();
+            boolean hit = h[hi].readIfCached(off, b);
+            log("readIfCached h%d %d+%d -> %s", hi, off, len, hit);
+            if (hit) {
+                checkRead(b, p, len, model, off, "cached read");
+            } else {
+                check(b.position() == p, "a refused cached read moved the buffer");
+            }
+        }
+
+        /** The non-blocking cached write a front end tries on its event loop. */
+        void opWriteIfCached() {
+            int hi = rnd.nextInt(h.length);
+            int len = rnd.nextBoolean() ? randLen() : 1 + rnd.nextInt(2 * PAGE);
+            long off = randOff(len);
+            byte[] data = TestSupport.random(rnd, len);
+            ByteBuffer b = buffer(len);
+            b.put(b.position(), data);
+            int p = b.position();
+            boolean done = h[hi].writeIfCached(off, b);
+            log("writeIfCached h%d %d+%d -> %s", hi, off, len, done);
+            if (done) {
+                check(!b.hasRemaining(), "cached write left %d bytes in the buffer", b.remaining());
+                System.arraycopy(data, 0, model, (int) off, len);
+            } else {
+                check(b.position() == p, "a refused cached write moved the buffer");
             }
         }
 

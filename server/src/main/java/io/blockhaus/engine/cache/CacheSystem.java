@@ -272,6 +272,11 @@ public final class CacheSystem implements AutoCloseable {
         }
     }
 
+    /** Whether a writer would have to write back before dirtying more (see {@link #balanceDirty}). */
+    public boolean dirtyOverHardLimit() {
+        return budget.overHard();
+    }
+
     public boolean needsBackgroundWork() {
         return budget.overBackground();
     }
