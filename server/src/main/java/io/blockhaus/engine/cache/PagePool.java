@@ -29,7 +29,11 @@ final class PagePool implements AutoCloseable {
         return pageSize;
     }
 
-    /** A zero-filled page-size segment. */
+    /**
+     * A page-size segment with whatever bytes it last held: every user overwrites all of it
+     * before it becomes uptodate (a fill from the store, which zero-fills past the end, or a
+     * write covering the whole page), so zeroing it here would only cost a 4 KiB store per miss.
+     */
     MemorySegment allocate() {
         MemorySegment seg;
         synchronized (mutex) {
@@ -41,7 +45,6 @@ final class PagePool implements AutoCloseable {
             }
             seg = free.pop();
         }
-        seg.fill((byte) 0);
         return seg;
     }
 
