@@ -39,15 +39,24 @@ class NbdTransmissionHandlerFlowTest {
         final AtomicInteger maxRunning = new AtomicInteger();
         final AtomicInteger reads = new AtomicInteger();
 
+        synchronized int running() {
+            return running.get();
+        }
+
+        synchronized int maxRunning() {
+            return maxRunning.get();
+        }
+
         GatedStore(long size) {
             delegate = new MemoryStore(size);
         }
 
         @Override
         public void read(long offset, ByteBuffer dst) {
-            int now = running.incrementAndGet();
-            maxRunning.accumulateAndGet(now, Math::max);
-            reads.incrementAndGet();
+            synchronized (this) { // so a reader of both counters never sees one without the other
+                maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+                reads.incrementAndGet();
+            }
             try {
                 if (!gate.await(60, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("gate never opened");
@@ -57,7 +66,9 @@ class NbdTransmissionHandlerFlowTest {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             } finally {
-                running.decrementAndGet();
+                synchronized (this) {
+                    running.decrementAndGet();
+                }
             }
         }
 
@@ -129,23 +140,33 @@ class NbdTransmissionHandlerFlowTest {
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
                 NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            try {
+                pipelineAgainstTheGate(store, c);
+            } finally {
+                store.gate.countDown(); // never leave workers parked on a failed test
+            }
+        }
+    }
+
+    private static void pipelineAgainstTheGate(GatedStore store, NbdTestClient c) throws Exception {
+        {
             List<Long> cookies = new ArrayList<>();
             for (int i = 0; i < REQUESTS; i++) {
                 cookies.add(c.send(0, NbdCommand.READ, i * 65536L, 4096, null));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (store.running.get() < BOUND) {
+            while (store.running() < BOUND) {
                 assertThat(System.nanoTime()).as("waiting for %d reads to reach the store", BOUND).isLessThan(deadline);
-                Thread.onSpinWait();
+                Thread.yield();
             }
             // Blocked at the bound: nothing answered yet, and no fifth request reached the engine.
             assertThat(c.socket().getInputStream().available()).isZero();
-            assertThat(store.maxRunning.get()).isEqualTo(BOUND);
+            assertThat(store.maxRunning()).isEqualTo(BOUND);
 
             store.gate.countDown();
             Map<Long, Result> results = c.awaitAll(cookies);
             assertThat(results).hasSize(REQUESTS).allSatisfy((k, r) -> assertThat(r.ok()).isTrue());
-            assertThat(store.maxRunning.get()).as("most store reads at once").isLessThanOrEqualTo(BOUND);
+            assertThat(store.maxRunning()).as("most store reads at once").isLessThanOrEqualTo(BOUND);
             assertThat(store.reads.get()).isGreaterThanOrEqualTo(REQUESTS);
             // The connection is in step afterwards.
             assertThat(c.read(0, 512).ok()).isTrue();
