@@ -12,8 +12,6 @@ import io.blockhaus.nbd.codec.NbdRequest;
  * engine still checks its own preconditions; this only picks the error NBD clients expect.
  */
 final class NbdRequestValidator {
-    private static final int FLAGS_FOR_WRITES = NbdCommandFlags.FUA;
-
     private NbdRequestValidator() {
     }
 
@@ -62,18 +60,16 @@ final class NbdRequestValidator {
         if ((v & NbdCommandFlags.PAYLOAD_LEN) != 0 && !s.extendedHeaders()) {
             return false;
         }
-        int allowed = NbdCommandFlags.PAYLOAD_LEN;
+        // FUA on every command: SEND_FUA is always advertised, and then the spec says the server
+        // "MUST accept all commands with this bit set (even by ignoring the bit)"; existing
+        // clients set it on reads. It only means something on the writing commands.
+        int allowed = NbdCommandFlags.PAYLOAD_LEN | NbdCommandFlags.FUA;
         if (c.equals(NbdCommand.READ)) {
             allowed |= s.structuredReplies() ? NbdCommandFlags.DF : 0;
-        } else if (c.equals(NbdCommand.WRITE) || c.equals(NbdCommand.TRIM)) {
-            allowed |= FLAGS_FOR_WRITES;
         } else if (c.equals(NbdCommand.WRITE_ZEROES)) {
-            allowed |= FLAGS_FOR_WRITES | NbdCommandFlags.NO_HOLE | NbdCommandFlags.FAST_ZERO;
+            allowed |= NbdCommandFlags.NO_HOLE | NbdCommandFlags.FAST_ZERO;
         } else if (c.equals(NbdCommand.BLOCK_STATUS)) {
             allowed |= NbdCommandFlags.REQ_ONE;
-        } else {
-            // FLUSH, CACHE, DISC: FUA is harmless there and some clients set it; ignore it.
-            allowed |= NbdCommandFlags.FUA;
         }
         return (v & ~allowed) == 0;
     }

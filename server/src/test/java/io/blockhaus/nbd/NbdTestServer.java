@@ -7,6 +7,7 @@ import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.engine.store.BackingStore;
 import io.blockhaus.engine.store.MemoryStore;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,6 +34,27 @@ final class NbdTestServer implements AutoCloseable {
 
     static NbdServerConfig config() {
         return NbdServerConfig.defaults(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** The defaults on an ephemeral loopback port, with the limits hostile-input tests tighten. */
+    static NbdServerConfig config(int maxConnections, Duration handshakeTimeout, int maxInflightRequests) {
+        NbdServerConfig d = config();
+        return new NbdServerConfig(d.listen(), maxConnections, handshakeTimeout, d.maxPayload(), maxInflightRequests,
+                d.maxInflightBytes(), d.workerThreads());
+    }
+
+    /** Memory volumes, one per config, each of the given size. */
+    static NbdTestServer memory(NbdServerConfig serverConfig, long size, VolumeConfig... configs)
+            throws InterruptedException {
+        List<BackingStore> stores = new ArrayList<>();
+        for (int i = 0; i < configs.length; i++) {
+            stores.add(new MemoryStore(size));
+        }
+        return new NbdTestServer(EngineConfig.withCache(32L << 20), serverConfig, List.of(configs), stores);
+    }
+
+    Volume volume(String name) {
+        return volumes.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
     }
 
     int port() {

@@ -1,0 +1,175 @@
+package io.blockhaus.nbd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.blockhaus.engine.EngineConfig;
+import io.blockhaus.engine.IoMode;
+import io.blockhaus.engine.VolumeConfig;
+import io.blockhaus.engine.store.BackingStore;
+import io.blockhaus.engine.store.Extent;
+import io.blockhaus.engine.store.MemoryStore;
+import io.blockhaus.nbd.NbdTestClient.Mode;
+import io.blockhaus.nbd.NbdTestClient.Result;
+import io.blockhaus.nbd.codec.NbdCommand;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-connection bound on requests in flight: with maxInflightRequests = 4 and a backing store
+ * whose reads block on a latch, a client pipelining 64 READs gets exactly 4 of them into the
+ * engine at once; the rest wait (the server stops reading the socket) and are all answered once
+ * the store lets go.
+ */
+class NbdTransmissionHandlerFlowTest {
+    private static final int BOUND = 4;
+    private static final int REQUESTS = 64;
+
+    /** A memory store whose reads wait for {@code gate} and are counted while they run. */
+    static final class GatedStore implements BackingStore {
+        final MemoryStore delegate;
+        final CountDownLatch gate = new CountDownLatch(1);
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger maxRunning = new AtomicInteger();
+        final AtomicInteger reads = new AtomicInteger();
+
+        synchronized int running() {
+            return running.get();
+        }
+
+        synchronized int maxRunning() {
+            return maxRunning.get();
+        }
+
+        GatedStore(long size) {
+            delegate = new MemoryStore(size);
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) {
+            synchronized (this) { // so a reader of both counters never sees one without the other
+                maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+                reads.incrementAndGet();
+            }
+            try {
+                if (!gate.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("gate never opened");
+                }
+                delegate.read(offset, dst);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } finally {
+                synchronized (this) {
+                    running.decrementAndGet();
+                }
+            }
+        }
+
+        @Override
+        public long size() {
+            return delegate.size();
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) {
+            delegate.write(offset, src);
+        }
+
+        @Override
+        public void punchHole(long offset, long length) {
+            delegate.punchHole(offset, length);
+        }
+
+        @Override
+        public void zeroRange(long offset, long length) {
+            delegate.zeroRange(offset, length);
+        }
+
+        @Override
+        public void allocate(long offset, long length) {
+            delegate.allocate(offset, length);
+        }
+
+        @Override
+        public void collapseRange(long offset, long length) {
+            delegate.collapseRange(offset, length);
+        }
+
+        @Override
+        public void insertRange(long offset, long length) {
+            delegate.insertRange(offset, length);
+        }
+
+        @Override
+        public void truncate(long newSize) {
+            delegate.truncate(newSize);
+        }
+
+        @Override
+        public void force() {
+            delegate.force();
+        }
+
+        @Override
+        public List<Extent> extents(long offset, long length, int maxExtents) {
+            return delegate.extents(offset, length, maxExtents);
+        }
+
+        @Override
+        public int blockAlignment() {
+            return delegate.blockAlignment();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    @Test
+    void inflightRequestsNeverExceedTheBoundAndAllAreAnswered() throws Exception {
+        GatedStore store = new GatedStore(16L << 20);
+        NbdServerConfig config = NbdTestServer.config(16, Duration.ofSeconds(30), BOUND);
+        try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
+                List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
+                NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            try {
+                pipelineAgainstTheGate(store, c);
+            } finally {
+                store.gate.countDown(); // never leave workers parked on a failed test
+            }
+        }
+    }
+
+    private static void pipelineAgainstTheGate(GatedStore store, NbdTestClient c) throws Exception {
+        {
+            List<Long> cookies = new ArrayList<>();
+            for (int i = 0; i < REQUESTS; i++) {
+                cookies.add(c.send(0, NbdCommand.READ, i * 65536L, 4096, null));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (store.running() < BOUND) {
+                assertThat(System.nanoTime()).as("waiting for %d reads to reach the store", BOUND).isLessThan(deadline);
+                Thread.yield();
+            }
+            // Blocked at the bound: nothing answered yet, and no fifth request reached the engine.
+            assertThat(c.socket().getInputStream().available()).isZero();
+            assertThat(store.maxRunning()).isEqualTo(BOUND);
+
+            store.gate.countDown();
+            Map<Long, Result> results = c.awaitAll(cookies);
+            assertThat(results).hasSize(REQUESTS).allSatisfy((k, r) -> assertThat(r.ok()).isTrue());
+            assertThat(store.maxRunning()).as("most store reads at once").isLessThanOrEqualTo(BOUND);
+            assertThat(store.reads.get()).isGreaterThanOrEqualTo(REQUESTS);
+            // The connection is in step afterwards.
+            assertThat(c.read(0, 512).ok()).isTrue();
+        }
+    }
+}
