@@ -62,7 +62,10 @@ final class NbdRequestValidator {
         if ((v & NbdCommandFlags.PAYLOAD_LEN) != 0 && !s.extendedHeaders()) {
             return false;
         }
-        int allowed = NbdCommandFlags.PAYLOAD_LEN;
+        // FUA "is valid for all commands, provided NBD_FLAG_SEND_FUA has been negotiated, in which
+        // case the server MUST accept all commands with this bit set" (spec); every export
+        // advertises SEND_FUA. It only means something for commands that write.
+        int allowed = NbdCommandFlags.PAYLOAD_LEN | NbdCommandFlags.FUA;
         if (c.equals(NbdCommand.READ)) {
             allowed |= s.structuredReplies() ? NbdCommandFlags.DF : 0;
         } else if (c.equals(NbdCommand.WRITE) || c.equals(NbdCommand.TRIM)) {
@@ -71,9 +74,6 @@ final class NbdRequestValidator {
             allowed |= FLAGS_FOR_WRITES | NbdCommandFlags.NO_HOLE | NbdCommandFlags.FAST_ZERO;
         } else if (c.equals(NbdCommand.BLOCK_STATUS)) {
             allowed |= NbdCommandFlags.REQ_ONE;
-        } else {
-            // FLUSH, CACHE, DISC: FUA is harmless there and some clients set it; ignore it.
-            allowed |= NbdCommandFlags.FUA;
         }
         return (v & ~allowed) == 0;
     }
