@@ -44,6 +44,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private NbdRequest writing;      // WRITE whose payload is arriving
     private ByteBuf writeBuffer;
     private boolean discarding;      // skipping the payload of a refused WRITE
+    private List<Object> refusalReply;   // its error reply, sent once the payload has been read
     private boolean disconnecting;
     private boolean closed;
 
@@ -129,8 +130,15 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         NbdError refusal = NbdRequestValidator.check(r, session, config.maxPayload(), session.volume().size());
         if (refusal != null) {
-            discarding = r.hasPayload();
-            reply(ctx, runner.error(r, refusal, "request refused: " + refusal.name()));
+            List<Object> error = runner.error(r, refusal, "request refused: " + refusal.name());
+            if (r.hasPayload()) {
+                // Answer only after the payload: a client still sending it (libnbd) has not yet
+                // put the request in flight and drops a connection that replies to it early.
+                discarding = true;
+                refusalReply = error;
+            } else {
+                reply(ctx, error);
+            }
             return;
         }
         if (r.hasPayload()) {
@@ -148,6 +156,11 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             if (writing == null) {
                 if (chunk.last()) {
                     discarding = false;
+                    if (refusalReply != null) {
+                        List<Object> error = refusalReply;
+                        refusalReply = null;
+                        reply(ctx, error);
+                    }
                 }
                 return; // payload of a refused WRITE
             }
