@@ -37,10 +37,10 @@ class FioInteropTest {
         VolumeConfig vc = VolumeConfig.of("default").withIo(io.equals("direct") ? IoMode.DIRECT : IoMode.BUFFERED);
         try (NbdTestServer s = NbdTestServer.builder().cacheBytes(32 * MIB)
                 .file(vc, dir.resolve("fio.img"), 64 * MIB).start()) {
-            Proc.Result r = Proc.run(Duration.ofSeconds(120), "fio", "--output-format=json", "--name=nbdverify",
+            Proc.Result r = Proc.run(Duration.ofSeconds(120), dir, List.of("fio", "--output-format=json", "--name=nbdverify",
                     "--ioengine=nbd", "--uri=" + s.uri("default"), "--rw=" + rw, "--bs=" + bs, "--iodepth=32",
                     "--numjobs=2", "--size=16M", "--offset_increment=16M", "--verify=crc32c", "--do_verify=1",
-                    "--verify_fatal=1", "--randrepeat=1", "--group_reporting=0").ok();
+                    "--verify_fatal=1", "--verify_state_save=0", "--randrepeat=1", "--group_reporting=0")).ok();
             assertThat(r.stderr()).as(r.describe()).doesNotContain("verify").doesNotContain("bad magic");
             String json = r.stdout().substring(r.stdout().indexOf('{'));
             List<Object> jobs = Json.at(Json.parse(json), "jobs");
