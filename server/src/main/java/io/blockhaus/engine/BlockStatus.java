@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Block status: the store's allocation map with dirty cached pages counted as data (they will be
+ * Block status: the store's allocation map (holes, allocated zeroes, data) with dirty cached
+ * pages counted as data (they will be
  * data once written back, and a client that copies only data must not skip them). Takes no
  * pagecache lock: the answer is a snapshot, as SEEK_DATA's is.
  */
@@ -38,8 +39,8 @@ final class BlockStatus {
         int d = 0;
         List<Extent> out = new ArrayList<>();
         for (Extent e : v.store().extents(offset, length, maxExtents)) {
-            if (!e.hole()) {
-                append(out, e.offset(), e.end(), false);
+            if (!e.zero()) {
+                append(out, e.offset(), e.end(), false, false);
                 continue;
             }
             long pos = e.offset();
@@ -55,26 +56,26 @@ final class BlockStatus {
                 if (de <= ds) {
                     continue;
                 }
-                append(out, pos, ds, true);
-                append(out, ds, de, false);
+                append(out, pos, ds, e.hole(), true);
+                append(out, ds, de, false, false);
                 pos = de;
             }
-            append(out, pos, e.end(), true);
+            append(out, pos, e.end(), e.hole(), true);
         }
         return out.size() > maxExtents ? List.copyOf(out.subList(0, maxExtents)) : out;
     }
 
-    private static void append(List<Extent> out, long start, long end, boolean hole) {
+    private static void append(List<Extent> out, long start, long end, boolean hole, boolean zero) {
         if (end <= start) {
             return;
         }
         if (!out.isEmpty()) {
             Extent last = out.getLast();
-            if (last.hole() == hole && last.end() == start) {
-                out.set(out.size() - 1, new Extent(last.offset(), end - last.offset(), hole));
+            if (last.hole() == hole && last.zero() == zero && last.end() == start) {
+                out.set(out.size() - 1, new Extent(last.offset(), end - last.offset(), hole, zero));
                 return;
             }
         }
-        out.add(new Extent(start, end - start, hole));
+        out.add(new Extent(start, end - start, hole, zero));
     }
 }

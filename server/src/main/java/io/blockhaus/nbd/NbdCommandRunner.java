@@ -29,6 +29,7 @@ final class NbdCommandRunner {
     /** Extents in one BLOCK_STATUS reply; clients ask again for the rest. */
     static final int MAX_EXTENTS = 1024;
     private static final int STATE_HOLE_ZERO = 3; // NBD_STATE_HOLE | NBD_STATE_ZERO
+    private static final int STATE_ZERO = 2;      // allocated, reads as zeroes
 
     private final NbdSession session;
     private final Handle handle;
@@ -176,7 +177,7 @@ final class NbdCommandRunner {
         long end = r.offset() + len;
         try {
             for (Extent e : extents) {
-                chunks.add(e.hole()
+                chunks.add(e.zero() // holes and allocated zeroes both read as zeroes
                         ? new NbdReplyChunk.OffsetHole(r.cookie(), r.offset(), false, e.offset(), (int) e.length())
                         : new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), false, e.offset(),
                                 readData(e.offset(), (int) e.length())));
@@ -207,7 +208,7 @@ final class NbdCommandRunner {
             out.add(new NbdReplyChunk.Extent(Math.max(1, r.length()), STATE_HOLE_ZERO));
         } else {
             for (Extent e : handle.blockStatus(r.offset(), len, max)) {
-                out.add(new NbdReplyChunk.Extent(e.length(), e.hole() ? STATE_HOLE_ZERO : 0));
+                out.add(new NbdReplyChunk.Extent(e.length(), e.hole() ? STATE_HOLE_ZERO : e.zero() ? STATE_ZERO : 0));
             }
         }
         return List.of(new NbdReplyChunk.BlockStatus(r.cookie(), r.offset(), true,

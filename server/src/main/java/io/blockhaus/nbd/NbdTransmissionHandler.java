@@ -44,6 +44,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private NbdRequest writing;      // WRITE whose payload is arriving
     private ByteBuf writeBuffer;
     private boolean discarding;      // skipping the payload of a refused WRITE
+    private List<Object> refusalReply;   // its error reply, sent once the payload has been read
     private boolean disconnecting;
     private boolean closed;
 
@@ -113,9 +114,12 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 close(ctx); // wrong magic or an absurd length: the stream cannot be trusted
                 return;
             }
-            // Too large a WRITE: the decoder skips its payload; answer and carry on.
-            reply(ctx, runner.error(r, session.structuredReplies() ? NbdError.EOVERFLOW : NbdError.EINVAL,
-                    "request payload of " + r.length() + " bytes is over the " + config.maxPayload() + " byte limit"));
+            // Too large a WRITE: the decoder skips its payload and then sends an empty last chunk;
+            // the answer waits for it, as for any refused WRITE (EINVAL: the spec keeps
+            // EOVERFLOW for reads).
+            discarding = true;
+            refusalReply = runner.error(r, NbdError.EINVAL,
+                    "request payload of " + r.length() + " bytes is over the " + config.maxPayload() + " byte limit");
             return;
         }
         if (r.command().equals(NbdCommand.DISC)) {
@@ -129,8 +133,15 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         NbdError refusal = NbdRequestValidator.check(r, session, config.maxPayload(), session.volume().size());
         if (refusal != null) {
-            discarding = r.hasPayload();
-            reply(ctx, runner.error(r, refusal, "request refused: " + refusal.name()));
+            List<Object> error = runner.error(r, refusal, "request refused: " + refusal.name());
+            if (r.hasPayload()) {
+                // Answer only after the payload: a client still sending it (libnbd) has not yet
+                // put the request in flight and drops a connection that replies to it early.
+                discarding = true;
+                refusalReply = error;
+            } else {
+                reply(ctx, error);
+            }
             return;
         }
         if (r.hasPayload()) {
@@ -158,6 +169,11 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             if (writing == null) {
                 if (chunk.last()) {
                     discarding = false;
+                    if (refusalReply != null) {
+                        List<Object> error = refusalReply;
+                        refusalReply = null;
+                        reply(ctx, error);
+                    }
                 }
                 return; // payload of a refused WRITE
             }

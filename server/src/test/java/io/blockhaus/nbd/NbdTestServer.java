@@ -6,13 +6,20 @@ import io.blockhaus.engine.Volume;
 import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.engine.store.BackingStore;
 import io.blockhaus.engine.store.MemoryStore;
+import io.blockhaus.engine.store.SparseFileStore;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 
-/** An engine plus an NBD server on an ephemeral loopback port, for tests. */
-final class NbdTestServer implements AutoCloseable {
+/**
+ * An engine plus an NBD server on an ephemeral loopback port, for tests. Public (with
+ * {@link #builder()}) so that tests in other packages, such as the external-client interop tests,
+ * can start one.
+ */
+public final class NbdTestServer implements AutoCloseable {
     final Engine engine;
     final List<Volume> volumes = new ArrayList<>();
     final NbdServer server;
@@ -53,15 +60,11 @@ final class NbdTestServer implements AutoCloseable {
         return new NbdTestServer(EngineConfig.withCache(32L << 20), serverConfig, List.of(configs), stores);
     }
 
-    Volume volume(String name) {
-        return volumes.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
-    }
-
-    int port() {
+    public int port() {
         return server.address().getPort();
     }
 
-    String uri(String export) {
+    public String uri(String export) {
         return "nbd://127.0.0.1:" + port() + "/" + export;
     }
 
@@ -69,5 +72,93 @@ final class NbdTestServer implements AutoCloseable {
     public void close() {
         server.close();
         engine.close();
+    }
+
+    /** {@code nbd://127.0.0.1:PORT} without an export name (for listing). */
+    public String baseUri() {
+        return "nbd://127.0.0.1:" + port();
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public NbdServer server() {
+        return server;
+    }
+
+    /** The exported volume called {@code name}. */
+    public Volume volume(String name) {
+        return volumes.stream().filter(v -> v.name().equals(name)).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no volume " + name));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Several exports (memory or sparse-file backed, read-only, direct I/O), in the order added;
+     * the one named "default" (or else the first) is the default export.
+     */
+    public static final class Builder {
+        private EngineConfig engineConfig = EngineConfig.withCache(32L << 20);
+        private NbdServerConfig serverConfig = config();
+        private final List<VolumeConfig> configs = new ArrayList<>();
+        private final List<BackingStore> stores = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder engine(EngineConfig config) {
+            this.engineConfig = config;
+            return this;
+        }
+
+        public Builder cacheBytes(long bytes) {
+            this.engineConfig = EngineConfig.withCache(bytes).withBackgroundThreads(engineConfig.backgroundThreads());
+            return this;
+        }
+
+        public Builder backgroundThreads(boolean on) {
+            this.engineConfig = engineConfig.withBackgroundThreads(on);
+            return this;
+        }
+
+        public Builder server(NbdServerConfig config) {
+            this.serverConfig = config;
+            return this;
+        }
+
+        /** A volume over any store; {@code config} says read-only, I/O mode, lock policy. */
+        public Builder volume(VolumeConfig config, BackingStore store) {
+            configs.add(config);
+            stores.add(store);
+            return this;
+        }
+
+        public Builder memory(String name, long size) {
+            return volume(VolumeConfig.of(name), new MemoryStore(size));
+        }
+
+        public Builder memory(VolumeConfig config, long size) {
+            return volume(config, new MemoryStore(size));
+        }
+
+        /** A new sparse file of {@code size} bytes at {@code path}. */
+        public Builder file(String name, Path path, long size) {
+            return file(VolumeConfig.of(name), path, size);
+        }
+
+        public Builder file(VolumeConfig config, Path path, long size) {
+            return volume(config, SparseFileStore.create(path, size));
+        }
+
+        public NbdTestServer start() throws InterruptedException {
+            if (configs.isEmpty()) {
+                throw new IllegalStateException("no volumes");
+            }
+            return new NbdTestServer(engineConfig, serverConfig, configs, stores);
+        }
     }
 }

@@ -20,6 +20,11 @@ final class ExtentList {
      * Returns false, adding nothing, once a new run would exceed the limit: the caller stops.
      */
     boolean add(long offset, long length, boolean hole) {
+        return add(offset, length, hole, hole);
+    }
+
+    /** As {@link #add(long, long, boolean)}, for allocated zeroes too ({@code zero} without {@code hole}). */
+    boolean add(long offset, long length, boolean hole, boolean zero) {
         if (length <= 0) {
             return true;
         }
@@ -28,15 +33,15 @@ final class ExtentList {
             if (last.end() != offset) {
                 throw new IllegalStateException("gap before " + offset + " after " + last);
             }
-            if (last.hole() == hole) {
-                extents.set(extents.size() - 1, new Extent(last.offset(), last.length() + length, hole));
+            if (last.hole() == hole && last.zero() == zero) {
+                extents.set(extents.size() - 1, new Extent(last.offset(), last.length() + length, hole, zero));
                 return true;
             }
         }
         if (extents.size() == max) {
             return false;
         }
-        extents.add(new Extent(offset, length, hole));
+        extents.add(new Extent(offset, length, hole, zero));
         return true;
     }
 

@@ -63,6 +63,11 @@ public final class FfmNativeIo implements NativeIo {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle IOCTL_PTR = downcall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final long FS_IOC_FIEMAP = 0xC020660BL;
+    private static final int FIEMAP_HEADER = 32;
+    private static final int FIEMAP_EXTENT = 56;
     private static final MethodHandle FSTATFS = downcall("fstatfs",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
@@ -207,6 +212,35 @@ public final class FfmNativeIo implements NativeIo {
             do {
                 r = (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
             } while (failed("fallocate", r, state));
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public int fiemap(int fd, long start, long length, long[] out) throws NativeIoException {
+        int max = out.length / 3;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment req = arena.allocate(FIEMAP_HEADER + (long) max * FIEMAP_EXTENT, 8);
+            req.set(JAVA_LONG, 0, start);           // fm_start
+            req.set(JAVA_LONG, 8, length);          // fm_length
+            req.set(JAVA_INT, 16, 0);               // fm_flags: no FIEMAP_FLAG_SYNC, a snapshot is enough
+            req.set(JAVA_INT, 24, max);             // fm_extent_count
+            int r;
+            do {
+                r = (int) IOCTL_PTR.invokeExact(state, fd, FS_IOC_FIEMAP, req);
+            } while (failed("fiemap", r, state));
+            int mapped = req.get(JAVA_INT, 20);     // fm_mapped_extents
+            for (int i = 0; i < mapped; i++) {
+                long e = FIEMAP_HEADER + (long) i * FIEMAP_EXTENT;
+                out[3 * i] = req.get(JAVA_LONG, e);               // fe_logical
+                out[3 * i + 1] = req.get(JAVA_LONG, e + 16);      // fe_length
+                out[3 * i + 2] = req.get(JAVA_INT, e + 40) & 0xFFFF_FFFFL; // fe_flags
+            }
+            return mapped;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

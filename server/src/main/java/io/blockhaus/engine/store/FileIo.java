@@ -16,8 +16,12 @@ final class FileIo {
     /** Bounce and copy buffers never exceed this, whatever the request size. */
     static final int CHUNK = 1 << 20;
 
+    private static final int FIEMAP_BATCH = 64;
+
     private final NativeIo io;
     private final int fd;
+    // Racy on purpose, like Fallocator's flags: a refused call is tried at most once per thread.
+    private volatile boolean canFiemap = true;
 
     FileIo(NativeIo io, int fd) {
         this.io = io;
@@ -193,7 +197,7 @@ final class FileIo {
         while (pos < end) {
             long data = seekOrEnd(pos, NativeIo.SEEK_DATA, end);
             data = Math.clamp(data, pos, end);
-            if (!out.add(pos, data - pos, true) || data >= end) {
+            if (!addHole(pos, data, out) || data >= end) {
                 return;
             }
             long hole = seekOrEnd(data, NativeIo.SEEK_HOLE, end);
@@ -203,6 +207,65 @@ final class FileIo {
                 return;
             }
             pos = hole;
+        }
+    }
+
+    /**
+     * A run SEEK_DATA skipped over: really a hole, or (where fiemap says it is allocated)
+     * allocated zeroes. ext4 and XFS report zero-range'd "unwritten" space as a hole to lseek,
+     * though it is allocated and writes there cannot fail for lack of space; NBD's HOLE flag
+     * must not claim otherwise. Without fiemap, the run stays a hole (as lseek says).
+     */
+    private boolean addHole(long from, long to, ExtentList out) throws NativeIoException {
+        if (to <= from) {
+            return true;
+        }
+        long[] mapped = canFiemap ? mappedIn(from, to) : null;
+        long pos = from;
+        for (int i = 0; mapped != null && i + 1 < mapped.length; i += 2) {
+            long s = Math.max(mapped[i], pos);
+            long e = Math.min(mapped[i + 1], to);
+            if (e <= s) {
+                continue;
+            }
+            if (!out.add(pos, s - pos, true) || !out.add(s, e - s, false, true)) {
+                return false;
+            }
+            pos = e;
+        }
+        return out.add(pos, to - pos, true);
+    }
+
+    /** Allocated ranges inside {@code [from, to)} as start/end pairs, or null if fiemap is refused. */
+    private long[] mappedIn(long from, long to) throws NativeIoException {
+        long[] buf = new long[3 * FIEMAP_BATCH];
+        long[] ranges = new long[0];
+        long pos = from;
+        try {
+            while (pos < to) {
+                int n = io.fiemap(fd, pos, to - pos, buf);
+                if (n == 0) {
+                    break;
+                }
+                int base = ranges.length;
+                ranges = java.util.Arrays.copyOf(ranges, base + 2 * n);
+                for (int i = 0; i < n; i++) {
+                    ranges[base + 2 * i] = buf[3 * i];
+                    ranges[base + 2 * i + 1] = buf[3 * i] + buf[3 * i + 1];
+                }
+                long next = buf[3 * (n - 1)] + buf[3 * (n - 1) + 1];
+                if ((buf[3 * (n - 1) + 2] & NativeIo.FIEMAP_EXTENT_LAST) != 0 || n < FIEMAP_BATCH || next <= pos) {
+                    break;
+                }
+                pos = next;
+            }
+            return ranges;
+        } catch (NativeIoException e) {
+            if (e.isUnsupported()) {
+                canFiemap = false; // remembered, as the fallocate fallbacks are
+                return null;
+            }
+            throw e;
         }
     }
 

@@ -28,6 +28,9 @@ public interface NativeIo {
     int SEEK_END = 2;
     int SEEK_DATA = 3;
     int SEEK_HOLE = 4;
+    /** fiemap flags (linux/fiemap.h). */
+    long FIEMAP_EXTENT_LAST = 0x1;
+    long FIEMAP_EXTENT_UNWRITTEN = 0x800;
 
     /** open(2); returns the descriptor. */
     int open(Path path, int flags, int mode) throws NativeIoException;
@@ -63,6 +66,17 @@ public interface NativeIo {
 
     /** fallocate(2) with the FALLOC_FL_* {@code mode}. */
     void fallocate(int fd, int mode, long offset, long length) throws NativeIoException;
+
+    /**
+     * FS_IOC_FIEMAP: the allocated extents of {@code [start, start+length)}, as triples
+     * (logical offset, length, FIEMAP_EXTENT_* flags) in {@code out}; returns how many triples
+     * were written (at most {@code out.length / 3}) and sets the last triple's flags to include
+     * {@link #FIEMAP_EXTENT_LAST} when the file has nothing mapped past it. File systems without
+     * it fail with EOPNOTSUPP (the default here, for implementations that do not bind it).
+     */
+    default int fiemap(int fd, long start, long length, long[] out) throws NativeIoException {
+        throw new NativeIoException("fiemap", NativeIoException.EOPNOTSUPP);
+    }
 
     /** lseek(2); SEEK_DATA / SEEK_HOLE past the last data fail with ENXIO. */
     long lseek(int fd, long offset, int whence) throws NativeIoException;

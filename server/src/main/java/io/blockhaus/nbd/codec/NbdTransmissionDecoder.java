@@ -19,8 +19,9 @@ import java.util.List;
  * handler to reject.
  *
  * <p>Payloads above {@code maxPayload} are announced as a failed header ({@code
- * PAYLOAD_TOO_LARGE}) and then discarded byte for byte, so the client gets an error and the next
- * header is found where it should be. Above {@link NbdLimits#PAYLOAD_HARD_CAP}, or on a wrong
+ * PAYLOAD_TOO_LARGE}) and then discarded byte for byte (never buffered), followed by one empty
+ * last chunk once they are gone, so the handler answers at the right moment and the next header
+ * is found where it should be. Above {@link NbdLimits#PAYLOAD_HARD_CAP}, or on a wrong
  * magic, the decoder gives up: it emits one failed header and drops all further input.
  */
 public final class NbdTransmissionDecoder extends ByteToMessageDecoder {
@@ -69,6 +70,9 @@ public final class NbdTransmissionDecoder extends ByteToMessageDecoder {
                 in.skipBytes(n);
                 remaining -= n;
                 if (remaining == 0) {
+                    // Tells the handler the refused payload is gone: only now may it answer, since
+                    // a client still sending the payload does not count the request as in flight.
+                    out.add(NbdPayloadChunk.EMPTY_LAST);
                     state = State.READ_HEADER;
                 }
             }

@@ -86,7 +86,7 @@ abstract class BackingStoreContractTest {
         assertThat(read(s, 0, model.length)).as("contents").isEqualTo(model);
     }
 
-    /** Extents of the whole range must tile it, alternate in kind, and holes must read zero. */
+    /** Extents of the whole range must tile it, alternate in kind, and holes and zero runs must read zero. */
     static List<Extent> checkedExtents(BackingStore s, long offset, long length) {
         List<Extent> extents = s.extents(offset, length, Integer.MAX_VALUE);
         long end = Math.min(offset + length, s.size());
@@ -95,10 +95,10 @@ abstract class BackingStoreContractTest {
         for (Extent e : extents) {
             assertThat(e.offset()).as("extents are contiguous: %s", extents).isEqualTo(pos);
             if (prev != null) {
-                assertThat(e.hole()).as("neighbours differ in kind: %s", extents).isNotEqualTo(prev.hole());
+                assertThat(e.sameKind(prev)).as("neighbours differ in kind: %s", extents).isFalse();
             }
-            if (e.hole()) {
-                assertThat(read(s, e.offset(), (int) e.length())).as("hole %s reads zero", e)
+            if (e.zero()) {
+                assertThat(read(s, e.offset(), (int) e.length())).as("hole or allocated zeroes %s reads zero", e)
                         .isEqualTo(new byte[(int) e.length()]);
             }
             pos = e.end();

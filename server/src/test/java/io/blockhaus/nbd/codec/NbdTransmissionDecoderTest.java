@@ -155,13 +155,15 @@ class NbdTransmissionDecoderTest {
                 .build();
         List<Object> out = decode(false, mode, input);
 
-        assertThat(out).hasSize(2);
+        assertThat(out).hasSize(3);
         NbdRequest tooLarge = (NbdRequest) out.get(0);
         assertThat(tooLarge.cookie()).isEqualTo(1);
         assertThat(tooLarge.hasPayload()).isFalse();
         assertThat(NbdDecoderException.reasonOf(tooLarge.decoderResult())).isEqualTo(Reason.PAYLOAD_TOO_LARGE);
         assertThat(Reason.PAYLOAD_TOO_LARGE.recoverable()).isTrue();
-        assertThat(out.get(1)).isEqualTo(req(0, NbdCommand.FLUSH, 2, 0, 0, false));
+        assertThat(out.get(1)).as("an empty last chunk marks the end of the skipped payload")
+                .isEqualTo(NbdPayloadChunk.EMPTY_LAST);
+        assertThat(out.get(2)).isEqualTo(req(0, NbdCommand.FLUSH, 2, 0, 0, false));
         assertThat(decoder.buffered()).isZero();
     }
 
