@@ -53,6 +53,8 @@ public final class FfmNativeIo implements NativeIo {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PWRITE = downcall("pwrite",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PREADV = downcall("preadv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle PWRITEV = downcall("pwritev",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FALLOCATE = downcall("fallocate",
@@ -179,23 +181,34 @@ public final class FfmNativeIo implements NativeIo {
     }
 
     @Override
+    public long preadv(int fd, MemorySegment[] dsts, long offset) throws NativeIoException {
+        return vectored(PREADV, "preadv", fd, dsts, offset);
+    }
+
+    @Override
     public long pwritev(int fd, MemorySegment[] srcs, long offset) throws NativeIoException {
-        if (srcs.length > IOV_MAX) {
-            throw new IllegalArgumentException(srcs.length + " segments, IOV_MAX is " + IOV_MAX);
+        return vectored(PWRITEV, "pwritev", fd, srcs, offset);
+    }
+
+    /** preadv and pwritev share their shape: an iovec array built from native segments. */
+    private static long vectored(MethodHandle call, String name, int fd, MemorySegment[] segs, long offset)
+            throws NativeIoException {
+        if (segs.length > IOV_MAX) {
+            throw new IllegalArgumentException(segs.length + " segments, IOV_MAX is " + IOV_MAX);
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment iov = arena.allocate(IOVEC, Math.max(1, srcs.length));
-            for (int i = 0; i < srcs.length; i++) {
-                requireNative(srcs[i]);
+            MemorySegment iov = arena.allocate(IOVEC, Math.max(1, segs.length));
+            for (int i = 0; i < segs.length; i++) {
+                requireNative(segs[i]);
                 MemorySegment slot = iov.asSlice(i * IOVEC.byteSize(), IOVEC);
-                slot.set(ADDRESS, 0, srcs[i]);
-                slot.set(JAVA_LONG, ADDRESS.byteSize(), srcs[i].byteSize());
+                slot.set(ADDRESS, 0, segs[i]);
+                slot.set(JAVA_LONG, ADDRESS.byteSize(), segs[i].byteSize());
             }
             long n;
             do {
-                n = (long) PWRITEV.invokeExact(state, fd, iov, srcs.length, offset);
-            } while (failed("pwritev", n, state));
+                n = (long) call.invokeExact(state, fd, iov, segs.length, offset);
+            } while (failed(name, n, state));
             return n;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;

@@ -70,6 +70,35 @@ final class FileIo {
     }
 
     /**
+     * Fills the native segments in order from {@code offset} with as few preadv calls as IOV_MAX
+     * allows; whatever lies past the end of the file is zero-filled.
+     */
+    void readFully(long offset, MemorySegment[] segs) throws NativeIoException {
+        int first = 0;
+        long pos = offset;
+        while (first < segs.length) {
+            int count = Math.min(segs.length - first, NativeIo.IOV_MAX);
+            MemorySegment[] batch = first == 0 && count == segs.length
+                    ? segs : java.util.Arrays.copyOfRange(segs, first, first + count);
+            long n = io.preadv(fd, batch, pos);
+            if (n == 0) {
+                for (int i = first; i < segs.length; i++) {
+                    segs[i].fill((byte) 0);
+                }
+                return;
+            }
+            pos += n;
+            while (first < segs.length && n >= segs[first].byteSize()) {
+                n -= segs[first].byteSize();
+                first++;
+            }
+            if (n > 0) {
+                segs[first] = segs[first].asSlice(n);
+            }
+        }
+    }
+
+    /**
      * Writes every buffer's remaining bytes in order from {@code offset}, in as few pwritev calls
      * as the chunk and IOV_MAX limits allow, then consumes the buffers (position = limit).
      */

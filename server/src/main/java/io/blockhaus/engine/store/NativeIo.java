@@ -61,6 +61,23 @@ public interface NativeIo {
         return done;
     }
 
+    /**
+     * preadv(2): fills the segments in order from {@code offset}; returns bytes read (short at
+     * end of file, 0 past it). At most {@link #IOV_MAX} segments. The default issues one pread
+     * per segment and stops at the first short one.
+     */
+    default long preadv(int fd, MemorySegment[] dsts, long offset) throws NativeIoException {
+        long done = 0;
+        for (MemorySegment dst : dsts) {
+            long n = pread(fd, dst, offset + done);
+            done += n;
+            if (n < dst.byteSize()) {
+                break;
+            }
+        }
+        return done;
+    }
+
     /** Linux's limit on segments per pwritev call. */
     int IOV_MAX = 1024;
 

@@ -386,6 +386,31 @@ abstract class BackingStoreContractTest {
         assertThat(Arrays.copyOfRange(got, data.length, got.length)).isEqualTo(new byte[50]);
     }
 
+    /** The page cache's fill: many direct page-size buffers in one call, across the end of the store. */
+    @Test
+    void scatterReadIntoDirectPagesAcrossTheEnd() {
+        int size = 10 * 4096 + 100;
+        BackingStore s = newStore(size);
+        byte[] model = fill(s, 23);
+        int pages = 1100; // more than IOV_MAX: needs two system calls where the store batches
+        ByteBuffer[] dsts = new ByteBuffer[pages];
+        for (int i = 0; i < pages; i++) {
+            dsts[i] = ByteBuffer.allocateDirect(i == 0 ? 4096 - 7 : 4096);
+            dsts[i].put(0, (byte) 0x5a); // garbage that must be overwritten
+        }
+        s.read(7, dsts);
+        byte[] got = new byte[pages * 4096 - 7];
+        int at = 0;
+        for (ByteBuffer d : dsts) {
+            assertThat(d.hasRemaining()).isFalse();
+            d.flip().get(got, at, d.remaining());
+            at += d.limit();
+        }
+        assertThat(Arrays.copyOfRange(got, 0, size - 7)).isEqualTo(Arrays.copyOfRange(model, 7, size));
+        assertThat(Arrays.copyOfRange(got, size - 7, got.length)).as("past the end reads zero")
+                .isEqualTo(new byte[got.length - (size - 7)]);
+    }
+
     @Test
     void gatherWritePastEndChangesNothing() {
         BackingStore s = newStore(8192);
