@@ -69,8 +69,9 @@
 #
 # Lifetimes: every server runs under `timeout` (or, for the daemonizing nbd-server, a watchdog) with
 # a limit derived from the workload times; every fio run runs under `timeout`; an EXIT/INT/TERM trap
-# stops whatever server is still running (SIGTERM, then SIGKILL after 60 s) and removes the work
-# directory. Needs: fio (>= 3.x with the nbd engine), nbdkit + file/memory plugins, qemu-nbd,
+# stops the running fio and whatever server is still running (SIGTERM, then SIGKILL after 60 s) and
+# removes the work directory. (Run from a non-interactive shell with `&`, bash starts the script
+# with SIGINT ignored: stop it with SIGTERM then.) Needs: fio (>= 3.x with the nbd engine), nbdkit + file/memory plugins, qemu-nbd,
 # nbd-server, nbdinfo (libnbd-bin), python3, and the built jar
 # (deploy/bin/jdk25 mvn -B -q -DskipTests package).
 #
@@ -153,6 +154,7 @@ FILE="$WORK/bench.img"
 SRV_PID=        # pid we signal to stop the server (timeout wrapper, or the nbd-server daemon)
 SRV_WATCHDOG=   # watchdog pid for the daemonizing nbd-server
 SRV_NAME=
+FIO_PID=        # the running fio's `timeout` wrapper
 
 stop_server() {
     [ -n "$SRV_PID" ] || return 0
@@ -185,6 +187,10 @@ stop_server() {
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    if [ -n "$FIO_PID" ]; then
+        kill -TERM "$FIO_PID" 2>/dev/null || true   # timeout passes it on to fio
+        wait "$FIO_PID" 2>/dev/null || true
+    fi
     stop_server
     if [ "$KEEP" -eq 1 ]; then
         log "work directory kept: $WORK"
@@ -224,10 +230,17 @@ run_fio() {
         timing=""
         limit=300
     fi
+    # In the background + wait, so that a signal to this script is handled at once (bash runs
+    # traps only between foreground commands); cleanup() stops FIO_PID.
     # shellcheck disable=SC2046,SC2086
-    if ! timeout -k 5 "$limit" fio --name="$w" --ioengine=nbd --uri="$uri" --size="$SIZE_BYTES" \
-            $(fio_args "$w") $timing --group_reporting --output-format=json --output="$out" \
-            >"$out.stderr" 2>&1; then
+    timeout -k 5 "$limit" fio --name="$w" --ioengine=nbd --uri="$uri" --size="$SIZE_BYTES" \
+        $(fio_args "$w") $timing --group_reporting --output-format=json --output="$out" \
+        >"$out.stderr" 2>&1 &
+    FIO_PID=$!
+    local rc=0
+    wait "$FIO_PID" || rc=$?
+    FIO_PID=
+    if [ "$rc" -ne 0 ]; then
         log "fio $w against $uri failed (see $out.stderr):"
         tail -5 "$out.stderr" >&2 || true
         return 1
