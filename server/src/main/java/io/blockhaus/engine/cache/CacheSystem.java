@@ -49,6 +49,7 @@ public final class CacheSystem implements AutoCloseable {
     private final AtomicLong deadInClock = new AtomicLong();
     private final CopyOnWriteArrayList<PageCache> caches = new CopyOnWriteArrayList<>();
     private final Object memoryFreed = new Object();
+    private final java.util.concurrent.atomic.AtomicInteger memoryWaiters = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Runnable backgroundKick = () -> { };
     private int roundRobin; // racy by design: only spreads writeback across volumes
 
@@ -167,21 +168,28 @@ public final class CacheSystem implements AutoCloseable {
         clock.removeIf(p -> !p.isLive());
     }
 
+    /** Wakes allocators waiting for memory; costs one volatile read when nobody waits (the usual case). */
     private void signalMemory() {
-        synchronized (memoryFreed) {
-            memoryFreed.notifyAll();
+        if (memoryWaiters.get() > 0) {
+            synchronized (memoryFreed) {
+                memoryFreed.notifyAll();
+            }
         }
     }
 
     private void awaitMemory() {
-        synchronized (memoryFreed) {
-            try {
-                // Woken by any page freed; the bound only guards against a missed wake-up.
+        memoryWaiters.incrementAndGet();
+        try {
+            synchronized (memoryFreed) {
+                // Woken by any page freed; the bound covers a page freed between our last
+                // reclaim and the increment above.
                 memoryFreed.wait(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ErrnoException(Errno.EINTR, "interrupted while waiting for page memory");
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ErrnoException(Errno.EINTR, "interrupted while waiting for page memory");
+        } finally {
+            memoryWaiters.decrementAndGet();
         }
     }
 
