@@ -34,8 +34,7 @@ final class BlockStatus {
         PageCache c = v.cache();
         // Dirty pages are listed before the store is asked: writeback writes the store and only
         // then cleans the page, so a page is always in one answer or the other.
-        // (A copy through toArray: the live view is weakly consistent and must not be sized.)
-        List<Long> dirtyBefore = new ArrayList<>(c.dirtyIn(c.indexOf(offset), c.indexOf(offset + length - 1) + 1));
+        long[] dirtyBefore = c.dirtyIn(c.indexOf(offset), c.indexOf(offset + length - 1) + 1);
         int d = 0;
         List<Extent> out = new ArrayList<>();
         for (Extent e : v.store().extents(offset, length, maxExtents)) {
@@ -46,11 +45,11 @@ final class BlockStatus {
             long pos = e.offset();
             long firstIdx = c.indexOf(e.offset());
             long lastIdx = c.indexOf(e.end() - 1);
-            while (d < dirtyBefore.size() && dirtyBefore.get(d) < firstIdx) {
+            while (d < dirtyBefore.length && dirtyBefore[d] < firstIdx) {
                 d++;
             }
-            for (int k = d; k < dirtyBefore.size() && dirtyBefore.get(k) <= lastIdx; k++) {
-                long idx = dirtyBefore.get(k);
+            for (int k = d; k < dirtyBefore.length && dirtyBefore[k] <= lastIdx; k++) {
+                long idx = dirtyBefore[k];
                 long ds = Math.max(pos, c.offsetOf(idx));
                 long de = Math.min(e.end(), c.offsetOf(idx + 1));
                 if (de <= ds) {

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,7 +30,7 @@ public final class PageCache {
     private final int pageShift;
     private final LongSupplier volumeSize;
     private final ConcurrentHashMap<Long, Page> pages = new ConcurrentHashMap<>();
-    private final ConcurrentSkipListSet<Long> dirty = new ConcurrentSkipListSet<>();
+    private final DirtyIndex dirty = new DirtyIndex();
     // Counted apart from the set: the set's size() may lag a removal, and callers want an answer
     // that is exact once the pages they wrote back are clean.
     private final java.util.concurrent.atomic.AtomicLong dirtyCount = new java.util.concurrent.atomic.AtomicLong();
@@ -280,15 +279,15 @@ public final class PageCache {
     /** Background writeback: for whoever needs memory, from the lowest dirty index. */
     int writebackOldestRuns(int target) {
         int written = 0;
-        Long next = dirty.ceiling(Long.MIN_VALUE); // not first(): the set may empty meanwhile
-        while (next != null && written < target) {
+        long next = dirty.ceiling(0);
+        while (next >= 0 && written < target) {
             try {
                 int n = writebackRun(next, Long.MAX_VALUE, false);
                 written += n;
-                next = dirty.higher(next + Math.max(n, 1) - 1);
+                next = dirty.ceiling(next + Math.max(n, 1));
             } catch (ErrnoException e) {
                 lastWritebackError = e;
-                next = dirty.higher(next);
+                next = dirty.ceiling(next + 1);
             }
         }
         return written;
@@ -296,7 +295,7 @@ public final class PageCache {
 
     /** Writes back every run containing a page dirtied before {@code cutoffNanos}. */
     void writebackExpired(long cutoffNanos) {
-        for (Long idx : dirty) {
+        for (long idx : dirty.snapshot(0, Long.MAX_VALUE)) {
             Page p = pages.get(idx);
             if (p == null || p.dirtiedAtNanos() - cutoffNanos > 0) {
                 continue;
@@ -315,7 +314,7 @@ public final class PageCache {
      * stay dirty.
      */
     public void writebackRange(long first, long end) {
-        for (Long idx : List.copyOf(dirty.subSet(first, end))) {
+        for (long idx : dirty.snapshot(first, end)) {
             if (dirty.contains(idx)) {
                 writebackRun(idx, end, true);
             }
@@ -370,9 +369,9 @@ public final class PageCache {
         return out;
     }
 
-    /** Dirty page indexes in {@code [first, end)}, ascending (a live view). */
-    public java.util.NavigableSet<Long> dirtyIn(long first, long end) {
-        return dirty.subSet(first, end);
+    /** Dirty page indexes in {@code [first, end)} at the time of the call, ascending. */
+    public long[] dirtyIn(long first, long end) {
+        return dirty.snapshot(first, end);
     }
 
     /**

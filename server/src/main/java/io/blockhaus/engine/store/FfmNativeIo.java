@@ -73,6 +73,25 @@ public final class FfmNativeIo implements NativeIo {
     private static final MethodHandle FSTATFS = downcall("fstatfs",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
+    /**
+     * Per-thread native scratch for the data-path calls (errno capture and an iovec array): the
+     * profile of 1 MiB writes spent 7% allocating and zeroing a confined arena for every system
+     * call. GC-managed (Arena.ofAuto), so it goes away with its thread; a thread makes one call
+     * at a time, so nothing else touches it meanwhile.
+     */
+    private static final class Scratch {
+        final MemorySegment state;
+        final MemorySegment iov;
+
+        Scratch() {
+            Arena arena = Arena.ofAuto();
+            state = arena.allocate(CAPTURE);
+            iov = arena.allocate(IOVEC, IOV_MAX);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     private FfmNativeIo() {
     }
 
@@ -149,8 +168,8 @@ public final class FfmNativeIo implements NativeIo {
     @Override
     public long pread(int fd, MemorySegment dst, long offset) throws NativeIoException {
         requireNative(dst);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = SCRATCH.get().state;
             long n;
             do {
                 n = (long) PREAD.invokeExact(state, fd, dst, dst.byteSize(), offset);
@@ -166,8 +185,8 @@ public final class FfmNativeIo implements NativeIo {
     @Override
     public long pwrite(int fd, MemorySegment src, long offset) throws NativeIoException {
         requireNative(src);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = SCRATCH.get().state;
             long n;
             do {
                 n = (long) PWRITE.invokeExact(state, fd, src, src.byteSize(), offset);
@@ -196,9 +215,10 @@ public final class FfmNativeIo implements NativeIo {
         if (segs.length > IOV_MAX) {
             throw new IllegalArgumentException(segs.length + " segments, IOV_MAX is " + IOV_MAX);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment iov = arena.allocate(IOVEC, Math.max(1, segs.length));
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment state = scratch.state;
+            MemorySegment iov = scratch.iov;
             for (int i = 0; i < segs.length; i++) {
                 requireNative(segs[i]);
                 MemorySegment slot = iov.asSlice(i * IOVEC.byteSize(), IOVEC);
