@@ -17,6 +17,11 @@ class FallbackSparseFileStoreContractTest extends SparseFileStoreContractTest {
     }
 
     @Override
+    protected boolean punchesNatively() {
+        return false;
+    }
+
+    @Override
     protected boolean punchDeallocates() {
         return false; // zeroes are written over data instead
     }

@@ -1,5 +1,8 @@
 package io.blockhaus.engine.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -16,6 +19,22 @@ class SparseFileStoreContractTest extends BackingStoreContractTest {
 
     protected NativeIo nativeIo() {
         return FfmNativeIo.instance();
+    }
+
+    /** Whether this file system punches holes itself (false where only the fallbacks work). */
+    protected boolean punchesNatively() {
+        return true;
+    }
+
+    /**
+     * After a punch, the store says zeroing is fast exactly when the file system punched (NBD's
+     * FAST_ZERO must be refused where zeroes would be written byte by byte).
+     */
+    @Test
+    void zeroingIsFastOnlyWhereTheFileSystemPunches() {
+        BackingStore s = create(1 << 20);
+        s.punchHole(4096, 8192);
+        assertThat(s.zeroesFast(false)).isEqualTo(punchesNatively());
     }
 
     protected Path directory() {

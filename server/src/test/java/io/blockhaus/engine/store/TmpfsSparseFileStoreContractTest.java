@@ -41,4 +41,14 @@ class TmpfsSparseFileStoreContractTest extends SparseFileStoreContractTest {
     protected Path directory() {
         return shm;
     }
+
+    /** tmpfs refuses collapse and insert but punches holes: the store must have noticed neither wrongly. */
+    @org.junit.jupiter.api.Test
+    void collapseFallsBackAndPunchStaysNative() {
+        BackingStore s = create(64 * 4096);
+        s.punchHole(0, 4096);
+        s.collapseRange(4096, 4096);
+        org.assertj.core.api.Assertions.assertThat(s.size()).isEqualTo(63 * 4096);
+        org.assertj.core.api.Assertions.assertThat(s.zeroesFast(false)).isTrue();
+    }
 }

@@ -1,5 +1,7 @@
 package io.blockhaus.nbd.interop;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.blockhaus.nbd.NbdTestServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +33,8 @@ class NbdCopyInteropTest {
     }
 
     private static void cmp(Path a, Path b) {
-        Proc.run(TIMEOUT, "cmp", a.toString(), b.toString()).ok();
+        Proc.Result r = Proc.run(TIMEOUT, "cmp", a.toString(), b.toString());
+        assertThat(r.exit()).as("cmp %s %s: %s", a, b, r.all()).isZero();
     }
 
     @Test
