@@ -84,8 +84,22 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Shuts both event loop groups down, waiting a bounded time. The wait must be bounded: a
+     * server once hung here for good after SIGTERM (its event loops kept selecting), and what
+     * follows the NBD server's close is the engine writing back every dirty page, which must
+     * happen whatever the sockets do. Both groups are asked first, then awaited.
+     */
     private void shutdownGroups() {
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        var bossDone = boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        var loopsDone = loops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        boolean stopped = bossDone.awaitUninterruptibly(GROUP_STOP_SECONDS, TimeUnit.SECONDS)
+                & loopsDone.awaitUninterruptibly(GROUP_STOP_SECONDS, TimeUnit.SECONDS);
+        if (!stopped) {
+            System.getLogger(NbdServer.class.getName()).log(System.Logger.Level.WARNING,
+                    "NBD event loops did not stop within " + GROUP_STOP_SECONDS + " s; going on with the shutdown");
+        }
     }
+
+    private static final int GROUP_STOP_SECONDS = 10;
 }
