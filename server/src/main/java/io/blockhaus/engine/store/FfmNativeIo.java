@@ -167,30 +167,24 @@ public final class FfmNativeIo implements NativeIo {
 
     @Override
     public long pread(int fd, MemorySegment dst, long offset) throws NativeIoException {
-        requireNative(dst);
-        try {
-            MemorySegment state = SCRATCH.get().state;
-            long n;
-            do {
-                n = (long) PREAD.invokeExact(state, fd, dst, dst.byteSize(), offset);
-            } while (failed("pread", n, state));
-            return n;
-        } catch (NativeIoException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return positioned(PREAD, "pread", fd, dst, offset);
     }
 
     @Override
     public long pwrite(int fd, MemorySegment src, long offset) throws NativeIoException {
-        requireNative(src);
+        return positioned(PWRITE, "pwrite", fd, src, offset);
+    }
+
+    /** pread and pwrite share their shape: one native segment at an offset, EINTR retried. */
+    private static long positioned(MethodHandle call, String name, int fd, MemorySegment seg, long offset)
+            throws NativeIoException {
+        requireNative(seg);
         try {
             MemorySegment state = SCRATCH.get().state;
             long n;
             do {
-                n = (long) PWRITE.invokeExact(state, fd, src, src.byteSize(), offset);
-            } while (failed("pwrite", n, state));
+                n = (long) call.invokeExact(state, fd, seg, seg.byteSize(), offset);
+            } while (failed(name, n, state));
             return n;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
