@@ -60,13 +60,20 @@ final class BufferedIo {
         }
     }
 
+    /** Pages one call of {@link #readWithoutWaiting} may insert: bounds the work a non-blocking caller does. */
+    static final int MAX_NONBLOCKING_FILL_PAGES = 16;
+
     /**
-     * The read, if every page it needs is cached and free right now; otherwise false with
-     * {@code dst} untouched. It never waits (page locks are tried, not taken) and never does I/O,
-     * so a front end may call it on a thread that must not block (an event loop) and fall back
-     * to {@link #read} elsewhere. A readahead trigger it passes is queued, never run inline.
+     * The read, if it can be done right now without waiting: every page it needs is either cached
+     * and free, or absent and its bytes are in memory below us (the kernel's page cache, read
+     * with RWF_NOWAIT), at most {@link #MAX_NONBLOCKING_FILL_PAGES} of them. Otherwise false
+     * with {@code dst}'s position unchanged (its bytes may have been written). Page locks and ADD
+     * are tried, never awaited, and memory is only taken from clean pages, so a front end may
+     * call it on a thread that must not block (an event loop) and fall back to {@link #read}
+     * elsewhere. Pages it filled stay cached even when it gives up later. Readahead it triggers
+     * is queued, never run inline.
      */
-    static boolean readIfCached(Handle h, long offset, ByteBuffer dst) {
+    static boolean readWithoutWaiting(Handle h, long offset, ByteBuffer dst) {
         Volume v = h.volume();
         int len = dst.remaining();
         if (v.isClosed() || offset < 0 || len == 0 || offset + len > v.size() || offset + len < 0) {
@@ -74,13 +81,28 @@ final class BufferedIo {
         }
         PageCache c = v.cache();
         long end = offset + len;
+        long firstIdx = v.firstPage(offset);
+        long endIdx = v.endPage(offset, len);
         int start = dst.position();
         long pos = offset;
+        long firstMiss = -1;
+        int fillBudget = MAX_NONBLOCKING_FILL_PAGES;
         ReadaheadState.Window async = null;
         while (pos < end) {
             long idx = c.indexOf(pos);
             Page p = c.get(idx);
-            if (p == null || !p.tryLock()) {
+            if (p == null) {
+                long before = pos;
+                pos = fillWithoutWaiting(v, idx, Math.min(endIdx, idx + fillBudget), pos, end, dst, h.noReuse());
+                if (pos < 0) {
+                    dst.position(start);
+                    return false;
+                }
+                fillBudget -= (int) (v.endPage(before, pos - before) - idx);
+                firstMiss = firstMiss < 0 ? idx : firstMiss;
+                continue;
+            }
+            if (!p.tryLock()) {
                 dst.position(start);
                 return false;
             }
@@ -99,11 +121,57 @@ final class BufferedIo {
                 async = w;
             }
         }
-        h.readahead().completed(v.endPage(offset, len));
+        ReadaheadState ra = h.readahead();
+        if (firstMiss >= 0) {
+            long raEnd = Math.min(ra.onMiss(firstMiss, firstIdx, endIdx), v.pageCount());
+            if (raEnd > endIdx) {
+                async = new ReadaheadState.Window(endIdx, raEnd);
+            }
+        }
+        ra.completed(endIdx);
         if (async != null) {
             Readahead.queueAsync(v, async.first(), async.end());
         }
         return true;
+    }
+
+    /**
+     * The non-blocking miss: tries ADD, inserts the absent run at {@code idx} (up to {@code to})
+     * with memory from clean pages only, fills it if the store has it in memory, and copies out.
+     * Returns the new position, or -1 if anything would have had to wait.
+     */
+    private static long fillWithoutWaiting(Volume v, long idx, long to, long pos, long end, ByteBuffer dst,
+            boolean noReuse) {
+        if (to <= idx) {
+            return -1; // over the fill budget
+        }
+        PageCache c = v.cache();
+        try (PagecacheLock.Hold hold = v.tryAdd(idx, to)) {
+            if (hold == null || end > v.size()) {
+                return -1;
+            }
+            List<Page> run = c.insertAbsent(idx, to, false);
+            if (run.isEmpty()) {
+                return -1; // no clean page to reuse, or someone inserted it meanwhile
+            }
+            try {
+                if (!c.fillIfInMemory(run)) {
+                    return -1;
+                }
+                for (Page p : run) {
+                    if (noReuse) {
+                        p.setNoReuse(true);
+                    }
+                    if (pos >= end || c.indexOf(pos) != p.index()) {
+                        break;
+                    }
+                    pos += copyOut(c, p, pos, end, dst);
+                }
+            } finally {
+                PageCache.unlockAll(run);
+            }
+        }
+        return pos;
     }
 
     /** Writes longer than this are never tried inline: they would hold too many page locks at once. */

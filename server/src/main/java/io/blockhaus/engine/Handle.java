@@ -66,16 +66,18 @@ public final class Handle implements AutoCloseable {
     }
 
     /**
-     * The buffered read if it can be served from the cache without waiting or I/O; false (and
-     * {@code dst} untouched) otherwise, and the caller then uses {@link #read} where it may block.
+     * The buffered read if it can be done without waiting: from cached pages, and for a few
+     * absent ones from data the kernel holds in memory (never from a disk). False, with
+     * {@code dst}'s position unchanged, otherwise; the caller then uses {@link #read} where it
+     * may block.
      */
-    public boolean readIfCached(long offset, ByteBuffer dst) {
-        return !closed && BufferedIo.readIfCached(this, offset, dst);
+    public boolean readWithoutWaiting(long offset, ByteBuffer dst) {
+        return !closed && BufferedIo.readWithoutWaiting(this, offset, dst);
     }
 
     /**
      * The buffered write (without FUA) if it can be done in the cache without waiting or I/O;
-     * false, with nothing written, otherwise. See {@link #readIfCached}.
+     * false, with nothing written, otherwise. See {@link #readWithoutWaiting}.
      */
     public boolean writeIfCached(long offset, ByteBuffer src) {
         return !closed && BufferedIo.writeIfCached(this, offset, src);

@@ -156,6 +156,16 @@ public final class Volume implements AutoCloseable {
         return acquire(LockMode.ADD, firstPage, endPage);
     }
 
+    /** ADD if it is free for the taking right now; null otherwise (or when closed). Never waits. */
+    PagecacheLock.Hold tryAdd(long firstPage, long endPage) {
+        PagecacheLock.Hold h = lock.tryAcquire(LockMode.ADD, firstPage, endPage);
+        if (h != null && closed) {
+            h.close();
+            return null;
+        }
+        return h;
+    }
+
     PagecacheLock.Hold block(long firstPage, long endPage) {
         return acquire(LockMode.BLOCK, firstPage, endPage);
     }

@@ -83,8 +83,9 @@ final class NbdCommandRunner {
     }
 
     /**
-     * A READ answered from the page cache on the calling thread (the event loop) when every page
-     * is cached and free; null when it must go to a worker. Only reads answered with one data
+     * A READ answered on the calling thread (the event loop) when the engine can do it without
+     * waiting: cached pages, plus a few absent ones whose bytes the kernel holds in memory; null
+     * when it must go to a worker. Only reads answered with one data
      * chunk qualify (a sparse structured read asks the store for holes first).
      */
     List<Object> readInline(NbdRequest r) {
@@ -95,7 +96,7 @@ final class NbdCommandRunner {
             return null;
         }
         ByteBuf buf = alloc.directBuffer(len, len);
-        if (!handle.readIfCached(r.offset(), buf.nioBuffer(0, len))) {
+        if (!handle.readWithoutWaiting(r.offset(), buf.nioBuffer(0, len))) {
             buf.release();
             return null;
         }

@@ -331,7 +331,7 @@ class FsxModelTest {
             } else if (r < 900) {
                 opInvalid();
             } else if (r < 930) {
-                opReadIfCached();
+                opReadWithoutWaiting();
             } else if (r < 960) {
                 opWriteIfCached();
             } else {
@@ -339,15 +339,15 @@ class FsxModelTest {
             }
         }
 
-        /** The non-blocking cached read a front end tries on its event loop. */
-        void opReadIfCached() {
+        /** The non-blocking read a front end tries on its event loop (cache hits and in-memory fills). */
+        void opReadWithoutWaiting() {
             int hi = rnd.nextInt(h.length);
             int len = rnd.nextBoolean() ? randLen() : 1 + rnd.nextInt(2 * PAGE);
             long off = randOff(len);
             ByteBuffer b = buffer(len);
             int p = b.position();
-            boolean hit = h[hi].readIfCached(off, b);
-            log("readIfCached h%d %d+%d -> %s", hi, off, len, hit);
+            boolean hit = h[hi].readWithoutWaiting(off, b);
+            log("readWithoutWaiting h%d %d+%d -> %s", hi, off, len, hit);
             if (hit) {
                 checkRead(b, p, len, model, off, "cached read");
             } else {

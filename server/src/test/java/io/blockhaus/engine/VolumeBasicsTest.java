@@ -389,4 +389,55 @@ class VolumeBasicsTest {
             assertThat(a.forces()).as("close forced the store").isPositive();
         }
     }
+
+    @Test
+    void readWithoutWaitingFillsAbsentPagesTheStoreHoldsInMemory() {
+        Handle h = open();
+        byte[] data = filled(2 * PAGE + 100, 5);
+        store.write(PAGE, ByteBuffer.wrap(data));
+        ByteBuffer dst = ByteBuffer.allocate(data.length);
+        assertThat(h.readWithoutWaiting(PAGE, dst)).isTrue();
+        assertThat(dst.array()).isEqualTo(data);
+        assertThat(vol.cachedPages()).as("the three pages it filled stay cached").isEqualTo(3);
+    }
+
+    @Test
+    void readWithoutWaitingFillsAtMostItsBudgetOfPages() {
+        Handle h = open();
+        int pages = BufferedIo.MAX_NONBLOCKING_FILL_PAGES + 1;
+        ByteBuffer dst = ByteBuffer.allocate(pages * PAGE);
+        dst.position(7).limit(dst.position() + (pages - 1) * PAGE + 1);
+        assertThat(h.readWithoutWaiting(0, dst)).isFalse();
+        assertThat(dst.position()).as("a refusal leaves the position").isEqualTo(7);
+        dst.clear().limit(BufferedIo.MAX_NONBLOCKING_FILL_PAGES * PAGE);
+        assertThat(h.readWithoutWaiting(0, dst)).as("exactly the budget is fine").isTrue();
+    }
+
+    @Test
+    void readWithoutWaitingGivesUpAndCachesNothingWhenTheStoreWouldWait() {
+        engine = new Engine(EngineConfig.withCache(1 << 20).withBackgroundThreads(false));
+        store = new ArrayStore(SIZE); // answers readIfInMemory with false, like a file on a cold disk
+        store.write(0, ByteBuffer.wrap(filled(PAGE, 3)));
+        vol = engine.open(VolumeConfig.of("cold"), store);
+        Handle h = vol.open();
+        ByteBuffer dst = ByteBuffer.allocate(PAGE);
+        assertThat(h.readWithoutWaiting(0, dst)).isFalse();
+        assertThat(dst.position()).isZero();
+        assertThat(vol.cachedPages()).as("the page it tried is gone again").isZero();
+        h.read(0, dst);
+        assertThat(dst.array()).isEqualTo(filled(PAGE, 3));
+        assertThat(h.readWithoutWaiting(0, dst.clear())).as("now a cache hit").isTrue();
+    }
+
+    @Test
+    void readWithoutWaitingNeverWaitsForBlock() throws Exception {
+        Handle h = open();
+        var hold = vol.lock().acquire(LockMode.BLOCK, 0, vol.pageCount(), Long.MAX_VALUE);
+        try {
+            assertThat(h.readWithoutWaiting(0, ByteBuffer.allocate(PAGE))).as("ADD is not free").isFalse();
+        } finally {
+            hold.close();
+        }
+        assertThat(h.readWithoutWaiting(0, ByteBuffer.allocate(PAGE))).isTrue();
+    }
 }

@@ -154,6 +154,36 @@ public final class PageCache {
         }
     }
 
+    /**
+     * {@link #fill} without waiting for a disk: true and uptodate when the store had the whole
+     * run in memory; otherwise false and the run is removed from the cache (still locked, as
+     * after a failed fill).
+     */
+    public boolean fillIfInMemory(List<Page> run) {
+        if (run.isEmpty()) {
+            return true;
+        }
+        ByteBuffer[] bufs = new ByteBuffer[run.size()];
+        for (int i = 0; i < bufs.length; i++) {
+            bufs[i] = run.get(i).bufferView();
+        }
+        boolean filled;
+        try {
+            filled = store.readIfInMemory(offsetOf(run.getFirst().index()), bufs);
+        } catch (RuntimeException e) {
+            abort(run);
+            throw e;
+        }
+        if (!filled) {
+            abort(run);
+            return false;
+        }
+        for (Page p : run) {
+            p.setUptodate();
+        }
+        return true;
+    }
+
     /** Removes the pages of a locked run that never became uptodate (their creator failed). */
     public void abort(List<Page> run) {
         for (Page p : run) {

@@ -43,6 +43,16 @@ public interface BackingStore extends AutoCloseable {
         }
     }
 
+    /**
+     * The scatter read of {@link #read(long, ByteBuffer[])} if it can be done without waiting for
+     * a disk (the data is in memory: the kernel's page cache for a file); false otherwise, and
+     * then the buffers' contents and positions are unspecified. It never blocks on I/O, so a
+     * thread that must not block may call it. Stores that cannot tell answer false.
+     */
+    default boolean readIfInMemory(long offset, ByteBuffer[] dsts) {
+        return false;
+    }
+
     /** Writes {@code src} (position to limit) at {@code offset}; must lie within {@link #size()}. */
     void write(long offset, ByteBuffer src);
 

@@ -55,6 +55,9 @@ public final class FfmNativeIo implements NativeIo {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PREADV = downcall("preadv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle PREADV2 = downcall("preadv2",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final int RWF_NOWAIT = 0x08;
     private static final MethodHandle PWRITEV = downcall("pwritev",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FALLOCATE = downcall("fallocate",
@@ -203,22 +206,51 @@ public final class FfmNativeIo implements NativeIo {
         return vectored(PWRITEV, "pwritev", fd, srcs, offset);
     }
 
-    /** preadv and pwritev share their shape: an iovec array built from native segments. */
-    private static long vectored(MethodHandle call, String name, int fd, MemorySegment[] segs, long offset)
-            throws NativeIoException {
-        if (segs.length > IOV_MAX) {
-            throw new IllegalArgumentException(segs.length + " segments, IOV_MAX is " + IOV_MAX);
-        }
+    @Override
+    public long preadvNoWait(int fd, MemorySegment[] dsts, long offset) throws NativeIoException {
         try {
             Scratch scratch = SCRATCH.get();
             MemorySegment state = scratch.state;
-            MemorySegment iov = scratch.iov;
-            for (int i = 0; i < segs.length; i++) {
-                requireNative(segs[i]);
-                MemorySegment slot = iov.asSlice(i * IOVEC.byteSize(), IOVEC);
-                slot.set(ADDRESS, 0, segs[i]);
-                slot.set(JAVA_LONG, ADDRESS.byteSize(), segs[i].byteSize());
-            }
+            MemorySegment iov = iovecs(scratch, dsts);
+            long n;
+            do {
+                n = (long) PREADV2.invokeExact(state, fd, iov, dsts.length, offset, RWF_NOWAIT);
+                // EAGAIN: not in memory; EOPNOTSUPP / ENOSYS: this file system or kernel cannot tell.
+                if (n == -1 && (errno(state) == NativeIoException.EAGAIN
+                        || errno(state) == NativeIoException.EOPNOTSUPP || errno(state) == NativeIoException.ENOSYS)) {
+                    return WOULD_BLOCK;
+                }
+            } while (failed("preadv2", n, state));
+            return n;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** The thread's iovec array, filled from native segments. */
+    private static MemorySegment iovecs(Scratch scratch, MemorySegment[] segs) {
+        if (segs.length > IOV_MAX) {
+            throw new IllegalArgumentException(segs.length + " segments, IOV_MAX is " + IOV_MAX);
+        }
+        MemorySegment iov = scratch.iov;
+        for (int i = 0; i < segs.length; i++) {
+            requireNative(segs[i]);
+            MemorySegment slot = iov.asSlice(i * IOVEC.byteSize(), IOVEC);
+            slot.set(ADDRESS, 0, segs[i]);
+            slot.set(JAVA_LONG, ADDRESS.byteSize(), segs[i].byteSize());
+        }
+        return iov;
+    }
+
+    /** preadv and pwritev share their shape: an iovec array built from native segments. */
+    private static long vectored(MethodHandle call, String name, int fd, MemorySegment[] segs, long offset)
+            throws NativeIoException {
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment state = scratch.state;
+            MemorySegment iov = iovecs(scratch, segs);
             long n;
             do {
                 n = (long) call.invokeExact(state, fd, iov, segs.length, offset);

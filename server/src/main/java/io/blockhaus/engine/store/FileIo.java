@@ -99,6 +99,22 @@ final class FileIo {
     }
 
     /**
+     * Fills the native segments from {@code offset} only if the kernel holds all of them in
+     * memory (one preadv2 with RWF_NOWAIT); false when any part would have to wait for the disk,
+     * and then the segments hold unspecified bytes. The caller keeps the range inside the file.
+     */
+    boolean readFullyIfInMemory(long offset, MemorySegment[] segs) throws NativeIoException {
+        if (segs.length > NativeIo.IOV_MAX) {
+            return false;
+        }
+        long want = 0;
+        for (MemorySegment s : segs) {
+            want += s.byteSize();
+        }
+        return io.preadvNoWait(fd, segs, offset) == want;
+    }
+
+    /**
      * Writes every buffer's remaining bytes in order from {@code offset}, in as few pwritev calls
      * as the chunk and IOV_MAX limits allow, then consumes the buffers (position = limit).
      */

@@ -103,6 +103,23 @@ public final class MemoryStore implements BackingStore {
         }
     }
 
+    /** Memory is always in memory; only a resize or close in progress sends the caller the blocking way. */
+    @Override
+    public boolean readIfInMemory(long offset, ByteBuffer[] dsts) {
+        if (!lock.readLock().tryLock()) {
+            return false;
+        }
+        try {
+            if (closed) {
+                return false;
+            }
+            BackingStore.super.read(offset, dsts); // reentrant read lock: read() takes it again
+            return true;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     @Override
     public void write(long offset, ByteBuffer src) {
         write(offset, new ByteBuffer[] {src});

@@ -78,6 +78,20 @@ public interface NativeIo {
         return done;
     }
 
+    /** What {@link #preadvNoWait} returns when reading would have to wait for the disk. */
+    long WOULD_BLOCK = -1;
+
+    /**
+     * preadv2(2) with RWF_NOWAIT: reads only what the kernel already holds in memory. Returns the
+     * bytes read (short when only a prefix is in memory, 0 past the end of file) or
+     * {@link #WOULD_BLOCK} when the first byte is not in memory or the file system cannot answer
+     * without waiting (EAGAIN, EOPNOTSUPP). At most {@link #IOV_MAX} segments. The default
+     * always answers {@link #WOULD_BLOCK}: a platform without it takes the blocking path.
+     */
+    default long preadvNoWait(int fd, MemorySegment[] dsts, long offset) throws NativeIoException {
+        return WOULD_BLOCK;
+    }
+
     /** Linux's limit on segments per pwritev call. */
     int IOV_MAX = 1024;
 

@@ -16,6 +16,7 @@ public final class NativeIoException extends IOException {
     public static final int ENOENT = 2;
     public static final int EINTR = 4;
     public static final int EIO = 5;
+    public static final int EAGAIN = 11;
     public static final int ENXIO = 6;
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
@@ -42,6 +43,7 @@ public final class NativeIoException extends IOException {
             case ENOENT -> "ENOENT";
             case EINTR -> "EINTR";
             case EIO -> "EIO";
+            case EAGAIN -> "EAGAIN";
             case ENXIO -> "ENXIO";
             case ENOMEM -> "ENOMEM";
             case EACCES -> "EACCES";

@@ -207,6 +207,40 @@ public final class SparseFileStore implements BackingStore {
         }
     }
 
+    /** One preadv2(RWF_NOWAIT) of whole direct buffers inside the file; anything else answers false. */
+    @Override
+    public boolean readIfInMemory(long offset, ByteBuffer[] dsts) {
+        MemorySegment[] segs = new MemorySegment[dsts.length];
+        long total = 0;
+        for (int i = 0; i < dsts.length; i++) {
+            ByteBuffer dst = dsts[i];
+            if (!dst.isDirect() || dst.isReadOnly()) {
+                return false;
+            }
+            segs[i] = MemorySegment.ofBuffer(dst);
+            total += dst.remaining();
+        }
+        if (offset < 0 || offset > size - total) {
+            return false; // bytes past the end are zero-filled by read(), not worth a fast path
+        }
+        if (!lifecycle.readLock().tryLock()) {
+            return false; // closing: the blocking path reports it
+        }
+        try {
+            if (closed || !file.readFullyIfInMemory(offset, segs)) {
+                return false;
+            }
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("read " + total + " bytes at " + offset + " of " + path);
+        } finally {
+            exit();
+        }
+        for (ByteBuffer dst : dsts) {
+            dst.position(dst.limit());
+        }
+        return true;
+    }
+
     @Override
     public void write(long offset, ByteBuffer src) {
         write(offset, new ByteBuffer[] {src});

@@ -53,6 +53,12 @@ class ForwardingNativeIo implements NativeIo {
     }
 
     @Override
+    public long preadvNoWait(int fd, MemorySegment[] dsts, long offset) throws NativeIoException {
+        count("preadvNoWait");
+        return delegate.preadvNoWait(fd, dsts, offset);
+    }
+
+    @Override
     public long pwritev(int fd, MemorySegment[] srcs, long offset) throws NativeIoException {
         count("pwritev");
         return delegate.pwritev(fd, srcs, offset);

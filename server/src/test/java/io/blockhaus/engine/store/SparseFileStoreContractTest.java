@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,6 +36,38 @@ class SparseFileStoreContractTest extends BackingStoreContractTest {
         BackingStore s = create(1 << 20);
         s.punchHole(4096, 8192);
         assertThat(s.zeroesFast(false)).isEqualTo(punchesNatively());
+    }
+
+    /**
+     * Data just written sits in the kernel's page cache, so the RWF_NOWAIT read finds it (where
+     * the file system cannot tell, the store must say false, never block or read wrong bytes);
+     * ranges past the end and heap buffers are refused.
+     */
+    @Test
+    void readIfInMemoryReturnsWhatTheKernelHoldsOrFalse() {
+        BackingStore s = create(64 << 10);
+        byte[] data = pattern(3 * 4096, 41);
+        write(s, 8192, data);
+        ByteBuffer a = ByteBuffer.allocateDirect(4096);
+        ByteBuffer b = ByteBuffer.allocateDirect(2 * 4096);
+        boolean read = s.readIfInMemory(8192, new ByteBuffer[] {a, b});
+        if (read) {
+            assertThat(a.hasRemaining() || b.hasRemaining()).as("buffers consumed").isFalse();
+            byte[] got = new byte[data.length];
+            a.flip().get(got, 0, 4096);
+            b.flip().get(got, 4096, 8192);
+            assertThat(got).isEqualTo(data);
+        }
+        assertThat(read).as("an ext4/xfs/tmpfs file answers from memory on Linux >= 5.x")
+                .isEqualTo(readsFromMemory());
+        assertThat(s.readIfInMemory((64 << 10) - 4096, new ByteBuffer[] {ByteBuffer.allocateDirect(8192)}))
+                .as("past the end").isFalse();
+        assertThat(s.readIfInMemory(0, new ByteBuffer[] {ByteBuffer.allocate(4096)})).as("heap buffer").isFalse();
+    }
+
+    /** Whether this directory's file system answers RWF_NOWAIT reads (every one we run on does). */
+    protected boolean readsFromMemory() {
+        return true;
     }
 
     protected Path directory() {
