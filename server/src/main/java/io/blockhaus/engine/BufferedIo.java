@@ -34,6 +34,10 @@ final class BufferedIo {
         long end = offset + len;
         long firstIdx = v.firstPage(offset);
         long endIdx = v.endPage(offset, len);
+        if (bypasses(v, len) && StreamBypass.read(v, offset, dst)) {
+            ra.completed(endIdx);
+            return;
+        }
         long pos = offset;
         ReadaheadState.Window async = null;
         while (pos < end) {
@@ -253,6 +257,12 @@ final class BufferedIo {
         return pos;
     }
 
+    /** Whether a transfer this long may go around the cache (see {@link StreamBypass}). */
+    private static boolean bypasses(Volume v, long len) {
+        int threshold = v.config().bypassBytes();
+        return threshold > 0 && len >= threshold;
+    }
+
     private static int copyOut(PageCache c, Page p, long pos, long end, ByteBuffer dst) {
         int inPage = (int) (pos - c.offsetOf(p.index()));
         int n = (int) Math.min(c.pageSize() - inPage, end - pos);
@@ -271,6 +281,9 @@ final class BufferedIo {
             return;
         }
         PageCache c = v.cache();
+        if (bypasses(v, len) && StreamBypass.write(v, offset, new ByteBuffer[] {src}, fua)) {
+            return;
+        }
         long end = offset + len;
         long endIdx = v.endPage(offset, len);
         long pos = offset;
@@ -298,6 +311,40 @@ final class BufferedIo {
             c.writebackRange(v.firstPage(offset), endIdx);
             v.store().force();
         }
+    }
+
+    /**
+     * The gather form: the buffers' bytes in turn, as one write. Each buffer is written as
+     * {@link #write(Handle, long, ByteBuffer, boolean)} would; FUA covers the whole range once.
+     */
+    static void write(Handle h, long offset, ByteBuffer[] srcs, boolean fua) {
+        Volume v = h.volume();
+        v.checkOpen();
+        v.checkWritable();
+        long len = remaining(srcs);
+        v.checkRange(offset, len, true);
+        PageCache c = v.cache();
+        if (bypasses(v, len) && StreamBypass.write(v, offset, srcs, fua)) {
+            return;
+        }
+        long pos = offset;
+        for (ByteBuffer src : srcs) {
+            int n = src.remaining();
+            write(h, pos, src, false);
+            pos += n;
+        }
+        if (fua && len > 0) {
+            c.writebackRange(v.firstPage(offset), v.endPage(offset, len));
+            v.store().force();
+        }
+    }
+
+    static long remaining(ByteBuffer[] bufs) {
+        long n = 0;
+        for (ByteBuffer b : bufs) {
+            n += b.remaining();
+        }
+        return n;
     }
 
     /** Inserts the absent run at {@code idx} under ADD, reading only partial edge pages, and writes into it. */

@@ -43,10 +43,15 @@ final class DirectIo {
     }
 
     static void write(Handle h, long offset, ByteBuffer src, boolean fua) {
+        write(h, offset, new ByteBuffer[] {src}, fua);
+    }
+
+    /** The gather form: the buffers' bytes in turn, as one write (a front end's payload in pieces). */
+    static void write(Handle h, long offset, ByteBuffer[] srcs, boolean fua) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
-        int len = src.remaining();
+        long len = BufferedIo.remaining(srcs);
         v.checkRange(offset, len, true);
         if (len == 0) {
             return;
@@ -55,8 +60,10 @@ final class DirectIo {
         long end = v.endPage(offset, len);
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, true);
+            // Dirty pages are written back even where this write covers them whole: if the store
+            // write fails, the data they held (acknowledged) must still be there.
             v.cache().invalidate(first, end, true);
-            v.store().write(offset, src);
+            v.store().write(offset, srcs);
             if (fua) {
                 v.store().force();
             }

@@ -88,6 +88,11 @@ public final class Handle implements AutoCloseable {
         BufferedIo.write(this, offset, src, fua);
     }
 
+    /** Buffered gather write: the buffers' bytes in turn from {@code offset}, as one write. */
+    public void write(long offset, ByteBuffer[] srcs, boolean fua) {
+        BufferedIo.write(this, offset, srcs, fua);
+    }
+
     /** Direct read: BLOCK on the range, dirty cached pages written back (they stay), store read. */
     public void readDirect(long offset, ByteBuffer dst) {
         DirectIo.read(this, offset, dst);
@@ -96,6 +101,11 @@ public final class Handle implements AutoCloseable {
     /** Direct write: BLOCK on the range, write-and-invalidate, store write; {@code fua} forces the store. */
     public void writeDirect(long offset, ByteBuffer src, boolean fua) {
         DirectIo.write(this, offset, src, fua);
+    }
+
+    /** Direct gather write: the buffers' bytes in turn from {@code offset}, as one write. */
+    public void writeDirect(long offset, ByteBuffer[] srcs, boolean fua) {
+        DirectIo.write(this, offset, srcs, fua);
     }
 
     /**

@@ -14,6 +14,9 @@ import java.time.Duration;
  * @param lockTimeout       the longest any operation waits for the pagecache lock (then ETIMEDOUT)
  * @param faultAroundPages  pages a fault brings in around the faulting one (aligned window, power of two)
  * @param readaheadMaxPages the largest readahead window (doubled for SEQUENTIAL handles)
+ * @param bypassBytes       buffered reads and page-aligned writes at least this long that miss the
+ *                          cache go around it, as direct I/O does (a streaming transfer would only
+ *                          evict the working set and pay per-page costs); 0 turns this off
  */
 public record VolumeConfig(
         String name,
@@ -23,10 +26,13 @@ public record VolumeConfig(
         LockPolicy lockPolicy,
         Duration lockTimeout,
         int faultAroundPages,
-        int readaheadMaxPages) {
+        int readaheadMaxPages,
+        int bypassBytes) {
 
     public static final int DEFAULT_PAGE_SIZE = 4096;
     public static final int MAX_NAME_BYTES = 255;
+    /** bcache's sequential_cutoff plays the same role; 256 KiB is above what file systems send for metadata. */
+    public static final int DEFAULT_BYPASS_BYTES = 256 * 1024;
 
     public VolumeConfig {
         if (!validName(name)) {
@@ -42,39 +48,47 @@ public record VolumeConfig(
         if (readaheadMaxPages < 1) {
             throw new IllegalArgumentException("readahead window must be at least one page");
         }
+        if (bypassBytes < 0) {
+            throw new IllegalArgumentException("bypass threshold must be 0 (off) or positive");
+        }
     }
 
     public static VolumeConfig of(String name) {
         return new VolumeConfig(name, DEFAULT_PAGE_SIZE, false, IoMode.BUFFERED, LockPolicy.TWO_STATE,
-                Duration.ofSeconds(30), 16, 32);
+                Duration.ofSeconds(30), 16, 32, DEFAULT_BYPASS_BYTES);
     }
 
     public VolumeConfig withPageSize(int size) {
-        return new VolumeConfig(name, size, readOnly, io, lockPolicy, lockTimeout, faultAroundPages, readaheadMaxPages);
+        return new VolumeConfig(name, size, readOnly, io, lockPolicy, lockTimeout, faultAroundPages, readaheadMaxPages, bypassBytes);
     }
 
     public VolumeConfig withReadOnly(boolean ro) {
-        return new VolumeConfig(name, pageSize, ro, io, lockPolicy, lockTimeout, faultAroundPages, readaheadMaxPages);
+        return new VolumeConfig(name, pageSize, ro, io, lockPolicy, lockTimeout, faultAroundPages, readaheadMaxPages, bypassBytes);
     }
 
     public VolumeConfig withIo(IoMode mode) {
-        return new VolumeConfig(name, pageSize, readOnly, mode, lockPolicy, lockTimeout, faultAroundPages, readaheadMaxPages);
+        return new VolumeConfig(name, pageSize, readOnly, mode, lockPolicy, lockTimeout, faultAroundPages, readaheadMaxPages, bypassBytes);
     }
 
     public VolumeConfig withLockPolicy(LockPolicy policy) {
-        return new VolumeConfig(name, pageSize, readOnly, io, policy, lockTimeout, faultAroundPages, readaheadMaxPages);
+        return new VolumeConfig(name, pageSize, readOnly, io, policy, lockTimeout, faultAroundPages, readaheadMaxPages, bypassBytes);
     }
 
     public VolumeConfig withLockTimeout(Duration timeout) {
-        return new VolumeConfig(name, pageSize, readOnly, io, lockPolicy, timeout, faultAroundPages, readaheadMaxPages);
+        return new VolumeConfig(name, pageSize, readOnly, io, lockPolicy, timeout, faultAroundPages, readaheadMaxPages, bypassBytes);
     }
 
     public VolumeConfig withFaultAroundPages(int pages) {
-        return new VolumeConfig(name, pageSize, readOnly, io, lockPolicy, lockTimeout, pages, readaheadMaxPages);
+        return new VolumeConfig(name, pageSize, readOnly, io, lockPolicy, lockTimeout, pages, readaheadMaxPages, bypassBytes);
     }
 
     public VolumeConfig withReadaheadMaxPages(int pages) {
-        return new VolumeConfig(name, pageSize, readOnly, io, lockPolicy, lockTimeout, faultAroundPages, pages);
+        return new VolumeConfig(name, pageSize, readOnly, io, lockPolicy, lockTimeout, faultAroundPages, pages, bypassBytes);
+    }
+
+    public VolumeConfig withBypassBytes(int bytes) {
+        return new VolumeConfig(name, pageSize, readOnly, io, lockPolicy, lockTimeout, faultAroundPages, readaheadMaxPages,
+                bytes);
     }
 
     /** Export names become file names, so they are kept to a set that can never leave a directory. */

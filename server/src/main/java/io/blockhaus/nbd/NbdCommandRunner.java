@@ -112,8 +112,8 @@ final class NbdCommandRunner {
      * when it succeeded.
      */
     List<Object> writeInline(NbdRequest r, ByteBuf payload) {
-        if (direct() || r.flags().has(NbdCommandFlags.FUA)) {
-            return null;
+        if (direct() || r.flags().has(NbdCommandFlags.FUA) || payload.nioBufferCount() != 1) {
+            return null; // a payload in pieces takes the gather path on a worker
         }
         if (!handle.writeIfCached(r.offset(), payload.nioBuffer(payload.readerIndex(), payload.readableBytes()))) {
             return null;
@@ -128,7 +128,7 @@ final class NbdCommandRunner {
 
     private void write(NbdRequest r, ByteBuf payload) {
         boolean fua = r.flags().has(NbdCommandFlags.FUA);
-        var src = payload.nioBuffer(payload.readerIndex(), payload.readableBytes());
+        var src = payload.nioBuffers(payload.readerIndex(), payload.readableBytes());
         if (direct()) {
             handle.writeDirect(r.offset(), src, fua);
         } else {

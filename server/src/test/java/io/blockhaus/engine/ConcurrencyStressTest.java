@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.lock.LockListener;
 import io.blockhaus.engine.lock.LockMode;
+import io.blockhaus.engine.lock.LockOutcome;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.BackingStore;
@@ -19,8 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Threads running mixed operations on overlapping and disjoint ranges for a few seconds
@@ -51,19 +55,57 @@ class ConcurrencyStressTest {
 
     /** Set while a test thread is inside an operation that holds BLOCK. */
     static final ThreadLocal<Boolean> IN_BLOCK_OP = ThreadLocal.withInitial(() -> false);
+    /** BLOCK holds of this thread, as the lock reports them: buffered I/O the engine routes around the cache takes BLOCK too. */
+    static final ThreadLocal<int[]> BLOCK_HELD = ThreadLocal.withInitial(() -> new int[1]);
+    static final LockListener BLOCK_HOLDS = new LockListener() {
+        @Override
+        public void acquired(LockMode mode, LockPolicy policy, long waitNanos, boolean contended) {
+            if (mode == LockMode.BLOCK) {
+                BLOCK_HELD.get()[0]++;
+            }
+        }
 
-    @ParameterizedTest
-    @EnumSource(LockPolicy.class)
-    void mixedOperationsKeepExclusionFreshnessAndAccounting(LockPolicy policy) throws Exception {
+        @Override
+        public void released(LockMode mode, LockPolicy policy, long holdNanos) {
+            if (mode == LockMode.BLOCK) {
+                BLOCK_HELD.get()[0]--;
+            }
+        }
+
+        @Override
+        public void failed(LockMode mode, LockPolicy policy, long waitNanos, LockOutcome outcome) {
+        }
+
+        @Override
+        public boolean timed() {
+            return false;
+        }
+    };
+
+    static boolean inBlock() {
+        return IN_BLOCK_OP.get() || BLOCK_HELD.get()[0] > 0;
+    }
+
+    /** Each lock policy with the streaming bypass off, and on from 16 KiB (so region-sized I/O takes it). */
+    static Stream<Arguments> variants() {
+        return Stream.of(LockPolicy.values())
+                .flatMap(p -> Stream.of(Arguments.of(p, 0), Arguments.of(p, 16 << 10)));
+    }
+
+    @ParameterizedTest(name = "{0}, bypass={1}")
+    @MethodSource("variants")
+    void mixedOperationsKeepExclusionFreshnessAndAccounting(LockPolicy policy, int bypass) throws Exception {
         long seed = TestSupport.seed("stress.seed");
         long seconds = Long.getLong("stress.seconds", 3);
-        System.out.println("ConcurrencyStressTest seed=" + seed + " policy=" + policy.label() + " seconds=" + seconds
+        System.out.println("ConcurrencyStressTest seed=" + seed + " policy=" + policy.label() + " bypass=" + bypass
+                + " seconds=" + seconds
                 + " (thread interleaving is not replayable; the seed fixes each thread's choices)");
         CheckingStore store = new CheckingStore(TestStores.memory(SIZE), policy);
         // 512 KiB: the two readers' mappings pin 32 pages, writers dirty up to 48 at once.
         Engine engine = new Engine(EngineConfig.withCache(512 << 10));
         try {
-            Volume vol = engine.open(VolumeConfig.of("stress").withLockPolicy(policy), store);
+            Volume vol = engine.open(VolumeConfig.of("stress").withLockPolicy(policy).withBypassBytes(bypass), store,
+                    BLOCK_HOLDS);
             store.lock = vol.lock();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             AtomicReference<Throwable> error = new AtomicReference<>();
@@ -196,7 +238,7 @@ class ConcurrencyStressTest {
                 assertThat(t.isAlive()).as("%s still running 30 s past the deadline (hang?)", t.getName()).isFalse();
             }
             if (error.get() != null) {
-                throw new AssertionError("seed=" + seed + " policy=" + policy.label() + ": " + error.get(), error.get());
+                throw new AssertionError("seed=" + seed + " policy=" + policy.label() + " bypass=" + bypass + ": " + error.get(), error.get());
             }
             assertThat(store.violations).as("lock exclusion violations seen by the store").isEmpty();
             assertThat(store.blockOnlyCalls.get()).as("BLOCK-only store calls observed").isPositive();
@@ -372,7 +414,7 @@ class ConcurrencyStressTest {
 
         @Override
         public void read(long offset, ByteBuffer dst) {
-            if (IN_BLOCK_OP.get()) {
+            if (inBlock()) {
                 d.read(offset, dst); // a direct read: BLOCK, but changes nothing
                 return;
             }
@@ -386,7 +428,7 @@ class ConcurrencyStressTest {
 
         @Override
         public void write(long offset, ByteBuffer src) {
-            if (!IN_BLOCK_OP.get()) {
+            if (!inBlock()) {
                 d.write(offset, src); // writeback: no pagecache lock involved
                 return;
             }

@@ -59,6 +59,7 @@ class FsxModelTest {
     static final int OTHER_SIZE = 64 << 10;
     static final int MAX_IO = 64 << 10;
     static final long CACHE = 256 << 10;
+    static final int BYPASS = 32 << 10;
 
     static Stream<Arguments> variants() {
         return Stream.of(
@@ -74,7 +75,7 @@ class FsxModelTest {
         long seed = TestSupport.seed("fsx.seed");
         int ops = Integer.getInteger("fsx.ops", 200_000);
         System.out.println("FsxModelTest seed=" + seed + " policy=" + policy.label() + " backgroundThreads="
-                + background + " ops=" + ops + "   (replay: -Dfsx.seed=" + seed + ")");
+                + background + " bypass=" + (background ? BYPASS : 0) + " ops=" + ops + "   (replay: -Dfsx.seed=" + seed + ")");
         new Run(policy, background, seed, ops).execute();
     }
 
@@ -198,8 +199,11 @@ class FsxModelTest {
         void setUp() {
             EngineConfig ec = EngineConfig.withCache(CACHE).withBackgroundThreads(background);
             engine = new Engine(ec);
+            // With background threads, reads and aligned writes from 32 KiB up that miss the cache
+            // go around it (the streaming bypass); without, the bypass is off (MAX_IO is below
+            // the default threshold), so both paths meet the same model.
             VolumeConfig vc = VolumeConfig.of("fsx").withLockPolicy(policy).withFaultAroundPages(FA)
-                    .withReadaheadMaxPages(8);
+                    .withReadaheadMaxPages(8).withBypassBytes(background ? BYPASS : 0);
             store = TestStores.memory(INIT_SIZE);
             // Start with some data, written straight into the store before the engine owns it.
             for (int i = 0; i < 64; i++) {

@@ -440,4 +440,34 @@ class VolumeBasicsTest {
         }
         assertThat(h.readWithoutWaiting(0, ByteBuffer.allocate(PAGE))).isTrue();
     }
+
+    @Test
+    void largeTransfersOverUncachedRangesGoAroundTheCache() {
+        Handle h = open(VolumeConfig.of("bypass").withBypassBytes(8 * PAGE), null);
+        byte[] data = filled(8 * PAGE, 4);
+        write(h, 16 * PAGE, data, false);
+        assertThat(vol.cachedPages()).as("an aligned 8-page write over nothing cached").isZero();
+        assertThat(readStore(store, 16 * PAGE, data.length)).as("it went straight to the store").isEqualTo(data);
+        assertThat(read(h, 16 * PAGE, data.length)).isEqualTo(data);
+        assertThat(vol.cachedPages()).as("so did the read").isZero();
+        assertThat(read(h, 16 * PAGE, 7 * PAGE)).as("shorter than the threshold: cached").hasSize(7 * PAGE);
+        assertThat(vol.cachedPages()).isGreaterThanOrEqualTo(7);
+    }
+
+    @Test
+    void largeTransfersOverCachedPagesUseTheCache() {
+        Handle h = open(VolumeConfig.of("bypass").withBypassBytes(8 * PAGE), null);
+        write(h, 20 * PAGE + 10, filled(100, 9), false); // one dirty page, not yet in the store
+        byte[] got = read(h, 16 * PAGE, 8 * PAGE);
+        assertThat(Arrays.copyOfRange(got, 4 * PAGE + 10, 4 * PAGE + 110)).as("the dirty page is seen")
+                .isEqualTo(filled(100, 9));
+        byte[] data = filled(8 * PAGE, 6);
+        write(h, 16 * PAGE, data, false);
+        assertThat(read(h, 16 * PAGE, data.length)).isEqualTo(data);
+        assertThat(vol.cachedPages()).as("the range had a cached page: the cache took the write").isGreaterThanOrEqualTo(8);
+        write(h, 40 * PAGE + 1, filled(8 * PAGE, 2), false);
+        assertThat(vol.cachedPages()).as("unaligned: read-modify-write in the cache").isGreaterThanOrEqualTo(17);
+        h.flush();
+        assertThat(readStore(store, 16 * PAGE, data.length)).isEqualTo(data);
+    }
 }
