@@ -6,6 +6,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
@@ -23,21 +27,25 @@ public final class NbdServer implements AutoCloseable {
     private final NbdServerConfig config;
     private final EventLoopGroup boss;
     private final EventLoopGroup loops;
+    private final String transport;
     private final ThreadPoolExecutor workers;
     private final NbdChannelInitializer initializer;
     private final Channel listener;
 
     private NbdServer(NbdServerConfig config, NbdExports exports) throws InterruptedException {
         this.config = config;
-        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), NioIoHandler.newFactory());
+        boolean epoll = Epoll.isAvailable();
+        this.transport = epoll ? "epoll" : "nio";
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.boss = new MultiThreadIoEventLoopGroup(1, io);
+        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
         this.initializer = new NbdChannelInitializer(exports, config, workers);
         try {
             this.listener = new ServerBootstrap()
                     .group(boss, loops)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 256)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -63,6 +71,11 @@ public final class NbdServer implements AutoCloseable {
     /** The bound address (with the real port when the configuration asked for port 0). */
     public InetSocketAddress address() {
         return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** "epoll" (Netty's native transport, when its library loads on this machine) or "nio". */
+    public String transport() {
+        return transport;
     }
 
     public int connections() {

@@ -208,7 +208,7 @@ public final class ServeCommand implements Callable<Integer> {
             out.println(describe(plan));
         }
         out.println("blockhaus: NBD listening on " + nbd.address().getHostString() + ":" + nbd.address().getPort()
-                + " (nbd://" + nbdListen + "/" + plans.getFirst().config().name() + ")");
+                + " (nbd://" + nbdListen + "/" + plans.getFirst().config().name() + "; " + nbd.transport() + " transport)");
         out.println("blockhaus: gRPC (--grpc-listen " + grpcListen + ") and metrics (--metrics-listen " + metricsListen
                 + ") are not built yet and are not bound");
         out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
