@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * One {@code --export} as the operator wrote it:
- * {@code name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct][,lock=two-state|range][,page-size=N]}.
+ * {@code name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct][,lock=two-state|range][,page-size=N][,bypass=SIZE|off]}.
  *
  * <p>Where the volume's bytes live ({@link VolumePlan} applies these rules):
  * <ul>
@@ -39,12 +39,14 @@ import java.util.Set;
  * @param io       how plain reads and writes are served
  * @param lock     the pagecache lock policy
  * @param pageSize cache page size in bytes
+ * @param bypassBytes buffered transfers at least this long over uncached ranges go around the cache; 0 = never
  */
 public record ExportSpec(String name, OptionalLong size, Optional<Path> path, boolean readOnly, IoMode io,
-        LockPolicy lock, int pageSize) {
+        LockPolicy lock, int pageSize, int bypassBytes) {
 
     /** The keys {@link #parse} knows, in the order the help lists them. */
-    public static final List<String> KEYS = List.of("name", "size", "path", "readonly", "io", "lock", "page-size");
+    public static final List<String> KEYS = List.of("name", "size", "path", "readonly", "io", "lock", "page-size",
+            "bypass");
 
     public ExportSpec {
         Objects.requireNonNull(size, "size");
@@ -62,12 +64,15 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
             throw new IllegalArgumentException("export '" + name + "': page size " + pageSize
                     + " must be a power of two from 512 to 64K");
         }
+        if (bypassBytes < 0) {
+            throw new IllegalArgumentException("export '" + name + "': bypass threshold must be 0 (off) or positive");
+        }
     }
 
     /** An export with every option at its default: no size, default path, read-write, buffered, two-state, 4K pages. */
     public static ExportSpec named(String name) {
         return new ExportSpec(name, OptionalLong.empty(), Optional.empty(), false, IoMode.BUFFERED,
-                LockPolicy.TWO_STATE, VolumeConfig.DEFAULT_PAGE_SIZE);
+                LockPolicy.TWO_STATE, VolumeConfig.DEFAULT_PAGE_SIZE, VolumeConfig.DEFAULT_BYPASS_BYTES);
     }
 
     /** Parses one {@code --export} value. Every error names the offending part and the whole value. */
@@ -82,6 +87,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         IoMode io = IoMode.BUFFERED;
         LockPolicy lock = LockPolicy.TWO_STATE;
         int pageSize = VolumeConfig.DEFAULT_PAGE_SIZE;
+        int bypass = VolumeConfig.DEFAULT_BYPASS_BYTES;
         Set<String> seen = new LinkedHashSet<>();
         for (String item : text.split(",", -1)) {
             if (item.isEmpty()) {
@@ -139,6 +145,14 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
                         }
                         pageSize = (int) n;
                     }
+                    case "bypass" -> {
+                        long n = value.equals("off") ? 0 : SizeParser.parse(value);
+                        if (n > 1L << 30) {
+                            throw new IllegalArgumentException("bypass threshold '" + value
+                                    + "' must be 'off' or at most 1G");
+                        }
+                        bypass = (int) n;
+                    }
                     default -> throw new AssertionError(key);
                 }
             } catch (IllegalArgumentException e) {
@@ -148,12 +162,13 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         if (name == null) {
             throw bad(text, "missing name=NAME");
         }
-        return new ExportSpec(name, size, path, readOnly, io, lock, pageSize);
+        return new ExportSpec(name, size, path, readOnly, io, lock, pageSize, bypass);
     }
 
     /** The engine's view of this export (size and file are not part of it; see {@link VolumePlan}). */
     public VolumeConfig toVolumeConfig() {
-        return VolumeConfig.of(name).withPageSize(pageSize).withReadOnly(readOnly).withIo(io).withLockPolicy(lock);
+        return VolumeConfig.of(name).withPageSize(pageSize).withReadOnly(readOnly).withIo(io).withLockPolicy(lock)
+                .withBypassBytes(bypassBytes);
     }
 
     /** The form {@link #parse} reads, with every option spelled out. */
@@ -168,6 +183,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         b.append(",io=").append(io == IoMode.DIRECT ? "direct" : "buffered");
         b.append(",lock=").append(lock.label());
         b.append(",page-size=").append(SizeParser.format(pageSize));
+        b.append(",bypass=").append(bypassBytes == 0 ? "off" : SizeParser.format(bypassBytes));
         return b.toString();
     }
 
@@ -179,6 +195,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
             case "io" -> "buffered";
             case "lock" -> "two-state";
             case "page-size" -> "4K";
+            case "bypass" -> "256K";
             default -> "...";
         };
     }

@@ -47,6 +47,8 @@ import picocli.CommandLine.TypeConversionException;
             "  io=buffered|direct    how plain reads and writes are served (buffered)",
             "  lock=two-state|range  pagecache lock policy (two-state)",
             "  page-size=N           cache page size, power of two, 512 to 64K (4K)",
+            "  bypass=SIZE|off       buffered reads and aligned writes this long or longer",
+            "                        over uncached data go around the cache (256K)",
             "Sizes are bytes or binary units: 4096, 4K, 256M, 1G, 2T.",
             "Example:",
             "  serve --export name=disk1,size=10G \\",
@@ -80,7 +82,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "SPEC", converter = ExportSpecConverter.class,
             showDefaultValue = Help.Visibility.NEVER,
             description = "Export a volume: name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct]"
-                    + "[,lock=two-state|range][,page-size=N]. Repeatable. Default: name=default (1G when created).")
+                    + "[,lock=two-state|range][,page-size=N][,bypass=SIZE|off]. Repeatable. Default: name=default (1G when created).")
     private List<ExportSpec> exports = new ArrayList<>();
 
     private final StoreFactory storeFactory;

@@ -26,13 +26,17 @@ class ExportSpecTest {
         assertThat(spec.io()).isEqualTo(IoMode.BUFFERED);
         assertThat(spec.lock()).isEqualTo(LockPolicy.TWO_STATE);
         assertThat(spec.pageSize()).isEqualTo(4096);
+        assertThat(spec.bypassBytes()).isEqualTo(256 << 10);
+        assertThat(ExportSpec.parse("name=a,bypass=off").toVolumeConfig().bypassBytes()).isZero();
+        assertThat(ExportSpec.parse("name=a,bypass=off").toString()).endsWith(",bypass=off");
     }
 
     @Test
     void parsesEveryKeyInAnyOrder() {
-        ExportSpec spec = ExportSpec.parse("page-size=16K,lock=range,io=direct,readonly,path=/srv/a.img,size=2G,name=a_b-1.x");
+        ExportSpec spec = ExportSpec.parse(
+                "bypass=1M,page-size=16K,lock=range,io=direct,readonly,path=/srv/a.img,size=2G,name=a_b-1.x");
         assertThat(spec).isEqualTo(new ExportSpec("a_b-1.x", OptionalLong.of(2L << 30), Optional.of(Path.of("/srv/a.img")),
-                true, IoMode.DIRECT, LockPolicy.RANGE, 16384));
+                true, IoMode.DIRECT, LockPolicy.RANGE, 16384, 1 << 20));
     }
 
     @Test
@@ -52,7 +56,7 @@ class ExportSpecTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "name=a,colour=red              | unknown key 'colour' (known keys: name, size, path, readonly, io, lock, page-size)",
+        "name=a,colour=red              | unknown key 'colour' (known keys: name, size, path, readonly, io, lock, page-size, bypass)",
         "name=a,Size=1G                 | unknown key 'Size'",
         "name=a,size=1G,size=2G         | key 'size' given twice",
         "name=a,name=b                  | key 'name' given twice",
@@ -111,8 +115,10 @@ class ExportSpecTest {
     void recordChecksItsOwnInvariants() {
         assertThatThrownBy(() -> ExportSpec.named("../etc")).hasMessageContaining("invalid export name");
         assertThatThrownBy(() -> new ExportSpec("a", OptionalLong.of(0), Optional.empty(), false, IoMode.BUFFERED,
-                LockPolicy.TWO_STATE, 4096)).hasMessageContaining("greater than zero");
+                LockPolicy.TWO_STATE, 4096, 0)).hasMessageContaining("greater than zero");
         assertThatThrownBy(() -> new ExportSpec("a", OptionalLong.empty(), Optional.empty(), false, IoMode.BUFFERED,
-                LockPolicy.TWO_STATE, 3000)).hasMessageContaining("power of two");
+                LockPolicy.TWO_STATE, 3000, 0)).hasMessageContaining("power of two");
+        assertThatThrownBy(() -> ExportSpec.parse("name=a,bypass=2G")).hasMessageContaining("at most 1G");
+        assertThatThrownBy(() -> ExportSpec.parse("name=a,bypass=lots")).hasMessageContaining("bypass=lots");
     }
 }
