@@ -53,8 +53,14 @@ final class Readahead {
         long limit = Math.max(1, c.system().limitBytes() / c.pageSize() / 4);
         long inserted = 0;
         long idx = first;
-        while (idx < Math.min(end, v.pageCount()) && inserted < limit) {
-            long chunkEnd = Math.min(Math.min(end, v.pageCount()), idx + CHUNK_PAGES);
+        while (inserted < limit) {
+            // One read of the size per chunk: a truncate between two reads made [idx, chunkEnd)
+            // backwards (ConcurrencyStressTest's chaos thread found it).
+            long stop = Math.min(end, v.pageCount());
+            if (idx >= stop) {
+                break;
+            }
+            long chunkEnd = Math.min(stop, idx + CHUNK_PAGES);
             try (PagecacheLock.Hold hold = v.add(idx, chunkEnd)) {
                 chunkEnd = Math.min(chunkEnd, v.pageCount());
                 while (idx < chunkEnd) {

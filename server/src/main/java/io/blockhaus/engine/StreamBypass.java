@@ -26,12 +26,12 @@ final class StreamBypass {
         int len = dst.remaining();
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        if (anyCached(v.cache(), first, end)) {
+        if (v.cache().anyCachedIn(first, end)) {
             return false;
         }
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, false);
-            if (anyCached(v.cache(), first, end)) {
+            if (v.cache().anyCachedIn(first, end)) {
                 return false;
             }
             v.store().read(offset, dst);
@@ -48,12 +48,12 @@ final class StreamBypass {
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        if (anyCached(v.cache(), first, end)) {
+        if (v.cache().anyCachedIn(first, end)) {
             return false;
         }
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, true);
-            if (anyCached(v.cache(), first, end)) {
+            if (v.cache().anyCachedIn(first, end)) {
                 return false;
             }
             v.store().write(offset, srcs);
@@ -62,14 +62,5 @@ final class StreamBypass {
             }
             return true;
         }
-    }
-
-    private static boolean anyCached(PageCache c, long first, long end) {
-        for (long i = first; i < end; i++) {
-            if (c.get(i) != null) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -31,6 +31,7 @@ public final class PageCache {
     private final LongSupplier volumeSize;
     private final ConcurrentHashMap<Long, Page> pages = new ConcurrentHashMap<>();
     private final DirtyIndex dirty = new DirtyIndex();
+    private final ResidentSet resident = new ResidentSet();
     // Counted apart from the set: the set's size() may lag a removal, and callers want an answer
     // that is exact once the pages they wrote back are clean.
     private final java.util.concurrent.atomic.AtomicLong dirtyCount = new java.util.concurrent.atomic.AtomicLong();
@@ -117,6 +118,7 @@ public final class PageCache {
                 p.unlock();
                 break;
             }
+            resident.add(p.index());
             system.admitted(p);
             run.add(p);
         }
@@ -379,6 +381,14 @@ public final class PageCache {
         }
     }
 
+    /**
+     * Whether any page of {@code [first, end)} is cached. Exact for a caller holding BLOCK on the
+     * range (nothing can be added); otherwise a snapshot.
+     */
+    public boolean anyCachedIn(long first, long end) {
+        return resident.anyIn(first, end);
+    }
+
     /** Live pages in {@code [first, end)} at the time of the call, in no particular order. */
     public List<Page> pagesIn(long first, long end) {
         List<Page> out = new ArrayList<>();
@@ -412,6 +422,9 @@ public final class PageCache {
         markClean(p);
         p.unmapAll();
         p.kill();
+        if (pages.get(p.index()) == p) {
+            resident.remove(p.index()); // before it leaves the index: see ResidentSet
+        }
         if (pages.remove(p.index(), p)) {
             system.released(p);
         } else {
@@ -423,6 +436,9 @@ public final class PageCache {
     /** Reclaim's removal of a clean, unmapped page it has locked. */
     void evict(Page p) {
         p.kill();
+        if (pages.get(p.index()) == p) {
+            resident.remove(p.index()); // before it leaves the index: see ResidentSet
+        }
         if (pages.remove(p.index(), p)) {
             system.released(p);
         }
