@@ -34,7 +34,9 @@ final class BufferedIo {
         long end = offset + len;
         long firstIdx = v.firstPage(offset);
         long endIdx = v.endPage(offset, len);
-        if (bypasses(v, len) && StreamBypass.read(v, offset, dst)) {
+        // A large read whose first page is cached is more likely a re-read than a stream.
+        if (bypasses(v, len) && c.get(firstIdx) == null) {
+            StreamBypass.read(v, offset, dst);
             ra.completed(endIdx);
             return;
         }
@@ -257,7 +259,7 @@ final class BufferedIo {
         return pos;
     }
 
-    /** Whether a transfer this long may go around the cache (see {@link StreamBypass}). */
+    /** Whether a transfer this long goes around the cache (see {@link StreamBypass}). */
     private static boolean bypasses(Volume v, long len) {
         int threshold = v.config().bypassBytes();
         return threshold > 0 && len >= threshold;

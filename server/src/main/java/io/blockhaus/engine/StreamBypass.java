@@ -1,66 +1,119 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.lock.PagecacheLock;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
- * Large buffered transfers over a range with no cached page go straight between the caller's
- * buffer and the store, the way bcache's sequential cutoff keeps streams out of its cache.
+ * Large buffered transfers go straight between the caller's buffer and the store instead of
+ * through new cache pages, the way bcache's sequential cutoff keeps streams out of its cache.
  *
- * <p>Why: a streaming reader or writer gains nothing from the cache (it will not come back to the
- * data soon, and the kernel's page cache under a file store keeps it anyway), while inserting it
- * costs a page allocation, an index update and a copy per page and evicts everyone else's working
- * set. Why it stays coherent: the transfer holds BLOCK on its range, as direct I/O does, so no
- * page can be added there meanwhile, and it only goes ahead when, under BLOCK, no page of the
- * range is cached: there is nothing to write back, shoot down or unmap, and every completed
- * buffered write is already in the store. Otherwise the caller takes the cache path as usual.
- * Writes must cover whole pages (partial pages need the cache's read-modify-write).
+ * <p>Why: a streaming reader or writer gains nothing from caching what it moves (it will not
+ * come back to the data soon, and the kernel's page cache under a file store keeps it anyway),
+ * while inserting it costs a page allocation, an index update and a copy per page and evicts
+ * everyone else's working set.
+ *
+ * <p>Why it stays coherent: the transfer holds BLOCK on its range, as direct I/O does, so no
+ * page can be added there meanwhile, and it locks the pages of the range that <em>are</em>
+ * cached for its whole length, so none is written back, evicted or changed under it. A read
+ * takes the store's bytes and lays the cached pages over them (they are at least as new). A
+ * write goes to the store, then into the cached pages, which are then clean: nothing is shot
+ * down, mappings see the new bytes in place as after any buffered write, and if the store write
+ * fails the pages keep what they held. Writes must cover whole pages (partial pages need the
+ * cache's read-modify-write).
  */
 final class StreamBypass {
     private StreamBypass() {
     }
 
-    /** The read, done around the cache; false (nothing done) when some page of the range is cached. */
-    static boolean read(Volume v, long offset, ByteBuffer dst) {
+    /** The read, done around the cache (the caller has checked the range). */
+    static void read(Volume v, long offset, ByteBuffer dst) {
         int len = dst.remaining();
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        if (v.cache().anyCachedIn(first, end)) {
-            return false;
-        }
+        PageCache c = v.cache();
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, false);
-            if (v.cache().anyCachedIn(first, end)) {
-                return false;
+            List<Page> cached = c.lockCachedIn(first, end);
+            try {
+                int start = dst.position();
+                v.store().read(offset, dst);
+                for (Page p : cached) {
+                    if (!p.isUptodate()) {
+                        continue; // cannot happen under BLOCK (creators finish first); never copy garbage
+                    }
+                    long pageStart = c.offsetOf(p.index());
+                    long from = Math.max(pageStart, offset);
+                    long to = Math.min(pageStart + c.pageSize(), offset + len);
+                    dst.put(start + (int) (from - offset), p.buffer(), (int) (from - pageStart), (int) (to - from));
+                }
+            } finally {
+                PageCache.unlockAll(cached);
             }
-            v.store().read(offset, dst);
-            return true;
         }
     }
 
-    /** The write, done around the cache; false (nothing written) for partial pages or a cached page. */
+    /** The write, done around the cache; false (nothing written) unless it covers whole pages. */
     static boolean write(Volume v, long offset, ByteBuffer[] srcs, boolean fua) {
         long len = BufferedIo.remaining(srcs);
-        int ps = v.cache().pageSize();
+        PageCache c = v.cache();
+        int ps = c.pageSize();
         if (offset % ps != 0 || len % ps != 0) {
             return false;
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        if (v.cache().anyCachedIn(first, end)) {
-            return false;
-        }
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, true);
-            if (v.cache().anyCachedIn(first, end)) {
-                return false;
+            List<Page> cached = c.lockCachedIn(first, end);
+            try {
+                ByteBuffer[] view = new ByteBuffer[srcs.length];
+                for (int i = 0; i < srcs.length; i++) {
+                    view[i] = srcs[i].duplicate();
+                }
+                v.store().write(offset, srcs);
+                GatherCursor from = new GatherCursor(view);
+                for (Page p : cached) {
+                    from.copyTo(c.offsetOf(p.index()) - offset, p.buffer(), ps);
+                    c.markWrittenBack(p);
+                }
+            } finally {
+                PageCache.unlockAll(cached);
             }
-            v.store().write(offset, srcs);
             if (fua) {
                 v.store().force();
             }
             return true;
+        }
+    }
+
+    /** Reads the bytes of a gather list forward, by absolute position in their concatenation. */
+    private static final class GatherCursor {
+        private final ByteBuffer[] bufs;
+        private int buf;
+        private long bufStart; // position in the concatenation of bufs[buf]'s first byte
+
+        GatherCursor(ByteBuffer[] bufs) {
+            this.bufs = bufs;
+        }
+
+        /** Copies {@code n} bytes from concatenation position {@code pos} (never less than the last) into {@code dst}[0, n). */
+        void copyTo(long pos, ByteBuffer dst, int n) {
+            int done = 0;
+            while (done < n) {
+                ByteBuffer b = bufs[buf];
+                long inBuf = pos + done - bufStart;
+                if (inBuf >= b.remaining()) {
+                    bufStart += b.remaining();
+                    buf++;
+                    continue;
+                }
+                int k = (int) Math.min(n - done, b.remaining() - inBuf);
+                dst.put(done, b, b.position() + (int) inBuf, k);
+                done += k;
+            }
         }
     }
 }

@@ -7,7 +7,6 @@ import io.blockhaus.nbd.codec.NbdError;
 import io.blockhaus.nbd.codec.NbdPayloadChunk;
 import io.blockhaus.nbd.codec.NbdRequest;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -33,8 +32,6 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "nbd-transmission";
-    /** A WRITE payload is kept as at most this many pieces (a gather write takes 1024). */
-    static final int MAX_PAYLOAD_PIECES = 1024;
 
     private final NbdSession session;
     private final NbdServerConfig config;
@@ -45,7 +42,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private int inflight;
     private long inflightBytes;
     private NbdRequest writing;      // WRITE whose payload is arriving
-    private CompositeByteBuf writeBuffer;
+    private WritePayload writeBuffer;
     private boolean discarding;      // skipping the payload of a refused WRITE
     private List<Object> refusalReply;   // its error reply, sent once the payload has been read
     private boolean disconnecting;
@@ -149,8 +146,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         if (r.hasPayload()) {
             writing = r;
-            // The payload's pieces as they arrived (no copy); past the bound Netty consolidates them.
-            writeBuffer = ctx.alloc().compositeDirectBuffer(MAX_PAYLOAD_PIECES);
+            writeBuffer = new WritePayload(ctx.alloc(), r.length());
             begin(r);
             return;
         }
@@ -181,10 +177,10 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 }
                 return; // payload of a refused WRITE
             }
-            writeBuffer.addComponent(true, chunk.content().retain());
+            writeBuffer.add(chunk.content());
             if (chunk.last()) {
                 NbdRequest r = writing;
-                ByteBuf payload = writeBuffer;
+                ByteBuf payload = writeBuffer.finish();
                 writing = null;
                 writeBuffer = null;
                 List<Object> done = runner.writeInline(r, payload);

@@ -48,7 +48,7 @@ import picocli.CommandLine.TypeConversionException;
             "  lock=two-state|range  pagecache lock policy (two-state)",
             "  page-size=N           cache page size, power of two, 512 to 64K (4K)",
             "  bypass=SIZE|off       buffered reads and aligned writes this long or longer",
-            "                        over uncached data go around the cache (256K)",
+            "                        go around the cache, cached pages kept coherent (256K)",
             "Sizes are bytes or binary units: 4096, 4K, 256M, 1G, 2T.",
             "Example:",
             "  serve --export name=disk1,size=10G \\",

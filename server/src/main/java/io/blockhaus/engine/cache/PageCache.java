@@ -389,6 +389,29 @@ public final class PageCache {
         return resident.anyIn(first, end);
     }
 
+    /**
+     * Locks every cached page of {@code [first, end)} in ascending order and returns the live
+     * ones (the caller unlocks them). For a caller holding BLOCK on the range, so that no page
+     * can be added meanwhile; the locks keep the pages from being written back, evicted or
+     * changed until released.
+     */
+    public List<Page> lockCachedIn(long first, long end) {
+        long[] idx = resident.indexesIn(first, end);
+        List<Page> locked = new ArrayList<>(idx.length);
+        for (long i : idx) {
+            Page p = pages.get(i);
+            if (p != null && p.lockIfLive()) {
+                locked.add(p);
+            }
+        }
+        return locked;
+    }
+
+    /** A locked page whose bytes the caller just made equal to the store's: it is clean now. */
+    public void markWrittenBack(Page p) {
+        markClean(p);
+    }
+
     /** Live pages in {@code [first, end)} at the time of the call, in no particular order. */
     public List<Page> pagesIn(long first, long end) {
         List<Page> out = new ArrayList<>();

@@ -59,6 +59,36 @@ final class ResidentSet {
         return false;
     }
 
+    /** The set indexes in {@code [first, end)}, ascending (a snapshot; see the class comment). */
+    long[] indexesIn(long first, long end) {
+        long[] out = new long[16];
+        int n = 0;
+        long i = first;
+        while (i < end) {
+            long chunkEnd = Math.min(end, ((i >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT);
+            AtomicLongArray c = chunks.get(i >>> CHUNK_SHIFT);
+            if (c != null) {
+                for (long j = i; j < chunkEnd; ) {
+                    long wordBase = j & ~63L;
+                    long wordEnd = Math.min(chunkEnd, wordBase + 64);
+                    int lo = (int) (j - wordBase);
+                    int hi = (int) (wordEnd - wordBase);
+                    long bits = c.get(word(j)) & (hi == 64 ? -1L : (1L << hi) - 1) & (-1L << lo);
+                    while (bits != 0) {
+                        if (n == out.length) {
+                            out = java.util.Arrays.copyOf(out, 2 * n);
+                        }
+                        out[n++] = wordBase + Long.numberOfTrailingZeros(bits);
+                        bits &= bits - 1;
+                    }
+                    j = wordEnd;
+                }
+            }
+            i = chunkEnd;
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     private static int word(long index) {
         return (int) ((index >>> 6) & (WORDS - 1));
     }
