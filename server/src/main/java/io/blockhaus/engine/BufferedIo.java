@@ -164,15 +164,7 @@ final class BufferedIo {
                 if (!c.fillIfInMemory(run)) {
                     return -1;
                 }
-                for (Page p : run) {
-                    if (noReuse) {
-                        p.setNoReuse(true);
-                    }
-                    if (pos >= end || c.indexOf(pos) != p.index()) {
-                        break;
-                    }
-                    pos += copyOut(c, p, pos, end, dst);
-                }
+                pos = copyOutRun(c, run, noReuse, pos, end, dst);
             } finally {
                 PageCache.unlockAll(run);
             }
@@ -243,15 +235,7 @@ final class BufferedIo {
             List<Page> run = c.insertAbsent(idx, raEnd, true);
             try {
                 c.fill(run);
-                if (noReuse) { // fadvise NOREUSE on this handle: its pages are evicted first
-                    run.forEach(p -> p.setNoReuse(true));
-                }
-                for (Page p : run) {
-                    if (pos >= end || c.indexOf(pos) != p.index()) {
-                        break;
-                    }
-                    pos += copyOut(c, p, pos, end, dst);
-                }
+                pos = copyOutRun(c, run, noReuse, pos, end, dst);
             } finally {
                 PageCache.unlockAll(run);
             }
@@ -263,6 +247,23 @@ final class BufferedIo {
     private static boolean bypasses(Volume v, long len) {
         int threshold = v.config().bypassBytes();
         return threshold > 0 && len >= threshold;
+    }
+
+    /**
+     * Copies what the read needs from a freshly filled, locked run (it may extend past the read:
+     * readahead) and returns the new position. With {@code noReuse} (fadvise NOREUSE on the
+     * handle) its pages are marked to be evicted first.
+     */
+    private static long copyOutRun(PageCache c, List<Page> run, boolean noReuse, long pos, long end, ByteBuffer dst) {
+        for (Page p : run) {
+            if (noReuse) {
+                p.setNoReuse(true);
+            }
+            if (pos < end && c.indexOf(pos) == p.index()) {
+                pos += copyOut(c, p, pos, end, dst);
+            }
+        }
+        return pos;
     }
 
     private static int copyOut(PageCache c, Page p, long pos, long end, ByteBuffer dst) {

@@ -1,5 +1,6 @@
 package io.blockhaus.engine.cache;
 
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -38,31 +39,24 @@ final class ResidentSet {
 
     /** Whether any index in {@code [first, end)} is set. */
     boolean anyIn(long first, long end) {
-        long i = first;
-        while (i < end) {
-            long chunkEnd = Math.min(end, ((i >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT);
-            AtomicLongArray c = chunks.get(i >>> CHUNK_SHIFT);
-            if (c != null) {
-                for (long j = i; j < chunkEnd; ) {
-                    long wordEnd = Math.min(chunkEnd, (j | 63) + 1);
-                    int lo = (int) (j & 63);
-                    int hi = (int) (wordEnd - (j & ~63L)); // exclusive, 1..64
-                    long mask = (hi == 64 ? -1L : (1L << hi) - 1) & (-1L << lo);
-                    if ((c.get(word(j)) & mask) != 0) {
-                        return true;
-                    }
-                    j = wordEnd;
-                }
-            }
-            i = chunkEnd;
-        }
-        return false;
+        return firstIn(first, end) >= 0;
     }
 
     /** The set indexes in {@code [first, end)}, ascending (a snapshot; see the class comment). */
     long[] indexesIn(long first, long end) {
         long[] out = new long[16];
         int n = 0;
+        for (long i = firstIn(first, end); i >= 0; i = firstIn(i + 1, end)) {
+            if (n == out.length) {
+                out = Arrays.copyOf(out, 2 * n);
+            }
+            out[n++] = i;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** The lowest set index in {@code [first, end)}, or -1: a word test per 64 indexes. */
+    private long firstIn(long first, long end) {
         long i = first;
         while (i < end) {
             long chunkEnd = Math.min(end, ((i >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT);
@@ -72,21 +66,17 @@ final class ResidentSet {
                     long wordBase = j & ~63L;
                     long wordEnd = Math.min(chunkEnd, wordBase + 64);
                     int lo = (int) (j - wordBase);
-                    int hi = (int) (wordEnd - wordBase);
+                    int hi = (int) (wordEnd - wordBase); // exclusive, 1..64
                     long bits = c.get(word(j)) & (hi == 64 ? -1L : (1L << hi) - 1) & (-1L << lo);
-                    while (bits != 0) {
-                        if (n == out.length) {
-                            out = java.util.Arrays.copyOf(out, 2 * n);
-                        }
-                        out[n++] = wordBase + Long.numberOfTrailingZeros(bits);
-                        bits &= bits - 1;
+                    if (bits != 0) {
+                        return wordBase + Long.numberOfTrailingZeros(bits);
                     }
                     j = wordEnd;
                 }
             }
             i = chunkEnd;
         }
-        return java.util.Arrays.copyOf(out, n);
+        return -1;
     }
 
     private static int word(long index) {

@@ -49,6 +49,8 @@ class ResidentSetTest {
             int next = model.nextSetBit(a);
             boolean expected = next >= 0 && next < b;
             assertThat(s.anyIn(a, b)).as("seed %d op %d range [%d,%d)", seed, op, a, b).isEqualTo(expected);
+            long[] want = model.get(a, b).stream().mapToLong(x -> x + a).toArray();
+            assertThat(s.indexesIn(a, b)).as("seed %d op %d indexes in [%d,%d)", seed, op, a, b).containsExactly(want);
         }
     }
 }
