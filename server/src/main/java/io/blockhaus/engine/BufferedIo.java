@@ -72,7 +72,8 @@ final class BufferedIo {
     /**
      * The read, if it can be done right now without waiting: every page it needs is either cached
      * and free, or absent and its bytes are in memory below us (the kernel's page cache, read
-     * with RWF_NOWAIT), at most {@link #MAX_NONBLOCKING_FILL_PAGES} of them. Otherwise false
+     * with RWF_NOWAIT), the latter only for requests of at most
+     * {@link #MAX_NONBLOCKING_FILL_PAGES} pages. Otherwise false
      * with {@code dst}'s position unchanged (its bytes may have been written). Page locks and ADD
      * are tried, never awaited, and memory is only taken from clean pages, so a front end may
      * call it on a thread that must not block (an event loop) and fall back to {@link #read}
@@ -92,7 +93,9 @@ final class BufferedIo {
         int start = dst.position();
         long pos = offset;
         long firstMiss = -1;
-        int fillBudget = MAX_NONBLOCKING_FILL_PAGES;
+        // Only a request this small may fill: a larger one would give up halfway, after caching
+        // pages that then also keep a streaming read from going around the cache.
+        int fillBudget = endIdx - firstIdx <= MAX_NONBLOCKING_FILL_PAGES ? MAX_NONBLOCKING_FILL_PAGES : 0;
         ReadaheadState.Window async = null;
         while (pos < end) {
             long idx = c.indexOf(pos);

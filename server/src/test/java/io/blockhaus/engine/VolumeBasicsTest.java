@@ -409,6 +409,7 @@ class VolumeBasicsTest {
         dst.position(7).limit(dst.position() + (pages - 1) * PAGE + 1);
         assertThat(h.readWithoutWaiting(0, dst)).isFalse();
         assertThat(dst.position()).as("a refusal leaves the position").isEqualTo(7);
+        assertThat(vol.cachedPages()).as("a request over the budget fills nothing").isZero();
         dst.clear().limit(BufferedIo.MAX_NONBLOCKING_FILL_PAGES * PAGE);
         assertThat(h.readWithoutWaiting(0, dst)).as("exactly the budget is fine").isTrue();
     }
