@@ -35,8 +35,7 @@ final class BufferedIo {
         long firstIdx = v.firstPage(offset);
         long endIdx = v.endPage(offset, len);
         // A large read whose first page is cached is more likely a re-read than a stream.
-        if (bypasses(v, len) && c.get(firstIdx) == null) {
-            StreamBypass.read(v, offset, dst);
+        if (bypasses(v, len) && c.get(firstIdx) == null && StreamBypass.read(v, offset, dst)) {
             ra.completed(endIdx);
             return;
         }

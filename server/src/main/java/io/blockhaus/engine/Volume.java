@@ -166,6 +166,16 @@ public final class Volume implements AutoCloseable {
         return h;
     }
 
+    /** BLOCK if it is free for the taking right now (no ADD holder or waiter); null otherwise. Never waits. */
+    PagecacheLock.Hold tryBlock(long firstPage, long endPage) {
+        PagecacheLock.Hold h = lock.tryAcquire(LockMode.BLOCK, firstPage, endPage);
+        if (h != null && closed) {
+            h.close();
+            throw new ErrnoException(Errno.ESHUTDOWN, "volume " + name() + " is closed");
+        }
+        return h;
+    }
+
     PagecacheLock.Hold block(long firstPage, long endPage) {
         return acquire(LockMode.BLOCK, firstPage, endPage);
     }
