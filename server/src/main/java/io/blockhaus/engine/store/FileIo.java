@@ -88,14 +88,23 @@ final class FileIo {
                 return;
             }
             pos += n;
-            while (first < segs.length && n >= segs[first].byteSize()) {
-                n -= segs[first].byteSize();
-                first++;
-            }
-            if (n > 0) {
-                segs[first] = segs[first].asSlice(n);
-            }
+            first = consume(segs, first, n);
         }
+    }
+
+    /**
+     * After a vectored call moved {@code n} bytes: skips the segments it finished and trims the
+     * one it stopped inside; returns the index of the first segment with bytes left.
+     */
+    private static int consume(MemorySegment[] segs, int first, long n) {
+        while (first < segs.length && n >= segs[first].byteSize()) {
+            n -= segs[first].byteSize();
+            first++;
+        }
+        if (n > 0) {
+            segs[first] = segs[first].asSlice(n);
+        }
+        return first;
     }
 
     /**
@@ -175,13 +184,7 @@ final class FileIo {
                 throw new NativeIoException("pwrite (wrote nothing)", NativeIoException.EIO);
             }
             pos += n;
-            while (first < segs.length && n >= segs[first].byteSize()) {
-                n -= segs[first].byteSize();
-                first++;
-            }
-            if (n > 0) {
-                segs[first] = segs[first].asSlice(n);
-            }
+            first = consume(segs, first, n);
         }
         return pos;
     }
