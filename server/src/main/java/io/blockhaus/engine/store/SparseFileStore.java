@@ -34,6 +34,7 @@ public final class SparseFileStore implements BackingStore {
     private final FileIo file;
     private final Fallocator fallocator;
     private final int blockAlignment;
+    private final boolean readOnly;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final ReentrantLock resize = new ReentrantLock();
     private volatile long size;
@@ -41,8 +42,9 @@ public final class SparseFileStore implements BackingStore {
     /** Once fsync fails the kernel may have dropped the dirty pages: no later fsync can vouch for them. */
     private volatile NativeIoException syncFailure;
 
-    private SparseFileStore(NativeIo io, Path path, int fd, long size, int blockAlignment) {
+    private SparseFileStore(NativeIo io, Path path, int fd, long size, int blockAlignment, boolean readOnly) {
         this.io = io;
+        this.readOnly = readOnly;
         this.path = path;
         this.file = new FileIo(io, fd);
         this.fallocator = new Fallocator(file);
@@ -68,7 +70,7 @@ public final class SparseFileStore implements BackingStore {
         }
         try {
             io.ftruncate(fd, size); // a hole: no blocks are written
-            return new SparseFileStore(io, path, fd, size, blockSize(io, fd));
+            return new SparseFileStore(io, path, fd, size, blockSize(io, fd), false);
         } catch (NativeIoException e) {
             closeQuietly(io, fd);
             deleteQuietly(path);
@@ -78,20 +80,29 @@ public final class SparseFileStore implements BackingStore {
 
     /** Opens an existing file read-write; its length is the store's size. */
     public static SparseFileStore open(Path path) {
-        return open(FfmNativeIo.instance(), path);
+        return open(FfmNativeIo.instance(), path, false);
     }
 
-    /** As {@link #open(Path)}, with the given system calls. */
-    public static SparseFileStore open(NativeIo io, Path path) {
+    /**
+     * Opens an existing file for reading only (O_RDONLY): a read-only export of an image the
+     * server may not write, or on a read-only file system. Every change fails with EROFS before
+     * it reaches the file.
+     */
+    public static SparseFileStore openReadOnly(Path path) {
+        return open(FfmNativeIo.instance(), path, true);
+    }
+
+    /** As {@link #open(Path)} or {@link #openReadOnly(Path)}, with the given system calls. */
+    public static SparseFileStore open(NativeIo io, Path path, boolean readOnly) {
         int fd;
         try {
-            fd = io.open(path, NativeIo.O_RDWR | NativeIo.O_CLOEXEC, 0);
+            fd = io.open(path, (readOnly ? NativeIo.O_RDONLY : NativeIo.O_RDWR) | NativeIo.O_CLOEXEC, 0);
         } catch (NativeIoException e) {
-            throw e.toErrnoException("open " + path);
+            throw e.toErrnoException("open " + path + (readOnly ? " for reading" : ""));
         }
         try {
             long size = io.lseek(fd, 0, NativeIo.SEEK_END);
-            return new SparseFileStore(io, path, fd, size, blockSize(io, fd));
+            return new SparseFileStore(io, path, fd, size, blockSize(io, fd), readOnly);
         } catch (NativeIoException e) {
             closeQuietly(io, fd);
             throw e.toErrnoException("open " + path);
@@ -253,7 +264,7 @@ public final class SparseFileStore implements BackingStore {
         for (ByteBuffer src : srcs) {
             total += src.remaining(); // at most 2^31 buffers of 2^31 bytes: cannot overflow
         }
-        enter();
+        enterForChange();
         try {
             checkRange("write", offset, total);
             file.writeFully(offset, srcs);
@@ -266,7 +277,7 @@ public final class SparseFileStore implements BackingStore {
 
     @Override
     public void punchHole(long offset, long length) {
-        enter();
+        enterForChange();
         try {
             checkRange("punch hole", offset, length);
             if (length > 0) {
@@ -281,7 +292,7 @@ public final class SparseFileStore implements BackingStore {
 
     @Override
     public void zeroRange(long offset, long length) {
-        enter();
+        enterForChange();
         try {
             checkRange("zero range", offset, length);
             if (length > 0) {
@@ -296,7 +307,7 @@ public final class SparseFileStore implements BackingStore {
 
     @Override
     public void allocate(long offset, long length) {
-        enter();
+        enterForChange();
         try {
             checkRange("allocate", offset, length);
             if (length > 0) {
@@ -311,7 +322,7 @@ public final class SparseFileStore implements BackingStore {
 
     @Override
     public void collapseRange(long offset, long length) {
-        enter();
+        enterForChange();
         resize.lock();
         try {
             long oldSize = size;
@@ -338,7 +349,7 @@ public final class SparseFileStore implements BackingStore {
 
     @Override
     public void insertRange(long offset, long length) {
-        enter();
+        enterForChange();
         resize.lock();
         try {
             long oldSize = size;
@@ -366,7 +377,7 @@ public final class SparseFileStore implements BackingStore {
 
     @Override
     public void truncate(long newSize) {
-        enter();
+        enterForChange();
         resize.lock();
         try {
             if (newSize < 0) {
@@ -384,12 +395,16 @@ public final class SparseFileStore implements BackingStore {
 
     /**
      * fsync, not fdatasync: punch, collapse and insert change the extent map, which fdatasync
-     * need not flush. A failure is sticky (see {@code syncFailure}).
+     * need not flush. A failure is sticky (see {@code syncFailure}). A read-only store has written
+     * nothing, so there is nothing to force (and a read-only file system need not accept it).
      */
     @Override
     public void force() {
         enter();
         try {
+            if (readOnly) {
+                return;
+            }
             NativeIoException earlier = syncFailure;
             if (earlier != null) {
                 throw new ErrnoException(Errno.EIO,
@@ -456,6 +471,15 @@ public final class SparseFileStore implements BackingStore {
         if (closed) {
             lifecycle.readLock().unlock();
             throw new ErrnoException(Errno.ESHUTDOWN, path + " is closed");
+        }
+    }
+
+    /** As {@link #enter()}, for an operation that changes the file: EROFS on a read-only store. */
+    private void enterForChange() {
+        enter();
+        if (readOnly) {
+            exit();
+            throw new ErrnoException(Errno.EROFS, path + " is open read-only");
         }
     }
 

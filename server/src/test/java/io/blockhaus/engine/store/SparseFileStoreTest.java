@@ -95,6 +95,58 @@ class SparseFileStoreTest {
     }
 
     @Test
+    void readOnlyOpenReadsButRefusesEveryChangeWithErofsAndLeavesTheFileAsItWas() throws IOException {
+        Path path = dir.resolve("image");
+        byte[] data = pattern(3 * 4096, 7);
+        try (SparseFileStore s = SparseFileStore.create(path, 64 * 1024)) {
+            write(s, 4096, data);
+            s.force();
+        }
+        byte[] before = Files.readAllBytes(path);
+        AtomicInteger openFlags = new AtomicInteger(-1);
+        ForwardingNativeIo recording = new ForwardingNativeIo() {
+            @Override
+            public int open(Path p, int flags, int mode) throws NativeIoException {
+                openFlags.set(flags);
+                return super.open(p, flags, mode);
+            }
+        };
+        try (SparseFileStore s = SparseFileStore.open(recording, path, true)) {
+            assertThat(openFlags.get() & 3).as("O_ACCMODE of the open").isEqualTo(NativeIo.O_RDONLY);
+            assertThat(s.size()).isEqualTo(64 * 1024);
+            assertThat(read(s, 4096, data.length)).isEqualTo(data);
+            assertErrno(Errno.EROFS, () -> write(s, 0, pattern(4096, 1)));
+            assertErrno(Errno.EROFS, () -> s.write(0, new ByteBuffer[] {ByteBuffer.allocateDirect(4096)}));
+            assertErrno(Errno.EROFS, () -> s.punchHole(0, 4096));
+            assertErrno(Errno.EROFS, () -> s.zeroRange(0, 4096));
+            assertErrno(Errno.EROFS, () -> s.allocate(0, 4096));
+            assertErrno(Errno.EROFS, () -> s.collapseRange(0, 4096));
+            assertErrno(Errno.EROFS, () -> s.insertRange(0, 4096));
+            assertErrno(Errno.EROFS, () -> s.truncate(4096));
+            s.force(); // nothing was written: not an error
+            assertThat(s.size()).isEqualTo(64 * 1024);
+        }
+        assertThat(Files.readAllBytes(path)).isEqualTo(before);
+    }
+
+    @Test
+    void readOnlyOpenServesAFileTheProcessMayNotWrite() throws IOException {
+        Path path = dir.resolve("sealed");
+        byte[] data = pattern(8192, 3);
+        try (SparseFileStore s = SparseFileStore.create(path, 8192)) {
+            write(s, 0, data);
+        }
+        Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+        // Root ignores permission bits, so only an unprivileged run can see the read-write open fail.
+        if (!Files.isWritable(path)) {
+            assertThatThrownBy(() -> SparseFileStore.open(path)).hasMessageContaining("EACCES");
+        }
+        try (SparseFileStore s = SparseFileStore.openReadOnly(path)) {
+            assertThat(read(s, 0, data.length)).isEqualTo(data);
+        }
+    }
+
+    @Test
     void blockAlignmentIsTheFileSystemBlockSize() throws IOException {
         try (SparseFileStore s = SparseFileStore.create(dir.resolve("f"), 4096)) {
             assertThat((long) s.blockAlignment()).isEqualTo(Files.getFileStore(dir).getBlockSize());
