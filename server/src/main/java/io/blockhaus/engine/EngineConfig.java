@@ -9,6 +9,7 @@ import java.time.Duration;
  * @param dirtyBackgroundRatio  above this share of the budget dirty, background writeback starts
  * @param dirtyHardRatio        above this share dirty, buffered writers wait for writeback
  * @param dirtyExpire           a page dirty this long is written back by the background writer
+ *                              (with the other dirty pages of its 64-page chunk)
  * @param writebackInterval     how often the background writer wakes up to look for old pages
  * @param memoryWait            how long an allocation waits for memory before ENOMEM
  * @param backgroundThreads     whether to start the writeback and readahead threads; tests that

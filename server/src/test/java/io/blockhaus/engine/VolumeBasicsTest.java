@@ -352,6 +352,28 @@ class VolumeBasicsTest {
         assertThat(read(h, 0, 2 * PAGE)).isEqualTo(filled(2 * PAGE, 3));
     }
 
+    @Test
+    void expiryWritesBackTheWholeChunkOfAnExpiredPageAndLeavesYoungChunksDirty() {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE - 1_000);
+        engine = new Engine(expiring(Duration.ofSeconds(5)), clock::get); // a clock that also wraps
+        store = TestStores.memory(SIZE);
+        vol = engine.open(VolumeConfig.of("chunks"), store);
+        Handle h = vol.open();
+        write(h, 0, filled(PAGE, 1), false);                 // chunk 0 (pages 0-63), dirtied at t
+        clock.addAndGet(Duration.ofSeconds(6).toNanos());
+        write(h, 5L * PAGE, filled(PAGE, 2), false);         // chunk 0 again, young
+        write(h, 64L * PAGE, filled(PAGE, 3), false);        // chunk 1, young
+        engine.writebackNow(); // 3 of 256 pages dirty: below the background ratio, only expiry acts
+        assertThat(vol.dirtyPages()).as("chunk 1's page is young and stays dirty").isEqualTo(1);
+        assertThat(readStore(store, 0, PAGE)).isEqualTo(filled(PAGE, 1));
+        assertThat(readStore(store, 5L * PAGE, PAGE)).as("went with its chunk's old page").isEqualTo(filled(PAGE, 2));
+        assertThat(readStore(store, 64L * PAGE, PAGE)).isEqualTo(new byte[PAGE]);
+        clock.addAndGet(Duration.ofSeconds(6).toNanos());
+        engine.writebackNow();
+        assertThat(vol.dirtyPages()).isZero();
+        assertThat(readStore(store, 64L * PAGE, PAGE)).isEqualTo(filled(PAGE, 3));
+    }
+
     @ParameterizedTest
     @EnumSource(LockPolicy.class)
     void cachedBufferedIoTakesNoPagecacheLock(LockPolicy policy) {

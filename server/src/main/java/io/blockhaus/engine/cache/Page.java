@@ -32,7 +32,6 @@ public final class Page {
     private boolean dirty;
     private boolean writeback;
     private boolean noReuse;
-    private volatile long dirtiedAtNanos; // written under lock, read racily by the background writer
     private List<PageMapper> mappers;
 
     // racy by design: a hint for reclaim, set on every access without the lock
@@ -122,15 +121,8 @@ public final class Page {
         return dirty;
     }
 
-    void setDirty(boolean d, long nowNanos) {
+    void setDirty(boolean d) {
         dirty = d;
-        if (d) {
-            dirtiedAtNanos = nowNanos;
-        }
-    }
-
-    long dirtiedAtNanos() {
-        return dirtiedAtNanos;
     }
 
     boolean isWriteback() {

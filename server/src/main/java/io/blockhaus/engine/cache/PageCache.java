@@ -211,17 +211,17 @@ public final class PageCache {
 
     public void markDirty(Page p) {
         if (!p.isDirty()) {
-            p.setDirty(true, system.now());
+            p.setDirty(true);
             dirtyCount.incrementAndGet();
             system.budget().dirtied(pageSize);
-            boolean added = dirty.add(p.index());
+            boolean added = dirty.add(p.index(), system.now());
             assert added : "two dirty pages for index " + p.index();
         }
     }
 
     private void markClean(Page p) {
         if (p.isDirty()) {
-            p.setDirty(false, 0);
+            p.setDirty(false);
             dirtyCount.decrementAndGet();
             system.budget().cleaned(pageSize);
             boolean removed = dirty.remove(p.index()); // last: whoever sees it gone also sees the counts
@@ -325,12 +325,14 @@ public final class PageCache {
         return written;
     }
 
-    /** Writes back every run containing a page dirtied before {@code cutoffNanos}. */
+    /**
+     * Writes back the dirty pages of every 64-page chunk whose oldest dirty page was dirtied
+     * before {@code cutoffNanos} (see {@link DirtyIndex}), in runs.
+     */
     void writebackExpired(long cutoffNanos) {
-        for (long idx : dirty.snapshot(0, Long.MAX_VALUE)) {
-            Page p = pages.get(idx);
-            if (p == null || p.dirtiedAtNanos() - cutoffNanos > 0) {
-                continue;
+        for (long idx : dirty.expired(cutoffNanos)) {
+            if (!dirty.contains(idx)) {
+                continue; // went with an earlier run
             }
             try {
                 writebackRun(idx, Long.MAX_VALUE, false);
