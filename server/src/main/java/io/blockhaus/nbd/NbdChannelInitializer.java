@@ -5,7 +5,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Wires one connection's pipeline: the handshake codec and handler, which later replace
@@ -17,7 +16,7 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final NbdExports exports;
     private final NbdServerConfig config;
     private final ExecutorService workers;
-    private final AtomicInteger connections = new AtomicInteger();
+    private final ConnectionGauges gauges = new ConnectionGauges();
 
     NbdChannelInitializer(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
         this.exports = exports;
@@ -25,24 +24,23 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.workers = workers;
     }
 
-    int connections() {
-        return connections.get();
+    ConnectionGauges gauges() {
+        return gauges;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        if (connections.incrementAndGet() > config.maxConnections()) {
-            connections.decrementAndGet();
+        if (!gauges.tryOpen(config.maxConnections())) {
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+        ch.closeFuture().addListener(f -> gauges.closed());
         ch.config().setAutoRead(false);
         ch.pipeline()
                 // Replies completing close together (a pipelining client at queue depth 32) go
                 // out in one write system call rather than one each.
                 .addLast(new FlushConsolidationHandler(FLUSH_BATCH, true))
                 .addLast(new NbdHandshakeCodec())
-                .addLast(new NbdHandshakeHandler(exports, config, workers));
+                .addLast(new NbdHandshakeHandler(exports, config, workers, gauges));
     }
 }

@@ -35,6 +35,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private final NbdExports exports;
     private final NbdServerConfig config;
     private final ExecutorService workers;
+    private final ConnectionGauges gauges;
     private boolean clientFlagsSeen;
     private boolean noZeroes;
     private boolean structured;
@@ -42,10 +43,11 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private boolean allocationContext;
     private ScheduledFuture<?> timeout;
 
-    NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
+    NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ExecutorService workers, ConnectionGauges gauges) {
         this.exports = exports;
         this.config = config;
         this.workers = workers;
+        this.gauges = gauges;
     }
 
     @Override
@@ -242,7 +244,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private void enterTransmission(ChannelHandlerContext ctx, Volume v) {
         timeout.cancel(false);
         NbdSession session = new NbdSession(v, structured, extended, allocationContext);
-        ctx.pipeline().replace(this, NbdTransmissionHandler.NAME, new NbdTransmissionHandler(session, config, workers));
+        ctx.pipeline().replace(this, NbdTransmissionHandler.NAME, new NbdTransmissionHandler(session, config, workers, gauges));
         NbdHandshakeCodec.switchToTransmission(ctx.pipeline(), structured, extended, config.maxPayload());
     }
 }

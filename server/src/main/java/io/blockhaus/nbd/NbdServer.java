@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -51,6 +52,10 @@ public final class NbdServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.AUTO_READ, false)
+                    // Replies queued beyond the socket: past the high mark a connection takes no
+                    // new request until its client has read them down to the low mark.
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(REPLY_QUEUE_LOW, REPLY_QUEUE_HIGH))
                     // With auto-read off every read is one system call and one trip through the
                     // selector: let one read take up to a megabyte when the client has sent it.
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
@@ -79,7 +84,12 @@ public final class NbdServer implements AutoCloseable {
     }
 
     public int connections() {
-        return initializer.connections();
+        return initializer.gauges().open();
+    }
+
+    /** Connections that stopped taking requests because their client is not reading the replies. */
+    public int connectionsWaitingForClient() {
+        return initializer.gauges().waitingForClient();
     }
 
     public NbdServerConfig config() {
@@ -123,4 +133,6 @@ public final class NbdServer implements AutoCloseable {
     private static final int MIN_READ_BUFFER = 512;
     private static final int INITIAL_READ_BUFFER = 16 * 1024;
     private static final int MAX_READ_BUFFER = 1024 * 1024;
+    private static final int REPLY_QUEUE_LOW = 1024 * 1024;
+    private static final int REPLY_QUEUE_HIGH = 4 * 1024 * 1024;
 }

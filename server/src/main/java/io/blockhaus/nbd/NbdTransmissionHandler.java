@@ -27,8 +27,15 @@ import java.util.concurrent.RejectedExecutionException;
  * length counts from start to reply, a WRITE's from its header). Once a WRITE header is started
  * its payload chunks are always accepted, since their bytes are already counted. The socket is
  * read again only when {@code pending} is empty and there is room, so a client that pipelines
- * without limit only fills its own TCP window. Everything here runs on the event loop; the only
- * blocking work is on the workers.
+ * without limit only fills its own TCP window.
+ *
+ * <p>Replies count too: a reply leaves the in-flight bounds when it is queued on the channel, not
+ * when the client has read it, so a client that sends READs and never reads the answers would
+ * otherwise have the server queue replies without end. While the channel is over its write
+ * buffer's high mark no request is started and the socket is not read (a WRITE whose payload is
+ * arriving still gets its payload: its bytes are counted and its reply is small); the
+ * connection resumes when the client has read the queue down to the low mark. Everything here
+ * runs on the event loop; the only blocking work is on the workers.
  */
 final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "nbd-transmission";
@@ -36,6 +43,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final NbdSession session;
     private final NbdServerConfig config;
     private final ExecutorService workers;
+    private final ConnectionGauges gauges;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private Handle handle;
     private NbdCommandRunner runner;
@@ -47,11 +55,14 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private List<Object> refusalReply;   // its error reply, sent once the payload has been read
     private boolean disconnecting;
     private boolean closed;
+    private boolean waitingForClient; // counted in gauges while true
 
-    NbdTransmissionHandler(NbdSession session, NbdServerConfig config, ExecutorService workers) {
+    NbdTransmissionHandler(NbdSession session, NbdServerConfig config, ExecutorService workers,
+            ConnectionGauges gauges) {
         this.session = session;
         this.config = config;
         this.workers = workers;
+        this.gauges = gauges;
     }
 
     @Override
@@ -83,7 +94,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 pending.poll();
                 onChunk(ctx, chunk);
             } else if (msg instanceof NbdRequest r) {
-                if (!hasRoom()) {
+                if (!hasRoom(ctx)) {
                     return;
                 }
                 pending.poll();
@@ -96,15 +107,36 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private boolean hasRoom() {
+    private boolean hasRoom(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            setWaitingForClient(true);
+            return false;
+        }
         return writing == null && inflight < config.maxInflightRequests() && inflightBytes < config.maxInflightBytes();
     }
 
     private void maybeRead(ChannelHandlerContext ctx) {
         if (!closed && !disconnecting && pending.isEmpty()
-                && (writing != null || discarding || hasRoom()) && ctx.channel().isActive()) {
+                && (writing != null || discarding || hasRoom(ctx)) && ctx.channel().isActive()) {
             ctx.read();
         }
+    }
+
+    private void setWaitingForClient(boolean waiting) {
+        if (waitingForClient != waiting) {
+            waitingForClient = waiting;
+            gauges.waitingForClient(waiting);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && !closed) {
+            setWaitingForClient(false);
+            drain(ctx);
+            maybeRead(ctx);
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void onRequest(ChannelHandlerContext ctx, NbdRequest r) {
@@ -256,6 +288,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        setWaitingForClient(false);
         pending.forEach(ReferenceCountUtil::release);
         pending.clear();
         if (writeBuffer != null) {

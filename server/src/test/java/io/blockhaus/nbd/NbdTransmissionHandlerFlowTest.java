@@ -11,6 +11,7 @@ import io.blockhaus.engine.store.MemoryStore;
 import io.blockhaus.nbd.NbdTestClient.Mode;
 import io.blockhaus.nbd.NbdTestClient.Result;
 import io.blockhaus.nbd.codec.NbdCommand;
+import io.blockhaus.nbd.codec.NbdCommandFlags;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The per-connection bound on requests in flight: with maxInflightRequests = 4 and a backing store
- * whose reads block on a latch, a client pipelining 64 READs gets exactly 4 of them into the
- * engine at once; the rest wait (the server stops reading the socket) and are all answered once
- * the store lets go.
+ * Per-connection flow control. The bound on requests in flight: with maxInflightRequests = 4 and a
+ * backing store whose reads block on a latch, a client pipelining 64 READs gets exactly 4 of them
+ * into the engine at once; the rest wait (the server stops reading the socket) and are all
+ * answered once the store lets go. The bound on queued replies: a client that sends READs and
+ * does not read the answers stops the server starting them once the replies back up.
  */
 class NbdTransmissionHandlerFlowTest {
     private static final int BOUND = 4;
@@ -145,6 +147,43 @@ class NbdTransmissionHandlerFlowTest {
             } finally {
                 store.gate.countDown(); // never leave workers parked on a failed test
             }
+        }
+    }
+
+    @Test
+    void aClientThatReadsNoRepliesStopsTheServerStartingItsRequests() throws Exception {
+        int reads = 400;
+        int length = 256 * 1024; // 100 MiB of replies in all
+        GatedStore store = new GatedStore(64L << 20);
+        store.gate.countDown(); // reads go straight through; only the client holds things up
+        NbdServerConfig d = NbdTestServer.config();
+        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), 1 << 20, 128,
+                4L << 20, d.workerThreads());
+        try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
+                List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
+                NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            List<Long> cookies = new ArrayList<>();
+            for (int i = 0; i < reads; i++) {
+                // DF: one data chunk each (without it, reads of the empty volume come back as holes)
+                cookies.add(c.send(NbdCommandFlags.DF, NbdCommand.READ, (long) (i % 256) * length, length, null));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (s.server().connectionsWaitingForClient() == 0) {
+                assertThat(System.nanoTime()).as("waiting for the server to stop on the unread replies ").isLessThan(deadline);
+                Thread.yield();
+            }
+            // Started so far: the replies the socket buffers hold (a few MiB each way on loopback),
+            // the 4 MiB queue past them and at most 4 MiB more in flight: 46 (11.5 MiB) here.
+            // Without the bound all 400 are read and their 100 MiB queued in the server (187 had
+            // started when the first reply backed up, in a run with the check removed).
+            int started = store.reads.get();
+            assertThat(started).as("READs started while the client read nothing").isLessThanOrEqualTo(120);
+
+            Map<Long, Result> results = c.awaitAll(cookies);
+            assertThat(results).hasSize(reads).allSatisfy((k, r) -> assertThat(r.ok()).isTrue());
+            assertThat(store.reads.get()).isGreaterThanOrEqualTo(reads);
+            assertThat(s.server().connectionsWaitingForClient()).isZero();
+            assertThat(c.read(0, 512).ok()).as("the connection is in step afterwards").isTrue();
         }
     }
 

@@ -1,0 +1,38 @@
+package io.blockhaus.nbd;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Counts of the server's connections by state, shared by every connection's handlers: how many
+ * are open, and how many have stopped taking requests because their client is not reading the
+ * replies. Read by tests and, later, by the metrics binding; written on the event loops.
+ */
+final class ConnectionGauges {
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger waitingForClient = new AtomicInteger();
+
+    int open() {
+        return open.get();
+    }
+
+    /** Counts a new connection in; false (and not counted) if that would pass {@code max}. */
+    boolean tryOpen(int max) {
+        if (open.incrementAndGet() > max) {
+            open.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void closed() {
+        open.decrementAndGet();
+    }
+
+    int waitingForClient() {
+        return waitingForClient.get();
+    }
+
+    void waitingForClient(boolean waiting) {
+        waitingForClient.addAndGet(waiting ? 1 : -1);
+    }
+}
