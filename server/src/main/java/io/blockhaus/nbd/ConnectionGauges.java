@@ -4,12 +4,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts of the server's connections by state, shared by every connection's handlers: how many
- * are open, and how many have stopped taking requests because their client is not reading the
- * replies. Read by tests and, later, by the metrics binding; written on the event loops.
+ * are open, how many have stopped taking requests because their client is not reading the
+ * replies, and how many wait for room in the server-wide payload budget. Read by tests and, later, by the metrics binding; written on the event loops.
  */
 final class ConnectionGauges {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger waitingForClient = new AtomicInteger();
+    private final AtomicInteger waitingForBudget = new AtomicInteger();
 
     int open() {
         return open.get();
@@ -34,5 +35,13 @@ final class ConnectionGauges {
 
     void waitingForClient(boolean waiting) {
         waitingForClient.addAndGet(waiting ? 1 : -1);
+    }
+
+    int waitingForBudget() {
+        return waitingForBudget.get();
+    }
+
+    void waitingForBudget(boolean waiting) {
+        waitingForBudget.addAndGet(waiting ? 1 : -1);
     }
 }

@@ -15,32 +15,32 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     private final NbdExports exports;
     private final NbdServerConfig config;
-    private final ExecutorService workers;
-    private final ConnectionGauges gauges = new ConnectionGauges();
+    private final ServerResources shared;
 
     NbdChannelInitializer(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
         this.exports = exports;
         this.config = config;
-        this.workers = workers;
+        this.shared = new ServerResources(workers, new ConnectionGauges(),
+                new PayloadBudget(config.maxServerInflightBytes()));
     }
 
-    ConnectionGauges gauges() {
-        return gauges;
+    ServerResources shared() {
+        return shared;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        if (!gauges.tryOpen(config.maxConnections())) {
+        if (!shared.gauges().tryOpen(config.maxConnections())) {
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> gauges.closed());
+        ch.closeFuture().addListener(f -> shared.gauges().closed());
         ch.config().setAutoRead(false);
         ch.pipeline()
                 // Replies completing close together (a pipelining client at queue depth 32) go
                 // out in one write system call rather than one each.
                 .addLast(new FlushConsolidationHandler(FLUSH_BATCH, true))
                 .addLast(new NbdHandshakeCodec())
-                .addLast(new NbdHandshakeHandler(exports, config, workers, gauges));
+                .addLast(new NbdHandshakeHandler(exports, config, shared));
     }
 }

@@ -19,7 +19,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,8 +33,7 @@ import java.util.concurrent.TimeUnit;
 final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private final NbdExports exports;
     private final NbdServerConfig config;
-    private final ExecutorService workers;
-    private final ConnectionGauges gauges;
+    private final ServerResources shared;
     private boolean clientFlagsSeen;
     private boolean noZeroes;
     private boolean structured;
@@ -43,11 +41,10 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private boolean allocationContext;
     private ScheduledFuture<?> timeout;
 
-    NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ExecutorService workers, ConnectionGauges gauges) {
+    NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ServerResources shared) {
         this.exports = exports;
         this.config = config;
-        this.workers = workers;
-        this.gauges = gauges;
+        this.shared = shared;
     }
 
     @Override
@@ -244,7 +241,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private void enterTransmission(ChannelHandlerContext ctx, Volume v) {
         timeout.cancel(false);
         NbdSession session = new NbdSession(v, structured, extended, allocationContext);
-        ctx.pipeline().replace(this, NbdTransmissionHandler.NAME, new NbdTransmissionHandler(session, config, workers, gauges));
+        ctx.pipeline().replace(this, NbdTransmissionHandler.NAME, new NbdTransmissionHandler(session, config, shared));
         NbdHandshakeCodec.switchToTransmission(ctx.pipeline(), structured, extended, config.maxPayload());
     }
 }

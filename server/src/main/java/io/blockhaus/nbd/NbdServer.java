@@ -84,12 +84,17 @@ public final class NbdServer implements AutoCloseable {
     }
 
     public int connections() {
-        return initializer.gauges().open();
+        return initializer.shared().gauges().open();
+    }
+
+    /** Connections waiting for room in the server-wide payload budget before starting a request. */
+    public int connectionsWaitingForBudget() {
+        return initializer.shared().gauges().waitingForBudget();
     }
 
     /** Connections that stopped taking requests because their client is not reading the replies. */
     public int connectionsWaitingForClient() {
-        return initializer.gauges().waitingForClient();
+        return initializer.shared().gauges().waitingForClient();
     }
 
     public NbdServerConfig config() {

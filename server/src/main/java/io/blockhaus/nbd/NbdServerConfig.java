@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param maxPayload         largest READ/WRITE length accepted (advertised as the maximum block size)
  * @param maxInflightRequests requests one connection may have in flight before the server stops reading it
  * @param maxInflightBytes   payload bytes (READ and WRITE) one connection may have in flight before reading stops
+ * @param maxServerInflightBytes payload bytes all connections together may have in flight; a
+ *                           connection whose next request does not fit waits (see {@code PayloadBudget})
  * @param workerThreads      threads running engine operations (they block on locks and disk)
  */
 public record NbdServerConfig(
@@ -23,6 +25,7 @@ public record NbdServerConfig(
         int maxPayload,
         int maxInflightRequests,
         long maxInflightBytes,
+        long maxServerInflightBytes,
         int workerThreads) {
 
     public static final int DEFAULT_PORT = 10809;
@@ -31,7 +34,8 @@ public record NbdServerConfig(
         if (maxPayload < 4096 || maxPayload > NbdLimits.DEFAULT_MAX_PAYLOAD) {
             throw new IllegalArgumentException("maxPayload must be between 4 KiB and 32 MiB");
         }
-        if (maxConnections < 1 || maxInflightRequests < 1 || maxInflightBytes < maxPayload || workerThreads < 1) {
+        if (maxConnections < 1 || maxInflightRequests < 1 || maxInflightBytes < maxPayload
+                || maxServerInflightBytes < maxPayload || workerThreads < 1) {
             throw new IllegalArgumentException("NBD limits must be positive and allow one maximal request");
         }
     }
@@ -40,7 +44,9 @@ public record NbdServerConfig(
         // Workers: enough to keep disks busy while some wait on fsync or a lock, few enough that
         // on a small machine they do not queue on each other (32 measured worse on 2 cores).
         int workers = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+        // 1 GiB over all connections: sixteen clients at their full 64 MiB, well inside the
+        // direct memory of any JVM sized for a server (and a tenth of what 256 x 64 MiB would be).
         return new NbdServerConfig(listen, 256, Duration.ofSeconds(30), NbdLimits.DEFAULT_MAX_PAYLOAD, 128,
-                64L << 20, workers);
+                64L << 20, 1L << 30, workers);
     }
 }

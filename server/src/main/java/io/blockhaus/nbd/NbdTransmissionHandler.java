@@ -44,6 +44,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final NbdServerConfig config;
     private final ExecutorService workers;
     private final ConnectionGauges gauges;
+    private final PayloadBudget budget;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private Handle handle;
     private NbdCommandRunner runner;
@@ -56,13 +57,14 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private boolean disconnecting;
     private boolean closed;
     private boolean waitingForClient; // counted in gauges while true
+    private boolean waitingForBudget; // registered with the budget and counted in gauges while true
 
-    NbdTransmissionHandler(NbdSession session, NbdServerConfig config, ExecutorService workers,
-            ConnectionGauges gauges) {
+    NbdTransmissionHandler(NbdSession session, NbdServerConfig config, ServerResources shared) {
         this.session = session;
         this.config = config;
-        this.workers = workers;
-        this.gauges = gauges;
+        this.workers = shared.workers();
+        this.gauges = shared.gauges();
+        this.budget = shared.payloadBudget();
     }
 
     @Override
@@ -97,14 +99,43 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 if (!hasRoom(ctx)) {
                     return;
                 }
+                long take = budgeted(r);
+                if (take > 0 && !budget.tryTake(take)) {
+                    awaitBudget(ctx, take);
+                    return;
+                }
                 pending.poll();
-                onRequest(ctx, r);
+                if (!onRequest(ctx, r) && take > 0) {
+                    budget.give(take); // refused or not a transfer after all: it never began
+                }
             } else {
                 pending.poll();
                 ReferenceCountUtil.release(msg);
                 close(ctx);
             }
         }
+    }
+
+    /** What {@code r} takes from the server-wide budget while in flight (what {@link #finish} gives back). */
+    private long budgeted(NbdRequest r) {
+        return r.decoderResult().isSuccess() ? Math.min(payloadBytes(r), config.maxPayload()) : 0;
+    }
+
+    private void awaitBudget(ChannelHandlerContext ctx, long bytes) {
+        if (waitingForBudget) {
+            return;
+        }
+        waitingForBudget = true;
+        gauges.waitingForBudget(true);
+        budget.await(bytes, () -> ctx.executor().execute(() -> {
+            if (!waitingForBudget) {
+                return; // closed meanwhile
+            }
+            waitingForBudget = false;
+            gauges.waitingForBudget(false);
+            drain(ctx);
+            maybeRead(ctx);
+        }));
     }
 
     private boolean hasRoom(ChannelHandlerContext ctx) {
@@ -139,12 +170,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    private void onRequest(ChannelHandlerContext ctx, NbdRequest r) {
+    /** Starts, refuses or acts on {@code r}; true if it began (is counted in flight until {@link #finish}). */
+    private boolean onRequest(ChannelHandlerContext ctx, NbdRequest r) {
         if (!r.decoderResult().isSuccess()) {
             NbdDecoderException.Reason reason = NbdDecoderException.reasonOf(r.decoderResult());
             if (reason == null || !reason.recoverable()) {
                 close(ctx); // wrong magic or an absurd length: the stream cannot be trusted
-                return;
+                return false;
             }
             // Too large a WRITE: the decoder skips its payload and then sends an empty last chunk;
             // the answer waits for it, as for any refused WRITE (EINVAL: the spec keeps
@@ -152,7 +184,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             discarding = true;
             refusalReply = runner.error(r, NbdError.EINVAL,
                     "request payload of " + r.length() + " bytes is over the " + config.maxPayload() + " byte limit");
-            return;
+            return false;
         }
         if (r.command().equals(NbdCommand.DISC)) {
             disconnecting = true;
@@ -161,7 +193,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             if (inflight == 0) {
                 close(ctx);
             }
-            return;
+            return false;
         }
         NbdError refusal = NbdRequestValidator.check(r, session, config.maxPayload(), session.volume().size());
         if (refusal != null) {
@@ -174,13 +206,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             } else {
                 reply(ctx, error);
             }
-            return;
+            return false;
         }
         if (r.hasPayload()) {
             writing = r;
             writeBuffer = new WritePayload(ctx.alloc(), r.length());
             begin(r);
-            return;
+            return true;
         }
         begin(r);
         if (r.command().equals(NbdCommand.READ)) {
@@ -190,10 +222,11 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 // the loop goes on, and channelReadComplete asks for more input.
                 finish(r);
                 reply(ctx, cached);
-                return;
+                return true;
             }
         }
         submit(ctx, r, null);
+        return true;
     }
 
     private void onChunk(ChannelHandlerContext ctx, NbdPayloadChunk chunk) {
@@ -253,7 +286,11 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     private void finish(NbdRequest r) {
         inflight--;
-        inflightBytes -= payloadBytes(r);
+        long bytes = payloadBytes(r);
+        inflightBytes -= bytes;
+        if (bytes > 0) {
+            budget.give(bytes);
+        }
     }
 
     private void complete(ChannelHandlerContext ctx, NbdRequest r, List<Object> replies) {
@@ -289,6 +326,10 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         setWaitingForClient(false);
+        if (waitingForBudget) {
+            waitingForBudget = false; // its registration stays with the budget and does nothing
+            gauges.waitingForBudget(false);
+        }
         pending.forEach(ReferenceCountUtil::release);
         pending.clear();
         if (writeBuffer != null) {

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * backing store whose reads block on a latch, a client pipelining 64 READs gets exactly 4 of them
  * into the engine at once; the rest wait (the server stops reading the socket) and are all
  * answered once the store lets go. The bound on queued replies: a client that sends READs and
- * does not read the answers stops the server starting them once the replies back up.
+ * does not read the answers stops the server starting them once the replies back up. The
+ * server-wide payload budget: two connections together get no more into the engine than it allows.
  */
 class NbdTransmissionHandlerFlowTest {
     private static final int BOUND = 4;
@@ -158,7 +159,7 @@ class NbdTransmissionHandlerFlowTest {
         store.gate.countDown(); // reads go straight through; only the client holds things up
         NbdServerConfig d = NbdTestServer.config();
         NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), 1 << 20, 128,
-                4L << 20, d.workerThreads());
+                4L << 20, d.maxServerInflightBytes(), d.workerThreads());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
                 NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
@@ -184,6 +185,48 @@ class NbdTransmissionHandlerFlowTest {
             assertThat(store.reads.get()).isGreaterThanOrEqualTo(reads);
             assertThat(s.server().connectionsWaitingForClient()).isZero();
             assertThat(c.read(0, 512).ok()).as("the connection is in step afterwards").isTrue();
+        }
+    }
+
+    @Test
+    void theServerWideBudgetBoundsPayloadInFlightOverAllConnections() throws Exception {
+        int length = 256 * 1024;
+        int perConnection = 8;
+        GatedStore store = new GatedStore(16L << 20);
+        NbdServerConfig d = NbdTestServer.config();
+        // Each connection alone may have 4 READs of 256 KiB in flight (1 MiB); all together, 1 MiB.
+        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), length, 128,
+                1L << 20, 1L << 20, d.workerThreads());
+        try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
+                List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
+                NbdTestClient a = NbdTestClient.open(s.port(), Mode.STRUCTURED);
+                NbdTestClient b = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            try {
+                List<Long> fromA = new ArrayList<>();
+                List<Long> fromB = new ArrayList<>();
+                for (int i = 0; i < perConnection; i++) {
+                    fromA.add(a.send(NbdCommandFlags.DF, NbdCommand.READ, (long) i * length, length, null));
+                    fromB.add(b.send(NbdCommandFlags.DF, NbdCommand.READ, (long) (i + 8) * length, length, null));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                // The budget is full (4 READs parked in the store) and a connection waits for it.
+                while (store.running() < 4 || s.server().connectionsWaitingForBudget() == 0) {
+                    assertThat(System.nanoTime()).as("waiting for the budget to fill").isLessThan(deadline);
+                    Thread.yield();
+                }
+                assertThat(store.maxRunning()).as("READs in the store at once, both connections together").isEqualTo(4);
+                store.gate.countDown();
+                Map<Long, Result> ra = a.awaitAll(fromA);
+                Map<Long, Result> rb = b.awaitAll(fromB);
+                assertThat(ra).hasSize(perConnection).allSatisfy((k, r) -> assertThat(r.ok()).isTrue());
+                assertThat(rb).hasSize(perConnection).allSatisfy((k, r) -> assertThat(r.ok()).isTrue());
+                assertThat(store.maxRunning()).isLessThanOrEqualTo(4);
+                assertThat(s.server().connectionsWaitingForBudget()).isZero();
+                assertThat(a.read(0, 512).ok()).isTrue();
+                assertThat(b.read(0, 512).ok()).isTrue();
+            } finally {
+                store.gate.countDown();
+            }
         }
     }
 
