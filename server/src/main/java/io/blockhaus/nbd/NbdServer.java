@@ -87,6 +87,11 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().gauges().open();
     }
 
+    /** READ and WRITE payload bytes in flight over all connections (the server-wide budget's use). */
+    public long payloadBytesInFlight() {
+        return initializer.shared().payloadBudget().used();
+    }
+
     /** Connections waiting for room in the server-wide payload budget before starting a request. */
     public int connectionsWaitingForBudget() {
         return initializer.shared().gauges().waitingForBudget();

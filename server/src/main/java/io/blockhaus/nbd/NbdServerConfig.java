@@ -11,6 +11,9 @@ import java.time.Duration;
  * @param maxConnections     connections beyond this are closed on accept
  * @param handshakeTimeout   a client that has not finished the handshake by then is dropped, so
  *                           half-open connections cannot pile up
+ * @param payloadStallTimeout a WRITE whose payload receives no byte for this long closes its
+ *                           connection: a client that sends a header and stalls would otherwise
+ *                           hold its length of the server-wide budget for good
  * @param maxPayload         largest READ/WRITE length accepted (advertised as the maximum block size)
  * @param maxInflightRequests requests one connection may have in flight before the server stops reading it
  * @param maxInflightBytes   payload bytes (READ and WRITE) one connection may have in flight before reading stops
@@ -22,6 +25,7 @@ public record NbdServerConfig(
         InetSocketAddress listen,
         int maxConnections,
         Duration handshakeTimeout,
+        Duration payloadStallTimeout,
         int maxPayload,
         int maxInflightRequests,
         long maxInflightBytes,
@@ -33,6 +37,10 @@ public record NbdServerConfig(
     public NbdServerConfig {
         if (maxPayload < 4096 || maxPayload > NbdLimits.DEFAULT_MAX_PAYLOAD) {
             throw new IllegalArgumentException("maxPayload must be between 4 KiB and 32 MiB");
+        }
+        if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()
+                || payloadStallTimeout.isNegative() || payloadStallTimeout.isZero()) {
+            throw new IllegalArgumentException("NBD timeouts must be positive");
         }
         if (maxConnections < 1 || maxInflightRequests < 1 || maxInflightBytes < maxPayload
                 || maxServerInflightBytes < maxPayload || workerThreads < 1) {
@@ -46,7 +54,12 @@ public record NbdServerConfig(
         int workers = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         // 1 GiB over all connections: sixteen clients at their full 64 MiB, well inside the
         // direct memory of any JVM sized for a server (and a tenth of what 256 x 64 MiB would be).
-        return new NbdServerConfig(listen, 256, Duration.ofSeconds(30), NbdLimits.DEFAULT_MAX_PAYLOAD, 128,
-                64L << 20, 1L << 30, workers);
+        return new NbdServerConfig(listen, 256, Duration.ofSeconds(30), Duration.ofSeconds(30),
+                NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers);
+    }
+
+    public NbdServerConfig withPayloadStallTimeout(Duration timeout) {
+        return new NbdServerConfig(listen, maxConnections, handshakeTimeout, timeout, maxPayload, maxInflightRequests,
+                maxInflightBytes, maxServerInflightBytes, workerThreads);
     }
 }

@@ -15,6 +15,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The transmission phase of one connection: requests in, engine operations on worker threads,
@@ -58,6 +60,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean waitingForClient; // counted in gauges while true
     private boolean waitingForBudget; // registered with the budget and counted in gauges while true
+    private long payloadChunks;         // WRITE payload chunks received, ever: progress for the stall check
+    private ScheduledFuture<?> stallCheck;
 
     NbdTransmissionHandler(NbdSession session, NbdServerConfig config, ServerResources shared) {
         this.session = session;
@@ -212,6 +216,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             writing = r;
             writeBuffer = new WritePayload(ctx.alloc(), r.length());
             begin(r);
+            watchPayload(ctx);
             return true;
         }
         begin(r);
@@ -243,11 +248,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 return; // payload of a refused WRITE
             }
             writeBuffer.add(chunk.content());
+            payloadChunks++;
             if (chunk.last()) {
                 NbdRequest r = writing;
                 ByteBuf payload = writeBuffer.finish();
                 writing = null;
                 writeBuffer = null;
+                stopWatchingPayload();
                 List<Object> done = runner.writeInline(r, payload);
                 if (done != null) {
                     finish(r); // inside drain(), as for cached reads
@@ -258,6 +265,35 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             }
         } finally {
             chunk.release();
+        }
+    }
+
+    /**
+     * Closes the connection if the WRITE being received gets no payload byte for the stall
+     * timeout: it holds its length of the server-wide budget until its payload is complete.
+     */
+    private void watchPayload(ChannelHandlerContext ctx) {
+        long seen = payloadChunks;
+        stallCheck = ctx.executor().schedule(() -> {
+            stallCheck = null;
+            if (writing == null || closed) {
+                return;
+            }
+            if (payloadChunks == seen) {
+                System.getLogger(NbdTransmissionHandler.class.getName()).log(System.Logger.Level.INFO,
+                        "closing NBD connection " + ctx.channel().remoteAddress() + ": no WRITE payload for "
+                                + config.payloadStallTimeout().toSeconds() + " s");
+                close(ctx);
+                return;
+            }
+            watchPayload(ctx);
+        }, config.payloadStallTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void stopWatchingPayload() {
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
+            stallCheck = null;
         }
     }
 
@@ -326,6 +362,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         setWaitingForClient(false);
+        stopWatchingPayload();
         if (waitingForBudget) {
             waitingForBudget = false; // its registration stays with the budget and does nothing
             gauges.waitingForBudget(false);
@@ -335,6 +372,10 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (writeBuffer != null) {
             writeBuffer.release();
             writeBuffer = null;
+        }
+        if (writing != null) {
+            finish(writing); // its payload never came: give back what it took from the server-wide budget
+            writing = null;
         }
         if (handle != null) {
             handle.close();

@@ -72,6 +72,9 @@ class NbdHostileInputTest {
         try (NbdTestClient c = good(Mode.STRUCTURED)) {
             assertThat(c.readOk(GUARD, guard.length)).as("acknowledged writes").isEqualTo(guard);
         }
+        // Whatever the test did to its connections, none of them keeps a share of the budget.
+        await("every request's payload budget is given back", CLOSE_WITHIN,
+                () -> server.server.payloadBytesInFlight() == 0);
     }
 
     private static NbdTestClient good(Mode mode) throws IOException {
@@ -392,6 +395,22 @@ class NbdHostileInputTest {
                 () -> server.server.connections() <= baseline);
         try (NbdTestClient c = good(Mode.STRUCTURED)) {
             assertThat(c.readOk(off, before.length)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aWritePayloadThatStallsClosesItsConnectionAndGivesBackItsBudget() throws Exception {
+        NbdServerConfig config = NbdTestServer.config().withPayloadStallTimeout(Duration.ofMillis(300));
+        try (NbdTestServer s = NbdTestServer.memory(config, 4 << 20, VolumeConfig.of("default"));
+                NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            c.writeHeader(NbdMagic.REQUEST, 7, 0, NbdCommand.WRITE.code(), 0, 1 << 20);
+            c.raw(new byte[1000]); // then nothing: the header holds 1 MiB of the server's budget
+            await("the request counts against the budget", CLOSE_WITHIN, () -> s.server().payloadBytesInFlight() == 1 << 20);
+            assertThat(c.socket().getInputStream().read()).as("the server closes the stalled connection").isEqualTo(-1);
+            await("the budget is given back", CLOSE_WITHIN, () -> s.server().payloadBytesInFlight() == 0);
+            try (NbdTestClient other = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+                assertThat(other.readOk(0, 4096)).as("nothing of the stalled WRITE was applied").isEqualTo(new byte[4096]);
+            }
         }
     }
 

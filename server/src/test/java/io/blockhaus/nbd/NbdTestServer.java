@@ -46,7 +46,7 @@ public final class NbdTestServer implements AutoCloseable {
     /** The defaults on an ephemeral loopback port, with the limits hostile-input tests tighten. */
     static NbdServerConfig config(int maxConnections, Duration handshakeTimeout, int maxInflightRequests) {
         NbdServerConfig d = config();
-        return new NbdServerConfig(d.listen(), maxConnections, handshakeTimeout, d.maxPayload(), maxInflightRequests,
+        return new NbdServerConfig(d.listen(), maxConnections, handshakeTimeout, d.payloadStallTimeout(), d.maxPayload(), maxInflightRequests,
                 d.maxInflightBytes(), d.maxServerInflightBytes(), d.workerThreads());
     }
 

@@ -158,7 +158,7 @@ class NbdTransmissionHandlerFlowTest {
         GatedStore store = new GatedStore(64L << 20);
         store.gate.countDown(); // reads go straight through; only the client holds things up
         NbdServerConfig d = NbdTestServer.config();
-        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), 1 << 20, 128,
+        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), d.payloadStallTimeout(), 1 << 20, 128,
                 4L << 20, d.maxServerInflightBytes(), d.workerThreads());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
@@ -195,7 +195,7 @@ class NbdTransmissionHandlerFlowTest {
         GatedStore store = new GatedStore(16L << 20);
         NbdServerConfig d = NbdTestServer.config();
         // Each connection alone may have 4 READs of 256 KiB in flight (1 MiB); all together, 1 MiB.
-        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), length, 128,
+        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), d.payloadStallTimeout(), length, 128,
                 1L << 20, 1L << 20, d.workerThreads());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
