@@ -131,15 +131,24 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         waitingForBudget = true;
         gauges.waitingForBudget(true);
-        budget.await(bytes, () -> ctx.executor().execute(() -> {
-            if (!waitingForBudget) {
-                return; // closed meanwhile
-            }
-            waitingForBudget = false;
-            gauges.waitingForBudget(false);
-            drain(ctx);
-            maybeRead(ctx);
-        }));
+        budget.await(bytes, () -> resumeOnLoop(ctx));
+    }
+
+    /** Runs on whichever thread gave budget back: hop to this connection's event loop. */
+    private void resumeOnLoop(ChannelHandlerContext ctx) {
+        try {
+            ctx.executor().execute(() -> {
+                if (!waitingForBudget) {
+                    return; // closed meanwhile
+                }
+                waitingForBudget = false;
+                gauges.waitingForBudget(false);
+                drain(ctx);
+                maybeRead(ctx);
+            });
+        } catch (RejectedExecutionException e) {
+            // The event loop is shutting down: the connection is closing and wants nothing more.
+        }
     }
 
     private boolean hasRoom(ChannelHandlerContext ctx) {
