@@ -90,6 +90,11 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (writing != null && stallCheck == null && !closed) {
+            // Armed only when a payload outlives the read that brought its header: most small
+            // WRITEs arrive whole, and a timer per WRITE would cost on the hot path.
+            watchPayload(ctx);
+        }
         maybeRead(ctx);
     }
 
@@ -225,7 +230,6 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             writing = r;
             writeBuffer = new WritePayload(ctx.alloc(), r.length());
             begin(r);
-            watchPayload(ctx);
             return true;
         }
         begin(r);
