@@ -5,6 +5,7 @@ import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -316,6 +317,16 @@ final class BufferedIo {
             c.writebackRange(v.firstPage(offset), endIdx);
             v.store().force();
         }
+    }
+
+    /** See {@link Handle#writeFromPipe}: only ever the streaming bypass, which splices. */
+    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len, boolean fua) {
+        Volume v = h.volume();
+        v.checkOpen();
+        v.checkWritable();
+        v.checkRange(offset, len, true);
+        return len > 0 && bypasses(v, len) && v.store().writesFromPipes()
+                && StreamBypass.writeFromPipe(v, offset, pipe, len, fua);
     }
 
     /**

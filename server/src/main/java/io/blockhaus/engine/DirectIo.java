@@ -5,6 +5,7 @@ import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 
 /**
@@ -67,6 +68,30 @@ final class DirectIo {
             if (fua) {
                 v.store().force();
             }
+        }
+    }
+
+    /** See {@link Handle#writeFromPipe}: the direct write, its bytes spliced from the pipe into the store. */
+    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len, boolean fua) {
+        Volume v = h.volume();
+        v.checkOpen();
+        v.checkWritable();
+        v.checkRange(offset, len, true);
+        if (len == 0 || !v.store().writesFromPipes()) {
+            return false;
+        }
+        long first = v.firstPage(offset);
+        long end = v.endPage(offset, len);
+        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
+            v.checkRange(offset, len, true);
+            v.cache().invalidate(first, end, true); // as in write: acknowledged data survives a failed store write
+            if (!v.store().writeFrom(offset, pipe, len)) {
+                return false;
+            }
+            if (fua) {
+                v.store().force();
+            }
+            return true;
         }
     }
 

@@ -3,6 +3,7 @@ package io.blockhaus.engine;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.Extent;
+import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
@@ -91,6 +92,19 @@ public final class Handle implements AutoCloseable {
     /** Buffered gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void write(long offset, ByteBuffer[] srcs, boolean fua) {
         BufferedIo.write(this, offset, srcs, fua);
+    }
+
+    /**
+     * The write of {@code length} bytes waiting in {@code pipe} (a front end spliced them there
+     * from its socket), spliced on into the store without passing through the JVM, when it can
+     * be: a store that splices and, for a buffered write ({@code direct} false), a transfer the
+     * streaming bypass takes (see {@link StreamBypass}). Otherwise false, with nothing written
+     * and the pipe untouched: the caller then drains the pipe and calls {@link #write} or
+     * {@link #writeDirect}. Errors as for those; after one, the pipe's contents are unspecified.
+     */
+    public boolean writeFromPipe(long offset, Pipe pipe, long length, boolean direct, boolean fua) {
+        return direct ? DirectIo.writeFromPipe(this, offset, pipe, length, fua)
+                : BufferedIo.writeFromPipe(this, offset, pipe, length, fua);
     }
 
     /** Direct read: BLOCK on the range, dirty cached pages written back (they stay), store read. */

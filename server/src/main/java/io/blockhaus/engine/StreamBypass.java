@@ -3,6 +3,8 @@ package io.blockhaus.engine;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.engine.store.NativeIo;
+import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -99,6 +101,70 @@ final class StreamBypass {
                 v.store().force();
             }
             return true;
+        }
+    }
+
+    /**
+     * The write of {@code len} bytes waiting in {@code pipe}, spliced from the pipe into the store
+     * (no copy through the JVM); false, with the pipe untouched, under the same conditions as
+     * {@link #write} or when the store cannot splice. Cached pages of the range cannot be filled
+     * from the pipe (its bytes never reach us), so once the store holds the new bytes each run of
+     * them is read back from the store, while still locked; if that read fails, those pages are
+     * removed rather than left holding older bytes than the store.
+     */
+    static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len, boolean fua) {
+        PageCache c = v.cache();
+        int ps = c.pageSize();
+        if (offset % ps != 0 || len % ps != 0) {
+            return false;
+        }
+        long first = v.firstPage(offset);
+        long end = v.endPage(offset, len);
+        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
+            if (hold == null) {
+                return false;
+            }
+            v.checkRange(offset, len, true);
+            List<Page> cached = c.lockCachedIn(first, end);
+            try {
+                if (!v.store().writeFrom(offset, pipe, len)) {
+                    return false;
+                }
+                refreshFromStore(v, cached);
+            } finally {
+                PageCache.unlockAll(cached);
+            }
+            if (fua) {
+                v.store().force();
+            }
+            return true;
+        }
+    }
+
+    /** Makes locked pages (ascending) equal to the store again, one scatter read per run of neighbours. */
+    private static void refreshFromStore(Volume v, List<Page> pages) {
+        PageCache c = v.cache();
+        int ps = c.pageSize();
+        int i = 0;
+        while (i < pages.size()) {
+            int j = i + 1;
+            while (j < pages.size() && pages.get(j).index() == pages.get(j - 1).index() + 1
+                    && j - i < NativeIo.IOV_MAX) {
+                j++;
+            }
+            List<Page> run = pages.subList(i, j);
+            ByteBuffer[] views = new ByteBuffer[run.size()];
+            for (int k = 0; k < views.length; k++) {
+                views[k] = run.get(k).buffer().slice(0, ps);
+            }
+            try {
+                v.store().read(c.offsetOf(run.getFirst().index()), views);
+            } catch (RuntimeException e) {
+                pages.subList(i, pages.size()).forEach(c::remove);
+                throw e;
+            }
+            run.forEach(c::markWrittenBack);
+            i = j;
         }
     }
 

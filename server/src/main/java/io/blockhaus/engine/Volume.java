@@ -56,6 +56,14 @@ public final class Volume implements AutoCloseable {
         return size;
     }
 
+    /**
+     * Whether writes can come in through a pipe ({@link Handle#writeFromPipe}) without being
+     * copied through the JVM: a writable volume on a store that splices. Front ends ask once.
+     */
+    public boolean writesFromPipes() {
+        return !config.readOnly() && store.writesFromPipes();
+    }
+
     public int pageSize() {
         return config.pageSize();
     }

@@ -6,6 +6,8 @@ import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.IoMode;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.Extent;
+import io.blockhaus.engine.store.NativeIoException;
+import io.blockhaus.engine.store.Pipe;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdCommandFlags;
 import io.blockhaus.nbd.codec.NbdError;
@@ -34,11 +36,13 @@ final class NbdCommandRunner {
     private final NbdSession session;
     private final Handle handle;
     private final ByteBufAllocator alloc;
+    private final SpliceCounters splices;
 
-    NbdCommandRunner(NbdSession session, Handle handle, ByteBufAllocator alloc) {
+    NbdCommandRunner(NbdSession session, Handle handle, ByteBufAllocator alloc, SpliceCounters splices) {
         this.session = session;
         this.handle = handle;
         this.alloc = alloc;
+        this.splices = splices;
     }
 
     /** The reply messages for {@code r}; {@code payload} (a WRITE's data) is released here. */
@@ -69,17 +73,64 @@ final class NbdCommandRunner {
                 return error(r, NbdError.EINVAL, "unsupported command " + c);
             }
             return ok(r);
-        } catch (ErrnoException e) {
-            return error(r, NbdErrors.of(e.errno()), e.getMessage());
         } catch (RuntimeException e) {
-            System.getLogger(NbdCommandRunner.class.getName()).log(System.Logger.Level.ERROR,
-                    "NBD " + r.command() + " failed unexpectedly", e);
-            return error(r, NbdError.EIO, "internal error");
+            return failure(r, e);
         } finally {
             if (payload != null) {
                 payload.release();
             }
         }
+    }
+
+    /**
+     * A WRITE whose payload is {@code pipe}'s bytes followed by {@code rest} (null when the pipe
+     * holds all of it): spliced on into the store when the engine can, otherwise copied out of
+     * the pipe and written as any other payload. Releases {@code rest}; the pipe is the caller's
+     * to take back (it is empty unless the write failed).
+     */
+    List<Object> runSpliced(NbdRequest r, Pipe pipe, ByteBuf rest) {
+        try {
+            if (rest == null && handle.writeFromPipe(r.offset(), pipe, pipe.buffered(), direct(),
+                    r.flags().has(NbdCommandFlags.FUA))) {
+                splices.spliced();
+                return ok(r);
+            }
+        } catch (RuntimeException e) {
+            return failure(r, e);
+        }
+        splices.copied();
+        ByteBuf payload;
+        try {
+            payload = drain(pipe, rest);
+        } catch (NativeIoException e) {
+            if (rest != null) {
+                rest.release();
+            }
+            return failure(r, e.toErrnoException("read WRITE payload from its pipe"));
+        }
+        return run(r, payload);
+    }
+
+    private ByteBuf drain(Pipe pipe, ByteBuf rest) throws NativeIoException {
+        int n = (int) pipe.buffered();
+        ByteBuf head = alloc.directBuffer(n, n);
+        try {
+            pipe.drainTo(head.nioBuffer(0, n));
+        } catch (NativeIoException | RuntimeException e) {
+            head.release();
+            throw e;
+        }
+        head.writerIndex(n);
+        return rest == null ? head : alloc.compositeDirectBuffer(2).addComponents(true, head, rest);
+    }
+
+    private List<Object> failure(NbdRequest r, RuntimeException e) {
+        if (e instanceof ErrnoException errno) {
+            return error(r, NbdErrors.of(errno.errno()), errno.getMessage());
+        }
+        System.getLogger(NbdCommandRunner.class.getName()).log(System.Logger.Level.ERROR,
+                "NBD " + r.command() + " failed unexpectedly", e);
+        return error(r, NbdError.EIO, "internal error");
     }
 
     /**

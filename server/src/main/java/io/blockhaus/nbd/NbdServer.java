@@ -102,6 +102,21 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().gauges().waitingForClient();
     }
 
+    /** Large WRITEs whose payload went from the socket to the file through a pipe, never through the JVM. */
+    public long splicedWrites() {
+        return initializer.shared().splices().splicedWrites();
+    }
+
+    /** Large WRITEs taken into a pipe but then copied out of it (partly arrived, or not for the bypass). */
+    public long pipeCopiedWrites() {
+        return initializer.shared().splices().copiedWrites();
+    }
+
+    /** Large WRITEs of which only a part had arrived when their header was handled (counted when it is). */
+    public long partlySplicedWrites() {
+        return initializer.shared().splices().partlySplicedWrites();
+    }
+
     public NbdServerConfig config() {
         return config;
     }

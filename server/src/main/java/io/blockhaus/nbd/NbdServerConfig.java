@@ -20,6 +20,9 @@ import java.time.Duration;
  * @param maxServerInflightBytes payload bytes all connections together may have in flight; a
  *                           connection whose next request does not fit waits (see {@code PayloadBudget})
  * @param workerThreads      threads running engine operations (they block on locks and disk)
+ * @param spliceWrites       large WRITE payloads go from the socket to the file through a pipe,
+ *                           never through the JVM, where the transport and store allow it (see
+ *                           {@code WriteSplicer}); off only to compare or to rule it out
  */
 public record NbdServerConfig(
         InetSocketAddress listen,
@@ -30,7 +33,8 @@ public record NbdServerConfig(
         int maxInflightRequests,
         long maxInflightBytes,
         long maxServerInflightBytes,
-        int workerThreads) {
+        int workerThreads,
+        boolean spliceWrites) {
 
     public static final int DEFAULT_PORT = 10809;
 
@@ -55,11 +59,16 @@ public record NbdServerConfig(
         // 1 GiB over all connections: sixteen clients at their full 64 MiB, well inside the
         // direct memory of any JVM sized for a server (and a tenth of what 256 x 64 MiB would be).
         return new NbdServerConfig(listen, 256, Duration.ofSeconds(30), Duration.ofSeconds(30),
-                NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers);
+                NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers, true);
     }
 
     public NbdServerConfig withPayloadStallTimeout(Duration timeout) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, timeout, maxPayload, maxInflightRequests,
-                maxInflightBytes, maxServerInflightBytes, workerThreads);
+                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites);
+    }
+
+    public NbdServerConfig withSpliceWrites(boolean on) {
+        return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
+                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, on);
     }
 }

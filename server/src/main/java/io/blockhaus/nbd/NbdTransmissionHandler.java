@@ -1,11 +1,15 @@
 package io.blockhaus.nbd;
 
 import io.blockhaus.engine.Handle;
+import io.blockhaus.engine.store.Pipe;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdDecoderException;
 import io.blockhaus.nbd.codec.NbdError;
+import io.blockhaus.nbd.codec.NbdLimits;
 import io.blockhaus.nbd.codec.NbdPayloadChunk;
 import io.blockhaus.nbd.codec.NbdRequest;
+import io.blockhaus.nbd.codec.NbdTransmissionCodec;
+import io.blockhaus.nbd.codec.NbdTransmissionDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -38,6 +42,13 @@ import java.util.concurrent.TimeUnit;
  * arriving still gets its payload: its bytes are counted and its reply is small); the
  * connection resumes when the client has read the queue down to the low mark. Everything here
  * runs on the event loop; the only blocking work is on the workers.
+ *
+ * <h2>Spliced WRITEs</h2>
+ * While the client sends large aligned WRITEs, the socket is read one request header at a time
+ * ({@link HeaderSizedReads}) so that each payload is still in the socket when its header is
+ * started; {@link WriteSplicer} then moves it into a pipe, the decoder is told those bytes are
+ * taken, and the worker has the engine splice the pipe into the file. A payload only partly
+ * arrived continues through the decoder as usual and the worker joins the two parts.
  */
 final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "nbd-transmission";
@@ -47,6 +58,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final ExecutorService workers;
     private final ConnectionGauges gauges;
     private final PayloadBudget budget;
+    private final SpliceCounters splices;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private Handle handle;
     private NbdCommandRunner runner;
@@ -54,6 +66,11 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private long inflightBytes;
     private NbdRequest writing;      // WRITE whose payload is arriving
     private WritePayload writeBuffer;
+    private Pipe writePipe;          // the part of writing's payload spliced out of the socket, if any
+    private WriteSplicer splicer;    // null where splicing cannot work
+    private HeaderSizedReads reads;  // null when the channel was not set up with one
+    private NbdTransmissionDecoder decoder;
+    private boolean streamingWrites; // the last request was a WRITE worth splicing: read headers alone
     private boolean discarding;      // skipping the payload of a refused WRITE
     private List<Object> refusalReply;   // its error reply, sent once the payload has been read
     private boolean disconnecting;
@@ -69,12 +86,18 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         this.workers = shared.workers();
         this.gauges = shared.gauges();
         this.budget = shared.payloadBudget();
+        this.splices = shared.splices();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         handle = session.volume().open();
-        runner = new NbdCommandRunner(session, handle, ctx.alloc());
+        runner = new NbdCommandRunner(session, handle, ctx.alloc(), splices);
+        if (ctx.channel().config().getRecvByteBufAllocator() instanceof HeaderSizedReads r) {
+            reads = r;
+            splicer = WriteSplicer.forConnection(ctx.channel(), session.volume(),
+                    Math.min(config.maxInflightRequests(), MAX_PIPES), config.spliceWrites());
+        }
         ctx.read();
     }
 
@@ -167,8 +190,38 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private void maybeRead(ChannelHandlerContext ctx) {
         if (!closed && !disconnecting && pending.isEmpty()
                 && (writing != null || discarding || hasRoom(ctx)) && ctx.channel().isActive()) {
+            if (reads != null) {
+                reads.limitNextReads(nextReadSize());
+            }
             ctx.read();
         }
+    }
+
+    /** The transmission decoder; looked up on first use, since the codec is switched in after this handler. */
+    private NbdTransmissionDecoder decoder(ChannelHandlerContext ctx) {
+        if (decoder == null) {
+            decoder = ctx.pipeline().get(NbdTransmissionCodec.class).decoder();
+        }
+        return decoder;
+    }
+
+    /**
+     * Adaptive reads, except in a stream of WRITEs worth splicing: then one header between
+     * requests, so the next payload is still in the socket, and for the rest of a payload only
+     * partly spliced exactly that rest, so the read does not swallow the next request too.
+     */
+    private int nextReadSize() {
+        if (!streamingWrites || discarding) {
+            return 0;
+        }
+        if (writing == null) {
+            return headerLength();
+        }
+        return writePipe == null ? 0 : (int) Math.min(writeBuffer.remaining(), MAX_EXACT_READ);
+    }
+
+    private int headerLength() {
+        return session.extendedHeaders() ? NbdLimits.EXTENDED_REQUEST_HEADER_LENGTH : NbdLimits.REQUEST_HEADER_LENGTH;
     }
 
     private void setWaitingForClient(boolean waiting) {
@@ -227,11 +280,29 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             return false;
         }
         if (r.hasPayload()) {
-            writing = r;
-            writeBuffer = new WritePayload(ctx.alloc(), r.length());
             begin(r);
+            streamingWrites = splicer != null && splicer.wants(r);
+            Pipe pipe = streamingWrites && decoder(ctx).payloadUnread(r) ? splicer.fill(r.length()) : null;
+            long piped = pipe == null ? 0 : pipe.buffered();
+            if (piped > 0) {
+                decoder(ctx).payloadTaken(piped);
+            } else if (pipe != null) {
+                splicer.release(pipe); // nothing had arrived: the payload comes the usual way
+                pipe = null;
+            }
+            if (piped == r.length()) {
+                submit(ctx, r, null, pipe);
+                return true;
+            }
+            if (pipe != null) {
+                splices.partly();
+            }
+            writing = r;
+            writePipe = pipe;
+            writeBuffer = new WritePayload(ctx.alloc(), r.length() - piped);
             return true;
         }
+        streamingWrites = false;
         begin(r);
         if (r.command().equals(NbdCommand.READ)) {
             List<Object> cached = runner.readInline(r);
@@ -243,7 +314,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 return true;
             }
         }
-        submit(ctx, r, null);
+        submit(ctx, r, null, null);
         return true;
     }
 
@@ -265,15 +336,17 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             if (chunk.last()) {
                 NbdRequest r = writing;
                 ByteBuf payload = writeBuffer.finish();
+                Pipe pipe = writePipe;
                 writing = null;
                 writeBuffer = null;
+                writePipe = null;
                 stopWatchingPayload();
-                List<Object> done = runner.writeInline(r, payload);
+                List<Object> done = pipe == null ? runner.writeInline(r, payload) : null;
                 if (done != null) {
                     finish(r); // inside drain(), as for cached reads
                     reply(ctx, done);
                 } else {
-                    submit(ctx, r, payload);
+                    submit(ctx, r, payload, pipe);
                 }
             }
         } finally {
@@ -315,19 +388,40 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         inflightBytes += payloadBytes(r);
     }
 
+    /** Pipes one connection keeps at most (two descriptors each): enough for a client's queue of 1 MiB WRITEs. */
+    private static final int MAX_PIPES = 16;
+    /** Largest exact-size read for the rest of a partly spliced payload (a pipe holds at most 1 MiB). */
+    private static final int MAX_EXACT_READ = WriteSplicer.PIPE_BYTES;
+
     private static long payloadBytes(NbdRequest r) {
         return r.command().equals(NbdCommand.READ) || r.command().equals(NbdCommand.WRITE) ? r.length() : 0;
     }
 
-    private void submit(ChannelHandlerContext ctx, NbdRequest r, ByteBuf payload) {
+    /** Runs {@code r} on a worker; a WRITE's payload is {@code payload}, or {@code pipe}'s bytes followed by it. */
+    private void submit(ChannelHandlerContext ctx, NbdRequest r, ByteBuf payload, Pipe pipe) {
         try {
             workers.execute(() -> {
-                List<Object> replies = runner.run(r, payload);
-                ctx.executor().execute(() -> complete(ctx, r, replies));
+                List<Object> replies = pipe == null ? runner.run(r, payload) : runner.runSpliced(r, pipe, payload);
+                try {
+                    ctx.executor().execute(() -> {
+                        if (pipe != null) {
+                            splicer.release(pipe);
+                        }
+                        complete(ctx, r, replies);
+                    });
+                } catch (RejectedExecutionException e) {
+                    if (pipe != null) {
+                        pipe.close(); // the event loop is gone, and the connection with it
+                    }
+                    replies.forEach(ReferenceCountUtil::release);
+                }
             });
         } catch (RejectedExecutionException e) {
             if (payload != null) {
                 payload.release();
+            }
+            if (pipe != null) {
+                splicer.release(pipe);
             }
             complete(ctx, r, runner.error(r, NbdError.ESHUTDOWN, "server is shutting down"));
         }
@@ -385,6 +479,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (writeBuffer != null) {
             writeBuffer.release();
             writeBuffer = null;
+        }
+        if (writePipe != null) {
+            splicer.release(writePipe);
+            writePipe = null;
+        }
+        if (splicer != null) {
+            splicer.close();
         }
         if (writing != null) {
             finish(writing); // its payload never came: give back what it took from the server-wide budget

@@ -4,7 +4,8 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * What every connection of one server shares: the workers that run engine operations, the
- * connection counts, and the server-wide payload budget.
+ * connection counts, the server-wide payload budget, and how large WRITEs travelled.
  */
-record ServerResources(ExecutorService workers, ConnectionGauges gauges, PayloadBudget payloadBudget) {
+record ServerResources(ExecutorService workers, ConnectionGauges gauges, PayloadBudget payloadBudget,
+        SpliceCounters splices) {
 }

@@ -51,6 +51,11 @@ final class WritePayload {
         }
     }
 
+    /** Bytes still to come. */
+    long remaining() {
+        return length - received;
+    }
+
     /** The whole payload; ownership passes to the caller, who releases it. */
     ByteBuf finish() {
         sealTail();

@@ -387,6 +387,27 @@ final class NbdTestClient implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * A WRITE whose header and payload leave in one system call, as libnbd and the kernel send
+     * them (a header sent on its own reaches the server before its payload). Returns the cookie.
+     */
+    long sendWrite(long offset, byte[] data) throws IOException {
+        long cookie = nextCookie();
+        pending.put(cookie, new Pending(NbdCommand.WRITE.code(), offset, data.length));
+        ByteBuffer b = ByteBuffer.allocate((extended ? 32 : 28) + data.length);
+        b.putInt(extended ? NbdMagic.EXTENDED_REQUEST : NbdMagic.REQUEST)
+                .putShort((short) (extended ? NbdCommandFlags.PAYLOAD_LEN : 0))
+                .putShort((short) NbdCommand.WRITE.code()).putLong(cookie).putLong(offset);
+        if (extended) {
+            b.putLong(data.length);
+        } else {
+            b.putInt(data.length);
+        }
+        b.put(data);
+        raw(b.array());
+        return cookie;
+    }
+
     /** A header with any magic, in the negotiated size; not flushed (follow with {@link #flushOut()}). */
     void writeHeader(int magic, long cookie, int flags, int type, long offset, long length) throws IOException {
         out.writeInt(magic);

@@ -66,6 +66,24 @@ public interface BackingStore extends AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@link #writeFrom} works here: a writable store on a file descriptor that splice(2)
+     * can write to. Asked once per connection by the front ends.
+     */
+    default boolean writesFromPipes() {
+        return false;
+    }
+
+    /**
+     * Writes {@code length} bytes taken out of {@code pipe} at {@code offset}, with no copy
+     * through the JVM; the range must lie within {@link #size()}. Returns false, with the pipe
+     * untouched, when this store cannot (then {@link #writesFromPipes()} answers false from now
+     * on); on a failure thrown after bytes moved, the pipe's remaining bytes are unspecified.
+     */
+    default boolean writeFrom(long offset, Pipe pipe, long length) {
+        return false;
+    }
+
     /** Deallocates the range; it reads back as zeroes. Partial blocks at the edges are zeroed. */
     void punchHole(long offset, long length);
 

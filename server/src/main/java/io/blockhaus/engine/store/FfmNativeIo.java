@@ -60,6 +60,14 @@ public final class FfmNativeIo implements NativeIo {
     private static final int RWF_NOWAIT = 0x08;
     private static final MethodHandle PWRITEV = downcall("pwritev",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle READ = downcall("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PIPE2 = downcall("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCNTL_INT = downcall("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final MethodHandle SPLICE = downcall("splice",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FALLOCATE = downcall("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle LSEEK = downcall("lseek",
@@ -85,11 +93,13 @@ public final class FfmNativeIo implements NativeIo {
     private static final class Scratch {
         final MemorySegment state;
         final MemorySegment iov;
+        final MemorySegment offsets; // two loff_t for splice
 
         Scratch() {
             Arena arena = Arena.ofAuto();
             state = arena.allocate(CAPTURE);
             iov = arena.allocate(IOVEC, IOV_MAX);
+            offsets = arena.allocate(JAVA_LONG, 2);
         }
     }
 
@@ -176,6 +186,91 @@ public final class FfmNativeIo implements NativeIo {
     @Override
     public long pwrite(int fd, MemorySegment src, long offset) throws NativeIoException {
         return positioned(PWRITE, "pwrite", fd, src, offset);
+    }
+
+    @Override
+    public long read(int fd, MemorySegment dst) throws NativeIoException {
+        requireNative(dst);
+        try {
+            MemorySegment state = SCRATCH.get().state;
+            long n;
+            do {
+                n = (long) READ.invokeExact(state, fd, dst, dst.byteSize());
+            } while (failed("read", n, state));
+            return n;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public int[] pipe() throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            int r;
+            do {
+                r = (int) PIPE2.invokeExact(state, fds, O_CLOEXEC);
+            } while (failed("pipe2", r, state));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public int setPipeSize(int fd, int bytes) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r;
+            do {
+                r = (int) FCNTL_INT.invokeExact(state, fd, F_SETPIPE_SZ, bytes);
+            } while (failed("fcntl(F_SETPIPE_SZ)", r, state));
+            return r;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    @Override
+    public long splice(int in, long inOffset, int out, long outOffset, long length, int flags) throws NativeIoException {
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment state = scratch.state;
+            MemorySegment inOff = MemorySegment.NULL;
+            MemorySegment outOff = MemorySegment.NULL;
+            if (inOffset >= 0) {
+                inOff = scratch.offsets.asSlice(0, JAVA_LONG.byteSize());
+            }
+            if (outOffset >= 0) {
+                outOff = scratch.offsets.asSlice(JAVA_LONG.byteSize(), JAVA_LONG.byteSize());
+            }
+            long n;
+            do {
+                // The kernel advances the offsets it is given: set them afresh for every try.
+                if (inOffset >= 0) {
+                    inOff.set(JAVA_LONG, 0, inOffset);
+                }
+                if (outOffset >= 0) {
+                    outOff.set(JAVA_LONG, 0, outOffset);
+                }
+                n = (long) SPLICE.invokeExact(state, in, inOff, out, outOff, length, flags);
+                if (n == -1 && errno(state) == NativeIoException.EAGAIN && (flags & SPLICE_F_NONBLOCK) != 0) {
+                    return WOULD_BLOCK;
+                }
+            } while (failed("splice", n, state));
+            return n;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     /** pread and pwrite share their shape: one native segment at an offset, EINTR retried. */

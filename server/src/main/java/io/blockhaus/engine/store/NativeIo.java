@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * The Linux system calls the sparse-file store needs, on a plain int file descriptor, and nothing
- * else. Every failure is a {@link NativeIoException} carrying errno; no method retries or falls
+ * else (plus pipe, splice and read for {@link Pipe}, which carries writes into such a file). Every failure is a {@link NativeIoException} carrying errno; no method retries or falls
  * back (that policy lives in {@link SparseFileStore}), except that implementations retry EINTR.
  *
  * <p>It is an interface so tests can stand in for the kernel: a platform without fallocate, a
@@ -90,6 +90,38 @@ public interface NativeIo {
      */
     default long preadvNoWait(int fd, MemorySegment[] dsts, long offset) throws NativeIoException {
         return WOULD_BLOCK;
+    }
+
+    /** splice(2) flags. */
+    int SPLICE_F_MOVE = 1;
+    int SPLICE_F_NONBLOCK = 2;
+
+    /**
+     * pipe2(2) with O_CLOEXEC: a new pipe as {read end, write end}. The default fails with ENOSYS:
+     * a platform without it never splices.
+     */
+    default int[] pipe() throws NativeIoException {
+        throw new NativeIoException("pipe2", NativeIoException.ENOSYS);
+    }
+
+    /** fcntl(F_SETPIPE_SZ): asks for a pipe capacity of {@code bytes}; returns the capacity granted. */
+    default int setPipeSize(int fd, int bytes) throws NativeIoException {
+        throw new NativeIoException("fcntl", NativeIoException.ENOSYS);
+    }
+
+    /**
+     * splice(2) of up to {@code length} bytes from {@code in} to {@code out}, one of which is a
+     * pipe. An offset below zero means none: the descriptor's own position, as pipes and sockets
+     * require. Returns bytes moved (0 at end of input), or {@link #WOULD_BLOCK} when
+     * {@link #SPLICE_F_NONBLOCK} is set and nothing can move now (EAGAIN).
+     */
+    default long splice(int in, long inOffset, int out, long outOffset, long length, int flags) throws NativeIoException {
+        throw new NativeIoException("splice", NativeIoException.ENOSYS);
+    }
+
+    /** read(2) into the whole of {@code dst}; returns bytes read (may be short, 0 at end of input). */
+    default long read(int fd, MemorySegment dst) throws NativeIoException {
+        throw new NativeIoException("read", NativeIoException.ENOSYS);
     }
 
     /** Linux's limit on segments per pwritev call. */

@@ -41,6 +41,8 @@ public final class SparseFileStore implements BackingStore {
     private boolean closed; // guarded by lifecycle's write lock
     /** Once fsync fails the kernel may have dropped the dirty pages: no later fsync can vouch for them. */
     private volatile NativeIoException syncFailure;
+    /** False once splice(2) into this file was refused: writes from pipes then go the copying way. */
+    private volatile boolean canSplice = true;
 
     private SparseFileStore(NativeIo io, Path path, int fd, long size, int blockAlignment, boolean readOnly) {
         this.io = io;
@@ -270,6 +272,33 @@ public final class SparseFileStore implements BackingStore {
             file.writeFully(offset, srcs);
         } catch (NativeIoException e) {
             throw e.toErrnoException("write " + total + " bytes at " + offset + " of " + path);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public boolean writesFromPipes() {
+        return !readOnly && canSplice;
+    }
+
+    @Override
+    public boolean writeFrom(long offset, Pipe pipe, long length) {
+        if (!canSplice) {
+            return false;
+        }
+        enterForChange();
+        long before = pipe.buffered();
+        try {
+            checkRange("write", offset, length);
+            pipe.spliceTo(io, file.fd(), offset, length);
+            return true;
+        } catch (NativeIoException e) {
+            if (pipe.buffered() == before && (e.errno() == NativeIoException.EINVAL || e.isUnsupported())) {
+                canSplice = false; // a file system without splice_write: say so once, then never try again
+                return false;
+            }
+            throw e.toErrnoException("write " + length + " bytes at " + offset + " of " + path + " from a pipe");
         } finally {
             exit();
         }

@@ -13,6 +13,9 @@
  *       volumes that need no durability.</li>
  * </ul>
  *
- * <p>Both are checked against one contract suite, {@code BackingStoreContractTest}.
+ * <p>Both are checked against one contract suite, {@code BackingStoreContractTest}. A
+ * {@link io.blockhaus.engine.store.Pipe} is the one thing here that is not a store: a kernel pipe
+ * a front end fills from its socket and a file store splices from, so large writes need not pass
+ * through the JVM.
  */
 package io.blockhaus.engine.store;

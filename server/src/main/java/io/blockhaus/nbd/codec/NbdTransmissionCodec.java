@@ -16,4 +16,9 @@ public final class NbdTransmissionCodec
         super(new NbdTransmissionDecoder(extendedHeaders, maxPayload),
                 new NbdTransmissionEncoder(structuredReplies, extendedHeaders));
     }
+
+    /** The decoder half, which a handler asks about payloads it may take out of band. */
+    public NbdTransmissionDecoder decoder() {
+        return inboundHandler();
+    }
 }

@@ -33,6 +33,7 @@ public final class NbdTransmissionDecoder extends ByteToMessageDecoder {
     private final int maxPayload;
     private State state = State.READ_HEADER;
     private long remaining;
+    private NbdRequest payloadOf; // the request whose payload READ_PAYLOAD is decoding
 
     public NbdTransmissionDecoder(boolean extendedHeaders, int maxPayload) {
         if (maxPayload < 0 || maxPayload > NbdLimits.PAYLOAD_HARD_CAP) {
@@ -51,6 +52,30 @@ public final class NbdTransmissionDecoder extends ByteToMessageDecoder {
         return actualReadableBytes();
     }
 
+    /**
+     * Whether none of {@code r}'s payload has been received yet: the decoder is waiting for exactly
+     * that payload and holds no byte of it. Its bytes are then still in the socket, and a handler
+     * may take some of them out of band ({@link #payloadTaken}).
+     */
+    public boolean payloadUnread(NbdRequest r) {
+        return state == State.READ_PAYLOAD && payloadOf == r && remaining == r.length() && actualReadableBytes() == 0;
+    }
+
+    /**
+     * The handler took the next {@code n} bytes of the current payload out of the socket itself
+     * (splice): they are not to be expected here. When that was all of it, no chunk follows.
+     */
+    public void payloadTaken(long n) {
+        if (state != State.READ_PAYLOAD || n < 0 || n > remaining) {
+            throw new IllegalStateException("payload of " + remaining + " bytes to come, " + n + " taken, in " + state);
+        }
+        remaining -= n;
+        if (remaining == 0) {
+            state = State.READ_HEADER;
+            payloadOf = null;
+        }
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
@@ -62,6 +87,7 @@ public final class NbdTransmissionDecoder extends ByteToMessageDecoder {
                     out.add(new NbdPayloadChunk(in.readRetainedSlice(n), remaining == 0));
                     if (remaining == 0) {
                         state = State.READ_HEADER;
+                        payloadOf = null;
                     }
                 }
             }
@@ -114,11 +140,13 @@ public final class NbdTransmissionDecoder extends ByteToMessageDecoder {
             remaining = length;
             state = State.SKIP_PAYLOAD;
         } else {
-            out.add(new NbdRequest(flags, command, cookie, offset, length, extendedHeaders, true));
+            NbdRequest request = new NbdRequest(flags, command, cookie, offset, length, extendedHeaders, true);
+            out.add(request);
             if (length == 0) {
                 out.add(NbdPayloadChunk.EMPTY_LAST);
             } else {
                 remaining = length;
+                payloadOf = request;
                 state = State.READ_PAYLOAD;
             }
         }

@@ -98,4 +98,28 @@ class ForwardingNativeIo implements NativeIo {
     public int blockSize(int fd) throws NativeIoException {
         return delegate.blockSize(fd);
     }
+
+    @Override
+    public int[] pipe() throws NativeIoException {
+        count("pipe");
+        return delegate.pipe();
+    }
+
+    @Override
+    public int setPipeSize(int fd, int bytes) throws NativeIoException {
+        count("setPipeSize");
+        return delegate.setPipeSize(fd, bytes);
+    }
+
+    @Override
+    public long splice(int in, long inOffset, int out, long outOffset, long length, int flags) throws NativeIoException {
+        count("splice");
+        return delegate.splice(in, inOffset, out, outOffset, length, flags);
+    }
+
+    @Override
+    public long read(int fd, MemorySegment dst) throws NativeIoException {
+        count("read");
+        return delegate.read(fd, dst);
+    }
 }

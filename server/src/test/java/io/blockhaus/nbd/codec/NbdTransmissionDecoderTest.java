@@ -230,4 +230,39 @@ class NbdTransmissionDecoderTest {
         assertThat(chunks).isEqualTo(length / piece);
         assertThat(decoder.buffered()).isZero();
     }
+
+    /**
+     * A handler that takes a payload out of the socket itself (splice) tells the decoder, which
+     * then expects only the rest: here the first 600 of 1000 bytes never reach it, the other 400
+     * do, and the next request is found where it should be.
+     */
+    @Test
+    void aPayloadTakenOutOfBandIsSkippedAndTheStreamStaysAligned() {
+        decoder = new NbdTransmissionDecoder(false, MAX_PAYLOAD);
+        channel = new EmbeddedChannel(decoder);
+        feeder = new Feeder(channel, Feeder.Mode.WHOLE);
+        byte[] data = Bytes.filled(1000, 3);
+        NbdRequest write = (NbdRequest) feeder.feed(Bytes.request(0, 1, 9, 4096, data.length).build()).messages().getLast();
+        assertThat(write.length()).isEqualTo(1000);
+        assertThat(decoder.payloadUnread(write)).as("nothing of it received yet").isTrue();
+        decoder.payloadTaken(600);
+        assertThat(decoder.payloadUnread(write)).as("partly taken").isFalse();
+        byte[] rest = java.util.Arrays.copyOfRange(data, 600, 1000);
+        List<Object> got = feeder.feed(Bytes.of().raw(rest).raw(Bytes.request(0, 3, 10, 0, 0)).build()).messages();
+        assertThat(got).hasSize(3);
+        NbdPayloadChunk chunk = (NbdPayloadChunk) got.get(1);
+        assertThat(ByteBufUtil.getBytes(chunk.content())).as("only the rest reaches the decoder").isEqualTo(rest);
+        assertThat(chunk.last()).isTrue();
+        NbdRequest flush = (NbdRequest) got.get(2);
+        assertThat(flush.command()).isEqualTo(NbdCommand.FLUSH);
+        assertThat(flush.cookie()).isEqualTo(10);
+
+        NbdRequest whole = (NbdRequest) feeder.feed(Bytes.request(0, 1, 11, 0, data.length).build()).messages().getLast();
+        decoder.payloadTaken(1000);
+        assertThat(decoder.state()).as("all of it taken: a header is next").isEqualTo(NbdTransmissionDecoder.State.READ_HEADER);
+        assertThat(decoder.payloadUnread(whole)).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> decoder.payloadTaken(1))
+                .as("nothing to take between requests").isInstanceOf(IllegalStateException.class);
+        assertThat(decoder.buffered()).isZero();
+    }
 }

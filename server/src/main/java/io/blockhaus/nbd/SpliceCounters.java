@@ -1,0 +1,40 @@
+package io.blockhaus.nbd;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * How large WRITEs travelled, over all connections: spliced (socket to pipe to file, never
+ * through the JVM) or through a pipe but copied out of it after all (the payload arrived only
+ * partly before its header was handled, or the engine could not take it around the cache).
+ * Written by workers and event loops, read by tests and, later, by the metrics binding.
+ */
+final class SpliceCounters {
+    private final LongAdder spliced = new LongAdder();
+    private final LongAdder copied = new LongAdder();
+    private final LongAdder partly = new LongAdder();
+
+    void spliced() {
+        spliced.increment();
+    }
+
+    void copied() {
+        copied.increment();
+    }
+
+    /** A payload only partly in the socket when its header was handled: the rest comes by reads. */
+    void partly() {
+        partly.increment();
+    }
+
+    long partlySplicedWrites() {
+        return partly.sum();
+    }
+
+    long splicedWrites() {
+        return spliced.sum();
+    }
+
+    long copiedWrites() {
+        return copied.sum();
+    }
+}

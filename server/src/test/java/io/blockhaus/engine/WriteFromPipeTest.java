@@ -1,0 +1,164 @@
+package io.blockhaus.engine;
+
+import static io.blockhaus.engine.TestSupport.PAGE;
+import static io.blockhaus.engine.TestSupport.expectErrno;
+import static io.blockhaus.engine.TestSupport.filled;
+import static io.blockhaus.engine.TestSupport.read;
+import static io.blockhaus.engine.TestSupport.readStore;
+import static io.blockhaus.engine.TestSupport.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.lock.LockMode;
+import io.blockhaus.engine.store.BackingStore;
+import io.blockhaus.engine.store.Pipe;
+import io.blockhaus.engine.store.TestPipes;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Handle#writeFromPipe}: a large write whose bytes wait in a kernel pipe goes into the
+ * file without passing through the JVM, and the cache stays coherent; whenever it cannot, it
+ * declines with nothing written and the pipe untouched, so the caller can copy instead.
+ */
+class WriteFromPipeTest {
+    private static final int SIZE = 1 << 20;
+    private static final int BYPASS = 8 * PAGE;
+    private static final long SEED = TestSupport.seed("pipe.seed");
+
+    static {
+        System.out.println("WriteFromPipeTest seed " + SEED + " (repeat with -Dpipe.seed=" + SEED + ")");
+    }
+
+    @TempDir
+    Path dir;
+
+    private final SplittableRandom rnd = new SplittableRandom(SEED);
+    private Engine engine;
+    private BackingStore store;
+    private Volume vol;
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private Handle open(VolumeConfig config) {
+        engine = new Engine(EngineConfig.withCache(1 << 20).withBackgroundThreads(false));
+        store = TestStores.file(dir.resolve("v.img"), SIZE);
+        vol = engine.open(config, store);
+        return vol.open();
+    }
+
+    private Handle open() {
+        return open(VolumeConfig.of("pipe").withBypassBytes(BYPASS));
+    }
+
+    private byte[] random(int n) {
+        return TestSupport.random(rnd, n);
+    }
+
+    @Test
+    void aStreamingWriteGoesFromThePipeToTheStoreAroundTheCache() {
+        Handle h = open();
+        byte[] data = random(16 * PAGE);
+        try (Pipe p = TestPipes.holding(dir, data)) {
+            assertThat(vol.writesFromPipes()).isTrue();
+            assertThat(h.writeFromPipe(32 * PAGE, p, data.length, false, false)).isTrue();
+            assertThat(p.buffered()).isZero();
+        }
+        assertThat(vol.cachedPages()).as("nothing was cached on the way").isZero();
+        assertThat(readStore(store, 32 * PAGE, data.length)).isEqualTo(data);
+        assertThat(read(h, 32 * PAGE, data.length)).isEqualTo(data);
+    }
+
+    @Test
+    void cachedPagesOfTheRangeAreBroughtUpToTheNewBytesAndAreClean() {
+        Handle h = open();
+        write(h, 3 * PAGE + 7, filled(100, 1), false);         // dirty, not in the store yet
+        write(h, 4 * PAGE, filled(PAGE, 2), false);            // its dirty neighbour: one run of two
+        write(h, 9 * PAGE, filled(PAGE, 3), false);            // a page on its own
+        h.flush(9 * PAGE, PAGE);                               // ... and clean
+        Mapping m = h.map(0, 16L * PAGE, false, InvalidationListener.NONE);
+        assertThat(read(m, 9 * PAGE, PAGE)).isEqualTo(filled(PAGE, 3));
+        long cached = vol.cachedPages();
+        byte[] data = random(16 * PAGE);
+        try (Pipe p = TestPipes.holding(dir, data)) {
+            assertThat(h.writeFromPipe(0, p, data.length, false, false)).isTrue();
+        }
+        assertThat(vol.cachedPages()).as("nothing shot down").isEqualTo(cached);
+        assertThat(vol.dirtyPages()).as("every cached page now equals the store").isZero();
+        assertThat(read(h, 0, data.length)).as("cache hits see the new bytes").isEqualTo(data);
+        assertThat(read(m, 9 * PAGE, PAGE)).as("and so does the mapping, in place")
+                .isEqualTo(Arrays.copyOfRange(data, 9 * PAGE, 10 * PAGE));
+        h.flush();
+        assertThat(readStore(store, 0, data.length)).as("no stale page written back over it").isEqualTo(data);
+        m.close();
+    }
+
+    @Test
+    void declinesWithThePipeUntouchedWhereTheBypassWouldNotTakeTheWrite() {
+        Handle h = open();
+        byte[] data = random(BYPASS);
+        try (Pipe p = TestPipes.holding(dir, data)) {
+            assertThat(h.writeFromPipe(PAGE + 512, p, data.length, false, false)).as("not page-aligned").isFalse();
+            assertThat(h.writeFromPipe(0, p, data.length - PAGE, false, false)).as("under the bypass threshold").isFalse();
+            var hold = vol.lock().acquire(LockMode.ADD, 0, vol.pageCount(), Long.MAX_VALUE);
+            try {
+                assertThat(h.writeFromPipe(0, p, data.length, false, false)).as("BLOCK busy: never waits for it").isFalse();
+            } finally {
+                hold.close();
+            }
+            assertThat(p.buffered()).isEqualTo(data.length);
+            expectErrno(Errno.ENOSPC, () -> h.writeFromPipe(SIZE - PAGE, p, data.length, false, false));
+            assertThat(p.buffered()).as("a refused range takes nothing either").isEqualTo(data.length);
+            assertThat(h.writeFromPipe(0, p, data.length, false, false)).isTrue();
+        }
+        assertThat(readStore(store, 0, data.length)).isEqualTo(data);
+    }
+
+    @Test
+    void declinesWhenTheBypassIsOff() {
+        Handle h = open(VolumeConfig.of("no-bypass").withBypassBytes(0));
+        byte[] data = random(16 * PAGE);
+        try (Pipe p = TestPipes.holding(dir, data)) {
+            assertThat(h.writeFromPipe(0, p, data.length, false, false)).isFalse();
+            assertThat(p.buffered()).isEqualTo(data.length);
+        }
+    }
+
+    @Test
+    void aDirectWriteFromAPipeInvalidatesTheRangeAfterWritingBackDirtyPages() {
+        Handle h = open(VolumeConfig.of("direct").withIo(IoMode.DIRECT));
+        write(h, 40 * PAGE, filled(PAGE, 5), false);  // dirty, outside the write: must survive
+        write(h, 2 * PAGE, filled(PAGE, 6), false);   // dirty, inside it: superseded
+        byte[] data = random(4 * PAGE);
+        try (Pipe p = TestPipes.holding(dir, data)) {
+            assertThat(h.writeFromPipe(PAGE, p, data.length, true, false)).isTrue();
+        }
+        assertThat(vol.cachedPages()).as("only the page outside the range is left").isEqualTo(1);
+        assertThat(readStore(store, PAGE, data.length)).isEqualTo(data);
+        assertThat(read(h, PAGE, data.length)).isEqualTo(data);
+        assertThat(read(h, 40 * PAGE, PAGE)).isEqualTo(filled(PAGE, 5));
+    }
+
+    @Test
+    void aReadOnlyVolumeRefusesWithEROFS() {
+        engine = new Engine(EngineConfig.withCache(1 << 20).withBackgroundThreads(false));
+        store = TestStores.file(dir.resolve("v.img"), SIZE);
+        vol = engine.open(VolumeConfig.of("ro").withReadOnly(true).withBypassBytes(BYPASS), store);
+        Handle h = vol.open();
+        assertThat(vol.writesFromPipes()).isFalse();
+        byte[] data = random(BYPASS);
+        try (Pipe p = TestPipes.holding(dir, data)) {
+            expectErrno(Errno.EROFS, () -> h.writeFromPipe(0, p, data.length, false, false));
+            assertThat(p.buffered()).isEqualTo(data.length);
+        }
+    }
+}
