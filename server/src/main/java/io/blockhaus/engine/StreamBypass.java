@@ -6,6 +6,7 @@ import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.NativeIo;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -108,9 +109,12 @@ final class StreamBypass {
      * The write of {@code len} bytes waiting in {@code pipe}, spliced from the pipe into the store
      * (no copy through the JVM); false, with the pipe untouched, under the same conditions as
      * {@link #write} or when the store cannot splice. Cached pages of the range cannot be filled
-     * from the pipe (its bytes never reach us), so once the store holds the new bytes each run of
-     * them is read back from the store, while still locked; if that read fails, those pages are
-     * removed rather than left holding older bytes than the store.
+     * from the pipe (its bytes never reach us). Once the store holds the new bytes, those that no
+     * mapping shows are removed, dirty or not, since the write covered them whole (it is a
+     * stream: like its reads, it does not keep what it passes); mapped ones are read back from
+     * the store, still locked, so mappings see the new bytes in place (if that read fails they
+     * are removed rather than left older than the store). Removing is what keeps a stream over
+     * a scattered working set cheap: reading each page back was one system call per page.
      */
     static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len, boolean fua) {
         PageCache c = v.cache();
@@ -130,7 +134,15 @@ final class StreamBypass {
                 if (!v.store().writeFrom(offset, pipe, len)) {
                     return false;
                 }
-                refreshFromStore(v, cached);
+                List<Page> mapped = new ArrayList<>();
+                for (Page p : cached) {
+                    if (p.mapCount() > 0) {
+                        mapped.add(p);
+                    } else {
+                        c.remove(p); // stale now; still locked, unlocked with the rest below
+                    }
+                }
+                refreshFromStore(v, mapped);
             } finally {
                 PageCache.unlockAll(cached);
             }

@@ -290,8 +290,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 splicer.release(pipe); // nothing had arrived: the payload comes the usual way
                 pipe = null;
             }
-            if (piped == r.length()) {
-                submit(ctx, r, null, pipe);
+            if (pipe != null && piped == r.length()) {
+                submit(ctx, r, null, pipe); // all of it spliced: no payload chunk will come
                 return true;
             }
             if (pipe != null) {

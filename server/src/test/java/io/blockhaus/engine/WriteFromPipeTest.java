@@ -79,27 +79,38 @@ class WriteFromPipeTest {
     }
 
     @Test
-    void cachedPagesOfTheRangeAreBroughtUpToTheNewBytesAndAreClean() {
+    void cachedPagesOfTheRangeAreDroppedOrIfMappedBroughtUpToTheNewBytes() {
         Handle h = open();
         write(h, 3 * PAGE + 7, filled(100, 1), false);         // dirty, not in the store yet
-        write(h, 4 * PAGE, filled(PAGE, 2), false);            // its dirty neighbour: one run of two
-        write(h, 9 * PAGE, filled(PAGE, 3), false);            // a page on its own
-        h.flush(9 * PAGE, PAGE);                               // ... and clean
-        Mapping m = h.map(0, 16L * PAGE, false, InvalidationListener.NONE);
-        assertThat(read(m, 9 * PAGE, PAGE)).isEqualTo(filled(PAGE, 3));
-        long cached = vol.cachedPages();
+        write(h, 4 * PAGE, filled(PAGE, 2), false);            // its dirty neighbour
+        write(h, 9 * PAGE, filled(PAGE, 3), false);            // mapped below, and clean
+        write(h, 10 * PAGE, filled(PAGE, 4), false);           // mapped and dirty: a run of two with 9
+        h.flush(9 * PAGE, PAGE);
+        write(h, 40 * PAGE, filled(PAGE, 5), false);           // outside the write
+        Mapping m = h.map(8L * PAGE, 4L * PAGE, true, InvalidationListener.NONE);
+        assertThat(read(m, PAGE, 2 * PAGE)).isEqualTo(concat(filled(PAGE, 3), filled(PAGE, 4)));
+        long mapped = m.mappedPages(); // 9 and 10, and whatever fault-around brought in beside them
+        assertThat(mapped).isBetween(2L, 4L);
         byte[] data = random(16 * PAGE);
         try (Pipe p = TestPipes.holding(dir, data)) {
             assertThat(h.writeFromPipe(0, p, data.length, false, false)).isTrue();
         }
-        assertThat(vol.cachedPages()).as("nothing shot down").isEqualTo(cached);
-        assertThat(vol.dirtyPages()).as("every cached page now equals the store").isZero();
-        assertThat(read(h, 0, data.length)).as("cache hits see the new bytes").isEqualTo(data);
-        assertThat(read(m, 9 * PAGE, PAGE)).as("and so does the mapping, in place")
-                .isEqualTo(Arrays.copyOfRange(data, 9 * PAGE, 10 * PAGE));
+        assertThat(vol.cachedPages()).as("unmapped pages of the range are gone; mapped ones and the one outside stay")
+                .isEqualTo(mapped + 1);
+        assertThat(vol.dirtyPages()).as("only the page outside the write is still dirty").isEqualTo(1);
+        assertThat(read(m, PAGE, 2 * PAGE)).as("the mapping sees the new bytes, in place")
+                .isEqualTo(Arrays.copyOfRange(data, 9 * PAGE, 11 * PAGE));
+        assertThat(read(h, 0, data.length)).isEqualTo(data);
         h.flush();
         assertThat(readStore(store, 0, data.length)).as("no stale page written back over it").isEqualTo(data);
+        assertThat(readStore(store, 40 * PAGE, PAGE)).isEqualTo(filled(PAGE, 5));
         m.close();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
