@@ -5,6 +5,7 @@ import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -317,6 +318,21 @@ final class BufferedIo {
             c.writebackRange(v.firstPage(offset), endIdx);
             v.store().force();
         }
+    }
+
+    /** See {@link Handle#readAsFileRange}: only a stream (bypass-sized) over nothing cached. */
+    static FileRange readAsFileRange(Handle h, long offset, int len) {
+        Volume v = h.volume();
+        v.checkOpen();
+        v.checkRange(offset, len, false);
+        if (len == 0 || !bypasses(v, len)) {
+            return null;
+        }
+        FileRange range = StreamBypass.fileRange(v, offset, len);
+        if (range != null) {
+            h.readahead().completed(v.endPage(offset, len));
+        }
+        return range;
     }
 
     /** See {@link Handle#writeFromPipe}: only ever the streaming bypass, which splices. */

@@ -3,6 +3,7 @@ package io.blockhaus.engine;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.Extent;
+import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -92,6 +93,18 @@ public final class Handle implements AutoCloseable {
     /** Buffered gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void write(long offset, ByteBuffer[] srcs, boolean fua) {
         BufferedIo.write(this, offset, srcs, fua);
+    }
+
+    /**
+     * The buffered read of the range as a range of the volume's file, for a front end to send
+     * with sendfile(2) instead of copying: when the read is a stream (at least the bypass size),
+     * the store is a file, and no page of the range is cached, so the file holds exactly its
+     * bytes. The kernel reads them when it sends them, so a write running meanwhile may show
+     * through: only for front ends whose concurrent requests have no order (NBD). Null
+     * otherwise (the caller then reads with {@link #read}). Errors as for {@link #read}.
+     */
+    public FileRange readAsFileRange(long offset, int length) {
+        return BufferedIo.readAsFileRange(this, offset, length);
     }
 
     /**

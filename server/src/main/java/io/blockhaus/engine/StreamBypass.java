@@ -3,6 +3,7 @@ package io.blockhaus.engine;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.NativeIo;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
@@ -65,6 +66,30 @@ final class StreamBypass {
                 PageCache.unlockAll(cached);
             }
             return true;
+        }
+    }
+
+    /**
+     * The read as a range of the store's file for the front end to send with sendfile(2), or null
+     * (then the caller reads as usual): only where the store has such a file and, under BLOCK (only
+     * tried), no page of the range is cached, so the file holds exactly the volume's bytes now.
+     * The kernel reads them when it sends them, after BLOCK is released: a write that runs
+     * meanwhile may show through, which is only sound for a front end whose concurrent requests
+     * have no order (NBD: a READ and a WRITE both in flight may be done in either order).
+     */
+    static FileRange fileRange(Volume v, long offset, int len) {
+        java.nio.channels.FileChannel ch = v.store().channelForSending();
+        if (ch == null) {
+            return null;
+        }
+        long first = v.firstPage(offset);
+        long end = v.endPage(offset, len);
+        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
+            if (hold == null) {
+                return null;
+            }
+            v.checkRange(offset, len, false);
+            return v.cache().anyCachedIn(first, end) ? null : new FileRange(ch, offset, len);
         }
     }
 

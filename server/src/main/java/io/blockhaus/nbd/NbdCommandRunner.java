@@ -6,6 +6,7 @@ import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.IoMode;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.Extent;
+import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.NativeIoException;
 import io.blockhaus.engine.store.Pipe;
 import io.blockhaus.nbd.codec.NbdCommand;
@@ -220,8 +221,7 @@ final class NbdCommandRunner {
         }
         boolean sparse = !r.flags().has(NbdCommandFlags.DF) && len >= SPARSE_READ_THRESHOLD;
         if (!sparse) {
-            return List.of(new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), true, r.offset(),
-                    readData(r.offset(), len)));
+            return List.of(dataChunk(r, true, r.offset(), len));
         }
         List<Extent> extents = handle.blockStatus(r.offset(), len, 64);
         List<Object> chunks = new ArrayList<>(extents.size() + 1);
@@ -231,13 +231,11 @@ final class NbdCommandRunner {
             for (Extent e : extents) {
                 chunks.add(e.zero() // holes and allocated zeroes both read as zeroes
                         ? new NbdReplyChunk.OffsetHole(r.cookie(), r.offset(), false, e.offset(), (int) e.length())
-                        : new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), false, e.offset(),
-                                readData(e.offset(), (int) e.length())));
+                        : dataChunk(r, false, e.offset(), (int) e.length()));
                 pos = e.end();
             }
             if (pos < end) {
-                chunks.add(new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), false, pos,
-                        readData(pos, (int) (end - pos))));
+                chunks.add(dataChunk(r, false, pos, (int) (end - pos)));
             }
         } catch (RuntimeException e) {
             chunks.forEach(io.netty.util.ReferenceCountUtil::release);
@@ -245,6 +243,21 @@ final class NbdCommandRunner {
         }
         chunks.add(new NbdReplyChunk.None(r.cookie(), r.offset()));
         return chunks;
+    }
+
+    /**
+     * A structured data chunk for {@code [offset, offset+length)}: a range of the file, sent with
+     * sendfile(2), where the engine gives one (a stream over nothing cached, see
+     * {@link Handle#readAsFileRange}); the bytes, copied, otherwise. NBD lets requests in flight
+     * complete in any order, which is what makes a read done at send time sound.
+     */
+    private Object dataChunk(NbdRequest r, boolean done, long offset, int length) {
+        FileRange range = direct() ? null : handle.readAsFileRange(offset, length);
+        if (range != null) {
+            splices.sentFromFile();
+            return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), done, offset, new StoreFileRegion(range));
+        }
+        return new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, readData(offset, length));
     }
 
     private List<Object> blockStatus(NbdRequest r) {

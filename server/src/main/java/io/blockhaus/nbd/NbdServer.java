@@ -58,6 +58,9 @@ public final class NbdServer implements AutoCloseable {
                             new WriteBufferWaterMark(REPLY_QUEUE_LOW, REPLY_QUEUE_HIGH))
                     // With auto-read off every read is one system call and one trip through the
                     // selector: let one read take up to a megabyte when the client has sent it.
+                    // Replies sent from the file count by their length, like buffers, so a client
+                    // that does not read them still meets the reply queue's high mark.
+                    .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, ReplySizeEstimator.INSTANCE)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
                             new AdaptiveRecvByteBufAllocator(MIN_READ_BUFFER, INITIAL_READ_BUFFER, MAX_READ_BUFFER))
                     .childHandler(initializer)
@@ -115,6 +118,11 @@ public final class NbdServer implements AutoCloseable {
     /** Large WRITEs of which only a part had arrived when their header was handled (counted when it is). */
     public long partlySplicedWrites() {
         return initializer.shared().splices().partlySplicedWrites();
+    }
+
+    /** READ data chunks sent from the volume's file with sendfile(2) rather than copied. */
+    public long readsSentFromFile() {
+        return initializer.shared().splices().readsSentFromFile();
     }
 
     public NbdServerConfig config() {

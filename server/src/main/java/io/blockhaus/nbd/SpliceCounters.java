@@ -3,15 +3,17 @@ package io.blockhaus.nbd;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * How large WRITEs travelled, over all connections: spliced (socket to pipe to file, never
- * through the JVM) or through a pipe but copied out of it after all (the payload arrived only
- * partly before its header was handled, or the engine could not take it around the cache).
+ * How large transfers travelled, over all connections. WRITEs: spliced (socket to pipe to file,
+ * never through the JVM) or through a pipe but copied out of it after all (the payload arrived
+ * only partly before its header was handled, or the engine could not take it around the cache).
+ * READs: data chunks sent from the file with sendfile(2).
  * Written by workers and event loops, read by tests and, later, by the metrics binding.
  */
 final class SpliceCounters {
     private final LongAdder spliced = new LongAdder();
     private final LongAdder copied = new LongAdder();
     private final LongAdder partly = new LongAdder();
+    private final LongAdder sentFromFile = new LongAdder();
 
     void spliced() {
         spliced.increment();
@@ -28,6 +30,14 @@ final class SpliceCounters {
 
     long partlySplicedWrites() {
         return partly.sum();
+    }
+
+    void sentFromFile() {
+        sentFromFile.increment();
+    }
+
+    long readsSentFromFile() {
+        return sentFromFile.sum();
     }
 
     long splicedWrites() {

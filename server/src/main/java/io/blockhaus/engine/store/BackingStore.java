@@ -84,6 +84,14 @@ public interface BackingStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * A read-only channel on the store's own file for the kernel to send from (sendfile), or null
+     * where there is no file or it cannot be had. Opened once, closed by {@link #close()}.
+     */
+    default java.nio.channels.FileChannel channelForSending() {
+        return null;
+    }
+
     /** Deallocates the range; it reads back as zeroes. Partial blocks at the edges are zeroed. */
     void punchHole(long offset, long length);
 

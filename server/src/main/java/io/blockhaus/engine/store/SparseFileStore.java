@@ -41,6 +41,9 @@ public final class SparseFileStore implements BackingStore {
     private boolean closed; // guarded by lifecycle's write lock
     /** Once fsync fails the kernel may have dropped the dirty pages: no later fsync can vouch for them. */
     private volatile NativeIoException syncFailure;
+    /** See {@link #channelForSending()}: opened on first use; guarded by {@code this}. */
+    private java.nio.channels.FileChannel sendChannel;
+    private boolean sendChannelFailed;
     /** False once splice(2) into this file was refused: writes from pipes then go the copying way. */
     private volatile boolean canSplice = true;
 
@@ -277,6 +280,24 @@ public final class SparseFileStore implements BackingStore {
         }
     }
 
+    /**
+     * Opened through /proc/self/fd on our own descriptor, not by path: a path can have been
+     * renamed or replaced since the store opened it, and sending another file's bytes would be
+     * the worst kind of wrong. Read-only; where /proc is missing, null (the copying path stays).
+     */
+    @Override
+    public synchronized java.nio.channels.FileChannel channelForSending() {
+        if (sendChannel == null && !sendChannelFailed && !closed) {
+            try {
+                sendChannel = java.nio.channels.FileChannel.open(Path.of("/proc/self/fd/" + file.fd()),
+                        java.nio.file.StandardOpenOption.READ);
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                sendChannelFailed = true;
+            }
+        }
+        return sendChannel;
+    }
+
     @Override
     public boolean writesFromPipes() {
         return !readOnly && canSplice;
@@ -487,6 +508,15 @@ public final class SparseFileStore implements BackingStore {
                 return;
             }
             closed = true;
+            synchronized (this) {
+                if (sendChannel != null) {
+                    try {
+                        sendChannel.close();
+                    } catch (java.io.IOException ignored) {
+                        // a read-only second descriptor: nothing of the user's is lost with it
+                    }
+                }
+            }
             io.close(file.fd());
         } catch (NativeIoException e) {
             throw e.toErrnoException("close " + path);

@@ -1,6 +1,8 @@
 package io.blockhaus.nbd.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.FileRegion;
+import io.netty.util.ReferenceCounted;
 import java.util.List;
 
 /**
@@ -32,6 +34,52 @@ public sealed interface NbdReplyChunk {
         @Override
         public OffsetData replace(ByteBuf content) {
             return new OffsetData(cookie, requestOffset, done, offset, content);
+        }
+    }
+
+    /**
+     * NBD_REPLY_TYPE_OFFSET_DATA whose data is a range of a file, which the transport sends with
+     * sendfile(2) (the bytes never enter the JVM). Reference counts are the region's.
+     */
+    record OffsetDataFile(long cookie, long requestOffset, boolean done, long offset, FileRegion region)
+            implements NbdReplyChunk, ReferenceCounted {
+        @Override
+        public int refCnt() {
+            return region.refCnt();
+        }
+
+        @Override
+        public OffsetDataFile retain() {
+            region.retain();
+            return this;
+        }
+
+        @Override
+        public OffsetDataFile retain(int increment) {
+            region.retain(increment);
+            return this;
+        }
+
+        @Override
+        public OffsetDataFile touch() {
+            region.touch();
+            return this;
+        }
+
+        @Override
+        public OffsetDataFile touch(Object hint) {
+            region.touch(hint);
+            return this;
+        }
+
+        @Override
+        public boolean release() {
+            return region.release();
+        }
+
+        @Override
+        public boolean release(int decrement) {
+            return region.release(decrement);
         }
     }
 

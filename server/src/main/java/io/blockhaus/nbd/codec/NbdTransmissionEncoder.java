@@ -33,6 +33,9 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
             out.add(simple(ctx, r));
         } else {
             out.add(chunk(ctx, (NbdReplyChunk) msg));
+            if (msg instanceof NbdReplyChunk.OffsetDataFile f) {
+                out.add(f.region().retain()); // after its header; the encoder releases the message
+            }
         }
     }
 
@@ -66,6 +69,7 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
                 ? NbdLimits.EXTENDED_REPLY_HEADER_LENGTH : NbdLimits.STRUCTURED_REPLY_HEADER_LENGTH;
         buf.writerIndex(headerLength); // header is written last, once type and length are known
         ByteBuf data = null;
+        long fileData = 0;
         NbdReplyType type;
         switch (chunk) {
             case NbdReplyChunk.None n -> type = NbdReplyType.NONE;
@@ -73,6 +77,11 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
                 type = NbdReplyType.OFFSET_DATA;
                 buf.writeLong(d.offset());
                 data = d.content();
+            }
+            case NbdReplyChunk.OffsetDataFile f -> {
+                type = NbdReplyType.OFFSET_DATA;
+                buf.writeLong(f.offset());
+                fileData = f.region().count(); // sent after this header, by encode()
             }
             case NbdReplyChunk.OffsetHole h -> {
                 type = NbdReplyType.OFFSET_HOLE;
@@ -89,7 +98,7 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
                 buf.writeLong(e.offset());
             }
         }
-        long payloadLength = buf.writerIndex() - headerLength + (data == null ? 0 : data.readableBytes());
+        long payloadLength = buf.writerIndex() - headerLength + (data == null ? 0 : data.readableBytes()) + fileData;
         int end = buf.writerIndex();
         buf.writerIndex(0);
         buf.writeInt(extendedHeaders ? NbdMagic.EXTENDED_REPLY : NbdMagic.STRUCTURED_REPLY)

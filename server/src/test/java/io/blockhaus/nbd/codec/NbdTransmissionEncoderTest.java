@@ -135,4 +135,31 @@ class NbdTransmissionEncoderTest {
         assertThatThrownBy(() -> channel.writeOutbound(new NbdReplyChunk.BlockStatus(1, 0, true, 1,
                 List.of(new NbdReplyChunk.Extent(1L << 32, 0))))).isInstanceOf(EncoderException.class);
     }
+
+    /** Data sent from a file: the chunk header counts the region's bytes, and the region follows it untouched. */
+    @Test
+    void fileDataChunkIsItsHeaderThenTheRegion() throws Exception {
+        for (boolean extended : new boolean[] {false, true}) {
+            mode(true, extended);
+            java.nio.file.Path f = java.nio.file.Files.createTempFile("encoder", ".bin");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                io.netty.channel.DefaultFileRegion region = new io.netty.channel.DefaultFileRegion(ch, 4096, 1 << 20);
+                assertThat(channel.writeOutbound(new NbdReplyChunk.OffsetDataFile(7, 4096, true, 4096, region))).isTrue();
+                ByteBuf header = channel.readOutbound();
+                Object next = channel.readOutbound();
+                Bytes expected = extended
+                        ? Bytes.of().u32(0x6e8a278c).u16(1).u16(1).u64(7).u64(4096).u64(8 + (1 << 20)).u64(4096)
+                        : Bytes.of().u32(0x668e33ef).u16(1).u16(1).u64(7).u32(8 + (1 << 20)).u64(4096);
+                assertThat(ByteBufUtil.getBytes(header)).isEqualTo(expected.build());
+                header.release();
+                assertThat(next).as("the region, after its header").isSameAs(region);
+                assertThat(region.refCnt()).as("the channel's reference; the message's was released").isEqualTo(1);
+                region.release();
+                assertThat(channel.finishAndReleaseAll()).isFalse();
+            } finally {
+                java.nio.file.Files.delete(f);
+            }
+        }
+        mode(true, false); // for the @AfterEach check
+    }
 }

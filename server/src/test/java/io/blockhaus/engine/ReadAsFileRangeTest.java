@@ -1,0 +1,101 @@
+package io.blockhaus.engine;
+
+import static io.blockhaus.engine.TestSupport.PAGE;
+import static io.blockhaus.engine.TestSupport.filled;
+import static io.blockhaus.engine.TestSupport.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.blockhaus.engine.lock.LockMode;
+import io.blockhaus.engine.store.BackingStore;
+import io.blockhaus.engine.store.FileRange;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Handle#readAsFileRange}: a streaming read over nothing cached is handed out as a range
+ * of the volume's own file (for sendfile); anything else gets null and is read as usual.
+ */
+class ReadAsFileRangeTest {
+    private static final int SIZE = 1 << 20;
+    private static final int BYPASS = 8 * PAGE;
+    private static final long SEED = TestSupport.seed("range.seed");
+
+    static {
+        System.out.println("ReadAsFileRangeTest seed " + SEED + " (repeat with -Drange.seed=" + SEED + ")");
+    }
+
+    @TempDir
+    Path dir;
+
+    private Engine engine;
+    private BackingStore store;
+    private Volume vol;
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private Handle open(BackingStore s) {
+        engine = new Engine(EngineConfig.withCache(1 << 20).withBackgroundThreads(false));
+        store = s;
+        vol = engine.open(VolumeConfig.of("range").withBypassBytes(BYPASS), store);
+        return vol.open();
+    }
+
+    private static byte[] readFrom(FileRange r) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate((int) r.length());
+        while (b.hasRemaining() && r.channel().read(b, r.offset() + b.position()) > 0) {
+            // a positional read never moves the channel, which every READ shares
+        }
+        return b.array();
+    }
+
+    @Test
+    void aStreamOverNothingCachedIsARangeOfTheVolumesOwnFile() throws IOException {
+        Path img = dir.resolve("v.img");
+        Handle h = open(TestStores.file(img, SIZE));
+        byte[] data = TestSupport.random(new SplittableRandom(SEED), 16 * PAGE);
+        h.writeDirect(32 * PAGE, ByteBuffer.wrap(data), false);
+        Files.move(img, dir.resolve("renamed.img")); // what the path names no longer matters
+        Files.write(img, new byte[SIZE]);
+        FileRange r = h.readAsFileRange(32 * PAGE, data.length);
+        assertThat(r).isNotNull();
+        assertThat(r.offset()).isEqualTo(32 * PAGE);
+        assertThat(r.length()).isEqualTo(data.length);
+        assertThat(readFrom(r)).as("the volume's bytes, through its own descriptor").isEqualTo(data);
+        assertThat(h.readAsFileRange(0, data.length).channel()).as("one channel for every read").isSameAs(r.channel());
+        engine.close();
+        engine = null;
+        assertThat(r.channel().isOpen()).as("closed with the store").isFalse();
+    }
+
+    @Test
+    void anythingElseIsReadAsUsual() {
+        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE));
+        assertThat(h.readAsFileRange(0, BYPASS - PAGE)).as("under the bypass size").isNull();
+        write(h, 3 * PAGE, filled(PAGE, 7), false); // a cached page, dirty: the file is behind it
+        assertThat(h.readAsFileRange(0, BYPASS)).as("a cached page in the range").isNull();
+        assertThat(h.readAsFileRange(8 * PAGE, BYPASS)).as("next to it, nothing cached").isNotNull();
+        var add = vol.lock().acquire(LockMode.ADD, 0, vol.pageCount(), Long.MAX_VALUE);
+        try {
+            assertThat(h.readAsFileRange(8 * PAGE, BYPASS)).as("pages being added: BLOCK is only tried").isNull();
+        } finally {
+            add.close();
+        }
+    }
+
+    @Test
+    void aStoreWithoutAFileHasNoRanges() {
+        Handle h = open(TestStores.memory(SIZE));
+        assertThat(h.readAsFileRange(0, BYPASS)).isNull();
+    }
+}

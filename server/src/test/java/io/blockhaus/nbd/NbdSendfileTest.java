@@ -1,0 +1,94 @@
+package io.blockhaus.nbd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.blockhaus.engine.VolumeConfig;
+import io.blockhaus.nbd.NbdTestClient.Mode;
+import io.blockhaus.nbd.NbdTestClient.Result;
+import io.blockhaus.nbd.codec.NbdCommand;
+import io.blockhaus.nbd.codec.NbdCommandFlags;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Streaming READs answered from the volume's file with sendfile(2): they see every completed
+ * write (in the file or, dirty, in the cache), and a client that reads no replies still stops
+ * the server, though such replies hold no buffer.
+ */
+class NbdSendfileTest {
+    private static final long SEED = Long.getLong("nbd.seed", System.nanoTime());
+    private static final int SIZE = 64 << 20;
+
+    static {
+        System.out.println("NbdSendfileTest seed " + SEED + " (repeat with -Dnbd.seed=" + SEED + ")");
+    }
+
+    @TempDir
+    Path dir;
+
+    private NbdTestServer start(NbdServerConfig config) throws InterruptedException {
+        return NbdTestServer.builder().server(config)
+                .file(VolumeConfig.of("default"), dir.resolve("v.img"), SIZE).start();
+    }
+
+    @Test
+    void streamingReadsComeFromTheFileAndSeeEveryCompletedWrite() throws Exception {
+        Random rnd = new Random(SEED);
+        try (NbdTestServer s = start(NbdTestServer.config());
+                NbdTestClient w = NbdTestClient.open(s.port(), Mode.SIMPLE);
+                NbdTestClient r = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            byte[] data = new byte[1 << 20];
+            rnd.nextBytes(data);
+            w.writeOk(0, data);
+            long before = s.server().readsSentFromFile();
+            assertThat(r.readOk(0, data.length)).isEqualTo(data);
+            assertThat(s.server().readsSentFromFile()).as("nothing cached there: sent from the file").isEqualTo(before + 1);
+
+            byte[] patch = new byte[100];
+            rnd.nextBytes(patch);
+            w.writeOk(5000, patch); // a dirty cached page, not in the file yet
+            System.arraycopy(patch, 0, data, 5000, patch.length);
+            assertThat(r.readOk(0, data.length)).as("the dirty page is seen").isEqualTo(data);
+            assertThat(s.server().readsSentFromFile()).as("a cached page in range: copied instead").isEqualTo(before + 1);
+
+            assertThat(r.read(0, 64 * 1024).ok()).isTrue(); // under the bypass size: copied
+            assertThat(r.readOk(1 << 20, 1 << 20)).as("a hole of the sparse file").containsOnly(0);
+            byte[] tail = Arrays.copyOfRange(data, 8192, data.length);
+            Result df = r.read(8192, tail.length, NbdCommandFlags.DF);
+            assertThat(df.data()).isEqualTo(tail);
+        }
+    }
+
+    /** As NbdTransmissionHandlerFlowTest's case, on a file: replies sent from it count towards the reply queue's bound. */
+    @Test
+    void aClientThatReadsNoRepliesStopsTheServerEvenWhenRepliesComeFromTheFile() throws Exception {
+        int reads = 400;
+        int length = 256 * 1024; // 100 MiB of replies in all
+        NbdServerConfig d = NbdTestServer.config();
+        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), d.payloadStallTimeout(), 1 << 20, 128,
+                4L << 20, d.maxServerInflightBytes(), d.workerThreads(), d.spliceWrites());
+        try (NbdTestServer s = start(config); NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            List<Long> cookies = new ArrayList<>();
+            for (int i = 0; i < reads; i++) {
+                cookies.add(c.send(NbdCommandFlags.DF, NbdCommand.READ, (long) (i % 256) * length, length, null));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (s.server().connectionsWaitingForClient() == 0) {
+                assertThat(System.nanoTime()).as("waiting for the server to stop on the unread replies").isLessThan(deadline);
+                Thread.yield();
+            }
+            assertThat(s.server().readsSentFromFile()).as("these replies are file regions").isPositive();
+            assertThat(s.server().readsSentFromFile()).as("started while the client read nothing").isLessThanOrEqualTo(120);
+            Map<Long, Result> results = c.awaitAll(cookies);
+            assertThat(results).hasSize(reads).allSatisfy((k, res) -> assertThat(res.ok()).isTrue());
+            assertThat(s.server().connectionsWaitingForClient()).isZero();
+        }
+    }
+}
