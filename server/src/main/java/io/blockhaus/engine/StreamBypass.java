@@ -96,38 +96,20 @@ final class StreamBypass {
     /** The write, done around the cache; false (nothing written) unless it covers whole pages and BLOCK is free. */
     static boolean write(Volume v, long offset, ByteBuffer[] srcs, boolean fua) {
         long len = BufferedIo.remaining(srcs);
-        PageCache c = v.cache();
-        int ps = c.pageSize();
-        if (offset % ps != 0 || len % ps != 0) {
-            return false;
-        }
-        long first = v.firstPage(offset);
-        long end = v.endPage(offset, len);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
-            if (hold == null) {
-                return false;
+        return writeAround(v, offset, len, fua, cached -> {
+            PageCache c = v.cache();
+            ByteBuffer[] view = new ByteBuffer[srcs.length];
+            for (int i = 0; i < srcs.length; i++) {
+                view[i] = srcs[i].duplicate();
             }
-            v.checkRange(offset, len, true);
-            List<Page> cached = c.lockCachedIn(first, end);
-            try {
-                ByteBuffer[] view = new ByteBuffer[srcs.length];
-                for (int i = 0; i < srcs.length; i++) {
-                    view[i] = srcs[i].duplicate();
-                }
-                v.store().write(offset, srcs);
-                GatherCursor from = new GatherCursor(view);
-                for (Page p : cached) {
-                    from.copyTo(c.offsetOf(p.index()) - offset, p.buffer(), ps);
-                    c.markWrittenBack(p);
-                }
-            } finally {
-                PageCache.unlockAll(cached);
-            }
-            if (fua) {
-                v.store().force();
+            v.store().write(offset, srcs);
+            GatherCursor from = new GatherCursor(view);
+            for (Page p : cached) {
+                from.copyTo(c.offsetOf(p.index()) - offset, p.buffer(), c.pageSize());
+                c.markWrittenBack(p);
             }
             return true;
-        }
+        });
     }
 
     /**
@@ -142,6 +124,33 @@ final class StreamBypass {
      * a scattered working set cheap: reading each page back was one system call per page.
      */
     static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len, boolean fua) {
+        return writeAround(v, offset, len, fua, cached -> {
+            if (!v.store().writeFrom(offset, pipe, len)) {
+                return false;
+            }
+            List<Page> mapped = new ArrayList<>();
+            for (Page p : cached) {
+                if (p.mapCount() > 0) {
+                    mapped.add(p);
+                } else {
+                    v.cache().remove(p); // stale now; still locked, unlocked with the rest
+                }
+            }
+            refreshFromStore(v, mapped);
+            return true;
+        });
+    }
+
+    /** What a write around the cache does with BLOCK held and the range's cached pages locked; false if nothing. */
+    private interface LockedWrite {
+        boolean apply(List<Page> cached);
+    }
+
+    /**
+     * The frame both writes share: whole pages only, BLOCK only tried, the range checked under it,
+     * the cached pages locked (ascending) for the body and released after it, then FUA.
+     */
+    private static boolean writeAround(Volume v, long offset, long len, boolean fua, LockedWrite body) {
         PageCache c = v.cache();
         int ps = c.pageSize();
         if (offset % ps != 0 || len % ps != 0) {
@@ -156,18 +165,9 @@ final class StreamBypass {
             v.checkRange(offset, len, true);
             List<Page> cached = c.lockCachedIn(first, end);
             try {
-                if (!v.store().writeFrom(offset, pipe, len)) {
+                if (!body.apply(cached)) {
                     return false;
                 }
-                List<Page> mapped = new ArrayList<>();
-                for (Page p : cached) {
-                    if (p.mapCount() > 0) {
-                        mapped.add(p);
-                    } else {
-                        c.remove(p); // stale now; still locked, unlocked with the rest below
-                    }
-                }
-                refreshFromStore(v, mapped);
             } finally {
                 PageCache.unlockAll(cached);
             }
