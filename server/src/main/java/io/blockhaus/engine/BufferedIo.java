@@ -320,7 +320,7 @@ final class BufferedIo {
         }
     }
 
-    /** See {@link Handle#readAsFileRange}: only a stream (bypass-sized) over nothing cached. */
+    /** See {@link Handle#readAsFileRange}: only a stream (bypass-sized) over nothing dirty. */
     static FileRange readAsFileRange(Handle h, long offset, int len) {
         Volume v = h.volume();
         v.checkOpen();

@@ -98,8 +98,8 @@ public final class Handle implements AutoCloseable {
     /**
      * The buffered read of the range as a range of the volume's file, for a front end to send
      * with sendfile(2) instead of copying: when the read is a stream (at least the bypass size),
-     * the store is a file, and no page of the range is cached, so the file holds exactly its
-     * bytes. The kernel reads them when it sends them, so a write running meanwhile may show
+     * the store is a file, and no page of the range is dirty, so the file holds every byte
+     * written before the call (clean cached pages hold the same bytes as the file). The kernel reads them when it sends them, so a write running meanwhile may show
      * through: only for front ends whose concurrent requests have no order (NBD). Null
      * otherwise (the caller then reads with {@link #read}). Errors as for {@link #read}.
      */

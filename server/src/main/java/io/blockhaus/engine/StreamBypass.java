@@ -71,25 +71,27 @@ final class StreamBypass {
 
     /**
      * The read as a range of the store's file for the front end to send with sendfile(2), or null
-     * (then the caller reads as usual): only where the store has such a file and, under BLOCK (only
-     * tried), no page of the range is cached, so the file holds exactly the volume's bytes now.
-     * The kernel reads them when it sends them, after BLOCK is released: a write that runs
-     * meanwhile may show through, which is only sound for a front end whose concurrent requests
-     * have no order (NBD: a READ and a WRITE both in flight may be done in either order).
+     * (then the caller reads as usual): only where the store has such a file and no page of the
+     * range is dirty. Clean cached pages do not matter: a page is marked clean only after the
+     * store write that made it so returned, and every completed write is in a dirty page or in
+     * the store, so the file holds every byte written before this call. That is also why no
+     * pagecache lock is taken: BLOCK keeps pages from being added, and adding a page (a read of
+     * the file into the cache) changes nothing the file holds; requiring it only sent streams to
+     * the copying path whenever a random reader was adding pages.
+     *
+     * <p>The kernel reads the bytes when it sends them, later: a write that runs meanwhile may
+     * show through, which is only sound for a front end whose concurrent requests have no order
+     * (NBD: a READ and a WRITE both in flight may be done in either order).
      */
     static FileRange fileRange(Volume v, long offset, int len) {
         java.nio.channels.FileChannel ch = v.store().channelForSending();
         if (ch == null) {
             return null;
         }
-        long first = v.firstPage(offset);
-        long end = v.endPage(offset, len);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
-            if (hold == null) {
-                return null;
-            }
+        try (Volume.ResizeHold r = v.resizeShared()) {
             v.checkRange(offset, len, false);
-            return v.cache().anyCachedIn(first, end) ? null : new FileRange(ch, offset, len);
+            return v.cache().anyDirtyIn(v.firstPage(offset), v.endPage(offset, len))
+                    ? null : new FileRange(ch, offset, len);
         }
     }
 

@@ -247,7 +247,7 @@ final class NbdCommandRunner {
 
     /**
      * A structured data chunk for {@code [offset, offset+length)}: a range of the file, sent with
-     * sendfile(2), where the engine gives one (a stream over nothing cached, see
+     * sendfile(2), where the engine gives one (a stream over nothing dirty, see
      * {@link Handle#readAsFileRange}); the bytes, copied, otherwise. NBD lets requests in flight
      * complete in any order, which is what makes a read done at send time sound.
      */

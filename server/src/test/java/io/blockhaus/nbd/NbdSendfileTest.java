@@ -56,7 +56,10 @@ class NbdSendfileTest {
             w.writeOk(5000, patch); // a dirty cached page, not in the file yet
             System.arraycopy(patch, 0, data, 5000, patch.length);
             assertThat(r.readOk(0, data.length)).as("the dirty page is seen").isEqualTo(data);
-            assertThat(s.server().readsSentFromFile()).as("a cached page in range: copied instead").isEqualTo(before + 1);
+            assertThat(s.server().readsSentFromFile()).as("a dirty page in range: copied instead").isEqualTo(before + 1);
+            assertThat(w.flush().ok()).isTrue(); // the page is clean now: the file has its bytes
+            assertThat(r.readOk(0, data.length)).as("the flushed page, from the file").isEqualTo(data);
+            assertThat(s.server().readsSentFromFile()).as("a clean cached page in range: from the file").isEqualTo(before + 2);
 
             assertThat(r.read(0, 64 * 1024).ok()).isTrue(); // under the bypass size: copied
             assertThat(r.readOk(1 << 20, 1 << 20)).as("a hole of the sparse file").containsOnly(0);

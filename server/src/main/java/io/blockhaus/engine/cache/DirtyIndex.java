@@ -67,6 +67,12 @@ final class DirtyIndex {
         return m != null && (m[0] & (1L << (idx & LOW))) != 0;
     }
 
+    /** Whether any index of {@code [first, end)} is dirty now. */
+    synchronized boolean anyIn(long first, long end) {
+        long c = ceiling(first);
+        return c >= 0 && c < end;
+    }
+
     /** The smallest dirty index at or above {@code idx}, or -1. */
     synchronized long ceiling(long idx) {
         long chunk = idx >>> SHIFT;

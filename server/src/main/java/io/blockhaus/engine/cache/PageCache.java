@@ -392,6 +392,16 @@ public final class PageCache {
     }
 
     /**
+     * Whether any page of {@code [first, end)} is dirty, i.e. holds bytes the store does not have
+     * yet. A page is marked clean only after the store write that made it so has returned, so
+     * false means the store holds every byte of the range that was written before the call
+     * (writes running meanwhile may or may not be included).
+     */
+    public boolean anyDirtyIn(long first, long end) {
+        return dirty.anyIn(first, end);
+    }
+
+    /**
      * Locks every cached page of {@code [first, end)} in ascending order and returns the live
      * ones (the caller unlocks them). For a caller holding BLOCK on the range, so that no page
      * can be added meanwhile; the locks keep the pages from being written back, evicted or

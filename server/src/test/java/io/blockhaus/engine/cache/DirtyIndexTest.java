@@ -59,6 +59,7 @@ class DirtyIndexTest {
                     long end = idx + r.nextInt(300);
                     long[] expected = model.subSet(idx, end).stream().mapToLong(Long::longValue).toArray();
                     assertThat(index.snapshot(idx, end)).as(at).containsExactly(expected);
+                    assertThat(index.anyIn(idx, end)).as(at + " any").isEqualTo(expected.length > 0);
                 }
             }
         }
