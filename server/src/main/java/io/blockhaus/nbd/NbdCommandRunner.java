@@ -14,6 +14,7 @@ import io.blockhaus.nbd.codec.NbdCommandFlags;
 import io.blockhaus.nbd.codec.NbdError;
 import io.blockhaus.nbd.codec.NbdReplyChunk;
 import io.blockhaus.nbd.codec.NbdRequest;
+import io.blockhaus.nbd.codec.NbdSimpleFileReply;
 import io.blockhaus.nbd.codec.NbdSimpleReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -217,11 +218,17 @@ final class NbdCommandRunner {
     private List<Object> read(NbdRequest r) {
         int len = (int) r.length();
         if (!session.structuredReplies()) {
-            return List.of(NbdSimpleReply.read(r.cookie(), readData(r.offset(), len)));
+            StoreFileRegion region = fromFile(r.offset(), len);
+            return List.of(region != null
+                    ? new NbdSimpleFileReply(r.cookie(), region)
+                    : NbdSimpleReply.read(r.cookie(), readData(r.offset(), len)));
         }
         boolean sparse = !r.flags().has(NbdCommandFlags.DF) && len >= SPARSE_READ_THRESHOLD;
         if (!sparse) {
-            return List.of(dataChunk(r, true, r.offset(), len));
+            Object chunk = dataChunk(r, true, r.offset(), len);
+            return chunk instanceof NbdReplyChunk.OffsetDataFile
+                    ? List.of(chunk, new NbdReplyChunk.None(r.cookie(), r.offset()))
+                    : List.of(chunk);
         }
         List<Extent> extents = handle.blockStatus(r.offset(), len, 64);
         List<Object> chunks = new ArrayList<>(extents.size() + 1);
@@ -246,18 +253,33 @@ final class NbdCommandRunner {
     }
 
     /**
-     * A structured data chunk for {@code [offset, offset+length)}: a range of the file, sent with
-     * sendfile(2), where the engine gives one (a stream over nothing dirty, see
-     * {@link Handle#readAsFileRange}); the bytes, copied, otherwise. NBD lets requests in flight
-     * complete in any order, which is what makes a read done at send time sound.
+     * A structured data chunk for {@code [offset, offset+length)}: from the file where it can be,
+     * else copied. A chunk from the file is never the final one, whatever {@code done} says (the
+     * caller then sends NONE after it): the kernel reads its bytes while sending, so an error can
+     * still come up during its transmission, and the specification forbids marking such a chunk
+     * final.
      */
     private Object dataChunk(NbdRequest r, boolean done, long offset, int length) {
-        FileRange range = direct() ? null : handle.readAsFileRange(offset, length);
-        if (range != null) {
-            splices.sentFromFile();
-            return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), done, offset, new StoreFileRegion(range));
+        StoreFileRegion region = fromFile(offset, length);
+        if (region != null) {
+            return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), false, offset, region);
         }
         return new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, readData(offset, length));
+    }
+
+    /**
+     * The read of {@code [offset, offset+length)} as a range of the file, sent with sendfile(2),
+     * where the engine gives one (a stream over nothing dirty, see {@link Handle#readAsFileRange});
+     * null otherwise (then the caller copies). NBD lets requests in flight complete in any order,
+     * which is what makes a read done at send time sound.
+     */
+    private StoreFileRegion fromFile(long offset, int length) {
+        FileRange range = direct() ? null : handle.readAsFileRange(offset, length);
+        if (range == null) {
+            return null;
+        }
+        splices.sentFromFile();
+        return new StoreFileRegion(range);
     }
 
     private List<Object> blockStatus(NbdRequest r) {

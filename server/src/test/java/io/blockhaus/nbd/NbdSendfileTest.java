@@ -1,6 +1,7 @@
 package io.blockhaus.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.nbd.NbdTestClient.Mode;
@@ -66,6 +67,33 @@ class NbdSendfileTest {
             byte[] tail = Arrays.copyOfRange(data, 8192, data.length);
             Result df = r.read(8192, tail.length, NbdCommandFlags.DF);
             assertThat(df.data()).isEqualTo(tail);
+            // Its bytes are read while it is sent, so the data chunk is never the final one.
+            assertThat(df.chunks()).extracting(NbdTestClient.Chunk::typeName, NbdTestClient.Chunk::done)
+                    .containsExactly(tuple("OFFSET_DATA", false), tuple("NONE", true));
+        }
+    }
+
+    /** The kernel's client has only simple replies: its streaming reads come from the file too. */
+    @Test
+    void simpleRepliesAreSentFromTheFileToo() throws Exception {
+        Random rnd = new Random(SEED + 1);
+        try (NbdTestServer s = start(NbdTestServer.config());
+                NbdTestClient c = NbdTestClient.open(s.port(), Mode.SIMPLE)) {
+            byte[] data = new byte[1 << 20];
+            rnd.nextBytes(data);
+            c.writeOk(1 << 20, data);
+            long before = s.server().readsSentFromFile();
+            assertThat(c.readOk(1 << 20, data.length)).isEqualTo(data);
+            assertThat(s.server().readsSentFromFile()).as("a simple reply from the file").isEqualTo(before + 1);
+
+            byte[] patch = new byte[4096];
+            rnd.nextBytes(patch);
+            c.writeOk((1 << 20) + 8192, patch); // dirty, not in the file yet
+            System.arraycopy(patch, 0, data, 8192, patch.length);
+            assertThat(c.readOk(1 << 20, data.length)).as("the dirty page is seen").isEqualTo(data);
+            assertThat(s.server().readsSentFromFile()).as("a dirty page in range: copied").isEqualTo(before + 1);
+            assertThat(c.readOk(0, 1 << 20)).as("the sparse file's hole, from the file").containsOnly(0);
+            assertThat(s.server().readsSentFromFile()).isEqualTo(before + 2);
         }
     }
 

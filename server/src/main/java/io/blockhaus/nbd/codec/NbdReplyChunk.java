@@ -2,7 +2,6 @@ package io.blockhaus.nbd.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.FileRegion;
-import io.netty.util.ReferenceCounted;
 import java.util.List;
 
 /**
@@ -42,45 +41,7 @@ public sealed interface NbdReplyChunk {
      * sendfile(2) (the bytes never enter the JVM). Reference counts are the region's.
      */
     record OffsetDataFile(long cookie, long requestOffset, boolean done, long offset, FileRegion region)
-            implements NbdReplyChunk, ReferenceCounted {
-        @Override
-        public int refCnt() {
-            return region.refCnt();
-        }
-
-        @Override
-        public OffsetDataFile retain() {
-            region.retain();
-            return this;
-        }
-
-        @Override
-        public OffsetDataFile retain(int increment) {
-            region.retain(increment);
-            return this;
-        }
-
-        @Override
-        public OffsetDataFile touch() {
-            region.touch();
-            return this;
-        }
-
-        @Override
-        public OffsetDataFile touch(Object hint) {
-            region.touch(hint);
-            return this;
-        }
-
-        @Override
-        public boolean release() {
-            return region.release();
-        }
-
-        @Override
-        public boolean release(int decrement) {
-            return region.release(decrement);
-        }
+            implements NbdReplyChunk, NbdFileRegionHolder {
     }
 
     /** NBD_REPLY_TYPE_OFFSET_HOLE: {@code holeSize} (unsigned 32-bit) bytes of zeroes at offset. */

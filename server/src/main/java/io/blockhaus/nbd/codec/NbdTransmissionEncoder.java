@@ -6,10 +6,11 @@ import io.netty.handler.codec.MessageToMessageEncoder;
 import java.util.List;
 
 /**
- * Encodes transmission-phase replies: {@link NbdSimpleReply} and {@link NbdReplyChunk}. Read data
- * is not copied: the header goes into a small buffer and the data buffer is appended to a
- * composite. The negotiated reply style is fixed at construction and enforced, because a reply
- * the client did not negotiate desynchronises it: chunks need structured replies or extended
+ * Encodes transmission-phase replies: {@link NbdSimpleReply}, {@link NbdSimpleFileReply} and
+ * {@link NbdReplyChunk}. Read data is not copied: the header goes into a small buffer and the data
+ * buffer is appended to a composite, or a file region follows the header as a message of its own.
+ * The negotiated reply style is fixed at construction and enforced, because a reply the client
+ * did not negotiate desynchronises it: chunks need structured replies or extended
  * headers; simple replies are forbidden under extended headers and may not carry data once
  * structured replies are on.
  */
@@ -24,31 +25,37 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
 
     @Override
     public boolean acceptOutboundMessage(Object msg) {
-        return msg instanceof NbdSimpleReply || msg instanceof NbdReplyChunk;
+        return msg instanceof NbdSimpleReply || msg instanceof NbdSimpleFileReply || msg instanceof NbdReplyChunk;
     }
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) {
-        if (msg instanceof NbdSimpleReply r) {
-            out.add(simple(ctx, r));
-        } else {
-            out.add(chunk(ctx, (NbdReplyChunk) msg));
-            if (msg instanceof NbdReplyChunk.OffsetDataFile f) {
+        switch (msg) {
+            case NbdSimpleReply r -> {
+                ByteBuf header = simpleHeader(ctx, r.error(), r.cookie(), r.content().isReadable());
+                out.add(withData(ctx, header, r.content()));
+            }
+            case NbdSimpleFileReply f -> {
+                out.add(simpleHeader(ctx, NbdError.OK, f.cookie(), f.region().count() > 0));
                 out.add(f.region().retain()); // after its header; the encoder releases the message
             }
+            case NbdReplyChunk.OffsetDataFile f -> {
+                out.add(chunk(ctx, f));
+                out.add(f.region().retain());
+            }
+            default -> out.add(chunk(ctx, (NbdReplyChunk) msg));
         }
     }
 
-    private ByteBuf simple(ChannelHandlerContext ctx, NbdSimpleReply r) {
+    private ByteBuf simpleHeader(ChannelHandlerContext ctx, NbdError error, long cookie, boolean withData) {
         if (extendedHeaders) {
             throw new IllegalStateException("simple replies are not allowed with extended headers");
         }
-        if (structuredReplies && r.content().isReadable()) {
+        if (structuredReplies && withData) {
             throw new IllegalStateException("data must go in OFFSET_DATA chunks with structured replies");
         }
-        ByteBuf header = ctx.alloc().buffer(NbdLimits.SIMPLE_REPLY_HEADER_LENGTH)
-                .writeInt(NbdMagic.SIMPLE_REPLY).writeInt(r.error().code()).writeLong(r.cookie());
-        return withData(ctx, header, r.content());
+        return ctx.alloc().buffer(NbdLimits.SIMPLE_REPLY_HEADER_LENGTH)
+                .writeInt(NbdMagic.SIMPLE_REPLY).writeInt(error.code()).writeLong(cookie);
     }
 
     private ByteBuf chunk(ChannelHandlerContext ctx, NbdReplyChunk chunk) {

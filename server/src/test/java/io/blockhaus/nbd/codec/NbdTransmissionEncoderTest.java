@@ -162,4 +162,32 @@ class NbdTransmissionEncoderTest {
         }
         mode(true, false); // for the @AfterEach check
     }
+
+    /** A simple READ reply from a file (the kernel's client): its 16-byte header, then the region untouched. */
+    @Test
+    void simpleFileReplyIsItsHeaderThenTheRegion() throws Exception {
+        mode(false, false);
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("encoder", ".bin");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+            io.netty.channel.DefaultFileRegion region = new io.netty.channel.DefaultFileRegion(ch, 0, 1 << 20);
+            assertThat(channel.writeOutbound(new NbdSimpleFileReply(9, region))).isTrue();
+            ByteBuf header = channel.readOutbound();
+            Object next = channel.readOutbound();
+            assertThat(ByteBufUtil.getBytes(header)).isEqualTo(Bytes.of().u32(0x67446698).u32(0).u64(9).build());
+            header.release();
+            assertThat(next).as("the region, after its header").isSameAs(region);
+            assertThat(region.refCnt()).as("the channel's reference; the message's was released").isEqualTo(1);
+            region.release();
+            assertThat(channel.finishAndReleaseAll()).isFalse();
+
+            mode(true, false);
+            io.netty.channel.DefaultFileRegion refused = new io.netty.channel.DefaultFileRegion(ch, 0, 4096);
+            assertThatThrownBy(() -> channel.writeOutbound(new NbdSimpleFileReply(9, refused)))
+                    .as("data in a simple reply once structured replies are on").isInstanceOf(EncoderException.class);
+            assertThat(refused.refCnt()).as("rejected message still released").isZero();
+        } finally {
+            java.nio.file.Files.delete(f);
+        }
+        mode(true, false); // for the @AfterEach check
+    }
 }
