@@ -5,6 +5,7 @@ import io.blockhaus.engine.store.Pipe;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdDecoderException;
 import io.blockhaus.nbd.codec.NbdError;
+import io.blockhaus.nbd.codec.NbdFileRegionHolder;
 import io.blockhaus.nbd.codec.NbdLimits;
 import io.blockhaus.nbd.codec.NbdPayloadChunk;
 import io.blockhaus.nbd.codec.NbdRequest;
@@ -14,6 +15,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.unix.Errors;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -453,9 +455,44 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     private void reply(ChannelHandlerContext ctx, List<Object> replies) {
         for (int i = 0; i < replies.size() - 1; i++) {
-            ctx.write(replies.get(i), ctx.voidPromise());
+            Object msg = replies.get(i);
+            if (msg instanceof NbdFileRegionHolder) {
+                ctx.write(msg).addListener(FILE_SEND_FAILURE);
+            } else {
+                ctx.write(msg, ctx.voidPromise());
+            }
         }
-        ctx.writeAndFlush(replies.getLast()).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        Object last = replies.getLast();
+        ctx.writeAndFlush(last).addListener(last instanceof NbdFileRegionHolder
+                ? FILE_SEND_FAILURE : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    /**
+     * A reply sent from the file fails while being sent when the kernel cannot read the file (a
+     * media error, a file shortened behind the server's back): its header is out, so the only
+     * honest end is closing the connection, and an operator should hear of it, unlike a client
+     * that went away (then the send fails too, with a reset or a broken pipe).
+     */
+    private static final ChannelFutureListener FILE_SEND_FAILURE = f -> {
+        if (f.isSuccess()) {
+            return;
+        }
+        Throwable cause = f.cause();
+        if (cause instanceof java.nio.channels.ClosedChannelException && cause.getCause() != null) {
+            cause = cause.getCause(); // Netty closed the channel on the send's error, then failed the write
+        }
+        if (!peerGone(cause)) {
+            System.getLogger(NbdTransmissionHandler.class.getName()).log(System.Logger.Level.WARNING,
+                    "closing NBD connection " + f.channel().remoteAddress()
+                            + ": a READ reply could not be sent from the volume's file: " + cause);
+        }
+        f.channel().close();
+    };
+
+    private static boolean peerGone(Throwable cause) {
+        return cause instanceof java.nio.channels.ClosedChannelException
+                || cause instanceof Errors.NativeIoException e
+                        && (e.expectedErr() == Errors.ERRNO_EPIPE_NEGATIVE || e.expectedErr() == Errors.ERRNO_ECONNRESET_NEGATIVE);
     }
 
     private void close(ChannelHandlerContext ctx) {

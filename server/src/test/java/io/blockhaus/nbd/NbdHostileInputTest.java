@@ -92,17 +92,7 @@ class NbdHostileInputTest {
     }
 
     private static void await(String what, Duration within, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting for: " + what).isLessThan(deadline);
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(10); // polling interval of a bounded wait, not a timing assumption
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(what, within, condition);
     }
 
     /** A write and a read on a fresh connection, as any other client would do meanwhile. */

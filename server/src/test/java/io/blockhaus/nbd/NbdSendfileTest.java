@@ -1,6 +1,7 @@
 package io.blockhaus.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.blockhaus.engine.VolumeConfig;
@@ -8,13 +9,21 @@ import io.blockhaus.nbd.NbdTestClient.Mode;
 import io.blockhaus.nbd.NbdTestClient.Result;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdCommandFlags;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +103,64 @@ class NbdSendfileTest {
             assertThat(s.server().readsSentFromFile()).as("a dirty page in range: copied").isEqualTo(before + 1);
             assertThat(c.readOk(0, 1 << 20)).as("the sparse file's hole, from the file").containsOnly(0);
             assertThat(s.server().readsSentFromFile()).isEqualTo(before + 2);
+        }
+    }
+
+    /**
+     * A file that got shorter behind the server's back (someone truncated it) cannot fill a reply
+     * already promised from it: the connection is closed, for simple and structured replies
+     * alike, and no client is sent fewer bytes than its reply announced.
+     */
+    @Test
+    void aReplyTheFileCanNoLongerFillClosesTheConnection() throws Exception {
+        Logger log = Logger.getLogger(NbdTransmissionHandler.class.getName());
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            for (Mode mode : new Mode[] {Mode.SIMPLE, Mode.STRUCTURED}) {
+                readPastTheShrunkFile(mode);
+                Await.until(mode + ": the operator is told", Duration.ofSeconds(10), () -> warnings.stream()
+                        .anyMatch(r -> r.getMessage().contains("could not be sent from the volume's file")));
+                warnings.clear();
+            }
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+
+    private void readPastTheShrunkFile(Mode mode) throws Exception {
+        Path img = dir.resolve("shrunk-" + mode + ".img");
+        try (NbdTestServer s = NbdTestServer.builder().server(NbdTestServer.config())
+                        .file(VolumeConfig.of("default"), img, SIZE).start();
+                NbdTestClient c = NbdTestClient.open(s.port(), mode)) {
+            c.writeOk(0, new byte[1 << 20]);
+            assertThat(c.flush().ok()).isTrue();
+            try (FileChannel f = FileChannel.open(img, StandardOpenOption.WRITE)) {
+                f.truncate(4096);
+            }
+            long before = s.server().readsSentFromFile();
+            // DF: one data chunk (without it the range would be split at the file's new end
+            // and the rest answered as a hole, correctly).
+            int flags = mode == Mode.SIMPLE ? 0 : NbdCommandFlags.DF;
+            assertThatThrownBy(() -> c.read(0, 1 << 20, flags)).as(mode + ": the connection is closed")
+                    .isInstanceOf(IOException.class);
+            assertThat(s.server().readsSentFromFile()).as(mode + ": it was to come from the file").isEqualTo(before + 1);
         }
     }
 

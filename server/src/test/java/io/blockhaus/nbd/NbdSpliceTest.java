@@ -53,11 +53,7 @@ class NbdSpliceTest {
     }
 
     private static void awaitCondition(BooleanSupplier cond, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!cond.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.onSpinWait();
-        }
+        Await.until(what, Duration.ofSeconds(20), cond);
     }
 
     /**
