@@ -2,7 +2,7 @@
 # nbd-fio.sh — NBD performance benchmark of Blockhaus against other NBD servers (issue 4).
 #
 #   deploy/bench/nbd-fio.sh [--rounds N] [--runtime S] [--ramp S] [--warmup S] [--size SIZE]
-#                           [--servers "LIST"] [--out DIR] [--work-dir DIR] [--base-port P]
+#                           [--servers "LIST"] [--workloads "LIST"] [--out DIR] [--work-dir DIR] [--base-port P]
 #                           [--bh-cache SIZE] [--bh-cached-cache SIZE] [--bh-jvm-opts "FLAGS"]
 #                           [--jfr] [--keep]
 #
@@ -13,8 +13,10 @@
 #   2. For each of --rounds rounds (default 3) it starts each server in turn — the order rotates by
 #      one position every round — runs the timed workloads against it with fio's nbd ioengine
 #      (fio --ioengine=nbd --uri=nbd://127.0.0.1:PORT/bench, libnbd), and stops it again.
-#   3. Aggregates: the median over rounds of IOPS, MB/s (10^6 bytes/s) and p99 completion latency
-#      per (server, workload); writes results.csv (every run), summary.csv and summary.json
+#   3. Aggregates: the median over rounds of IOPS, MB/s (10^6 bytes/s), p99 completion latency and
+#      the client's CPU share (fio's usr+sys time over its run time, in % of one core: near 100
+#      on a single-job row means fio itself is the limit, whatever the server) per (server,
+#      workload); writes results.csv (every run), summary.csv and summary.json
 #      (medians) and summary.md (a Markdown table with ratios), and prints the table.
 #
 # Workloads (fio, --output-format=json, --group_reporting, --time_based, --ramp_time=--ramp,
@@ -48,6 +50,9 @@
 #   nbdkit-memory     nbdkit -f --exit-with-parent -i 127.0.0.1 -p PORT memory SIZE allocator=malloc
 #                     (RAM, no file): the protocol/loopback ceiling. Filled with one sequential
 #                     write pass before it is measured, so reads return written pages.
+#   nbdkit-null       nbdkit -f --exit-with-parent -i 127.0.0.1 -p PORT null SIZE (not in the default
+#                     list): keeps nothing, reads return zeroes. What fio reaches against a server
+#                     that does no storage work at all, i.e. the client's own ceiling on a row.
 #   nbdkit-file, qemu-nbd and nbd-server are "the peers"; the ratio columns compare Blockhaus with
 #   the best peer of each workload (highest IOPS; lowest p99).
 #
@@ -57,7 +62,8 @@
 #   --ramp S              fio ramp_time before each timed run (default 3)
 #   --warmup S            seconds of each untimed Blockhaus warm-up pass (default 5)
 #   --size SIZE           backing file / export size, e.g. 1G, 512M (default 1G)
-#   --servers "LIST"      subset/order of servers (default: all six above)
+#   --servers "LIST"      subset/order of servers (default: the six above other than nbdkit-null)
+#   --workloads "LIST"    subset of the workloads (default: all four), e.g. "seqread-1m seqwrite-1m"
 #   --out DIR             results directory (default bench-results/nbd-fio-YYYYmmdd-HHMMSS)
 #   --work-dir DIR        where the temporary directory with the backing file is made (default /tmp)
 #   --base-port P         first loopback port (default 21800; each server uses P+10*i .. +2)
@@ -91,6 +97,8 @@ RAMP=3
 WARMUP=5
 SIZE=1G
 SERVERS="blockhaus blockhaus-cached nbdkit-file qemu-nbd nbd-server nbdkit-memory"
+ALL_WORKLOADS="randread-4k randwrite-4k seqread-1m seqwrite-1m"
+WORKLOADS=$ALL_WORKLOADS
 OUT=
 WORK_PARENT=/tmp
 BASE_PORT=21800
@@ -113,6 +121,7 @@ while [ $# -gt 0 ]; do
         --warmup) WARMUP=$2; shift 2 ;;
         --size) SIZE=$2; shift 2 ;;
         --servers) SERVERS=$2; shift 2 ;;
+        --workloads) WORKLOADS=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --work-dir) WORK_PARENT=$2; shift 2 ;;
         --base-port) BASE_PORT=$2; shift 2 ;;
@@ -134,9 +143,13 @@ SIZE_BYTES=$(numfmt --from=iec "${SIZE%[bB]}") || die "bad --size '$SIZE'"
 [ $((SIZE_BYTES % 1048576)) -eq 0 ] || die "--size must be a whole number of MiB"
 for s in $SERVERS; do
     case "$s" in
-        blockhaus|blockhaus-cached|nbdkit-file|qemu-nbd|nbd-server|nbdkit-memory) ;;
+        blockhaus|blockhaus-cached|nbdkit-file|qemu-nbd|nbd-server|nbdkit-memory|nbdkit-null) ;;
         *) die "unknown server '$s'" ;;
     esac
+done
+[ -n "$WORKLOADS" ] || die "--workloads is empty"
+for w in $WORKLOADS; do
+    case " $ALL_WORKLOADS " in *" $w "*) ;; *) die "unknown workload '$w' (one of: $ALL_WORKLOADS)" ;; esac
 done
 for t in fio nbdkit qemu-nbd nbd-server nbdinfo python3 timeout numfmt; do
     command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
@@ -205,9 +218,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
-# Workloads
-
-WORKLOADS="randread-4k randwrite-4k seqread-1m seqwrite-1m"
+# Workloads (the timed ones are $WORKLOADS)
 
 fio_args() {   # workload -> fio job options
     case "$1" in
@@ -294,6 +305,11 @@ start_server() {
                 memory "$SIZE_BYTES" allocator=malloc >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
+        nbdkit-null)
+            timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" \
+                null "$SIZE_BYTES" >"$logf" 2>&1 &
+            SRV_PID=$!
+            ;;
         qemu-nbd)
             timeout -k 10 "$life" qemu-nbd -f raw -x bench -b 127.0.0.1 -p "$port" -t --shared=8 \
                 --cache=writeback --aio=threads "$FILE" >"$logf" 2>&1 &
@@ -340,7 +356,7 @@ meta nbdkit "$(nbdkit --version | head -1)"
 meta qemu-nbd "$(qemu-nbd --version | head -1)"
 meta nbd-server "$(nbd-server -V 2>&1 | sed -n 's/.*version //p' | head -1)"
 meta libnbd "$(nbdinfo --version 2>&1 | tr '\n' ' ')"
-meta settings "rounds=$ROUNDS runtime=$RUNTIME ramp=$RAMP warmup=$WARMUP size=$SIZE servers='$SERVERS' bh_cache=$BH_CACHE bh_cached_cache=$BH_CACHED_CACHE bh_jvm_opts='$BH_JVM_OPTS' jfr=$JFR"
+meta settings "rounds=$ROUNDS runtime=$RUNTIME ramp=$RAMP warmup=$WARMUP size=$SIZE servers='$SERVERS' workloads='$WORKLOADS' bh_cache=$BH_CACHE bh_cached_cache=$BH_CACHED_CACHE bh_jvm_opts='$BH_JVM_OPTS' jfr=$JFR"
 meta blockhaus_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 log "results: $OUT   load average: $(loadavg)"
@@ -394,6 +410,8 @@ for round in $(seq 1 "$ROUNDS"); do
                 done
                 ;;
             blockhaus-cached)
+                # only the cached random read is timed on this server
+                case " $WORKLOADS " in *" randread-4k "*) ;; *) stop_server; continue ;; esac
                 run_fio "$URI" readall "$OUT/raw/$tag-warmup-readall.json" 0 0
                 run_fio "$URI" randread-4k "$OUT/raw/$tag-warmup-randread-4k.json" "$WARMUP" 0
                 wls=randread-4k
@@ -437,6 +455,8 @@ for (s, w), rs in med.items():
         "p99_us": statistics.median(float(r["p99_us"]) for r in rs),
         "iops_min": min(float(r["iops"]) for r in rs),
         "iops_max": max(float(r["iops"]) for r in rs),
+        # fio's own CPU time over its run time: near 100 % on a one-job row, the client is the limit
+        "client_cpu_pct": statistics.median(float(r["cpu_usr_pct"]) + float(r["cpu_sys_pct"]) for r in rs),
     }
 with open(os.path.join(out, "summary.json"), "w") as f:
     json.dump(list(summary.values()), f, indent=1)
@@ -454,9 +474,9 @@ def best_peer(w):
 
 def fmt_iops(x): return f"{x/1000:.1f}k" if x >= 10000 else f"{x:.0f}"
 lines = []
-lines.append("| workload | server | IOPS (median) | IOPS min–max | MB/s | p99 µs | IOPS: Blockhaus ÷ best peer (target ≥ 1.2) | p99: Blockhaus ÷ best peer (lower is better) |")
-lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-order = ["blockhaus", "blockhaus-cached", "nbdkit-file", "qemu-nbd", "nbd-server", "nbdkit-memory"]
+lines.append("| workload | server | IOPS (median) | IOPS min–max | MB/s | p99 µs | fio CPU % | IOPS: Blockhaus ÷ best peer (target ≥ 1.2) | p99: Blockhaus ÷ best peer (lower is better) |")
+lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+order = ["blockhaus", "blockhaus-cached", "nbdkit-file", "qemu-nbd", "nbd-server", "nbdkit-memory", "nbdkit-null"]
 for w in WL:
     bi, bp = best_peer(w)
     rowsw = [summary[(s, w)] for s in order if (s, w) in summary]
@@ -480,7 +500,9 @@ for w in WL:
             label = "blockhaus (cached: whole file in its cache)"
         elif s == "nbdkit-memory":
             label = "nbdkit-memory (ceiling)"
-        lines.append(f"| {w} | {label} | {fmt_iops(v['iops'])} | {fmt_iops(v['iops_min'])}–{fmt_iops(v['iops_max'])} | {v['mb_s']:.1f} | {v['p99_us']:.0f} | {ri} | {rp} |")
+        elif s == "nbdkit-null":
+            label = "nbdkit-null (stores nothing)"
+        lines.append(f"| {w} | {label} | {fmt_iops(v['iops'])} | {fmt_iops(v['iops_min'])}–{fmt_iops(v['iops_max'])} | {v['mb_s']:.1f} | {v['p99_us']:.0f} | {v['client_cpu_pct']:.0f} | {ri} | {rp} |")
 table = "\n".join(lines)
 with open(os.path.join(out, "summary.md"), "w") as f:
     f.write(table + "\n")
