@@ -17,24 +17,35 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * be inserted after the old one left, sets its bit after the old one's clear. A bit may
  * outlive nothing, but a lookup may see a bit clear for a page that is about to leave: callers
  * only rely on "clear" meaning "nothing there that must be written back or shot down".
- * Chunks are kept once made (512 bytes per 16 MiB of 4 KiB-page volume ever cached).
+ *
+ * <p>Memory follows the cache, not the volume's history: a chunk is dropped when its last bit
+ * is cleared, so there are never more chunks than cached pages (before, every 16 MiB of a volume
+ * ever cached kept its 512-byte chunk: a 16 TiB volume read once end to end held 0.6 GB of
+ * them). Setting and clearing run inside the map's per-key compute, so a chunk is never dropped
+ * between an adder finding it and setting its bit. Lookups stay lock-free: one that read a chunk
+ * just before it was dropped sees it empty, which is what it was.
  */
 final class ResidentSet {
     private static final int CHUNK_SHIFT = 12;
     private static final int WORDS = (1 << CHUNK_SHIFT) / Long.SIZE;
 
-    private final ConcurrentHashMap<Long, AtomicLongArray> chunks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Chunk> chunks = new ConcurrentHashMap<>();
 
     void add(long index) {
-        chunks.computeIfAbsent(index >>> CHUNK_SHIFT, k -> new AtomicLongArray(WORDS))
-                .getAndAccumulate(word(index), bit(index), (w, b) -> w | b);
+        chunks.compute(index >>> CHUNK_SHIFT, (k, c) -> {
+            Chunk chunk = c == null ? new Chunk() : c;
+            chunk.set(index);
+            return chunk;
+        });
     }
 
     void remove(long index) {
-        AtomicLongArray c = chunks.get(index >>> CHUNK_SHIFT);
-        if (c != null) {
-            c.getAndAccumulate(word(index), bit(index), (w, b) -> w & ~b);
-        }
+        chunks.computeIfPresent(index >>> CHUNK_SHIFT, (k, c) -> c.clear(index) ? c : null);
+    }
+
+    /** How many chunks are held (for tests: never more than the set indexes). */
+    int chunkCount() {
+        return chunks.size();
     }
 
     /** Whether any index in {@code [first, end)} is set. */
@@ -60,8 +71,9 @@ final class ResidentSet {
         long i = first;
         while (i < end) {
             long chunkEnd = Math.min(end, ((i >>> CHUNK_SHIFT) + 1) << CHUNK_SHIFT);
-            AtomicLongArray c = chunks.get(i >>> CHUNK_SHIFT);
-            if (c != null) {
+            Chunk ch = chunks.get(i >>> CHUNK_SHIFT);
+            if (ch != null) {
+                AtomicLongArray c = ch.words;
                 for (long j = i; j < chunkEnd; ) {
                     long wordBase = j & ~63L;
                     long wordEnd = Math.min(chunkEnd, wordBase + 64);
@@ -85,5 +97,27 @@ final class ResidentSet {
 
     private static long bit(long index) {
         return 1L << (index & 63);
+    }
+
+    /** One chunk's bits (read without locks) and how many are set (changed only inside compute). */
+    private static final class Chunk {
+        final AtomicLongArray words = new AtomicLongArray(WORDS);
+        private int set;
+
+        void set(long index) {
+            long before = words.getAndAccumulate(word(index), bit(index), (w, b) -> w | b);
+            if ((before & bit(index)) == 0) {
+                set++;
+            }
+        }
+
+        /** Clears {@code index}; whether any bit is still set. */
+        boolean clear(long index) {
+            long before = words.getAndAccumulate(word(index), bit(index), (w, b) -> w & ~b);
+            if ((before & bit(index)) != 0) {
+                set--;
+            }
+            return set > 0;
+        }
     }
 }
