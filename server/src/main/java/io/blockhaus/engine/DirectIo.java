@@ -5,8 +5,10 @@ import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 /**
  * Direct I/O: around the page cache, under BLOCK on the range, coherent with it.
@@ -40,6 +42,28 @@ final class DirectIo {
             v.checkRange(offset, len, false);
             v.cache().writebackRange(first, end);
             v.store().read(offset, dst);
+        }
+    }
+
+    /**
+     * See {@link Handle#readDirectAsFileRange}: the direct read's first half (BLOCK, dirty pages
+     * of the range written back), then the range of the file that now holds every completed
+     * write, for the kernel to read when it sends it; null where the store has no file.
+     */
+    static FileRange readAsFileRange(Handle h, long offset, int len) {
+        Volume v = h.volume();
+        v.checkOpen();
+        v.checkRange(offset, len, false);
+        FileChannel ch = v.store().channelForSending();
+        if (len == 0 || ch == null) {
+            return null;
+        }
+        long first = v.firstPage(offset);
+        long end = v.endPage(offset, len);
+        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
+            v.checkRange(offset, len, false);
+            v.cache().writebackRange(first, end);
+            return new FileRange(ch, offset, len);
         }
     }
 

@@ -125,6 +125,19 @@ public final class Handle implements AutoCloseable {
         DirectIo.read(this, offset, dst);
     }
 
+    /**
+     * The direct read of the range as a range of the volume's file, for a front end to send with
+     * sendfile(2) instead of copying: BLOCK on the range and its dirty pages written back, as
+     * {@link #readDirect(long, ByteBuffer)} does, and then, instead of reading the file, the
+     * range of it, which now holds every byte written before the call. The kernel reads them
+     * when it sends them, after BLOCK is released, so a write running meanwhile may show
+     * through: only for front ends whose concurrent requests have no order (NBD). Null where
+     * the store is not a file (the caller then reads). Errors as for {@code readDirect}.
+     */
+    public FileRange readDirectAsFileRange(long offset, int length) {
+        return DirectIo.readAsFileRange(this, offset, length);
+    }
+
     /** Direct write: BLOCK on the range, write-and-invalidate, store write; {@code fua} forces the store. */
     public void writeDirect(long offset, ByteBuffer src, boolean fua) {
         DirectIo.write(this, offset, src, fua);

@@ -117,5 +117,33 @@ class ReadAsFileRangeTest {
     void aStoreWithoutAFileHasNoRanges() {
         Handle h = open(TestStores.memory(SIZE));
         assertThat(h.readAsFileRange(0, BYPASS)).isNull();
+        assertThat(h.readDirectAsFileRange(0, BYPASS)).isNull();
+    }
+
+    /**
+     * {@link Handle#readDirectAsFileRange}: any size, dirty pages or not: the range's dirty pages
+     * are written back first (they stay cached, clean), as a direct read does, under BLOCK.
+     */
+    @Test
+    void aDirectReadWritesBackItsRangeThenIsARangeOfTheFile() throws IOException {
+        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE));
+        byte[] page = filled(PAGE, 9);
+        write(h, 5 * PAGE, page, false);
+        write(h, 40 * PAGE, page, false); // dirty too, outside the range: left alone
+        assertThat(vol.dirtyPages()).isEqualTo(2);
+        FileRange r = h.readDirectAsFileRange(4 * PAGE, 2 * PAGE);
+        assertThat(r).as("under the bypass size too").isNotNull();
+        byte[] expected = new byte[2 * PAGE];
+        System.arraycopy(page, 0, expected, PAGE, PAGE);
+        assertThat(readFrom(r)).as("the completed buffered write, in the file now").isEqualTo(expected);
+        assertThat(vol.dirtyPages()).as("only the range was written back").isEqualTo(1);
+        assertThat(vol.cache().anyCachedIn(5, 6)).as("and it stays cached").isTrue();
+        var block = vol.lock().acquire(LockMode.BLOCK, 0, vol.pageCount(), Long.MAX_VALUE);
+        try {
+            assertThat(vol.lock().holders(LockMode.BLOCK)).as("the read held BLOCK only while it ran").isEqualTo(1);
+        } finally {
+            block.close();
+        }
+        assertThat(h.readDirectAsFileRange(0, 0)).as("nothing to send").isNull();
     }
 }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.blockhaus.engine.Handle;
+import io.blockhaus.engine.IoMode;
 import io.blockhaus.engine.VolumeConfig;
+import java.nio.ByteBuffer;
 import io.blockhaus.nbd.NbdTestClient.Mode;
 import io.blockhaus.nbd.NbdTestClient.Result;
 import io.blockhaus.nbd.codec.NbdCommand;
@@ -103,6 +106,49 @@ class NbdSendfileTest {
             assertThat(s.server().readsSentFromFile()).as("a dirty page in range: copied").isEqualTo(before + 1);
             assertThat(c.readOk(0, 1 << 20)).as("the sparse file's hole, from the file").containsOnly(0);
             assertThat(s.server().readsSentFromFile()).isEqualTo(before + 2);
+        }
+    }
+
+    /**
+     * An io=direct export sends reads of at least 64 KiB from the file too, after writing back
+     * the range's dirty pages under BLOCK (the direct read's rule), so a buffered write that
+     * completed on the same volume (the gRPC front end's, here the engine's) is seen, and its
+     * page stays cached.
+     */
+    @Test
+    void directReadsAreSentFromTheFileAfterWritingBackDirtyPages() throws Exception {
+        Random rnd = new Random(SEED + 2);
+        VolumeConfig direct = VolumeConfig.of("default").withIo(IoMode.DIRECT);
+        try (NbdTestServer s = NbdTestServer.builder().server(NbdTestServer.config())
+                        .backgroundThreads(false) // no writeback but the read's own
+                        .file(direct, dir.resolve("d.img"), SIZE).start();
+                NbdTestClient simple = NbdTestClient.open(s.port(), Mode.SIMPLE);
+                NbdTestClient structured = NbdTestClient.open(s.port(), Mode.STRUCTURED);
+                Handle engine = s.volume("default").open()) {
+            byte[] data = new byte[1 << 20];
+            rnd.nextBytes(data);
+            simple.writeOk(0, data);
+            long before = s.server().readsSentFromFile();
+            assertThat(simple.readOk(0, data.length)).isEqualTo(data);
+            assertThat(structured.readOk(0, 64 * 1024)).isEqualTo(Arrays.copyOf(data, 64 * 1024));
+            assertThat(s.server().readsSentFromFile()).as("simple and structured, from the file").isEqualTo(before + 2);
+
+            byte[] patch = new byte[3000];
+            rnd.nextBytes(patch);
+            engine.write(70_000, ByteBuffer.wrap(patch), false); // buffered: a dirty cached page
+            System.arraycopy(patch, 0, data, 70_000, patch.length);
+            assertThat(s.volume("default").dirtyPages()).as("dirty before the read").isPositive();
+            Result df = structured.read(0, data.length, NbdCommandFlags.DF);
+            assertThat(df.data()).as("the completed buffered write is seen").isEqualTo(data);
+            assertThat(df.chunks()).extracting(NbdTestClient.Chunk::typeName, NbdTestClient.Chunk::done)
+                    .containsExactly(tuple("OFFSET_DATA", false), tuple("NONE", true));
+            assertThat(s.server().readsSentFromFile()).as("written back, then sent from the file").isEqualTo(before + 3);
+            assertThat(s.volume("default").dirtyPages()).as("the read wrote the page back").isZero();
+            assertThat(s.volume("default").cachedPages()).as("and left it cached").isPositive();
+
+            assertThat(simple.readOk(0, 64 * 1024 - 4096)).as("under 64 KiB: copied")
+                    .isEqualTo(Arrays.copyOf(data, 64 * 1024 - 4096));
+            assertThat(s.server().readsSentFromFile()).isEqualTo(before + 3);
         }
     }
 
