@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * fio's nbd engine (libnbd) with crc32c verification: two jobs, each on its own 16 MiB region
- * (offset_increment), 32 requests in flight each, random writes then a verify pass, with 4 KiB and
- * 256 KiB blocks, against buffered and direct-I/O exports. fio must exit 0 and report no errors.
+ * (offset_increment), 32 requests in flight each, writes then a verify pass, from 4 KiB to 1 MiB
+ * blocks, against buffered and direct-I/O exports (whose reads from 64 KiB are sent from the
+ * file, as large buffered ones are). fio must exit 0 and report no errors.
  */
 class FioInteropTest {
     private static final long MIB = 1 << 20;
@@ -32,7 +33,7 @@ class FioInteropTest {
 
     @ParameterizedTest(name = "fio {0} {1} bs={2}")
     @CsvSource({"buffered, randwrite, 4k", "buffered, randwrite, 256k", "direct, randwrite, 64k",
-            "buffered, write, 1m"})
+            "buffered, write, 1m", "direct, write, 1m"})
     void writeThenVerify(String io, String rw, String bs) throws Exception {
         VolumeConfig vc = VolumeConfig.of("default").withIo(io.equals("direct") ? IoMode.DIRECT : IoMode.BUFFERED);
         try (NbdTestServer s = NbdTestServer.builder().cacheBytes(32 * MIB)
