@@ -19,29 +19,43 @@ public final class PagecacheLockExclusion {
     private PagecacheLockExclusion() {
     }
 
+    /** A lock, the plain field its holders write, and the one thing each actor does. */
+    abstract static class Marked {
+        private final PagecacheLock lock;
+        private int mark;
+
+        Marked(LockPolicy policy) {
+            lock = PagecacheLock.create(policy, LockListener.NONE);
+        }
+
+        /** Inside a hold of {@code mode} on the range: reads the mark, then writes {@code mine}. */
+        int mark(LockMode mode, long first, long end, int mine) {
+            try (PagecacheLock.Hold h = lock.acquire(mode, first, end, WAIT)) {
+                int seen = mark;
+                mark = mine;
+                return seen;
+            }
+        }
+    }
+
     @JCStressTest
     @Outcome(id = {"0, 1", "2, 0"}, expect = Expect.ACCEPTABLE, desc = "one hold after the other, the later one saw the earlier's write")
     @Outcome(id = "0, 0", expect = Expect.FORBIDDEN, desc = "ADD and BLOCK held at once, or a release did not publish")
     @Outcome(expect = Expect.FORBIDDEN, desc = "anything else")
     @State
-    public static class TwoState {
-        private final PagecacheLock lock = PagecacheLock.create(LockPolicy.TWO_STATE, LockListener.NONE);
-        private int mark;
+    public static class TwoState extends Marked {
+        public TwoState() {
+            super(LockPolicy.TWO_STATE);
+        }
 
         @Actor
         public void adder(II_Result r) {
-            try (PagecacheLock.Hold h = lock.acquire(LockMode.ADD, 0, 8, WAIT)) {
-                r.r1 = mark;
-                mark = 1;
-            }
+            r.r1 = mark(LockMode.ADD, 0, 8, 1);
         }
 
         @Actor
         public void blocker(II_Result r) {
-            try (PagecacheLock.Hold h = lock.acquire(LockMode.BLOCK, 0, 8, WAIT)) {
-                r.r2 = mark;
-                mark = 2;
-            }
+            r.r2 = mark(LockMode.BLOCK, 0, 8, 2);
         }
     }
 
@@ -50,24 +64,19 @@ public final class PagecacheLockExclusion {
     @Outcome(id = "0, 0", expect = Expect.FORBIDDEN, desc = "overlapping ADD and BLOCK held at once, or a release did not publish")
     @Outcome(expect = Expect.FORBIDDEN, desc = "anything else")
     @State
-    public static class RangeOverlapping {
-        private final PagecacheLock lock = PagecacheLock.create(LockPolicy.RANGE, LockListener.NONE);
-        private int mark;
+    public static class RangeOverlapping extends Marked {
+        public RangeOverlapping() {
+            super(LockPolicy.RANGE);
+        }
 
         @Actor
         public void adder(II_Result r) {
-            try (PagecacheLock.Hold h = lock.acquire(LockMode.ADD, 0, 8, WAIT)) {
-                r.r1 = mark;
-                mark = 1;
-            }
+            r.r1 = mark(LockMode.ADD, 0, 8, 1);
         }
 
         @Actor
         public void blocker(II_Result r) {
-            try (PagecacheLock.Hold h = lock.acquire(LockMode.BLOCK, 7, Long.MAX_VALUE, WAIT)) {
-                r.r2 = mark;
-                mark = 2;
-            }
+            r.r2 = mark(LockMode.BLOCK, 7, Long.MAX_VALUE, 2);
         }
     }
 }
