@@ -336,11 +336,11 @@ public final class PageCache {
      * (it is recorded, and the backoff says when to try again).
      */
     int writebackOldestRuns(int target) {
-        if (!backoff.tryClaim(system.now())) {
+        long next = dirty.ceiling(0);
+        if (next < 0 || !backoff.tryClaim(system.now())) {
             return 0;
         }
         int written = 0;
-        long next = dirty.ceiling(0);
         while (next >= 0 && written < target) {
             int n;
             try {
@@ -359,10 +359,11 @@ public final class PageCache {
      * before {@code cutoffNanos} (see {@link DirtyIndex}), in runs.
      */
     void writebackExpired(long cutoffNanos) {
-        if (!backoff.tryClaim(system.now())) {
-            return; // failing, retry not due (as in writebackOldestRuns)
+        long[] expired = dirty.expired(cutoffNanos);
+        if (expired.length == 0 || !backoff.tryClaim(system.now())) {
+            return; // nothing due, or failing and the retry is not (as in writebackOldestRuns)
         }
-        for (long idx : dirty.expired(cutoffNanos)) {
+        for (long idx : expired) {
             if (!dirty.contains(idx)) {
                 continue; // went with an earlier run
             }
