@@ -326,9 +326,9 @@ public final class CacheSystem implements AutoCloseable {
 
     /**
      * One background writeback pass: expired pages, then down below the background ratio.
-     * Returns whether it is stuck: still over the background ratio with nothing it could write
-     * (every dirty page busy, or on volumes waiting for a writeback retry), so that the
-     * background writer waits for its interval rather than run again at every writer's kick.
+     * Returns whether it is stuck: still over the background ratio, nothing written, and some
+     * volume waiting for a writeback retry, so that the background writer waits for its interval
+     * rather than run again at every writer's kick.
      */
     public boolean backgroundPass() {
         try {
@@ -338,7 +338,7 @@ public final class CacheSystem implements AutoCloseable {
             }
             while (budget.overBackground()) {
                 if (writebackSome(RECLAIM_BATCH) == 0) {
-                    return true;
+                    return caches.stream().anyMatch(PageCache::writebackFailing);
                 }
             }
             return false;
