@@ -2,10 +2,7 @@ package io.blockhaus.engine;
 
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
-import io.blockhaus.engine.store.BackingStore;
-import io.blockhaus.engine.store.Extent;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * errno until {@link #heal} is called. Writes that fail change nothing. Reads, force and
  * the rest pass through to an {@link ArrayStore}.
  */
-final class FaultInjectingStore implements BackingStore {
+final class FaultInjectingStore extends ForwardingStore {
     private final ArrayStore d;
     private final AtomicInteger writeCalls = new AtomicInteger();
     private final AtomicInteger failedWrites = new AtomicInteger();
@@ -23,7 +20,12 @@ final class FaultInjectingStore implements BackingStore {
     private volatile long failTo;
 
     FaultInjectingStore(long size) {
-        this.d = new ArrayStore(size);
+        this(new ArrayStore(size));
+    }
+
+    private FaultInjectingStore(ArrayStore d) {
+        super(d);
+        this.d = d;
     }
 
     /** From now on every write touching a byte of {@code [from, to)} fails with {@code e}. */
@@ -68,26 +70,12 @@ final class FaultInjectingStore implements BackingStore {
     @Override
     public void write(long offset, ByteBuffer src) {
         maybeFail(offset, src.remaining());
-        d.write(offset, src);
+        super.write(offset, src);
     }
 
     @Override
     public void write(long offset, ByteBuffer[] srcs) {
         maybeFail(offset, BufferedIo.remaining(srcs));
-        d.write(offset, srcs);
+        super.write(offset, srcs);
     }
-
-    @Override public long size() { return d.size(); }
-    @Override public void read(long offset, ByteBuffer dst) { d.read(offset, dst); }
-    @Override public void read(long offset, ByteBuffer[] dsts) { d.read(offset, dsts); }
-    @Override public void punchHole(long offset, long length) { d.punchHole(offset, length); }
-    @Override public void zeroRange(long offset, long length) { d.zeroRange(offset, length); }
-    @Override public void allocate(long offset, long length) { d.allocate(offset, length); }
-    @Override public void collapseRange(long offset, long length) { d.collapseRange(offset, length); }
-    @Override public void insertRange(long offset, long length) { d.insertRange(offset, length); }
-    @Override public void truncate(long newSize) { d.truncate(newSize); }
-    @Override public void force() { d.force(); }
-    @Override public List<Extent> extents(long offset, long length, int maxExtents) { return d.extents(offset, length, maxExtents); }
-    @Override public int blockAlignment() { return d.blockAlignment(); }
-    @Override public void close() { d.close(); }
 }
