@@ -43,8 +43,6 @@ import java.util.function.LongSupplier;
  */
 public final class CacheSystem implements AutoCloseable {
     private static final int RECLAIM_BATCH = 32;
-    /** The longest a throttled writer sleeps before it reads the clock again (a test's clock may jump). */
-    private static final long MAX_THROTTLE_WAIT_MILLIS = 1000;
 
     private final MemoryBudget budget;
     private final long expireNanos;
@@ -57,8 +55,7 @@ public final class CacheSystem implements AutoCloseable {
     private final CopyOnWriteArrayList<PageCache> caches = new CopyOnWriteArrayList<>();
     private final Object memoryFreed = new Object();
     private final java.util.concurrent.atomic.AtomicInteger memoryWaiters = new java.util.concurrent.atomic.AtomicInteger();
-    private final Object writebackDone = new Object();
-    private final java.util.concurrent.atomic.AtomicInteger throttled = new java.util.concurrent.atomic.AtomicInteger();
+    private final ThrottledWriters throttled = new ThrottledWriters();
     private volatile Runnable backgroundKick = () -> { };
     private int roundRobin; // racy by design: only spreads writeback across volumes
 
@@ -290,7 +287,7 @@ public final class CacheSystem implements AutoCloseable {
             } else if (now - deadline >= 0) {
                 throw throttledTooLong(writer);
             }
-            awaitWriteback(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now));
+            throttled.await(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now));
         }
     }
 
@@ -300,28 +297,9 @@ public final class CacheSystem implements AutoCloseable {
                 + writer + " cannot write back (for " + (memoryWaitNanos / 1_000_000) + " ms)", last);
     }
 
-    /** Wakes throttled writers: pages were cleaned, or a writeback pass ended; costs a volatile read when nobody waits. */
+    /** Pages were cleaned: throttled writers look again. */
     void writebackProgressed() {
-        if (throttled.get() > 0) {
-            synchronized (writebackDone) {
-                writebackDone.notifyAll();
-            }
-        }
-    }
-
-    private void awaitWriteback(long nanos) {
-        throttled.incrementAndGet();
-        try {
-            synchronized (writebackDone) {
-                // Bounded: a retry falls due without anyone calling; the clock is re-read after.
-                writebackDone.wait(Math.max(1, Math.min(nanos / 1_000_000, MAX_THROTTLE_WAIT_MILLIS)));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ErrnoException(Errno.EINTR, "interrupted while throttled for writeback");
-        } finally {
-            throttled.decrementAndGet();
-        }
+        throttled.wake();
     }
 
     /**
@@ -343,7 +321,7 @@ public final class CacheSystem implements AutoCloseable {
             }
             return false;
         } finally {
-            writebackProgressed(); // throttled writers re-read the clock: their retry may be due
+            throttled.wake(); // throttled writers re-read the clock: their retry may be due
         }
     }
 
