@@ -170,6 +170,28 @@ class WritebackFailureTest {
     }
 
     @Test
+    void clientFlushesThatFailDoNotPushTheRetryBack() {
+        Handle h = vol.open();
+        write(h, 0, filled(PAGE, 1), false);
+        store.failWrites(Errno.EIO);
+        backgroundWritebackOfExpiredPages(); // fails: retry due in 100 ms
+        advance(Duration.ofMillis(50));
+        for (int i = 0; i < 5; i++) {
+            expectErrno(Errno.EIO, h::flush); // a client asks: always tried, never waits for the backoff
+        }
+        assertThat(store.writeCalls()).isEqualTo(1 + 5);
+        advance(Duration.ofMillis(50));
+        engine.writebackNow();
+        assertThat(store.writeCalls()).as("the retry is still due at 100 ms").isEqualTo(1 + 5 + 1);
+        advance(Duration.ofMillis(199));
+        engine.writebackNow();
+        assertThat(store.writeCalls()).as("and the failed retry doubled the delay").isEqualTo(7);
+        advance(Duration.ofMillis(1));
+        engine.writebackNow();
+        assertThat(store.writeCalls()).isEqualTo(8);
+    }
+
+    @Test
     void aFlushTriesEachDirtyRunOnceAsOneWrite() {
         Handle h = vol.open();
         write(h, 0, filled(3 * PAGE, 1), false); // run 0-2

@@ -24,6 +24,7 @@ final class WritebackBackoff {
     private volatile boolean failing; // read without the lock on every successful run
     private long delay; // guarded by this
     private long retryAt; // guarded by this
+    private boolean claimed; // guarded by this: a retry was claimed and has not ended yet
 
     /** Whether the latest writeback of the volume failed (none has succeeded since). */
     boolean failing() {
@@ -36,7 +37,11 @@ final class WritebackBackoff {
      * retry until it {@linkplain #failed fails} or {@linkplain #succeeded succeeds} (others meanwhile
      * get false for one more delay).
      */
-    synchronized boolean tryClaim(long now) {
+    boolean tryClaim(long now) {
+        return !failing || claimRetry(now); // healthy: no lock on the way to every writeback
+    }
+
+    private synchronized boolean claimRetry(long now) {
         if (!failing) {
             return true;
         }
@@ -44,6 +49,7 @@ final class WritebackBackoff {
             return false;
         }
         retryAt = now + delay;
+        claimed = true;
         return true;
     }
 
@@ -52,16 +58,29 @@ final class WritebackBackoff {
         return failing ? Math.max(0, retryAt - now) : 0;
     }
 
+    /**
+     * A writeback of the volume failed. The first failure starts the backoff; a failed retry
+     * doubles the delay. Other failures while failing (a client's flush, which does not wait
+     * for the backoff, or writebacks that began before the first failure) leave the schedule as
+     * it is: n threads failing at once are one failure in a row, not n.
+     */
     synchronized void failed(long now) {
-        delay = failing ? Math.min(2 * delay, MAX_DELAY_NANOS) : MIN_DELAY_NANOS;
-        retryAt = now + delay;
-        failing = true;
+        if (!failing) {
+            delay = MIN_DELAY_NANOS;
+            retryAt = now + delay;
+            failing = true;
+        } else if (claimed) {
+            delay = Math.min(2 * delay, MAX_DELAY_NANOS);
+            retryAt = now + delay;
+        }
+        claimed = false;
     }
 
     void succeeded() {
         if (failing) {
             synchronized (this) {
                 failing = false;
+                claimed = false;
                 delay = 0;
             }
         }
