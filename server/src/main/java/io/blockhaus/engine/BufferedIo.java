@@ -295,7 +295,7 @@ final class BufferedIo {
         long endIdx = v.endPage(offset, len);
         long pos = offset;
         while (pos < end) {
-            c.system().balanceDirty();
+            c.system().balanceDirty(c);
             long idx = c.indexOf(pos);
             Page p = c.lookupLocked(idx);
             if (p != null) {

@@ -1,7 +1,6 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.cache.CacheSystem;
-import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockListener;
 import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.BackingStore;
@@ -84,7 +83,10 @@ public final class Engine implements AutoCloseable {
         return List.copyOf(volumes);
     }
 
-    /** Runs one pass of background writeback on the caller's thread (expired pages and ratio). */
+    /**
+     * Runs one pass of background writeback on the caller's thread (expired pages and ratio;
+     * volumes whose writeback is failing only when their retry is due).
+     */
     public void writebackNow() {
         system.backgroundPass();
     }
@@ -138,9 +140,12 @@ public final class Engine implements AutoCloseable {
 
     private void writerLoop() {
         long intervalMillis = Math.max(1, config.writebackInterval().toMillis());
+        boolean stuck = false;
         while (!closed) {
             synchronized (kick) {
-                if (!kicked) {
+                // Stuck (a failing volume's pages waiting for their retry): writers' kicks would
+                // only make this thread spin over pages it cannot write; the interval will do.
+                if (!kicked || stuck) {
                     try {
                         kick.wait(intervalMillis);
                     } catch (InterruptedException e) {
@@ -150,10 +155,11 @@ public final class Engine implements AutoCloseable {
                 kicked = false;
             }
             try {
-                system.backgroundPass();
-            } catch (ErrnoException e) {
-                // The failed pages stay dirty and are retried; flush reports the error to clients.
+                stuck = system.backgroundPass();
             } catch (RuntimeException e) {
+                // Not a writeback failure (those are recorded, reported by flush, and retried
+                // with backoff inside the pass): a bug. Keep writing back.
+                stuck = false;
                 System.getLogger(Engine.class.getName()).log(System.Logger.Level.ERROR, "writeback pass failed", e);
             }
         }

@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.cache.WritebackErrors;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.Extent;
@@ -31,12 +32,14 @@ public final class Handle implements AutoCloseable {
     private final Volume volume;
     private final ReadaheadState readahead;
     private final Set<Mapping> mappings = ConcurrentHashMap.newKeySet();
+    private final WritebackErrors.Cursor writebackErrors; // errseq_t's f_wb_err: see Volume#sync
     private volatile boolean noReuse;
     private volatile boolean closed;
 
     Handle(Volume volume) {
         this.volume = volume;
         this.readahead = new ReadaheadState(volume.config().readaheadMaxPages());
+        this.writebackErrors = volume.cache().writebackErrors().open();
     }
 
     public Volume volume() {
@@ -85,14 +88,29 @@ public final class Handle implements AutoCloseable {
         return !closed && BufferedIo.writeIfCached(this, offset, src);
     }
 
-    /** Buffered write; with {@code fua} the range is written back and forced before returning. */
+    /**
+     * Buffered write; with {@code fua} the range is then synced as {@link #flush(long, long)}
+     * does, so a FUA write also reports a writeback failure this handle has not seen.
+     */
     public void write(long offset, ByteBuffer src, boolean fua) {
-        BufferedIo.write(this, offset, src, fua);
+        long len = src.remaining();
+        BufferedIo.write(this, offset, src, false);
+        syncIfFua(fua, offset, len);
     }
 
     /** Buffered gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void write(long offset, ByteBuffer[] srcs, boolean fua) {
-        BufferedIo.write(this, offset, srcs, fua);
+        long len = BufferedIo.remaining(srcs);
+        BufferedIo.write(this, offset, srcs, false);
+        syncIfFua(fua, offset, len);
+    }
+
+    /** FUA is the write, then fsync of its range (Linux's O_DSYNC write): same errors as a flush. */
+    private void syncIfFua(boolean fua, long offset, long len) {
+        if (fua) {
+            volume.sync(len > 0 ? volume.firstPage(offset) : 0, len > 0 ? volume.endPage(offset, len) : 0,
+                    writebackErrors);
+        }
     }
 
     /**
@@ -116,8 +134,10 @@ public final class Handle implements AutoCloseable {
      * {@link #writeDirect}. Errors as for those; after one, the pipe's contents are unspecified.
      */
     public boolean writeFromPipe(long offset, Pipe pipe, long length, boolean direct, boolean fua) {
-        return direct ? DirectIo.writeFromPipe(this, offset, pipe, length, fua)
-                : BufferedIo.writeFromPipe(this, offset, pipe, length, fua);
+        boolean written = direct ? DirectIo.writeFromPipe(this, offset, pipe, length, false)
+                : BufferedIo.writeFromPipe(this, offset, pipe, length, false);
+        syncIfFua(written && fua, offset, length);
+        return written;
     }
 
     /** Direct read: BLOCK on the range, dirty cached pages written back (they stay), store read. */
@@ -140,12 +160,16 @@ public final class Handle implements AutoCloseable {
 
     /** Direct write: BLOCK on the range, write-and-invalidate, store write; {@code fua} forces the store. */
     public void writeDirect(long offset, ByteBuffer src, boolean fua) {
-        DirectIo.write(this, offset, src, fua);
+        long len = src.remaining();
+        DirectIo.write(this, offset, src, false);
+        syncIfFua(fua, offset, len);
     }
 
     /** Direct gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void writeDirect(long offset, ByteBuffer[] srcs, boolean fua) {
-        DirectIo.write(this, offset, srcs, fua);
+        long len = BufferedIo.remaining(srcs);
+        DirectIo.write(this, offset, srcs, false);
+        syncIfFua(fua, offset, len);
     }
 
     /**
@@ -158,7 +182,8 @@ public final class Handle implements AutoCloseable {
 
     /** Direct write from a mapping's pages; EDEADLOCK as for {@link #readDirect(long, MappedBuffer)}. */
     public void writeDirect(long offset, MappedBuffer src, boolean fua) {
-        DirectIo.writeFromMapping(this, offset, src, fua);
+        DirectIo.writeFromMapping(this, offset, src, false);
+        syncIfFua(fua, offset, src.length());
     }
 
     /**
@@ -204,23 +229,23 @@ public final class Handle implements AutoCloseable {
         Fadvise.advise(this, advice, offset, length);
     }
 
-    /** Writes back every dirty page of the volume and forces the store (fsync). */
+    /**
+     * Writes back every dirty page of the volume and forces the store (fsync). Fails with the
+     * errno of a writeback failure of the volume that this handle has not been told of yet
+     * (ENOSPC, EIO), once: Linux's errseq_t semantics, see {@link Volume#sync}.
+     */
     public void flush() {
         Volume v = volume();
         v.checkOpen();
-        v.cache().writebackRange(0, Long.MAX_VALUE);
-        v.store().force();
+        v.sync(0, Long.MAX_VALUE, writebackErrors);
     }
 
-    /** Writes back the dirty pages of the range and forces the store (sync_file_range + fdatasync). */
+    /** Writes back the dirty pages of the range and forces the store (sync_file_range + fdatasync); errors as {@link #flush()}. */
     public void flush(long offset, long length) {
         Volume v = volume();
         v.checkOpen();
         v.checkRange(offset, length, false);
-        if (length > 0) {
-            v.cache().writebackRange(v.firstPage(offset), v.endPage(offset, length));
-        }
-        v.store().force();
+        v.sync(length > 0 ? v.firstPage(offset) : 0, length > 0 ? v.endPage(offset, length) : 0, writebackErrors);
     }
 
     /**

@@ -94,7 +94,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
         long end = pos + len;
         while (pos < end) {
             if (store) {
-                c.system().balanceDirty();
+                c.system().balanceDirty(c);
             }
             long idx = c.indexOf(pos);
             int inPage = (int) (pos - c.offsetOf(idx));

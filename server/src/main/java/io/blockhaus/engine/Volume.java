@@ -1,6 +1,7 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.cache.PageCache;
+import io.blockhaus.engine.cache.WritebackErrors;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockMode;
@@ -222,6 +223,30 @@ public final class Volume implements AutoCloseable {
             throw new ErrnoException(Errno.EINTR, "interrupted waiting for a resize of " + name());
         }
         return l::unlock;
+    }
+
+    /**
+     * fsync's contract, Linux's way: writes back every dirty page of {@code [firstPage, endPage)},
+     * forces the store, and then reports, once per cursor, a writeback failure of this volume
+     * that {@code cursor} has not reported yet (see {@link WritebackErrors}), even if this call's
+     * own writeback succeeded. This call's own failure wins; the cursor moves past the failures
+     * either way, so a handle hears of each once.
+     */
+    void sync(long firstPage, long endPage, WritebackErrors.Cursor cursor) {
+        ErrnoException own = null;
+        try {
+            cache.writebackRange(firstPage, endPage);
+            store.force();
+        } catch (ErrnoException e) {
+            own = e;
+        }
+        ErrnoException earlier = cursor.checkAndAdvance();
+        if (own != null) {
+            throw own;
+        }
+        if (earlier != null) {
+            throw earlier;
+        }
     }
 
     void registerMapping(Mapping m) {

@@ -8,11 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
-import io.blockhaus.engine.store.BackingStore;
-import io.blockhaus.engine.store.Extent;
 import io.blockhaus.engine.store.MemoryStore;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -101,13 +98,14 @@ class BackingStoreFailureTest {
     }
 
     /** A store that fails the next N reads or writes with a chosen errno. */
-    static final class FailingStore implements BackingStore {
+    static final class FailingStore extends ForwardingStore {
         final MemoryStore d;
         final AtomicInteger failWrites = new AtomicInteger();
         final AtomicInteger failReads = new AtomicInteger();
         final AtomicReference<Errno> errno = new AtomicReference<>(Errno.EIO);
 
         FailingStore(MemoryStore d) {
+            super(d);
             this.d = d;
         }
 
@@ -123,20 +121,9 @@ class BackingStoreFailureTest {
             }
         }
 
-        @Override public long size() { return d.size(); }
         @Override public void read(long offset, ByteBuffer dst) { maybeFail(failReads, "read"); d.read(offset, dst); }
         @Override public void read(long offset, ByteBuffer[] dsts) { maybeFail(failReads, "read"); d.read(offset, dsts); }
         @Override public void write(long offset, ByteBuffer src) { maybeFail(failWrites, "write"); d.write(offset, src); }
         @Override public void write(long offset, ByteBuffer[] srcs) { maybeFail(failWrites, "write"); d.write(offset, srcs); }
-        @Override public void punchHole(long offset, long length) { d.punchHole(offset, length); }
-        @Override public void zeroRange(long offset, long length) { d.zeroRange(offset, length); }
-        @Override public void allocate(long offset, long length) { d.allocate(offset, length); }
-        @Override public void collapseRange(long offset, long length) { d.collapseRange(offset, length); }
-        @Override public void insertRange(long offset, long length) { d.insertRange(offset, length); }
-        @Override public void truncate(long newSize) { d.truncate(newSize); }
-        @Override public void force() { d.force(); }
-        @Override public List<Extent> extents(long offset, long length, int maxExtents) { return d.extents(offset, length, maxExtents); }
-        @Override public int blockAlignment() { return d.blockAlignment(); }
-        @Override public void close() { d.close(); }
     }
 }

@@ -30,7 +30,12 @@ import java.util.function.LongSupplier;
  *   <li><b>Dirty throttling</b>: above the hard ratio a buffered writer writes pages back
  *       itself before dirtying more; above the background ratio the background writer is woken.
  *       Dirty memory therefore never exceeds the hard ratio by more than one write's worth per
- *       writer.</li>
+ *       writer. A writer whose own volume's writeback is failing waits for its retry instead.</li>
+ *   <li><b>A failing disk</b>: a failed writeback keeps its pages dirty, is recorded in the
+ *       volume's {@link WritebackErrors} (each handle's next flush or FUA write reports it once)
+ *       and stops the volume's writeback by anyone but a client (flush, FUA, shootdown) until
+ *       its {@link WritebackBackoff} retry is due, so a failing disk costs a bounded number of
+ *       calls, not one per page written.</li>
  *   <li>Callers allocate pages while holding no page lock (page locks are reentrant, and reclaim
  *       must never find the allocating thread's own new pages evictable); they may hold the
  *       pagecache lock in ADD mode, which reclaim and writeback never need.</li>
@@ -50,6 +55,7 @@ public final class CacheSystem implements AutoCloseable {
     private final CopyOnWriteArrayList<PageCache> caches = new CopyOnWriteArrayList<>();
     private final Object memoryFreed = new Object();
     private final java.util.concurrent.atomic.AtomicInteger memoryWaiters = new java.util.concurrent.atomic.AtomicInteger();
+    private final ThrottledWriters throttled = new ThrottledWriters();
     private volatile Runnable backgroundKick = () -> { };
     private int roundRobin; // racy by design: only spreads writeback across volumes
 
@@ -235,7 +241,10 @@ public final class CacheSystem implements AutoCloseable {
 
     // ---------------------------------------------------------------- writeback
 
-    /** Writes back up to about {@code target} dirty pages from any volume, in contiguous runs. */
+    /**
+     * Writes back up to about {@code target} dirty pages from any volume, in contiguous runs;
+     * volumes whose writeback is failing only when their retry is due (see {@link WritebackBackoff}).
+     */
     int writebackSome(int target) {
         int written = 0;
         int n = caches.size();
@@ -253,30 +262,66 @@ public final class CacheSystem implements AutoCloseable {
     }
 
     /**
-     * Called by buffered writers before they dirty more pages, holding no locks: above the hard
-     * ratio they write back themselves.
+     * Called by buffered writers of {@code writer}'s volume before they dirty more pages, holding
+     * no locks: above the hard ratio they write back themselves. When that writes nothing because
+     * their own volume's writeback is failing, they wait (dirty throttling) for its next retry,
+     * not spin: a failing volume's dirty pages stop growing at the hard ratio, so the rest of the
+     * budget stays free for reads of every volume. A writer still over the ratio after the
+     * memory wait fails with the volume's writeback errno (ENOSPC, EIO): the disk takes nothing.
      */
-    public void balanceDirty() {
+    public void balanceDirty(PageCache writer) {
         if (budget.overBackground()) {
             backgroundKick.run();
         }
+        long deadline = 0;
         while (budget.overHard()) {
-            if (writebackSome(RECLAIM_BATCH) == 0) {
-                return; // every dirty page is busy or failing: nothing more this writer can do
+            if (writebackSome(RECLAIM_BATCH) > 0) {
+                continue;
             }
+            if (!writer.writebackFailing()) {
+                return; // every dirty page is busy (someone is writing it) or another volume's
+            }
+            long now = now();
+            if (deadline == 0) {
+                deadline = now + memoryWaitNanos;
+            } else if (now - deadline >= 0) {
+                throw throttledTooLong(writer);
+            }
+            throttled.await(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now));
         }
     }
 
-    /** One background writeback pass: expired pages, then down below the background ratio. */
-    public void backgroundPass() {
-        long cutoff = now() - expireNanos;
-        for (PageCache c : caches) {
-            c.writebackExpired(cutoff);
-        }
-        while (budget.overBackground()) {
-            if (writebackSome(RECLAIM_BATCH) == 0) {
-                return;
+    private ErrnoException throttledTooLong(PageCache writer) {
+        ErrnoException last = writer.writebackErrors().latest();
+        return new ErrnoException(last == null ? Errno.EIO : last.errno(), "dirty page memory is over the hard limit and "
+                + writer + " cannot write back (for " + (memoryWaitNanos / 1_000_000) + " ms)", last);
+    }
+
+    /** Pages were cleaned: throttled writers look again. */
+    void writebackProgressed() {
+        throttled.wake();
+    }
+
+    /**
+     * One background writeback pass: expired pages, then down below the background ratio.
+     * Returns whether it is stuck: still over the background ratio, nothing written, and some
+     * volume waiting for a writeback retry, so that the background writer waits for its interval
+     * rather than run again at every writer's kick.
+     */
+    public boolean backgroundPass() {
+        try {
+            long cutoff = now() - expireNanos;
+            for (PageCache c : caches) {
+                c.writebackExpired(cutoff);
             }
+            while (budget.overBackground()) {
+                if (writebackSome(RECLAIM_BATCH) == 0) {
+                    return caches.stream().anyMatch(PageCache::writebackFailing);
+                }
+            }
+            return false;
+        } finally {
+            throttled.wake(); // throttled writers re-read the clock: their retry may be due
         }
     }
 

@@ -1,5 +1,6 @@
 package io.blockhaus.engine.cache;
 
+import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.BackingStore;
 import java.nio.ByteBuffer;
@@ -35,7 +36,8 @@ public final class PageCache {
     // Counted apart from the set: the set's size() may lag a removal, and callers want an answer
     // that is exact once the pages they wrote back are clean.
     private final java.util.concurrent.atomic.AtomicLong dirtyCount = new java.util.concurrent.atomic.AtomicLong();
-    private volatile ErrnoException lastWritebackError;
+    private final WritebackErrors writebackErrors;
+    private final WritebackBackoff backoff = new WritebackBackoff();
 
     PageCache(CacheSystem system, String name, BackingStore store, int pageSize, LongSupplier volumeSize) {
         this.system = system;
@@ -44,6 +46,7 @@ public final class PageCache {
         this.pageSize = pageSize;
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
         this.volumeSize = volumeSize;
+        this.writebackErrors = new WritebackErrors(name);
     }
 
     public int pageSize() {
@@ -62,9 +65,19 @@ public final class PageCache {
         return dirtyCount.get();
     }
 
-    /** The most recent background writeback failure, if any (pages stay dirty and are retried). */
-    public ErrnoException lastWritebackError() {
-        return lastWritebackError;
+    /** This volume's writeback failures, which every handle's flush reports once (see {@link WritebackErrors}). */
+    public WritebackErrors writebackErrors() {
+        return writebackErrors;
+    }
+
+    /** Whether the latest writeback of this volume failed: its dirty pages wait for a retry. */
+    public boolean writebackFailing() {
+        return backoff.failing();
+    }
+
+    /** Nanoseconds (of the injected clock) until the failing writeback may be retried; 0 if due or healthy. */
+    long nanosUntilWritebackRetry(long now) {
+        return backoff.nanosUntilRetry(now);
     }
 
     public Page get(long index) {
@@ -264,11 +277,20 @@ public final class PageCache {
             for (Page p : run) {
                 markClean(p);
             }
+        } catch (RuntimeException e) {
+            // The pages stay dirty (never dropped); the failure is reported to every handle's
+            // next flush, and the volume is left alone for a while (see WritebackBackoff).
+            writebackErrors.record(e instanceof ErrnoException ee ? ee
+                    : new ErrnoException(Errno.EIO, "writeback of " + name + " failed", e));
+            backoff.failed(system.now());
+            throw e;
         } finally {
             for (Page p : run) {
                 p.setWriteback(false);
             }
         }
+        backoff.succeeded();
+        system.writebackProgressed();
     }
 
     /**
@@ -308,19 +330,26 @@ public final class PageCache {
         }
     }
 
-    /** Background writeback: for whoever needs memory, from the lowest dirty index. */
+    /**
+     * Background writeback: for whoever needs memory, from the lowest dirty index. Nothing while
+     * the volume's writeback is failing and its retry is not due; the first failure ends the call
+     * (it is recorded, and the backoff says when to try again).
+     */
     int writebackOldestRuns(int target) {
-        int written = 0;
         long next = dirty.ceiling(0);
+        if (next < 0 || !backoff.tryClaim(system.now())) {
+            return 0;
+        }
+        int written = 0;
         while (next >= 0 && written < target) {
+            int n;
             try {
-                int n = writebackRun(next, Long.MAX_VALUE, false);
-                written += n;
-                next = dirty.ceiling(next + Math.max(n, 1));
-            } catch (ErrnoException e) {
-                lastWritebackError = e;
-                next = dirty.ceiling(next + 1);
+                n = writebackRun(next, Long.MAX_VALUE, false);
+            } catch (RuntimeException e) {
+                break;
             }
+            written += n;
+            next = dirty.ceiling(next + Math.max(n, 1));
         }
         return written;
     }
@@ -330,28 +359,49 @@ public final class PageCache {
      * before {@code cutoffNanos} (see {@link DirtyIndex}), in runs.
      */
     void writebackExpired(long cutoffNanos) {
-        for (long idx : dirty.expired(cutoffNanos)) {
+        long[] expired = dirty.expired(cutoffNanos);
+        if (expired.length == 0 || !backoff.tryClaim(system.now())) {
+            return; // nothing due, or failing and the retry is not (as in writebackOldestRuns)
+        }
+        for (long idx : expired) {
             if (!dirty.contains(idx)) {
                 continue; // went with an earlier run
             }
             try {
                 writebackRun(idx, Long.MAX_VALUE, false);
-            } catch (ErrnoException e) {
-                lastWritebackError = e;
+            } catch (RuntimeException e) {
+                return;
             }
         }
     }
 
     /**
      * Writes back every page of {@code [first, end)} that is dirty now (sync_file_range). Pages
-     * dirtied after this starts may or may not be included. Errors propagate: the failed pages
-     * stay dirty.
+     * dirtied after this starts may or may not be included. A client asked, so the backoff of a
+     * failing volume does not apply, and a failed run does not stop the others: every run is
+     * tried once, and then the first failure is thrown (the failed pages stay dirty).
      */
     public void writebackRange(long first, long end) {
-        for (long idx : dirty.snapshot(first, end)) {
-            if (dirty.contains(idx)) {
-                writebackRun(idx, end, true);
+        RuntimeException failure = null;
+        long[] idxs = dirty.snapshot(first, end);
+        for (int i = 0; i < idxs.length; i++) {
+            long idx = idxs[i];
+            if (!dirty.contains(idx)) {
+                continue;
             }
+            try {
+                writebackRun(idx, end, true);
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+                // Skip the rest of the run that just failed as one write: retrying its tail
+                // page by page would be a write storm of its own.
+                while (i + 1 < idxs.length && idxs[i + 1] == idxs[i] + 1 && idxs[i + 1] - idx < MAX_RUN_PAGES) {
+                    i++;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
