@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client's open volume (an NBD connection, a gRPC Open). Every I/O operation of DESIGN.md's
@@ -31,12 +32,17 @@ public final class Handle implements AutoCloseable {
     private final Volume volume;
     private final ReadaheadState readahead;
     private final Set<Mapping> mappings = ConcurrentHashMap.newKeySet();
+    /** Pages this handle's mappings may pin at once ({@link EngineConfig#mappedShare}). */
+    private final long pinQuota;
+    /** Pages its mappings pin now (plus, for a moment, what a fault in progress reserved). */
+    private final AtomicLong pinned = new AtomicLong();
     private volatile boolean noReuse;
     private volatile boolean closed;
 
     Handle(Volume volume) {
         this.volume = volume;
         this.readahead = new ReadaheadState(volume.config().readaheadMaxPages());
+        this.pinQuota = volume.engine().config().mappedPagesPerHandle(volume.pageSize());
     }
 
     public Volume volume() {
@@ -185,6 +191,31 @@ public final class Handle implements AutoCloseable {
 
     void forget(Mapping m) {
         mappings.remove(m);
+    }
+
+    /** Pages pinned by this handle's mappings now. */
+    public long pinnedPages() {
+        return pinned.get();
+    }
+
+    /**
+     * Reserves {@code pages} of this handle's pin quota for a fault about to map them; ENOMEM,
+     * with nothing reserved, when that would pass the quota. See {@link Mapping}.
+     */
+    void reservePins(long pages, Mapping m) {
+        long cur;
+        do {
+            cur = pinned.get();
+            if (cur + pages > pinQuota) {
+                throw new ErrnoException(Errno.ENOMEM, "mapping " + m + " would pin " + (cur + pages)
+                        + " pages, past this handle's quota of " + pinQuota
+                        + " (mappedShare of the cache): unmap some, or read without mapping");
+            }
+        } while (!pinned.compareAndSet(cur, cur + pages));
+    }
+
+    void releasePins(long pages) {
+        pinned.addAndGet(-pages);
     }
 
     /** fallocate(2). Collapse and insert need page-aligned offset and length (EINVAL otherwise). */
