@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Errors ({@link io.blockhaus.engine.errno.ErrnoException}), common to all operations:
  * negative offsets or lengths, or a range that overflows: EINVAL; a read past the end: EINVAL;
  * a write, zeroing or punch past the end: ENOSPC; any change on a read-only volume: EROFS; a
- * closed handle or volume: ESHUTDOWN; lock wait past the volume's timeout: ETIMEDOUT; no memory
- * within the engine's wait: ENOMEM; backing store failure: EIO or ENOSPC. A failed operation that
+ * closed handle or volume: ESHUTDOWN; lock wait past the volume's timeout, or a page lock held
+ * by another past the engine's memory wait: ETIMEDOUT; a wait for a lock this same operation
+ * holds: EDEADLOCK; no memory within the engine's wait, or a mapping access past the handle's
+ * quota of mapped pages: ENOMEM; backing store failure: EIO or ENOSPC. A failed operation that
  * was refused for its input changes nothing.
  *
  * <p>Buffers: reads fill {@code dst} from position to limit and advance its position; writes

@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -49,20 +51,32 @@ class LockBoundsTest {
         return vol.open();
     }
 
-    /** Runs {@code task} on its own thread; the returned latch opens once it holds what it took. */
-    static CompletableFuture<Void> holdOnAnotherThread(Runnable take, Runnable give, CountDownLatch taken,
-                                                       CountDownLatch release) {
-        return CompletableFuture.runAsync(() -> {
-            take.run();
+    /** Something taken by another thread and kept there until closed. */
+    interface HeldElsewhere extends AutoCloseable {
+        @Override
+        void close() throws Exception;
+    }
+
+    /** Takes {@code take} on a thread of its own, which keeps it until closed, then gives it back there. */
+    static <T> HeldElsewhere holdElsewhere(Supplier<T> take, Consumer<T> give) throws InterruptedException {
+        CountDownLatch taken = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> {
+            T t = take.get();
             taken.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                give.run();
+                give.accept(t);
             }
         }, r -> Thread.ofPlatform().daemon().start(r));
+        assertThat(taken.await(10, TimeUnit.SECONDS)).as("taken on the other thread").isTrue();
+        return () -> {
+            release.countDown();
+            holder.get(10, TimeUnit.SECONDS);
+        };
     }
 
     @ParameterizedTest
@@ -86,12 +100,7 @@ class LockBoundsTest {
     void aPageLockHeldPastTheBoundFailsTheReaderWithEtimedout(LockPolicy policy) throws Exception {
         Handle h = open(policy);
         write(h, 0, filled(PAGE, 3), false);
-        CountDownLatch taken = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Page[] stuck = new Page[1];
-        CompletableFuture<Void> holder = holdOnAnotherThread(
-                () -> stuck[0] = vol.cache().lookupLocked(0), () -> stuck[0].unlock(), taken, release);
-        assertThat(taken.await(10, TimeUnit.SECONDS)).isTrue();
+        HeldElsewhere stuck = holdElsewhere(() -> vol.cache().lookupLocked(0), Page::unlock);
 
         long start = System.nanoTime();
         expectErrno(Errno.ETIMEDOUT, () -> h.read(0, ByteBuffer.allocate(PAGE)));
@@ -99,8 +108,7 @@ class LockBoundsTest {
         assertThat(waited).as("waited the bound").isGreaterThanOrEqualTo(BOUND.toNanos()).isLessThan(WELL_WITHIN);
         expectErrno(Errno.ETIMEDOUT, () -> h.write(0, ByteBuffer.wrap(filled(PAGE, 4)), false));
 
-        release.countDown();
-        holder.get(10, TimeUnit.SECONDS);
+        stuck.close();
         assertThat(read(h, 0, PAGE)).as("the timed-out write changed nothing").isEqualTo(filled(PAGE, 3));
     }
 
@@ -109,12 +117,7 @@ class LockBoundsTest {
     void closeBehindAStuckOperationFailsWithEtimedoutAndCanBeRetried(LockPolicy policy) throws Exception {
         Handle h = open(policy);
         write(h, 0, filled(PAGE, 5), false);
-        CountDownLatch taken = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        PagecacheLock.Hold[] add = new PagecacheLock.Hold[1];
-        CompletableFuture<Void> holder = holdOnAnotherThread(
-                () -> add[0] = vol.add(0, 1), () -> add[0].close(), taken, release);
-        assertThat(taken.await(10, TimeUnit.SECONDS)).isTrue();
+        HeldElsewhere add = holdElsewhere(() -> vol.add(0, 1), PagecacheLock.Hold::close);
 
         long start = System.nanoTime();
         expectErrno(Errno.ETIMEDOUT, vol::close);
@@ -122,8 +125,7 @@ class LockBoundsTest {
         assertThat(vol.isClosed()).as("a close that timed out leaves the volume open").isFalse();
         assertThat(read(h, 0, PAGE)).isEqualTo(filled(PAGE, 5));
 
-        release.countDown();
-        holder.get(10, TimeUnit.SECONDS);
+        add.close();
         vol.close();
         assertThat(vol.isClosed()).isTrue();
         expectErrno(Errno.ESHUTDOWN, () -> h.read(0, ByteBuffer.allocate(PAGE)));

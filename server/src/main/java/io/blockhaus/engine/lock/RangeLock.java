@@ -45,12 +45,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *       if it is still busy, it answers null, as for a conflict (the caller falls back to its
  *       blocking path, off the loop). Of two concurrent tries one always gets in, so they can
  *       never both be refused for the mutex alone.</li>
- *   <li>Closing a hold pushes it on a lock-free stack ({@link #released}) and then applies the
- *       stack only if the mutex is free. Whoever holds the mutex applies the stack before leaving
- *       it, and re-checks it after unlocking, so a release pushed while someone was inside is
- *       never stranded: its push comes before its failed {@code tryLock}, which comes before the
- *       owner's unlock, which comes before the owner's re-check (all synchronization actions,
- *       in one total order). Every critical section starts by applying the stack, so a hold
+ *   <li>Closing a hold takes it out of the trees at once if {@code tryLock} gets the mutex;
+ *       otherwise it pushes the hold on a lock-free stack ({@link #released}) and tries the
+ *       mutex once more. Whoever holds the mutex applies the stack before leaving it, and
+ *       re-checks it after unlocking, so a release pushed while someone was inside is never
+ *       stranded: its push comes before its second, failed {@code tryLock}, which comes before
+ *       the owner's unlock, which comes before the owner's re-check (all synchronization
+ *       actions, in one total order). Every critical section starts by applying the stack, so a hold
  *       released by a thread is gone for that thread's next request, and for anyone's.</li>
  * </ul>
  *
@@ -218,13 +219,19 @@ public final class RangeLock implements PagecacheLock {
         if (!CLOSED.compareAndSet(node, false, true)) {
             throw new IllegalStateException("pagecache lock hold (" + node.mode + ") closed twice");
         }
-        RangeHold head;
-        do {
-            head = released;
-            node.nextReleased = head;
-        } while (!RELEASED.compareAndSet(this, head, node));
         if (mutex.tryLock()) {
+            applyReleases();
+            unhold(node); // the mutex was free: no need to go through the stack
             exit();
+        } else {
+            RangeHold head;
+            do {
+                head = released;
+                node.nextReleased = head;
+            } while (!RELEASED.compareAndSet(this, head, node));
+            if (mutex.tryLock()) { // after the push: whoever held the mutex may have left before it
+                exit();
+            }
         }
         listener.released(node.mode, LockPolicy.RANGE, timed ? System.nanoTime() - node.since : 0L);
     }
@@ -258,14 +265,21 @@ public final class RangeLock implements PagecacheLock {
     // ---- under the mutex --------------------------------------------------------------------
 
     private void applyReleases() {
+        if (released == null) {
+            return; // the common case: a volatile read, not an atomic swap
+        }
         RangeHold n = (RangeHold) RELEASED.getAndSet(this, (RangeHold) null);
         while (n != null) {
             RangeHold next = n.nextReleased;
             n.nextReleased = null;
-            holders[n.mode.ordinal()].remove(n);
-            grantOverlapping(n.mode.other(), n.firstPage, n.endPage);
+            unhold(n);
             n = next;
         }
+    }
+
+    private void unhold(RangeHold n) {
+        holders[n.mode.ordinal()].remove(n);
+        grantOverlapping(n.mode.other(), n.firstPage, n.endPage);
     }
 
     /**

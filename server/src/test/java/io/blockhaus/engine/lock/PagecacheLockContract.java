@@ -240,6 +240,18 @@ abstract class PagecacheLockContract {
     /** Far below {@link LockTestSupport#LONG_TIMEOUT}: a refusal that waited for the timeout fails it. */
     private static final long AT_ONCE = TimeUnit.SECONDS.toNanos(5);
 
+    /**
+     * Closes {@code h}, whose release lets {@code waiter} in; checks it got in, lets it go
+     * ({@code out}) and returns the mode it held.
+     */
+    static LockMode releaseAndLetIn(Hold h, CountDownLatch in, CountDownLatch out, Actor<LockMode> waiter)
+            throws Throwable {
+        h.close();
+        assertThat(in.await(10, TimeUnit.SECONDS)).as("the waiter got in").isTrue();
+        out.countDown();
+        return waiter.join();
+    }
+
     static Errno refusal(Runnable r) {
         long start = System.nanoTime();
         Throwable t = org.assertj.core.api.Assertions.catchThrowable(r::run);
@@ -281,10 +293,7 @@ abstract class PagecacheLockContract {
         // The ADD waits for our BLOCK; fairness puts a second BLOCK behind the ADD.
         assertThat(refusal(() -> lock.acquire(LockMode.BLOCK, FIRST, END, LONG_TIMEOUT))).isEqualTo(Errno.EDEADLOCK);
 
-        block.close();
-        assertThat(in.await(10, TimeUnit.SECONDS)).isTrue();
-        out.countDown();
-        assertThat(adder.join()).isEqualTo(LockMode.ADD);
+        assertThat(releaseAndLetIn(block, in, out, adder)).isEqualTo(LockMode.ADD);
         assertIdle(lock);
     }
 

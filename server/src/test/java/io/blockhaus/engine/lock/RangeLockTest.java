@@ -4,6 +4,7 @@ import static io.blockhaus.engine.lock.LockTestSupport.LONG_TIMEOUT;
 import static io.blockhaus.engine.lock.LockTestSupport.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static io.blockhaus.engine.lock.PagecacheLockContract.refusal;
+import static io.blockhaus.engine.lock.PagecacheLockContract.releaseAndLetIn;
 
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.lock.PagecacheLock.Hold;
@@ -155,22 +156,19 @@ class RangeLockTest extends PagecacheLockContract {
         // ADD [12,20) overlaps no holder, only the BLOCK waiter, which waits for our ADD [0,10).
         assertThat(refusal(() -> lock.acquire(LockMode.ADD, 12, 20, LONG_TIMEOUT))).isEqualTo(Errno.EDEADLOCK);
 
-        add.close();
-        assertThat(in.await(10, TimeUnit.SECONDS)).isTrue();
-        out.countDown();
-        assertThat(dio.join()).isEqualTo(LockMode.BLOCK);
+        assertThat(releaseAndLetIn(add, in, out, dio)).isEqualTo(LockMode.BLOCK);
         assertIdle(lock);
     }
 
     /**
      * The trees keep the cost of a request logarithmic; this checks they also stay right at size:
-     * many holders and waiters of both modes at random ranges, each grant judged against a
-     * brute-force model of the rule (no overlapping holder of the other mode, no older overlapping
-     * waiter of the other mode).
+     * thousands of tries and releases of both modes at random ranges (up to a few hundred holders
+     * at once), each answer judged against a brute-force model (granted iff no holder of the other
+     * mode overlaps). Waiters are covered by the tests above and by {@link LockStressTest}.
      */
     @Test
-    void manyHoldersAndWaitersAgreeWithABruteForceModel() {
-        long seed = LockTestSupport.seed("RangeLockTest.manyHoldersAndWaitersAgreeWithABruteForceModel");
+    void manyHoldersAgreeWithABruteForceModel() {
+        long seed = LockTestSupport.seed("RangeLockTest.manyHoldersAgreeWithABruteForceModel");
         java.util.Random rnd = new java.util.Random(seed);
         PagecacheLock lock = newLock();
         java.util.List<long[]> held = new java.util.ArrayList<>(); // {mode, first, end}

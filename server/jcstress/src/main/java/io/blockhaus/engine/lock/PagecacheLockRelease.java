@@ -19,14 +19,6 @@ public final class PagecacheLockRelease {
     private PagecacheLockRelease() {
     }
 
-    private static int got(PagecacheLock.Hold h) {
-        if (h == null) {
-            return 0;
-        }
-        h.close();
-        return 1;
-    }
-
     /**
      * An ADD is released while a BLOCK try on the same range runs: the try may or may not see
      * the release, but once both are done the release has been applied (the arbiter's try gets in).
@@ -46,12 +38,12 @@ public final class PagecacheLockRelease {
 
         @Actor
         public void trier(II_Result r) {
-            r.r1 = got(lock.tryAcquire(LockMode.BLOCK, 0, 8));
+            r.r1 = PagecacheLockTry.got(lock.tryAcquire(LockMode.BLOCK, 0, 8));
         }
 
         @Arbiter
         public void after(II_Result r) {
-            r.r2 = got(lock.tryAcquire(LockMode.BLOCK, 0, 8));
+            r.r2 = PagecacheLockTry.got(lock.tryAcquire(LockMode.BLOCK, 0, 8));
         }
     }
 
@@ -83,7 +75,7 @@ public final class PagecacheLockRelease {
 
         private int bounded(LockMode mode, long first, long end) {
             try {
-                return got(lock.acquire(mode, first, end, WAIT));
+                return PagecacheLockTry.got(lock.acquire(mode, first, end, WAIT));
             } catch (RuntimeException e) {
                 return 0;
             }

@@ -129,7 +129,8 @@ public final class PagecacheLockTry {
         }
     }
 
-    private static int got(PagecacheLock.Hold h) {
+    /** 1 for a hold (closed at once), 0 for a refusal. */
+    static int got(PagecacheLock.Hold h) {
         if (h == null) {
             return 0;
         }
