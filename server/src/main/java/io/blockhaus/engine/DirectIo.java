@@ -25,6 +25,15 @@ import java.nio.channels.FileChannel;
  * volumes doing direct I/O from each other's mappings can never deadlock either.
  */
 final class DirectIo {
+    /**
+     * The most a direct I/O from or into a mapping copies through the heap at once. A mapping's
+     * buffer may be up to 2 GiB (a client's number): it is moved in chunks of this size, each a
+     * direct I/O of its own under its own BLOCK, through one bounce buffer of at most this size.
+     * Like a large O_DIRECT request that the kernel splits into several bios, the whole is not
+     * atomic: a failure after the first chunk leaves the chunks before it done.
+     */
+    static final int MAX_BOUNCE_BYTES = 1 << 20;
+
     private DirectIo() {
     }
 
@@ -128,9 +137,12 @@ final class DirectIo {
             return;
         }
         refuseRecursiveFault(v, offset, dst);
-        ByteBuffer bounce = ByteBuffer.allocate(dst.length());
-        read(h, offset, bounce);
-        dst.mapping().write(dst.offset(), bounce.flip());
+        ByteBuffer bounce = ByteBuffer.allocate(Math.min(dst.length(), MAX_BOUNCE_BYTES));
+        for (int done = 0; done < dst.length(); done += bounce.limit()) {
+            bounce.clear().limit(Math.min(dst.length() - done, MAX_BOUNCE_BYTES));
+            read(h, offset + done, bounce);
+            dst.mapping().write(dst.offset() + done, bounce.flip());
+        }
     }
 
     static void writeFromMapping(Handle h, long offset, MappedBuffer src, boolean fua) {
@@ -143,9 +155,13 @@ final class DirectIo {
             return;
         }
         refuseRecursiveFault(v, offset, src);
-        ByteBuffer bounce = ByteBuffer.allocate(src.length());
-        src.mapping().read(src.offset(), bounce);
-        write(h, offset, bounce.flip(), fua);
+        ByteBuffer bounce = ByteBuffer.allocate(Math.min(src.length(), MAX_BOUNCE_BYTES));
+        for (int done = 0; done < src.length(); done += bounce.limit()) {
+            bounce.clear().limit(Math.min(src.length() - done, MAX_BOUNCE_BYTES));
+            src.mapping().read(src.offset() + done, bounce);
+            boolean last = done + bounce.position() == src.length();
+            write(h, offset + done, bounce.flip(), fua && last); // one force at the end covers every chunk
+        }
     }
 
     /** Everything that could fail the fault later is checked now, so a refusal changes nothing. */

@@ -14,6 +14,10 @@ import java.time.Duration;
  * @param memoryWait            how long an allocation waits for memory before ENOMEM
  * @param backgroundThreads     whether to start the writeback and readahead threads; tests that
  *                              want determinism set false and call {@link Engine#writebackNow()}
+ * @param mappedShare           the share of the cache that the mappings of one handle may pin
+ *                              (mapped pages cannot be evicted): past it a fault that would map
+ *                              one more page fails with ENOMEM and maps nothing. 0.25 by default,
+ *                              so one client cannot pin the cache away from the others
  */
 public record EngineConfig(
         long cacheBytes,
@@ -22,9 +26,11 @@ public record EngineConfig(
         Duration dirtyExpire,
         Duration writebackInterval,
         Duration memoryWait,
-        boolean backgroundThreads) {
+        boolean backgroundThreads,
+        double mappedShare) {
 
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
+    public static final double DEFAULT_MAPPED_SHARE = 0.25;
 
     public EngineConfig {
         if (cacheBytes < 64 * 1024) {
@@ -33,6 +39,21 @@ public record EngineConfig(
         if (!(dirtyBackgroundRatio > 0 && dirtyBackgroundRatio <= dirtyHardRatio && dirtyHardRatio < 1)) {
             throw new IllegalArgumentException("need 0 < dirtyBackgroundRatio <= dirtyHardRatio < 1");
         }
+        if (!(mappedShare > 0 && mappedShare <= 1)) {
+            throw new IllegalArgumentException("need 0 < mappedShare <= 1, got " + mappedShare);
+        }
+    }
+
+    /** The settings with the default {@link #mappedShare}. */
+    public EngineConfig(long cacheBytes, double dirtyBackgroundRatio, double dirtyHardRatio, Duration dirtyExpire,
+            Duration writebackInterval, Duration memoryWait, boolean backgroundThreads) {
+        this(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval, memoryWait,
+                backgroundThreads, DEFAULT_MAPPED_SHARE);
+    }
+
+    /** Pages of {@code pageSize} bytes that one handle's mappings may pin: at least one. */
+    public long mappedPagesPerHandle(int pageSize) {
+        return Math.max(1, (long) (cacheBytes * mappedShare) / pageSize);
     }
 
     public static EngineConfig defaults() {
@@ -46,6 +67,11 @@ public record EngineConfig(
 
     public EngineConfig withBackgroundThreads(boolean on) {
         return new EngineConfig(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval,
-                memoryWait, on);
+                memoryWait, on, mappedShare);
+    }
+
+    public EngineConfig withMappedShare(double share) {
+        return new EngineConfig(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval,
+                memoryWait, backgroundThreads, share);
     }
 }

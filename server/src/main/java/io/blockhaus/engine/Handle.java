@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client's open volume (an NBD connection, a gRPC Open). Every I/O operation of DESIGN.md's
@@ -21,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Errors ({@link io.blockhaus.engine.errno.ErrnoException}), common to all operations:
  * negative offsets or lengths, or a range that overflows: EINVAL; a read past the end: EINVAL;
  * a write, zeroing or punch past the end: ENOSPC; any change on a read-only volume: EROFS; a
- * closed handle or volume: ESHUTDOWN; lock wait past the volume's timeout: ETIMEDOUT; no memory
- * within the engine's wait: ENOMEM; backing store failure: EIO or ENOSPC. A failed operation that
+ * closed handle or volume: ESHUTDOWN; lock wait past the volume's timeout, or a page lock held
+ * by another past the engine's memory wait: ETIMEDOUT; a wait for a lock this same operation
+ * holds: EDEADLOCK; no memory within the engine's wait, or a mapping access past the handle's
+ * quota of mapped pages: ENOMEM; backing store failure: EIO or ENOSPC. A failed operation that
  * was refused for its input changes nothing.
  *
  * <p>Buffers: reads fill {@code dst} from position to limit and advance its position; writes
@@ -33,6 +36,10 @@ public final class Handle implements AutoCloseable {
     private final ReadaheadState readahead;
     private final Set<Mapping> mappings = ConcurrentHashMap.newKeySet();
     private final WritebackErrors.Cursor writebackErrors; // errseq_t's f_wb_err: see Volume#sync
+    /** Pages this handle's mappings may pin at once ({@link EngineConfig#mappedShare}). */
+    private final long pinQuota;
+    /** Pages its mappings pin now (plus, for a moment, what a fault in progress reserved). */
+    private final AtomicLong pinned = new AtomicLong();
     private volatile boolean noReuse;
     private volatile boolean closed;
 
@@ -40,6 +47,7 @@ public final class Handle implements AutoCloseable {
         this.volume = volume;
         this.readahead = new ReadaheadState(volume.config().readaheadMaxPages());
         this.writebackErrors = volume.cache().writebackErrors().open();
+        this.pinQuota = volume.engine().config().mappedPagesPerHandle(volume.pageSize());
     }
 
     public Volume volume() {
@@ -210,6 +218,31 @@ public final class Handle implements AutoCloseable {
 
     void forget(Mapping m) {
         mappings.remove(m);
+    }
+
+    /** Pages pinned by this handle's mappings now. */
+    public long pinnedPages() {
+        return pinned.get();
+    }
+
+    /**
+     * Reserves {@code pages} of this handle's pin quota for a fault about to map them; ENOMEM,
+     * with nothing reserved, when that would pass the quota. See {@link Mapping}.
+     */
+    void reservePins(long pages, Mapping m) {
+        long cur;
+        do {
+            cur = pinned.get();
+            if (cur + pages > pinQuota) {
+                throw new ErrnoException(Errno.ENOMEM, "mapping " + m + " would pin " + (cur + pages)
+                        + " pages, past this handle's quota of " + pinQuota
+                        + " (mappedShare of the cache): unmap some, or read without mapping");
+            }
+        } while (!pinned.compareAndSet(cur, cur + pages));
+    }
+
+    void releasePins(long pages) {
+        pinned.addAndGet(-pages);
     }
 
     /** fallocate(2). Collapse and insert need page-aligned offset and length (EINVAL otherwise). */

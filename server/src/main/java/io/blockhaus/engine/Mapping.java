@@ -20,6 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A fault that misses reads in every absent page of the aligned fault-around window in one
  * backing read and maps the faulting page; the window is exactly what the range policy's
  * EDEADLOCK check widens a direct-I/O buffer to.
+ *
+ * <p>Mapped pages are pinned, so they count against their handle's quota
+ * ({@link EngineConfig#mappedShare}): an access first reserves one page of quota for each page
+ * it touches that this mapping does not map yet, and fails with ENOMEM, having mapped nothing,
+ * when that passes the quota. Each page that leaves {@link #mapped} (shot down, or munmap) gives
+ * its page back. (A page shot down between the reservation and its fault is reserved again
+ * when it is faulted; only that race can fail an access half-way.)
  */
 public final class Mapping implements AutoCloseable, PageMapper {
     private final Handle handle;
@@ -92,6 +99,32 @@ public final class Mapping implements AutoCloseable, PageMapper {
         PageCache c = volume.cache();
         long pos = offset + off;
         long end = pos + len;
+        if (len == 0) {
+            return;
+        }
+        long firstIdx = c.indexOf(pos);
+        long endIdx = c.indexOf(end - 1) + 1;
+        Reservation r = new Reservation();
+        for (long i = firstIdx; i < endIdx; i++) {
+            if (!mapped.contains(i)) {
+                r.left++;
+            }
+        }
+        handle.reservePins(r.left, this);
+        try {
+            copy(pos, end, buf, store, r);
+        } finally {
+            handle.releasePins(r.left); // pages a concurrent access of this mapping mapped first
+        }
+    }
+
+    /** Quota reserved by one access and not yet used by a page it mapped. */
+    private static final class Reservation {
+        long left;
+    }
+
+    private void copy(long pos, long end, ByteBuffer buf, boolean store, Reservation r) {
+        PageCache c = volume.cache();
         while (pos < end) {
             if (store) {
                 c.system().balanceDirty(c);
@@ -99,7 +132,11 @@ public final class Mapping implements AutoCloseable, PageMapper {
             long idx = c.indexOf(pos);
             int inPage = (int) (pos - c.offsetOf(idx));
             int n = (int) Math.min(c.pageSize() - inPage, end - pos);
-            Page p = fault(idx);
+            if (r.left == 0 && !mapped.contains(idx)) {
+                handle.reservePins(1, this); // shot down since the reservation (see class comment)
+                r.left = 1;
+            }
+            Page p = fault(idx, r);
             try {
                 if (pos + n > volume.size()) {
                     throw beyondEnd(pos, n);
@@ -118,8 +155,8 @@ public final class Mapping implements AutoCloseable, PageMapper {
         }
     }
 
-    /** The live page at {@code idx}, locked and mapped here; faulted in on a miss. */
-    private Page fault(long idx) {
+    /** The live page at {@code idx}, locked and mapped here, its pin taken from {@code r}; faulted in on a miss. */
+    private Page fault(long idx, Reservation r) {
         PageCache c = volume.cache();
         while (true) {
             Page p = c.lookupLocked(idx);
@@ -131,8 +168,8 @@ public final class Mapping implements AutoCloseable, PageMapper {
                         p.unlock();
                         throw new ErrnoException(Errno.EFAULT, "mapping " + this + " was unmapped");
                     }
-                    if (p.addMapper(this)) {
-                        mapped.add(idx);
+                    if (p.addMapper(this) && mapped.add(idx)) {
+                        r.left--;
                     }
                 }
                 return p;
@@ -184,6 +221,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
     @Override
     public void pageRemoved(long index) {
         if (mapped.remove(index)) {
+            handle.releasePins(1);
             listener.invalidated(this, index, index + 1);
         }
     }
@@ -200,14 +238,21 @@ public final class Mapping implements AutoCloseable, PageMapper {
         PageCache c = volume.cache();
         for (Long idx : List.copyOf(mapped)) {
             Page p = c.get(idx);
-            if (p != null && p.lockIfLive()) {
-                try {
-                    p.removeMapper(this);
-                } finally {
-                    p.unlock();
+            try {
+                if (p != null && p.lockIfLive()) {
+                    try {
+                        p.removeMapper(this);
+                    } finally {
+                        p.unlock();
+                    }
                 }
+            } catch (ErrnoException stuck) {
+                // Its page lock timed out (a stuck store I/O holds it): the page keeps a dead
+                // mapper, which only costs it its evictability until it is shot down or dropped.
             }
-            mapped.remove(idx);
+            if (mapped.remove(idx)) {
+                handle.releasePins(1);
+            }
         }
         volume.unregisterMapping(this);
         handle.forget(this);

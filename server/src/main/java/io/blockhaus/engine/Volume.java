@@ -259,9 +259,13 @@ public final class Volume implements AutoCloseable {
 
     /**
      * Writes back every dirty page, forces the store, drops every page and closes the store.
-     * Handles and mappings fail with ESHUTDOWN afterwards. Waits for operations in progress.
-     * Idempotent. A writeback failure is thrown after the volume is closed: those unflushed
-     * bytes are lost and the caller must say so.
+     * Handles and mappings fail with ESHUTDOWN afterwards. Waits for operations in progress, but
+     * not forever: the resize lock and BLOCK on the whole volume are each waited for within the
+     * volume's lock timeout (the same deadline for both); past it, {@code ETIMEDOUT}, and the
+     * volume stays open and usable, so the caller may try again (an operation that never ends,
+     * a stuck disk, cannot make close hang). Interruption is {@code EINTR}, likewise harmless.
+     * Idempotent once it succeeded. A writeback failure is thrown after the volume is closed:
+     * those unflushed bytes are lost and the caller must say so.
      */
     @Override
     public void close() {
@@ -269,41 +273,27 @@ public final class Volume implements AutoCloseable {
             if (closed) {
                 return;
             }
-            resizeLock.writeLock().lock();
-            try {
-                PagecacheLock.Hold h = null;
-                while (h == null) {
-                    h = lock.tryAcquire(LockMode.BLOCK, 0, Long.MAX_VALUE);
-                    if (h == null) {
-                        try {
-                            h = lock.acquire(LockMode.BLOCK, 0, Long.MAX_VALUE, lockTimeoutNanos);
-                        } catch (ErrnoException e) {
-                            if (e.errno() == Errno.EINTR) {
-                                throw e;
-                            }
-                        }
-                    }
-                }
+            long start = System.nanoTime();
+            try (ResizeHold r = takeResize(resizeLock.writeLock());
+                 PagecacheLock.Hold h = lock.acquire(LockMode.BLOCK, 0, Long.MAX_VALUE,
+                         Math.max(0, lockTimeoutNanos - (System.nanoTime() - start)))) {
+                closed = true;
                 try {
-                    closed = true;
                     for (Mapping m : mappings) {
                         m.close();
                     }
+                    // Page by page under the page lock: a buffered write that slipped in after
+                    // the check at its start is written back, not dropped.
+                    cache.invalidate(0, Long.MAX_VALUE, true);
+                    store.force();
+                } finally {
                     try {
-                        // Page by page under the page lock: a buffered write that slipped in
-                        // after the check at its start is written back, not dropped.
-                        cache.invalidate(0, Long.MAX_VALUE, true);
-                        store.force();
-                    } finally {
                         cache.dropAll();
+                    } finally {
                         store.close();
                         engine.forget(this);
                     }
-                } finally {
-                    h.close();
                 }
-            } finally {
-                resizeLock.writeLock().unlock();
             }
         }
     }

@@ -67,6 +67,11 @@ public final class CacheSystem implements AutoCloseable {
         this.nanoClock = nanoClock;
     }
 
+    /** How long a page lock is waited for before ETIMEDOUT: the memory wait (see {@link Page#lock()}). */
+    long pageLockWaitNanos() {
+        return memoryWaitNanos;
+    }
+
     /** Called when dirty memory passes the background ratio (wakes the background writer). */
     public void onBackgroundThreshold(Runnable kick) {
         this.backgroundKick = kick;

@@ -1,9 +1,12 @@
 package io.blockhaus.engine.cache;
 
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -70,8 +73,39 @@ public final class Page {
         return buffer.duplicate().clear();
     }
 
+    /**
+     * Takes the page lock, waiting at most the engine's {@link CacheSystem#pageLockWaitNanos()}
+     * (its memory wait: both are the cache making a client wait). A holder that keeps it longer
+     * is stuck (a store I/O that does not return), and the caller, a client's operation, gets
+     * {@code ETIMEDOUT} rather than joining it forever. Uninterruptible, like the unbounded lock
+     * it replaces: an interrupt is kept for the caller and does not cut the wait short.
+     *
+     * @throws ErrnoException ETIMEDOUT; nothing is held then
+     */
     public void lock() {
-        lock.lock();
+        if (lock.tryLock()) {
+            return; // uncontended: the cost of lock(), and no clock read
+        }
+        long wait = owner.system().pageLockWaitNanos();
+        long start = System.nanoTime();
+        boolean interrupted = false;
+        try {
+            for (long left = wait; left > 0; left = wait - (System.nanoTime() - start)) {
+                try {
+                    if (lock.tryLock(left, TimeUnit.NANOSECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        throw new ErrnoException(Errno.ETIMEDOUT, "page " + index + " of " + owner
+                + " stayed locked for " + wait / 1_000_000 + " ms (a store I/O under it is stuck?)");
     }
 
     public boolean tryLock() {
@@ -91,9 +125,12 @@ public final class Page {
         return lock.getHoldCount() > 1;
     }
 
-    /** Locks the page if it is still in the cache; false (unlocked) if it was removed meanwhile. */
+    /**
+     * Locks the page if it is still in the cache; false (unlocked) if it was removed meanwhile.
+     * Bounded as {@link #lock()} is.
+     */
     public boolean lockIfLive() {
-        lock.lock();
+        lock(); // bounded: ETIMEDOUT, see lock()
         if (!live) {
             lock.unlock();
             return false;

@@ -460,11 +460,16 @@ public final class PageCache {
     public List<Page> lockCachedIn(long first, long end) {
         long[] idx = resident.indexesIn(first, end);
         List<Page> locked = new ArrayList<>(idx.length);
-        for (long i : idx) {
-            Page p = pages.get(i);
-            if (p != null && p.lockIfLive()) {
-                locked.add(p);
+        try {
+            for (long i : idx) {
+                Page p = pages.get(i);
+                if (p != null && p.lockIfLive()) {
+                    locked.add(p);
+                }
             }
+        } catch (RuntimeException e) {
+            unlockAll(locked); // a page lock that timed out: give back the ones taken
+            throw e;
         }
         return locked;
     }

@@ -3,7 +3,7 @@ package io.blockhaus.engine.lock;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 
-/** Argument checks and the two errors an acquisition can end with, shared by both policies. */
+/** Argument checks and the errors an acquisition can end with, shared by both policies. */
 final class LockErrors {
     private LockErrors() {
     }
@@ -22,6 +22,13 @@ final class LockErrors {
         return new ErrnoException(Errno.ETIMEDOUT,
                 "pagecache lock (" + policy.label() + ") not granted in " + mode + " mode within "
                         + timeoutNanos + " ns");
+    }
+
+    /** The request would wait for a hold its own thread has (see the policies' "waiting for oneself"). */
+    static ErrnoException deadlock(LockMode mode, LockPolicy policy, long firstPage, long endPage) {
+        return new ErrnoException(Errno.EDEADLOCK,
+                "pagecache lock (" + policy.label() + "): " + mode + " on pages [" + firstPage + ", "
+                        + (endPage == Long.MAX_VALUE ? "end" : endPage) + ") would wait for a hold of this same thread");
     }
 
     static ErrnoException interrupted(LockMode mode, LockPolicy policy) {

@@ -13,7 +13,11 @@ package io.blockhaus.engine.lock;
  *       conflict), and the reverse, so neither side can starve the other.</li>
  *   <li>Acquisition is bounded by a timeout; running out is {@code ETIMEDOUT}, never a hang.
  *       Interruption is {@code EINTR} with the interrupt flag kept.</li>
- *   <li>Not reentrant, and a caller must never wait for this lock while holding a page lock.</li>
+ *   <li>Not reentrant. A request that would wait for a hold of its own thread fails at once with
+ *       {@code EDEADLOCK} instead of waiting out its timeout: BLOCK held and ADD asked on an
+ *       overlapping range (both policies), and the cases each policy's essay lists.</li>
+ *   <li>A caller must never wait for this lock while holding a page lock.</li>
+ *   <li>{@link #tryAcquire} and {@link Hold#close()} never wait, so an event loop may call them.</li>
  * </ul>
  *
  * Ranges are page indexes, {@code [firstPage, endPage)}; {@code endPage} may be
@@ -33,11 +37,16 @@ public sealed interface PagecacheLock permits TwoStateLock, RangeLock {
     /**
      * Waits up to {@code timeoutNanos} for {@code mode} on the range.
      *
-     * @throws io.blockhaus.engine.errno.ErrnoException ETIMEDOUT or EINTR; nothing is held then
+     * @throws io.blockhaus.engine.errno.ErrnoException ETIMEDOUT, EINTR, or EDEADLOCK (it would
+     *         wait for this thread's own hold); nothing is held then
      */
     Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos);
 
-    /** Takes the lock only if it is free for this caller now (fairness included); null otherwise. */
+    /**
+     * Takes the lock only if it is free for this caller now (fairness included); null otherwise.
+     * Never waits, for anything: {@link RangeLock} also answers null when its bookkeeping is busy
+     * that instant (of several concurrent tries, one always gets past that).
+     */
     Hold tryAcquire(LockMode mode, long firstPage, long endPage);
 
     /**

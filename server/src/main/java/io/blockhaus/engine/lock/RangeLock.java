@@ -1,5 +1,8 @@
 package io.blockhaus.engine.lock;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -11,40 +14,88 @@ import java.util.concurrent.locks.ReentrantLock;
  * only where their ranges overlap; holders of the same mode never conflict, overlapping or not.
  *
  * <h2>Fairness</h2>
- * A request waits if it conflicts with a holder, <em>or</em> with an earlier waiter whose range
- * overlaps and whose mode differs. So a waiting BLOCK holds back later overlapping ADDs (and the
- * reverse), and a stream of one mode cannot starve the other on a shared range, while requests on
- * other ranges pass freely. A release re-examines the waiters in FIFO order and grants every one
- * that may now proceed; one granted earlier in that pass counts as a holder for the later ones.
- * {@link #tryAcquire} applies the same test.
+ * A request waits if it overlaps a holder of the other mode, <em>or</em> an earlier waiter of the
+ * other mode. So a waiting BLOCK holds back later overlapping ADDs (and the reverse), a stream of
+ * one mode cannot starve the other on a shared range, and requests on other ranges pass freely.
+ * Every request gets a sequence number; "earlier" means a smaller one. {@link #tryAcquire} applies
+ * the same test. Waits are bounded by the caller's timeout ({@code ETIMEDOUT}).
  *
  * <h2>Structure and cost</h2>
- * Everything is guarded by one {@link ReentrantLock}: holders in two per-mode intrusive lists and
- * one FIFO of waiters. With H holders of the other mode and W waiters:
+ * Four {@link RangeTree}s (interval treaps), holders and waiters per mode, under one
+ * {@link ReentrantLock} <em>that nobody holds across a wait</em>: critical sections only look at
+ * and relink trees; parking, clocks and the listener are all outside. With n the holders and
+ * waiters in the trees a request consults:
  * <ul>
- *   <li>acquire: O(H + W) scan under the mutex (uncontended: one allocation, one lock/unlock,
- *       two empty scans);</li>
- *   <li>release: O(1) unlink, plus, only if there are waiters, a wake pass of O(W * (H + W));</li>
- *   <li>giving up (timeout, interrupt): O(1) unlink plus the same wake pass.</li>
+ *   <li>acquire / tryAcquire: two overlap queries, O(log n) each, and an O(log n) insert. (The
+ *       linear scans this replaced cost O(H + W) per request and O(W * (H + W)) per release.)</li>
+ *   <li>release: O(log n) removal, plus a grant pass over the waiters of the other mode that
+ *       overlap the released range (the only ones its leaving can concern): O(log n + k) to find
+ *       the k of them, O(log n) each to re-judge. A waiter giving up triggers the same pass.</li>
  * </ul>
- * H and W are bounded by the I/Os in flight on one volume (tens, rarely hundreds), where linear
- * scans of a few cache lines beat an interval tree; if that stops being true, the holder lists are
- * the thing to replace (per-mode interval trees; the waiter test needs only overlap-with-earlier).
+ * Linux's proposed {@code range_lock} (Bueso, 2017; Kara's 2019 {@code range_rwsem}) is the model: an
+ * interval tree of ranges under a spinlock, a waiter blocked by the overlaps it saw when queued.
+ * Ours differs in keeping waiters in their own trees so that fairness ("no earlier overlapping
+ * waiter of the other mode") is one query, not a count kept in every node.
+ *
+ * <h2>Never waiting on the event loop</h2>
+ * A front end's event loop calls {@link #tryAcquire} and closes the holds it got. Neither may
+ * park, even behind a thread that was descheduled inside the mutex:
+ * <ul>
+ *   <li>{@code tryAcquire} takes the mutex only with {@code tryLock}, spinning a few dozen times;
+ *       if it is still busy, it answers null, as for a conflict (the caller falls back to its
+ *       blocking path, off the loop). Of two concurrent tries one always gets in, so they can
+ *       never both be refused for the mutex alone.</li>
+ *   <li>Closing a hold takes it out of the trees at once if {@code tryLock} gets the mutex;
+ *       otherwise it pushes the hold on a lock-free stack ({@link #released}) and tries the
+ *       mutex once more. Whoever holds the mutex applies the stack before leaving it, and
+ *       re-checks it after unlocking, so a release pushed while someone was inside is never
+ *       stranded: its push comes before its second, failed {@code tryLock}, which comes before
+ *       the owner's unlock, which comes before the owner's re-check (all synchronization
+ *       actions, in one total order). Every critical section starts by applying the stack, so a hold
+ *       released by a thread is gone for that thread's next request, and for anyone's.</li>
+ * </ul>
+ *
+ * <h2>Waiting for oneself: EDEADLOCK</h2>
+ * Every node records the thread that asked for it ({@link WaitNode#thread}: one field store,
+ * which the park/grant protocol needs anyway), so the lock knows its holders per thread at no
+ * cost to the paths that get in. Only a request that would have to wait looks: if an
+ * overlapping holder of the other mode is this thread's, or an overlapping waiter of the other
+ * mode is itself held back by a holder of this request's mode that is this thread's, waiting
+ * would wait for ourselves (until the timeout): the request fails at once with
+ * {@code EDEADLOCK} instead (DESIGN.md rule 2's safety net; the engine refuses the known cases
+ * before it takes any lock). Longer chains through other threads' waiters end at those waiters'
+ * deadlines and are not searched.
  *
  * <p>The listener is called outside the mutex. The granted node itself is the {@link Hold}.
  */
 public final class RangeLock implements PagecacheLock {
-    /** Guards every list below and every node's links. Never held while calling the listener. */
+    /** tryLock attempts before a try gives up on a busy mutex (critical sections are O(log n)). */
+    private static final int TRY_SPINS = 64;
+
+    private static final VarHandle RELEASED;
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            RELEASED = l.findVarHandle(RangeLock.class, "released", RangeHold.class);
+            CLOSED = l.findVarHandle(RangeHold.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Guards the trees, the sequence and every node's links. Never held across a wait or a listener call. */
     private final ReentrantLock mutex = new ReentrantLock();
-    /** Current ADD holders, any order. // guarded by mutex */
-    private final NodeList<RangeHold> addHolders = new NodeList<>();
-    /** Current BLOCK holders, any order. // guarded by mutex */
-    private final NodeList<RangeHold> blockHolders = new NodeList<>();
-    /** Waiters of both modes, oldest first; fairness is judged against this order. // guarded by mutex */
-    private final NodeList<RangeHold> waiters = new NodeList<>();
-    /** Waiters per mode, for {@link #waiters(LockMode)}. // guarded by mutex */
-    private int addWaiting;
-    private int blockWaiting;
+    /** Current holders, by {@link LockMode#ordinal()}. // guarded by mutex */
+    private final RangeTree[] holders = {new RangeTree(0x5DEECE66DL), new RangeTree(0x2545F4914F6CDD1DL)};
+    /** Current waiters, by {@link LockMode#ordinal()}. // guarded by mutex */
+    private final RangeTree[] waiting = {new RangeTree(0x9E3779B97F4A7C15L), new RangeTree(0xBF58476D1CE4E5B9L)};
+    /** Next request's sequence number: its place in the FIFO order. // guarded by mutex */
+    private long nextSeq;
+    /** Holds closed but not yet taken out of {@link #holders}: a Treiber stack through {@code nextReleased}. */
+    @SuppressWarnings("unused") // accessed through RELEASED
+    private volatile RangeHold released;
 
     private final LockListener listener;
     /** Cached {@link LockListener#timed()}: false means the uncontended path never reads the clock. */
@@ -67,47 +118,49 @@ public final class RangeLock implements PagecacheLock {
         long start = 0L;
         LockOutcome refused = null;
         boolean queued = false;
-        mutex.lock();
+        enter();
         try {
-            if (mayProceed(node, null)) {
-                holderList(mode).addLast(node);
+            node.seq = nextSeq++;
+            if (mayProceed(node, Long.MAX_VALUE)) {
+                hold(node);
             } else {
                 start = System.nanoTime();
-                if (timeoutNanos <= 0) {
+                if (waitsForItself(node)) {
+                    refused = LockOutcome.EDEADLOCK;
+                } else if (timeoutNanos <= 0) {
                     refused = LockOutcome.TIMEOUT;
                 } else if (Thread.currentThread().isInterrupted()) {
                     refused = LockOutcome.INTERRUPTED;
                 } else {
-                    node.thread = Thread.currentThread();
-                    enqueue(node);
+                    waiting[mode.ordinal()].insert(node);
                     queued = true;
                 }
             }
         } finally {
-            mutex.unlock();
+            exit();
         }
         if (refused != null) {
-            throw failed(mode, refused, start, timeoutNanos);
+            throw failed(node, refused, start, timeoutNanos);
         }
         if (!queued) {
             return acquired(node, 0L, false);
         }
         int result = node.await(start, timeoutNanos);
         if (result != WaitNode.GRANTED) {
-            mutex.lock();
+            enter();
             try {
                 if (!node.granted) {
-                    dequeue(node);
-                    wakeWaiters(); // it may have been all that held later waiters back
+                    waiting[mode.ordinal()].remove(node);
+                    grantOverlapping(mode.other(), node.firstPage, node.endPage); // it may have held them back
                 }
             } finally {
-                mutex.unlock();
+                exit();
             }
             if (result == WaitNode.INTERRUPTED) {
                 Thread.currentThread().interrupt(); // restored whether or not we got the lock
             }
             if (!node.granted) {
-                throw failed(mode, result == WaitNode.INTERRUPTED ? LockOutcome.INTERRUPTED : LockOutcome.TIMEOUT,
+                throw failed(node, result == WaitNode.INTERRUPTED ? LockOutcome.INTERRUPTED : LockOutcome.TIMEOUT,
                         start, timeoutNanos);
             }
             // Granted while giving up: we hold it, so take it rather than leak it.
@@ -118,15 +171,18 @@ public final class RangeLock implements PagecacheLock {
     @Override
     public Hold tryAcquire(LockMode mode, long firstPage, long endPage) {
         LockErrors.checkRange(mode, firstPage, endPage);
+        if (!tryEnter()) {
+            return null; // the bookkeeping is busy this instant; a try never waits for it
+        }
         RangeHold node = new RangeHold(this, mode, firstPage, endPage);
-        mutex.lock();
         try {
-            if (!mayProceed(node, null)) {
+            node.seq = nextSeq++;
+            if (!mayProceed(node, Long.MAX_VALUE)) {
                 return null;
             }
-            holderList(mode).addLast(node);
+            hold(node);
         } finally {
-            mutex.unlock();
+            exit();
         }
         return acquired(node, 0L, false);
     }
@@ -136,98 +192,149 @@ public final class RangeLock implements PagecacheLock {
         listener.failed(mode, LockPolicy.RANGE, 0L, LockOutcome.EDEADLOCK);
     }
 
+    /** A snapshot; applies pending releases first, so it may wait for the mutex (metrics and tests only). */
     @Override
     public int holders(LockMode mode) {
-        mutex.lock();
+        enter();
         try {
-            return holderList(mode).size();
+            return holders[mode.ordinal()].size();
         } finally {
-            mutex.unlock();
+            exit();
         }
     }
 
+    /** As {@link #holders}. */
     @Override
     public int waiters(LockMode mode) {
-        mutex.lock();
+        enter();
         try {
-            return mode == LockMode.ADD ? addWaiting : blockWaiting;
+            return waiting[mode.ordinal()].size();
         } finally {
-            mutex.unlock();
+            exit();
         }
     }
 
-    /** {@link RangeHold#close()}: the closed check shares the mutex hold with the release. */
+    /** {@link RangeHold#close()}: never waits (see "Never waiting on the event loop"). */
     void release(RangeHold node) {
-        mutex.lock();
-        try {
-            if (node.closed) {
-                throw new IllegalStateException("pagecache lock hold (" + node.mode + ") closed twice");
+        if (!CLOSED.compareAndSet(node, false, true)) {
+            throw new IllegalStateException("pagecache lock hold (" + node.mode + ") closed twice");
+        }
+        if (mutex.tryLock()) {
+            applyReleases();
+            unhold(node); // the mutex was free: no need to go through the stack
+            exit();
+        } else {
+            RangeHold head;
+            do {
+                head = released;
+                node.nextReleased = head;
+            } while (!RELEASED.compareAndSet(this, head, node));
+            if (mutex.tryLock()) { // after the push: whoever held the mutex may have left before it
+                exit();
             }
-            node.closed = true;
-            holderList(node.mode).remove(node);
-            if (!waiters.isEmpty()) {
-                wakeWaiters();
-            }
-        } finally {
-            mutex.unlock();
         }
         listener.released(node.mode, LockPolicy.RANGE, timed ? System.nanoTime() - node.since : 0L);
     }
 
-    // ---- under the mutex --------------------------------------------------------------------
+    // ---- entering and leaving the mutex -------------------------------------------------------
 
-    /**
-     * Whether {@code node} may hold now: no overlapping holder of the other mode, and no waiter
-     * ahead of it ({@code node} itself when it is queued, else the whole queue) that overlaps and
-     * has the other mode.
-     */
-    private boolean mayProceed(RangeHold node, RangeHold queuedAs) {
-        NodeList<RangeHold> others = holderList(node.mode.other());
-        for (RangeHold h = others.first(); h != null; h = others.next(h)) {
-            if (h.overlaps(node)) {
-                return false;
-            }
-        }
-        for (RangeHold w = waiters.first(); w != null && w != queuedAs; w = waiters.next(w)) {
-            if (w.mode != node.mode && w.overlaps(node)) {
-                return false;
-            }
-        }
-        return true;
+    private void enter() {
+        mutex.lock();
+        applyReleases();
     }
 
-    /** One FIFO pass: grant each waiter that may proceed; a grant counts as a holder for the rest. */
-    private void wakeWaiters() {
-        for (RangeHold w = waiters.first(), next; w != null; w = next) {
-            next = waiters.next(w);
-            if (mayProceed(w, w)) {
-                dequeue(w);
-                holderList(w.mode).addLast(w);
+    private boolean tryEnter() {
+        for (int i = 0; i < TRY_SPINS; i++) {
+            if (mutex.tryLock()) {
+                applyReleases();
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    /** Applies pending releases, unlocks, and comes back for any pushed meanwhile (see the class comment). */
+    private void exit() {
+        do {
+            applyReleases();
+            mutex.unlock();
+        } while (released != null && mutex.tryLock());
+    }
+
+    // ---- under the mutex --------------------------------------------------------------------
+
+    private void applyReleases() {
+        if (released == null) {
+            return; // the common case: a volatile read, not an atomic swap
+        }
+        RangeHold n = (RangeHold) RELEASED.getAndSet(this, (RangeHold) null);
+        while (n != null) {
+            RangeHold next = n.nextReleased;
+            n.nextReleased = null;
+            unhold(n);
+            n = next;
+        }
+    }
+
+    private void unhold(RangeHold n) {
+        holders[n.mode.ordinal()].remove(n);
+        grantOverlapping(n.mode.other(), n.firstPage, n.endPage);
+    }
+
+    /**
+     * Whether {@code node} may hold now: no overlapping holder of the other mode, and no
+     * overlapping waiter of the other mode older than {@code beforeSeq}.
+     */
+    private boolean mayProceed(RangeHold node, long beforeSeq) {
+        int other = node.mode.other().ordinal();
+        return holders[other].anyOverlap(node.firstPage, node.endPage, Long.MAX_VALUE) == null
+                && waiting[other].anyOverlap(node.firstPage, node.endPage, beforeSeq) == null;
+    }
+
+    /**
+     * Grants, oldest first, every waiter of {@code mode} overlapping {@code [first, end)} that may
+     * now proceed: the only waiters that the departure of a holder or waiter of the other mode on
+     * that range can concern. A grant never frees anyone else (it only adds a holder).
+     */
+    private void grantOverlapping(LockMode mode, long first, long end) {
+        RangeTree q = waiting[mode.ordinal()];
+        if (q.isEmpty()) {
+            return;
+        }
+        List<RangeHold> candidates = q.overlapping(first, end);
+        candidates.sort((a, b) -> Long.compare(a.seq, b.seq));
+        for (RangeHold w : candidates) {
+            if (mayProceed(w, w.seq)) {
+                q.remove(w);
+                hold(w);
                 w.grant();
             }
         }
     }
 
-    private void enqueue(RangeHold node) {
-        waiters.addLast(node);
-        if (node.mode == LockMode.ADD) {
-            addWaiting++;
-        } else {
-            blockWaiting++;
-        }
+    private void hold(RangeHold node) {
+        holders[node.mode.ordinal()].insert(node);
     }
 
-    private void dequeue(RangeHold node) {
-        waiters.remove(node);
-        if (node.mode == LockMode.ADD) {
-            addWaiting--;
-        } else {
-            blockWaiting--;
+    /** See "Waiting for oneself" in the class comment. Only for a request that must wait. */
+    private boolean waitsForItself(RangeHold node) {
+        Thread me = node.thread;
+        RangeTree otherHolders = holders[node.mode.other().ordinal()];
+        for (RangeHold h : otherHolders.overlapping(node.firstPage, node.endPage)) {
+            if (h.thread == me) {
+                return true;
+            }
         }
-    }
-
-    private NodeList<RangeHold> holderList(LockMode mode) {
-        return mode == LockMode.ADD ? addHolders : blockHolders;
+        RangeTree sameHolders = holders[node.mode.ordinal()];
+        for (RangeHold w : waiting[node.mode.other().ordinal()].overlapping(node.firstPage, node.endPage)) {
+            for (RangeHold h : sameHolders.overlapping(w.firstPage, w.endPage)) {
+                if (h.thread == me) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     // ---- outside the mutex ------------------------------------------------------------------
@@ -243,21 +350,23 @@ public final class RangeLock implements PagecacheLock {
         return node;
     }
 
-    private RuntimeException failed(LockMode mode, LockOutcome outcome, long start, long timeoutNanos) {
-        listener.failed(mode, LockPolicy.RANGE, timed ? System.nanoTime() - start : 0L, outcome);
-        return outcome == LockOutcome.INTERRUPTED
-                ? LockErrors.interrupted(mode, LockPolicy.RANGE)
-                : LockErrors.timedOut(mode, LockPolicy.RANGE, timeoutNanos);
+    private RuntimeException failed(RangeHold node, LockOutcome outcome, long start, long timeoutNanos) {
+        listener.failed(node.mode, LockPolicy.RANGE, timed ? System.nanoTime() - start : 0L, outcome);
+        return switch (outcome) {
+            case INTERRUPTED -> LockErrors.interrupted(node.mode, LockPolicy.RANGE);
+            case EDEADLOCK -> LockErrors.deadlock(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage);
+            default -> LockErrors.timedOut(node.mode, LockPolicy.RANGE, timeoutNanos);
+        };
     }
 
     @Override
     public String toString() {
-        mutex.lock();
+        enter();
         try {
-            return "RangeLock[ADD held " + addHolders.size() + ", BLOCK held " + blockHolders.size()
-                    + ", ADD waiting " + addWaiting + ", BLOCK waiting " + blockWaiting + "]";
+            return "RangeLock[ADD held " + holders[0].size() + ", BLOCK held " + holders[1].size()
+                    + ", ADD waiting " + waiting[0].size() + ", BLOCK waiting " + waiting[1].size() + "]";
         } finally {
-            mutex.unlock();
+            exit();
         }
     }
 
@@ -267,20 +376,28 @@ public final class RangeLock implements PagecacheLock {
         final LockMode mode;
         final long firstPage;
         final long endPage;
+        /** FIFO order among requests. // guarded by lock.mutex (written before the node is linked) */
+        long seq;
+        /** Tree links and augmentation ({@link RangeTree}). // guarded by lock.mutex */
+        RangeHold left;
+        RangeHold right;
+        long prio;
+        long maxEnd;
+        long minSeq;
+        /** Link in the stack of closed holds waiting to be applied. */
+        RangeHold nextReleased;
         /** Grant time when timed (else 0); written before the Hold is returned, read by close. */
         long since;
-        /** Closing twice is a caller bug; checked under the mutex so a racing double close releases once. */
-        boolean closed; // guarded by lock.mutex
+        /** Set once by the first close (CAS): a second close throws, and the hold is released once. */
+        @SuppressWarnings("unused") // accessed through CLOSED
+        private volatile boolean closed;
 
         RangeHold(RangeLock lock, LockMode mode, long firstPage, long endPage) {
             this.lock = lock;
             this.mode = mode;
             this.firstPage = firstPage;
             this.endPage = endPage;
-        }
-
-        boolean overlaps(RangeHold o) {
-            return firstPage < o.endPage && o.firstPage < endPage;
+            this.thread = Thread.currentThread(); // the owner (EDEADLOCK) and the unpark target
         }
 
         @Override

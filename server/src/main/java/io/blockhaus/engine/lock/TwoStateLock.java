@@ -2,6 +2,7 @@ package io.blockhaus.engine.lock;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -50,6 +51,30 @@ import java.util.concurrent.locks.ReentrantLock;
  * "bit set iff queue non-empty" holds whenever the mutex is free. {@link #dispatch} is the one place
  * that grants; it runs after a last release, and after a waiter gives up (its leaving may clear
  * the way for others).
+ *
+ * <h2>Waiting for oneself: EDEADLOCK</h2>
+ * A thread that holds BLOCK and asks for ADD (a direct I/O faulting in its own buffer) would wait
+ * for its own hold until the timeout. So would a thread that holds BLOCK and asks for BLOCK again
+ * while an ADD waits: that ADD waits for the first hold, and fairness puts the second behind
+ * that ADD. Both are refused at once with {@code EDEADLOCK} (DESIGN.md rule 2's safety net; the
+ * engine refuses the known cases before it takes any lock). The rule is exact: a request that
+ * is not admitted from a thread that holds BLOCK here would wait for itself, since "not
+ * admitted" means BLOCK is held (ADD asked) or ADD is waiting (BLOCK asked), and either waits
+ * for every BLOCK holder.
+ * <ul>
+ *   <li>To know it, each thread keeps its own count of the BLOCK holds it has open on this lock
+ *       ({@link BlockHolds}, reached through a per-lock {@link ThreadLocal}): one thread-local
+ *       lookup and a plain increment per BLOCK acquisition, a plain decrement per release. BLOCK
+ *       is taken by direct I/O, fallocate and truncate, each a system call or more; ADD, taken
+ *       on every cache miss, records nothing, and the count is read only on the slow path,
+ *       when the caller is about to wait anyway.</li>
+ *   <li>A hold closed by another thread (handed over) cannot touch the owner's plain count; it
+ *       counts itself in the owner's atomic {@code closedElsewhere} instead. The owner then sees
+ *       the close once it can see the release in the state word (the count is updated first).</li>
+ *   <li>Not detected: a thread that holds ADD and asks again while a BLOCK waits. No engine
+ *       path does that (ADD holders only insert and fill pages); {@link RangeLock}, which
+ *       records every holder's thread anyway, detects it too.</li>
+ * </ul>
  */
 public final class TwoStateLock implements PagecacheLock {
     private static final long COUNT_MASK = 0xFFFF_FFFFL;
@@ -83,6 +108,8 @@ public final class TwoStateLock implements PagecacheLock {
     private final LockListener listener;
     /** Cached {@link LockListener#timed()}: false means never read the clock on the fast path. */
     private final boolean timed;
+    /** Per thread: the BLOCK holds it has open here (see "Waiting for oneself"). */
+    private final ThreadLocal<BlockHolds> blockHolds = ThreadLocal.withInitial(BlockHolds::new);
 
     TwoStateLock(LockListener listener) {
         this.listener = GuardedListener.guard(listener);
@@ -166,7 +193,17 @@ public final class TwoStateLock implements PagecacheLock {
     private Hold acquiredUncontended(LockMode mode) {
         long now = timed ? System.nanoTime() : 0L;
         listener.acquired(mode, LockPolicy.TWO_STATE, 0L, false);
-        return new TwoStateHold(this, mode, now);
+        return new TwoStateHold(this, mode, now, owned(mode));
+    }
+
+    /** The caller's record when it takes BLOCK (counted now), else null: ADD records nothing. */
+    private BlockHolds owned(LockMode mode) {
+        if (mode != LockMode.BLOCK) {
+            return null;
+        }
+        BlockHolds t = blockHolds.get();
+        t.open++;
+        return t;
     }
 
     /** Called once per hold by {@link TwoStateHold#close()}. */
@@ -198,6 +235,7 @@ public final class TwoStateLock implements PagecacheLock {
 
     private Hold acquireSlow(LockMode mode, long timeoutNanos) {
         long start = System.nanoTime();
+        boolean holdsBlock = blockHolds.get().holding();
         WaitNode node = null;
         LockOutcome refused = null;
         mutex.lock();
@@ -208,6 +246,9 @@ public final class TwoStateLock implements PagecacheLock {
                     if (STATE.compareAndSet(this, s, entered(s, mode))) {
                         break; // admitted after all: a same-mode race or a hand-off in progress
                     }
+                } else if (holdsBlock) {
+                    refused = LockOutcome.EDEADLOCK;
+                    break;
                 } else if (timeoutNanos <= 0) {
                     refused = LockOutcome.TIMEOUT;
                     break;
@@ -257,14 +298,16 @@ public final class TwoStateLock implements PagecacheLock {
     private Hold acquiredAfterWait(LockMode mode, long start, boolean contended) {
         long now = System.nanoTime();
         listener.acquired(mode, LockPolicy.TWO_STATE, timed ? now - start : 0L, contended);
-        return new TwoStateHold(this, mode, now);
+        return new TwoStateHold(this, mode, now, owned(mode));
     }
 
     private RuntimeException failed(LockMode mode, LockOutcome outcome, long start, long timeoutNanos) {
         listener.failed(mode, LockPolicy.TWO_STATE, timed ? System.nanoTime() - start : 0L, outcome);
-        return outcome == LockOutcome.INTERRUPTED
-                ? LockErrors.interrupted(mode, LockPolicy.TWO_STATE)
-                : LockErrors.timedOut(mode, LockPolicy.TWO_STATE, timeoutNanos);
+        return switch (outcome) {
+            case INTERRUPTED -> LockErrors.interrupted(mode, LockPolicy.TWO_STATE);
+            case EDEADLOCK -> LockErrors.deadlock(mode, LockPolicy.TWO_STATE, 0, Long.MAX_VALUE);
+            default -> LockErrors.timedOut(mode, LockPolicy.TWO_STATE, timeoutNanos);
+        };
     }
 
     /** A waiter gives up: leave the queue, drop the bit if last, and let whoever it held back in. */
@@ -341,12 +384,37 @@ public final class TwoStateLock implements PagecacheLock {
         return mode == LockMode.BLOCK ? BLOCK_WAITING : ADD_WAITING;
     }
 
+    /**
+     * One thread's BLOCK holds on one lock. {@code open} is the owner's alone (plain, no atomics);
+     * closes by other threads go to {@code closedElsewhere}.
+     */
+    static final class BlockHolds {
+        private final Thread owner = Thread.currentThread();
+        private int open;
+        private final AtomicInteger closedElsewhere = new AtomicInteger();
+
+        /** Owner thread only. */
+        boolean holding() {
+            return open - closedElsewhere.get() > 0;
+        }
+
+        void closed() {
+            if (Thread.currentThread() == owner) {
+                open--;
+            } else {
+                closedElsewhere.incrementAndGet();
+            }
+        }
+    }
+
     /** One grant of a {@link TwoStateLock}. */
     static final class TwoStateHold implements Hold {
         private final TwoStateLock lock;
         private final LockMode mode;
         /** Grant time when the listener is timed, else 0. */
         private final long since;
+        /** The acquiring thread's BLOCK record (null for ADD). */
+        private final BlockHolds owner;
         /**
          * A plain field, not a CAS: on this path every atomic costs as much as the lock word's
          * own CAS (~15 ns on a 2-core EPYC VM). A Hold is used by one thread at a time (or handed
@@ -355,10 +423,11 @@ public final class TwoStateLock implements PagecacheLock {
          */
         private boolean closed;
 
-        TwoStateHold(TwoStateLock lock, LockMode mode, long since) {
+        TwoStateHold(TwoStateLock lock, LockMode mode, long since, BlockHolds owner) {
             this.lock = lock;
             this.mode = mode;
             this.since = since;
+            this.owner = owner;
         }
 
         @Override
@@ -372,6 +441,9 @@ public final class TwoStateLock implements PagecacheLock {
                 throw new IllegalStateException("pagecache lock hold (" + mode + ") closed twice");
             }
             closed = true;
+            if (owner != null) {
+                owner.closed(); // before the state word says released (see "Waiting for oneself")
+            }
             lock.release(mode, since);
         }
 

@@ -3,9 +3,10 @@ package io.blockhaus.engine.lock;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One request on a lock's slow path. It is linked into exactly one {@link NodeList} at a time
- * (a queue of waiters, or for {@link RangeLock} a list of holders), always under the owning
- * lock's mutex; the parked thread itself only ever reads {@link #granted}.
+ * One request on a lock's slow path. It is linked into one structure at a time, always under the
+ * owning lock's mutex: a {@link NodeList} of waiters ({@link TwoStateLock}), or one of
+ * {@link RangeLock}'s {@link RangeTree}s (waiters, then holders); the parked thread itself only
+ * ever reads {@link #granted}.
  *
  * <p>Hand-off protocol: the granter, holding the mutex, first accounts the node as a holder, then
  * sets {@code granted}, then unparks. A waiter that gives up (deadline or interrupt) must re-check

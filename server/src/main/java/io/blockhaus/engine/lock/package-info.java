@@ -5,8 +5,10 @@
  *
  * <p>Start with {@link io.blockhaus.engine.lock.PagecacheLock} (the contract), then the design
  * notes at the top of {@link io.blockhaus.engine.lock.TwoStateLock} (one atomic word, phase-fair
- * batch hand-off) and {@link io.blockhaus.engine.lock.RangeLock} (mutex, overlap-only conflicts,
- * FIFO fairness among overlapping requests). {@code WaitNode} holds the park/grant protocol both
- * share; everything else here is small plumbing.
+ * batch hand-off) and {@link io.blockhaus.engine.lock.RangeLock} (interval trees under a mutex
+ * nobody waits for, overlap-only conflicts, FIFO fairness among overlapping requests). Both
+ * refuse a request that would wait for its own thread's hold with EDEADLOCK. {@code WaitNode}
+ * holds the park/grant protocol both share, {@code RangeTree} the range policy's interval treap;
+ * everything else here is small plumbing.
  */
 package io.blockhaus.engine.lock;

@@ -48,6 +48,18 @@ abstract class PagecacheLockContract {
         return lock.acquire(mode, FIRST, END, LONG_TIMEOUT);
     }
 
+    /**
+     * A hold taken by another thread and handed to the caller (who closes it): for tests in which
+     * the caller then waits for the other mode, which from the holder's own thread is EDEADLOCK.
+     */
+    Hold holdElsewhere(PagecacheLock lock, LockMode mode) {
+        try {
+            return track(Actor.start("holder-" + mode, () -> hold(lock, mode))).join();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     @AfterEach
     void stopActors() {
         actors.forEach(Actor::stop);
@@ -113,7 +125,7 @@ abstract class PagecacheLockContract {
     @EnumSource(LockMode.class)
     void timeoutIsEtimedoutAndLeavesNoTrace(LockMode mode) {
         PagecacheLock lock = newLock();
-        Hold h = hold(lock, mode.other());
+        Hold h = holdElsewhere(lock, mode.other());
 
         assertThatThrownBy(() -> lock.acquire(mode, FIRST, END, TimeUnit.MILLISECONDS.toNanos(20)))
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT));
@@ -138,7 +150,7 @@ abstract class PagecacheLockContract {
         try (Hold free = lock.acquire(mode, FIRST, END, 0)) {
             assertThat(free.mode()).isEqualTo(mode);
         }
-        Hold h = hold(lock, mode.other());
+        Hold h = holdElsewhere(lock, mode.other());
         assertThatThrownBy(() -> lock.acquire(mode, FIRST, END, 0))
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT));
         h.close();
@@ -169,7 +181,7 @@ abstract class PagecacheLockContract {
     @EnumSource(LockMode.class)
     void alreadyInterruptedCallerThatMustWaitGetsEintr(LockMode mode) {
         PagecacheLock lock = newLock();
-        Hold h = hold(lock, mode.other());
+        Hold h = holdElsewhere(lock, mode.other());
         Thread.currentThread().interrupt();
         assertThatThrownBy(() -> lock.acquire(mode, FIRST, END, LONG_TIMEOUT))
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINTR));
@@ -223,6 +235,100 @@ abstract class PagecacheLockContract {
         assertIdle(lock);
     }
 
+    // ---- waiting for oneself: EDEADLOCK at once (DESIGN.md rule 2's safety net) ----------------
+
+    /** Far below {@link LockTestSupport#LONG_TIMEOUT}: a refusal that waited for the timeout fails it. */
+    private static final long AT_ONCE = TimeUnit.SECONDS.toNanos(5);
+
+    /**
+     * Closes {@code h}, whose release lets {@code waiter} in; checks it got in, lets it go
+     * ({@code out}) and returns the mode it held.
+     */
+    static LockMode releaseAndLetIn(Hold h, CountDownLatch in, CountDownLatch out, Actor<LockMode> waiter)
+            throws Throwable {
+        h.close();
+        assertThat(in.await(10, TimeUnit.SECONDS)).as("the waiter got in").isTrue();
+        out.countDown();
+        return waiter.join();
+    }
+
+    static Errno refusal(Runnable r) {
+        long start = System.nanoTime();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(r::run);
+        assertThat(System.nanoTime() - start).as("refused without waiting out the timeout").isLessThan(AT_ONCE);
+        return errnoOf(t);
+    }
+
+    @Test
+    void blockHolderAskingForAddOnItsRangeGetsEdeadlockAtOnce() {
+        RecordingListener listener = new RecordingListener(false);
+        PagecacheLock lock = newLock(listener);
+        Hold block = hold(lock, LockMode.BLOCK);
+        listener.clear();
+
+        assertThat(refusal(() -> lock.acquire(LockMode.ADD, FIRST, END, LONG_TIMEOUT))).isEqualTo(Errno.EDEADLOCK);
+        assertThat(refusal(() -> lock.acquire(LockMode.ADD, END - 1, END + 5, LONG_TIMEOUT)))
+                .as("overlapping the last page").isEqualTo(Errno.EDEADLOCK);
+        assertThat(listener.shapes()).containsExactly(
+                "failed ADD " + policy() + " EDEADLOCK", "failed ADD " + policy() + " EDEADLOCK");
+        assertThat(lock.holders(LockMode.BLOCK)).as("the refusal changed nothing").isEqualTo(1);
+        assertThat(lock.waiters(LockMode.ADD)).isZero();
+        assertThat(lock.tryAcquire(LockMode.ADD, FIRST, END)).as("a try only fails, it never waits").isNull();
+        block.close();
+        try (Hold add = hold(lock, LockMode.ADD)) {
+            assertThat(add.mode()).as("once BLOCK is released, the same thread gets ADD").isEqualTo(LockMode.ADD);
+        }
+        assertIdle(lock);
+    }
+
+    @Test
+    void blockHolderAskingForBlockAgainBehindAnAddWaiterGetsEdeadlock() throws Throwable {
+        PagecacheLock lock = newLock();
+        Hold block = hold(lock, LockMode.BLOCK);
+        CountDownLatch in = new CountDownLatch(1);
+        CountDownLatch out = new CountDownLatch(1);
+        Actor<LockMode> adder = track(Actor.holder(lock, LockMode.ADD, FIRST, END, in, out));
+        awaitUntil("ADD queued", () -> lock.waiters(LockMode.ADD) == 1);
+
+        // The ADD waits for our BLOCK; fairness puts a second BLOCK behind the ADD.
+        assertThat(refusal(() -> lock.acquire(LockMode.BLOCK, FIRST, END, LONG_TIMEOUT))).isEqualTo(Errno.EDEADLOCK);
+
+        assertThat(releaseAndLetIn(block, in, out, adder)).isEqualTo(LockMode.ADD);
+        assertIdle(lock);
+    }
+
+    @Test
+    void anotherThreadWaitingForTheSameHoldTimesOutAsUsual() throws Throwable {
+        PagecacheLock lock = newLock();
+        Hold block = hold(lock, LockMode.BLOCK);
+        Actor<Errno> other = track(Actor.start("other", () -> {
+            try {
+                lock.acquire(LockMode.ADD, FIRST, END, TimeUnit.MILLISECONDS.toNanos(20)).close();
+                return null;
+            } catch (ErrnoException e) {
+                return e.errno();
+            }
+        }));
+        assertThat(other.join()).as("only the holder's own thread is refused").isEqualTo(Errno.ETIMEDOUT);
+        block.close();
+        assertIdle(lock);
+    }
+
+    @Test
+    void aHoldClosedByAnotherThreadNoLongerCountsForItsAcquirer() throws Throwable {
+        PagecacheLock lock = newLock();
+        Hold block = hold(lock, LockMode.BLOCK);
+        Actor<Boolean> closer = track(Actor.start("closer", () -> {
+            block.close();
+            return true;
+        }));
+        assertThat(closer.join()).isTrue();
+        try (Hold add = lock.acquire(LockMode.ADD, FIRST, END, LONG_TIMEOUT)) {
+            assertThat(add.mode()).isEqualTo(LockMode.ADD);
+        }
+        assertIdle(lock);
+    }
+
     @Test
     void untimedListenerSeesEveryOutcomeWithZeroTimes() throws Throwable {
         RecordingListener listener = new RecordingListener(false);
@@ -251,7 +357,7 @@ abstract class PagecacheLockContract {
         listener.clear();
 
         // timeout, interrupt, deadlock refusal
-        Hold block = lock.acquire(LockMode.BLOCK, FIRST, END, LONG_TIMEOUT);
+        Hold block = holdElsewhere(lock, LockMode.BLOCK);
         assertThatThrownBy(() -> lock.acquire(LockMode.ADD, FIRST, END, 1_000_000)).isInstanceOf(ErrnoException.class);
         Actor<Errno> interrupted = track(Actor.start("interrupted", () -> {
             try {
@@ -281,7 +387,7 @@ abstract class PagecacheLockContract {
         PagecacheLock lock = newLock(listener);
         long timeout = TimeUnit.MILLISECONDS.toNanos(5);
 
-        Hold block = lock.acquire(LockMode.BLOCK, FIRST, END, LONG_TIMEOUT);
+        Hold block = holdElsewhere(lock, LockMode.BLOCK);
         assertThatThrownBy(() -> lock.acquire(LockMode.ADD, FIRST, END, timeout)).isInstanceOf(ErrnoException.class);
         Actor<Boolean> adder = track(Actor.start("adder", () -> {
             lock.acquire(LockMode.ADD, FIRST, END, LONG_TIMEOUT).close();
@@ -333,7 +439,7 @@ abstract class PagecacheLockContract {
         };
         PagecacheLock lock = newLock(thrower);
 
-        Hold add = lock.acquire(LockMode.ADD, FIRST, END, LONG_TIMEOUT);
+        Hold add = holdElsewhere(lock, LockMode.ADD);
         assertThatThrownBy(() -> lock.acquire(LockMode.BLOCK, FIRST, END, 1_000_000))
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT));
         Actor<LockMode> blocker = track(Actor.start("blocker", () -> {
