@@ -83,6 +83,14 @@ public final class FfmNativeIo implements NativeIo {
     private static final int FIEMAP_EXTENT = 56;
     private static final MethodHandle FSTATFS = downcall("fstatfs",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    /** syscall(2), for cachestat, which glibc has no wrapper for. */
+    private static final MethodHandle SYSCALL_4 = downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
+            Linker.Option.firstVariadicArg(1));
+    /** cachestat's number: one for every architecture, as for every system call added since 5.x's unification. */
+    private static final long SYS_CACHESTAT = 451;
+    private static final MethodHandle GETPAGESIZE = downcall("getpagesize", FunctionDescriptor.of(JAVA_INT));
+    private static final long KERNEL_PAGE = kernelPageSize();
 
     /**
      * Per-thread native scratch for the data-path calls (errno capture and an iovec array): the
@@ -93,13 +101,15 @@ public final class FfmNativeIo implements NativeIo {
     private static final class Scratch {
         final MemorySegment state;
         final MemorySegment iov;
-        final MemorySegment offsets; // two loff_t for splice
+        final MemorySegment offsets; // two loff_t for splice, or a cachestat range
+        final MemorySegment cachestat; // struct cachestat: five u64
 
         Scratch() {
             Arena arena = Arena.ofAuto();
             state = arena.allocate(CAPTURE);
             iov = arena.allocate(IOVEC, IOV_MAX);
             offsets = arena.allocate(JAVA_LONG, 2);
+            cachestat = arena.allocate(JAVA_LONG, 5);
         }
     }
 
@@ -450,6 +460,44 @@ public final class FfmNativeIo implements NativeIo {
             do {
                 r = (int) handle.invokeExact(state, fd);
             } while (failed(name, r, state));
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static long kernelPageSize() {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) GETPAGESIZE.invokeExact(arena.allocate(CAPTURE));
+        } catch (Throwable t) {
+            throw new ExceptionInInitializerError(t);
+        }
+    }
+
+    /**
+     * cachestat(2) over the range: struct cachestat_range {u64 off, len} in, struct cachestat
+     * {u64 nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted} out; nr_cache
+     * counts the range's pages the page cache holds, dirty and under writeback included.
+     */
+    @Override
+    public boolean allCached(int fd, long offset, long length) throws NativeIoException {
+        if (length <= 0) {
+            return true;
+        }
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment state = scratch.state;
+            MemorySegment range = scratch.offsets; // two u64, as splice's two loff_t
+            MemorySegment stat = scratch.cachestat;
+            range.set(JAVA_LONG, 0, offset);
+            range.set(JAVA_LONG, 8, length);
+            long r;
+            do {
+                r = (long) SYSCALL_4.invokeExact(state, SYS_CACHESTAT, fd, range, stat, 0);
+            } while (failed("cachestat", r, state));
+            long pages = (offset + length + KERNEL_PAGE - 1) / KERNEL_PAGE - offset / KERNEL_PAGE;
+            return stat.get(JAVA_LONG, 0) >= pages;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
