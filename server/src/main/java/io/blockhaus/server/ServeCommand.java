@@ -91,7 +91,7 @@ public final class ServeCommand implements Callable<Integer> {
     private long nbdPayloadBudget;
 
     @Option(names = "--nbd-splice-writes", hidden = true, defaultValue = "true", arity = "1",
-            description = "Temporary, for the splice A/B: large WRITE payloads through a pipe (true) or copied (false).")
+            description = "For A/B runs (docs/benchmarks/splice-ab-2026-12-05.md): large WRITE payloads through a pipe (true) or copied (false).")
     private boolean nbdSpliceWrites;
 
     private final StoreFactory storeFactory;
