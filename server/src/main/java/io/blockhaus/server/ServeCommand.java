@@ -87,7 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--nbd-payload-budget", paramLabel = "SIZE", defaultValue = "1G", converter = SizeConverter.class,
             description = "READ and WRITE payload bytes all NBD connections together may hold (requests in flight"
-                    + " and replies not yet written to their sockets; at least 32M).")
+                    + " and replies not yet written to their sockets; at least 64M).")
     private long nbdPayloadBudget;
 
     @Option(names = "--nbd-splice-writes", hidden = true, defaultValue = "true", arity = "1",
