@@ -1,6 +1,13 @@
-# 64 clients each send 16 READs of 32 MiB and never read a reply; a well-behaved client reads
-# 64 KiB meanwhile. Prints the server's RSS before, during (every second), and the good client's
-# worst latency. Usage: hostile.py PORT PID EXPORT
+#!/usr/bin/env python3
+# nbd-hostile-readers.py — issue 11's hostile scenario against a running server, by hand.
+#
+#   deploy/bench/nbd-hostile-readers.py PORT SERVER-PID EXPORT [HOSTILE-CLIENTS]
+#
+# HOSTILE-CLIENTS (default 64) clients each send 16 READs of 32 MiB and never read a reply, while
+# a well-behaved client reads 64 KiB (the same 1 MiB over and over, so it grows no cache) for
+# 20 s. Prints the server's RSS (VmRSS of SERVER-PID, the java process) before and at its peak,
+# and the well-behaved client's worst latency. Run it once with 0 hostile clients for the
+# baseline. Use a large sparse export (e.g. size=32G) so every READ is copied into a buffer.
 import socket, struct, sys, time
 port, pid, export = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
 
