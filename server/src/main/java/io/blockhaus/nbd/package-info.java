@@ -4,7 +4,8 @@
  * io.blockhaus.engine.Handle}. The wire format lives in {@code nbd.codec}; this package holds the
  * policy: which options and flags we offer, validation at the edge, flow control, the server-wide
  * payload budget, error mapping, and how large payloads travel (READs sent from the file, WRITEs
- * spliced into pipes). It uses the engine's API only, never {@code engine.store}.
+ * spliced into pipes). It uses the engine's API only (Handle, FileRange, PayloadPipe, Allocation),
+ * never the backing stores' own types.
  *
  * <p>The transmission phase, one job per class: {@code NbdTransmissionHandler} decides when
  * (one re-entrant pump over the connection's state); {@code ConnectionWindow} and
