@@ -94,9 +94,10 @@ public interface NativeIo {
 
     /**
      * Whether every page of {@code [offset, offset+length)} is in the kernel's page cache right
-     * now (cachestat(2), Linux 6.5+), so that reading or sending it cannot wait for a disk; it
-     * asks without reading and without waiting. Kernels without cachestat fail with ENOSYS (the
-     * default here): the caller then treats nothing as known to be in memory.
+     * now (cachestat(2), Linux 6.5+; before that, mincore(2) over a mapping of the range that is
+     * never touched), so that reading or sending it cannot wait for a disk; it asks without
+     * reading and without waiting. The default fails with ENOSYS: the caller then treats nothing
+     * as known to be in memory.
      */
     default boolean allCached(int fd, long offset, long length) throws NativeIoException {
         throw new NativeIoException("cachestat", NativeIoException.ENOSYS);

@@ -46,7 +46,7 @@ public final class SparseFileStore implements BackingStore {
     private boolean sendChannelFailed;
     /** False once splice(2) into this file was refused: writes from pipes then go the copying way. */
     private volatile boolean canSplice = true;
-    /** False once cachestat(2) was refused (a kernel before 6.5): nothing is then known to be in memory. */
+    /** False once the system calls said they cannot tell residency: nothing is then known to be in memory. */
     private volatile boolean canCachestat = true;
 
     private SparseFileStore(NativeIo io, Path path, int fd, long size, int blockAlignment, boolean readOnly) {
@@ -544,7 +544,7 @@ public final class SparseFileStore implements BackingStore {
         }
     }
 
-    /** See {@link BackingStore#isInMemory}: cachestat(2); false once the kernel said it has none. */
+    /** See {@link BackingStore#isInMemory}: cachestat(2), or mincore(2) on older kernels ({@link NativeIo#allCached}). */
     @Override
     public boolean isInMemory(long offset, long length) {
         if (!canCachestat || offset < 0 || length < 0 || offset > size - length) {
@@ -557,7 +557,7 @@ public final class SparseFileStore implements BackingStore {
             return !closed && io.allCached(file.fd(), offset, length);
         } catch (NativeIoException e) {
             if (e.isUnsupported()) {
-                canCachestat = false; // an older kernel: reads are then copied on a worker
+                canCachestat = false; // a NativeIo that cannot tell: reads are then copied on a worker
                 return false;
             }
             throw e.toErrnoException("cachestat " + length + " bytes at " + offset + " of " + path);
