@@ -2,7 +2,7 @@
 # seq-ab.sh — quick A/B of 1 MiB sequential I/O: Blockhaus builds (jars) against nbdkit-file.
 #
 #   deploy/bench/seq-ab.sh [--rw write|read] [--rounds N] [--runtime S] [--after-random]
-#                          [--file FILE] JAR [JAR...]
+#                          [--file FILE] JAR[::SERVE-ARGS] [JAR[::SERVE-ARGS]...]
 #
 # For each round, each JAR in turn and then nbdkit (file plugin) serve the same 1 GiB file on
 # 127.0.0.1 (export "bench"); fio's nbd engine runs --rw at 1 MiB, iodepth 8, one job, three
@@ -11,6 +11,8 @@
 # 4 KiB random writes (iodepth 32, two jobs), as in nbd-fio.sh, so the 1 MiB runs meet a cache
 # and a file that random I/O has been through. Prints one line per fio run
 # ("LABEL GB/s", LABEL the jar's file name or nbdkit) and, at the end, the median per label.
+# A JAR may carry extra `serve` options after "::" (e.g. server.jar::--nbd-splice-writes=false),
+# to compare settings of one build; they are part of its label.
 #
 # This is for comparing code changes in minutes; deploy/bench/nbd-fio.sh is the benchmark.
 # Needs fio, nbdkit, nbdinfo, python3 and deploy/bin/jdk25. Everything listens on loopback only,
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
         --runtime) runtime=$2; shift 2 ;;
         --after-random) after_random=1; shift ;;
         --file) file=$2; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) jars+=("$1"); shift ;;
     esac
 done
@@ -58,7 +60,9 @@ serve() { # LABEL PORT: starts the server, leaves its pid in $pid
     if [ "$label" = nbdkit ]; then
         timeout -k 10 "$limit" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" file file="$file" &
     else
-        timeout -k 10 "$limit" deploy/bin/jdk25 java --enable-native-access=ALL-UNNAMED -jar "$label" serve \
+        local jar=${label%%::*} extra=()
+        [ "$jar" = "$label" ] || read -r -a extra <<<"${label#*::}"
+        timeout -k 10 "$limit" deploy/bin/jdk25 java --enable-native-access=ALL-UNNAMED -jar "$jar" serve "${extra[@]}" \
             --data-dir "$work/data" --nbd-listen 127.0.0.1:"$port" --grpc-listen 127.0.0.1:$((port + 1)) \
             --metrics-listen 127.0.0.1:$((port + 2)) --export name=bench,path="$file" >"$work/server.log" 2>&1 &
     fi
@@ -73,7 +77,7 @@ serve() { # LABEL PORT: starts the server, leaves its pid in $pid
 
 measure() { # LABEL PORT
     local label=$1 port=$2 uri="nbd://127.0.0.1:$2/bench" name
-    name=$(basename "$label")
+    name=$(basename "${label%%::*}")$( [ "${label#*::}" = "$label" ] || echo "::${label#*::}" | tr ' ' '_')
     serve "$label" "$port"
     if [ $after_random = 1 ]; then
         for w in randread randwrite; do

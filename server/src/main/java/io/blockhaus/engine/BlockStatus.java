@@ -15,7 +15,7 @@ final class BlockStatus {
     private BlockStatus() {
     }
 
-    static List<Extent> query(Handle h, long offset, long length, int maxExtents) {
+    static List<Allocation> query(Handle h, long offset, long length, int maxExtents) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkRange(offset, length, false);
@@ -30,13 +30,13 @@ final class BlockStatus {
         }
     }
 
-    private static List<Extent> query(Volume v, long offset, long length, int maxExtents) {
+    private static List<Allocation> query(Volume v, long offset, long length, int maxExtents) {
         PageCache c = v.cache();
         // Dirty pages are listed before the store is asked: writeback writes the store and only
         // then cleans the page, so a page is always in one answer or the other.
         long[] dirtyBefore = c.dirtyIn(c.indexOf(offset), c.indexOf(offset + length - 1) + 1);
         int d = 0;
-        List<Extent> out = new ArrayList<>();
+        List<Allocation> out = new ArrayList<>();
         for (Extent e : v.store().extents(offset, length, maxExtents)) {
             if (!e.zero()) {
                 append(out, e.offset(), e.end(), false, false);
@@ -64,17 +64,17 @@ final class BlockStatus {
         return out.size() > maxExtents ? List.copyOf(out.subList(0, maxExtents)) : out;
     }
 
-    private static void append(List<Extent> out, long start, long end, boolean hole, boolean zero) {
+    private static void append(List<Allocation> out, long start, long end, boolean hole, boolean zero) {
         if (end <= start) {
             return;
         }
         if (!out.isEmpty()) {
-            Extent last = out.getLast();
+            Allocation last = out.getLast();
             if (last.hole() == hole && last.zero() == zero && last.end() == start) {
-                out.set(out.size() - 1, new Extent(last.offset(), end - last.offset(), hole, zero));
+                out.set(out.size() - 1, new Allocation(last.offset(), end - last.offset(), hole, zero));
                 return;
             }
         }
-        out.add(new Extent(start, end - start, hole, zero));
+        out.add(new Allocation(start, end - start, hole, zero));
     }
 }

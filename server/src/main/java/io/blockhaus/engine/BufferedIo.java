@@ -5,7 +5,6 @@ import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.PagecacheLock;
-import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.util.List;

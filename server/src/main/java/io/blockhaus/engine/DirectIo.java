@@ -5,7 +5,6 @@ import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.lock.PagecacheLock;
-import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -57,7 +56,10 @@ final class DirectIo {
     /**
      * See {@link Handle#readDirectAsFileRange}: the direct read's first half (BLOCK, dirty pages
      * of the range written back), then the range of the file that now holds every completed
-     * write, for the kernel to read when it sends it; null where the store has no file.
+     * write, for the kernel to read when it sends it; null where the store has no file or the
+     * range is not in the kernel's page cache (the caller then reads it where it may wait: a send
+     * from the file may run on an event loop). Asked after the write-back, which puts what it
+     * writes there.
      */
     static FileRange readAsFileRange(Handle h, long offset, int len) {
         Volume v = h.volume();
@@ -72,7 +74,7 @@ final class DirectIo {
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, false);
             v.cache().writebackRange(first, end);
-            return new FileRange(ch, offset, len);
+            return v.store().isInMemory(offset, len) ? new FileRange(ch, offset, len) : null;
         }
     }
 

@@ -3,9 +3,6 @@ package io.blockhaus.engine;
 import io.blockhaus.engine.cache.WritebackErrors;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
-import io.blockhaus.engine.store.Extent;
-import io.blockhaus.engine.store.FileRange;
-import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
@@ -125,8 +122,10 @@ public final class Handle implements AutoCloseable {
      * The buffered read of the range as a range of the volume's file, for a front end to send
      * with sendfile(2) instead of copying: when the read is a stream (at least the bypass size),
      * the store is a file, and no page of the range is dirty, so the file holds every byte
-     * written before the call (clean cached pages hold the same bytes as the file). The kernel reads them when it sends them, so a write running meanwhile may show
-     * through: only for front ends whose concurrent requests have no order (NBD). Null
+     * written before the call (clean cached pages hold the same bytes as the file), and those
+     * bytes are in the kernel's page cache, so sending them waits for no disk (see
+     * {@link FileRange}). The kernel reads them when it sends them, so a write running meanwhile
+     * may show through: only for front ends whose concurrent requests have no order (NBD). Null
      * otherwise (the caller then reads with {@link #read}). Errors as for {@link #read}.
      */
     public FileRange readAsFileRange(long offset, int length) {
@@ -141,9 +140,9 @@ public final class Handle implements AutoCloseable {
      * and the pipe untouched: the caller then drains the pipe and calls {@link #write} or
      * {@link #writeDirect}. Errors as for those; after one, the pipe's contents are unspecified.
      */
-    public boolean writeFromPipe(long offset, Pipe pipe, long length, boolean direct, boolean fua) {
-        boolean written = direct ? DirectIo.writeFromPipe(this, offset, pipe, length, false)
-                : BufferedIo.writeFromPipe(this, offset, pipe, length, false);
+    public boolean writeFromPipe(long offset, PayloadPipe pipe, long length, boolean direct, boolean fua) {
+        boolean written = direct ? DirectIo.writeFromPipe(this, offset, pipe.storePipe(), length, false)
+                : BufferedIo.writeFromPipe(this, offset, pipe.storePipe(), length, false);
         syncIfFua(written && fua, offset, length);
         return written;
     }
@@ -160,7 +159,8 @@ public final class Handle implements AutoCloseable {
      * range of it, which now holds every byte written before the call. The kernel reads them
      * when it sends them, after BLOCK is released, so a write running meanwhile may show
      * through: only for front ends whose concurrent requests have no order (NBD). Null where
-     * the store is not a file (the caller then reads). Errors as for {@code readDirect}.
+     * the store is not a file, or the range is not in the kernel's page cache after the
+     * write-back (see {@link FileRange}; the caller then reads). Errors as for {@code readDirect}.
      */
     public FileRange readDirectAsFileRange(long offset, int length) {
         return DirectIo.readAsFileRange(this, offset, length);
@@ -285,7 +285,7 @@ public final class Handle implements AutoCloseable {
      * Allocation of the range: the store's extents, with dirty cached pages counted as data.
      * At most {@code maxExtents} extents, covering a prefix of the range.
      */
-    public List<Extent> blockStatus(long offset, long length, int maxExtents) {
+    public List<Allocation> blockStatus(long offset, long length, int maxExtents) {
         return BlockStatus.query(this, offset, length, maxExtents);
     }
 

@@ -3,7 +3,6 @@ package io.blockhaus.engine;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.lock.PagecacheLock;
-import io.blockhaus.engine.store.FileRange;
 import io.blockhaus.engine.store.NativeIo;
 import io.blockhaus.engine.store.Pipe;
 import java.nio.ByteBuffer;
@@ -71,8 +70,10 @@ final class StreamBypass {
 
     /**
      * The read as a range of the store's file for the front end to send with sendfile(2), or null
-     * (then the caller reads as usual): only where the store has such a file and no page of the
-     * range is dirty. Clean cached pages do not matter: a page is marked clean only after the
+     * (then the caller reads as usual): only where the store has such a file, no page of the
+     * range is dirty, and the file's bytes are in the kernel's page cache (so the send, which may
+     * run on an event loop, waits for no disk; a range that is not is read by the caller, on a
+     * thread that may wait). Clean cached pages do not matter: a page is marked clean only after the
      * store write that made it so returned, and every completed write is in a dirty page or in
      * the store, so the file holds every byte written before this call. That is also why no
      * pagecache lock is taken: BLOCK keeps pages from being added, and adding a page (a read of
@@ -91,7 +92,7 @@ final class StreamBypass {
         try (Volume.ResizeHold r = v.resizeShared()) {
             v.checkRange(offset, len, false);
             return v.cache().anyDirtyIn(v.firstPage(offset), v.endPage(offset, len))
-                    ? null : new FileRange(ch, offset, len);
+                    || !v.store().isInMemory(offset, len) ? null : new FileRange(ch, offset, len);
         }
     }
 

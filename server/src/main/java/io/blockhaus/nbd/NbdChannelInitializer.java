@@ -21,7 +21,8 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.exports = exports;
         this.config = config;
         this.shared = new ServerResources(workers, new ConnectionGauges(),
-                new PayloadBudget(config.maxServerInflightBytes()), new SpliceCounters());
+                new PayloadBudget(config.maxServerInflightBytes(), config.maxConnections(), config.maxPayload()),
+                new SpliceCounters());
     }
 
     ServerResources shared() {
@@ -36,7 +37,7 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
         }
         ch.closeFuture().addListener(f -> shared.gauges().closed());
         ch.config().setAutoRead(false);
-        // Per channel: the transmission handler switches it to header-sized reads (see WriteSplicer).
+        // Per channel: WriteSplicer switches it to header-sized reads while WRITEs stream.
         ch.config().setRecvByteBufAllocator(new HeaderSizedReads(ch.config().getRecvByteBufAllocator()));
         ch.pipeline()
                 // Replies completing close together (a pipelining client at queue depth 32) go

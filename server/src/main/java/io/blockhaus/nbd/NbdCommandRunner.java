@@ -1,20 +1,17 @@
 package io.blockhaus.nbd;
 
 import io.blockhaus.engine.Advice;
+import io.blockhaus.engine.Allocation;
 import io.blockhaus.engine.FallocateMode;
 import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.IoMode;
+import io.blockhaus.engine.PayloadPipe;
 import io.blockhaus.engine.errno.ErrnoException;
-import io.blockhaus.engine.store.Extent;
-import io.blockhaus.engine.store.FileRange;
-import io.blockhaus.engine.store.NativeIoException;
-import io.blockhaus.engine.store.Pipe;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdCommandFlags;
 import io.blockhaus.nbd.codec.NbdError;
 import io.blockhaus.nbd.codec.NbdReplyChunk;
 import io.blockhaus.nbd.codec.NbdRequest;
-import io.blockhaus.nbd.codec.NbdSimpleFileReply;
 import io.blockhaus.nbd.codec.NbdSimpleReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -23,19 +20,12 @@ import java.util.List;
 
 /**
  * Runs one validated request against the connection's engine handle and builds its reply
- * messages. Runs on a worker thread (engine operations block on locks and disk); everything it
- * returns is written by the event loop. Each NBD command maps to the one engine operation
- * DESIGN.md names for it.
+ * messages. Runs on a worker thread (engine operations block on locks and disk), except
+ * {@link #writeInline}; everything it returns is written by the event loop. Each NBD command maps
+ * to the one engine operation DESIGN.md names for it; READs are {@link ReadReplies}'s. Engine
+ * failures become NBD errors here, in one place (nbdkit's nbd_errno).
  */
 final class NbdCommandRunner {
-    /** Reads this large look for holes first, so a sparse image travels as hole chunks. */
-    static final int SPARSE_READ_THRESHOLD = 64 * 1024;
-    /**
-     * Direct reads this large are sent from the file (sendfile) rather than copied: +11 % at
-     * 64 KiB random, +30 % at 1 MiB (docs/benchmarks.md). Smaller ones are not measured and
-     * carry a NONE chunk per reply when sent so; WriteSplicer uses the same bound for direct WRITEs.
-     */
-    static final int DIRECT_FROM_FILE_BYTES = 64 * 1024;
     /** Extents in one BLOCK_STATUS reply; clients ask again for the rest. */
     static final int MAX_EXTENTS = 1024;
     private static final int STATE_HOLE_ZERO = 3; // NBD_STATE_HOLE | NBD_STATE_ZERO
@@ -45,12 +35,15 @@ final class NbdCommandRunner {
     private final Handle handle;
     private final ByteBufAllocator alloc;
     private final SpliceCounters splices;
+    private final ReadReplies reads;
 
-    NbdCommandRunner(NbdSession session, Handle handle, ByteBufAllocator alloc, SpliceCounters splices) {
+    NbdCommandRunner(NbdSession session, Handle handle, ByteBufAllocator alloc, SpliceCounters splices,
+            ReadReplies reads) {
         this.session = session;
         this.handle = handle;
         this.alloc = alloc;
         this.splices = splices;
+        this.reads = reads;
     }
 
     /** The reply messages for {@code r}; {@code payload} (a WRITE's data) is released here. */
@@ -58,7 +51,7 @@ final class NbdCommandRunner {
         try {
             NbdCommand c = r.command();
             if (c.equals(NbdCommand.READ)) {
-                return read(r);
+                return reads.read(r);
             }
             if (c.equals(NbdCommand.BLOCK_STATUS)) {
                 return blockStatus(r);
@@ -96,7 +89,7 @@ final class NbdCommandRunner {
      * the pipe and written as any other payload. Releases {@code rest}; the pipe is the caller's
      * to take back (it is empty unless the write failed).
      */
-    List<Object> runSpliced(NbdRequest r, Pipe pipe, ByteBuf rest) {
+    List<Object> runSpliced(NbdRequest r, PayloadPipe pipe, ByteBuf rest) {
         try {
             if (rest == null && handle.writeFromPipe(r.offset(), pipe, pipe.buffered(), direct(),
                     r.flags().has(NbdCommandFlags.FUA))) {
@@ -110,21 +103,21 @@ final class NbdCommandRunner {
         ByteBuf payload;
         try {
             payload = drain(pipe, rest);
-        } catch (NativeIoException e) {
+        } catch (RuntimeException e) {
             if (rest != null) {
                 rest.release();
             }
-            return failure(r, e.toErrnoException("read WRITE payload from its pipe"));
+            return failure(r, e);
         }
         return run(r, payload);
     }
 
-    private ByteBuf drain(Pipe pipe, ByteBuf rest) throws NativeIoException {
+    private ByteBuf drain(PayloadPipe pipe, ByteBuf rest) {
         int n = (int) pipe.buffered();
         ByteBuf head = alloc.directBuffer(n, n);
         try {
             pipe.drainTo(head.nioBuffer(0, n));
-        } catch (NativeIoException | RuntimeException e) {
+        } catch (RuntimeException e) {
             head.release();
             throw e;
         }
@@ -139,30 +132,6 @@ final class NbdCommandRunner {
         System.getLogger(NbdCommandRunner.class.getName()).log(System.Logger.Level.ERROR,
                 "NBD " + r.command() + " failed unexpectedly", e);
         return error(r, NbdError.EIO, "internal error");
-    }
-
-    /**
-     * A READ answered on the calling thread (the event loop) when the engine can do it without
-     * waiting: cached pages, plus a few absent ones whose bytes the kernel holds in memory; null
-     * when it must go to a worker. Only reads answered with one data
-     * chunk qualify (a sparse structured read asks the store for holes first).
-     */
-    List<Object> readInline(NbdRequest r) {
-        int len = (int) r.length();
-        boolean oneChunk = !session.structuredReplies() || r.flags().has(NbdCommandFlags.DF)
-                || len < SPARSE_READ_THRESHOLD;
-        if (direct() || !oneChunk || len == 0) {
-            return null;
-        }
-        ByteBuf buf = alloc.directBuffer(len, len);
-        if (!handle.readWithoutWaiting(r.offset(), buf.nioBuffer(0, len))) {
-            buf.release();
-            return null;
-        }
-        buf.writerIndex(len);
-        return List.of(session.structuredReplies()
-                ? new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), true, r.offset(), buf)
-                : NbdSimpleReply.read(r.cookie(), buf));
     }
 
     /**
@@ -205,91 +174,6 @@ final class NbdCommandRunner {
         }
     }
 
-    private ByteBuf readData(long offset, int length) {
-        ByteBuf buf = alloc.directBuffer(length, length);
-        try {
-            var dst = buf.nioBuffer(0, length);
-            if (direct()) {
-                handle.readDirect(offset, dst);
-            } else {
-                handle.read(offset, dst);
-            }
-            return buf.writerIndex(length);
-        } catch (RuntimeException e) {
-            buf.release();
-            throw e;
-        }
-    }
-
-    private List<Object> read(NbdRequest r) {
-        int len = (int) r.length();
-        if (!session.structuredReplies()) {
-            StoreFileRegion region = fromFile(r.offset(), len);
-            return List.of(region != null
-                    ? new NbdSimpleFileReply(r.cookie(), region)
-                    : NbdSimpleReply.read(r.cookie(), readData(r.offset(), len)));
-        }
-        boolean sparse = !r.flags().has(NbdCommandFlags.DF) && len >= SPARSE_READ_THRESHOLD;
-        if (!sparse) {
-            Object chunk = dataChunk(r, true, r.offset(), len);
-            return chunk instanceof NbdReplyChunk.OffsetDataFile
-                    ? List.of(chunk, new NbdReplyChunk.None(r.cookie(), r.offset()))
-                    : List.of(chunk);
-        }
-        List<Extent> extents = handle.blockStatus(r.offset(), len, 64);
-        List<Object> chunks = new ArrayList<>(extents.size() + 1);
-        long pos = r.offset();
-        long end = r.offset() + len;
-        try {
-            for (Extent e : extents) {
-                chunks.add(e.zero() // holes and allocated zeroes both read as zeroes
-                        ? new NbdReplyChunk.OffsetHole(r.cookie(), r.offset(), false, e.offset(), (int) e.length())
-                        : dataChunk(r, false, e.offset(), (int) e.length()));
-                pos = e.end();
-            }
-            if (pos < end) {
-                chunks.add(dataChunk(r, false, pos, (int) (end - pos)));
-            }
-        } catch (RuntimeException e) {
-            chunks.forEach(io.netty.util.ReferenceCountUtil::release);
-            throw e;
-        }
-        chunks.add(new NbdReplyChunk.None(r.cookie(), r.offset()));
-        return chunks;
-    }
-
-    /**
-     * A structured data chunk for {@code [offset, offset+length)}: from the file where it can be,
-     * else copied. A chunk from the file is never the final one, whatever {@code done} says (the
-     * caller then sends NONE after it): the kernel reads its bytes while sending, so an error can
-     * still come up during its transmission, and the specification forbids marking such a chunk
-     * final.
-     */
-    private Object dataChunk(NbdRequest r, boolean done, long offset, int length) {
-        StoreFileRegion region = fromFile(offset, length);
-        if (region != null) {
-            return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), false, offset, region);
-        }
-        return new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, readData(offset, length));
-    }
-
-    /**
-     * The read of {@code [offset, offset+length)} as a range of the file, sent with sendfile(2),
-     * where the engine gives one (buffered: a stream over nothing dirty, see
-     * {@link Handle#readAsFileRange}; direct: any read of at least {@link #DIRECT_FROM_FILE_BYTES},
-     * see {@link Handle#readDirectAsFileRange}); null otherwise (then the caller copies). NBD lets
-     * requests in flight complete in any order, which is what makes a read done at send time sound.
-     */
-    private StoreFileRegion fromFile(long offset, int length) {
-        FileRange range = !direct() ? handle.readAsFileRange(offset, length)
-                : length >= DIRECT_FROM_FILE_BYTES ? handle.readDirectAsFileRange(offset, length) : null;
-        if (range == null) {
-            return null;
-        }
-        splices.sentFromFile();
-        return new StoreFileRegion(range);
-    }
-
     private List<Object> blockStatus(NbdRequest r) {
         long size = session.volume().size();
         long len = Math.min(r.length(), size - r.offset());
@@ -302,8 +186,8 @@ final class NbdCommandRunner {
         if (len <= 0) {
             out.add(new NbdReplyChunk.Extent(Math.max(1, r.length()), STATE_HOLE_ZERO));
         } else {
-            for (Extent e : handle.blockStatus(r.offset(), len, max)) {
-                out.add(new NbdReplyChunk.Extent(e.length(), e.hole() ? STATE_HOLE_ZERO : e.zero() ? STATE_ZERO : 0));
+            for (Allocation a : handle.blockStatus(r.offset(), len, max)) {
+                out.add(new NbdReplyChunk.Extent(a.length(), a.hole() ? STATE_HOLE_ZERO : a.zero() ? STATE_ZERO : 0));
             }
         }
         return List.of(new NbdReplyChunk.BlockStatus(r.cookie(), r.offset(), true,

@@ -39,7 +39,8 @@ public final class NbdServer implements AutoCloseable {
         this.transport = epoll ? "epoll" : "nio";
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.boss = new MultiThreadIoEventLoopGroup(1, io);
-        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
+        this.loops = new MultiThreadIoEventLoopGroup(
+                config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
         this.initializer = new NbdChannelInitializer(exports, config, workers);
@@ -90,9 +91,14 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().gauges().open();
     }
 
-    /** READ and WRITE payload bytes in flight over all connections (the server-wide budget's use). */
+    /** READ and WRITE payload bytes held over all connections: in flight, or replies not yet written (the server-wide budget's use). */
     public long payloadBytesInFlight() {
         return initializer.shared().payloadBudget().used();
+    }
+
+    /** The most payload bytes the server-wide budget ever had taken at once (never above its limit). */
+    public long payloadBytesPeak() {
+        return initializer.shared().payloadBudget().peak();
     }
 
     /** Connections waiting for room in the server-wide payload budget before starting a request. */

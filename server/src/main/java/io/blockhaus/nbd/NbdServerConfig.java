@@ -17,12 +17,16 @@ import java.time.Duration;
  * @param maxPayload         largest READ/WRITE length accepted (advertised as the maximum block size)
  * @param maxInflightRequests requests one connection may have in flight before the server stops reading it
  * @param maxInflightBytes   payload bytes (READ and WRITE) one connection may have in flight before reading stops
- * @param maxServerInflightBytes payload bytes all connections together may have in flight; a
- *                           connection whose next request does not fit waits (see {@code PayloadBudget})
+ * @param maxServerInflightBytes payload bytes all connections together may hold (requests in
+ *                           flight and READ replies not yet written to their sockets); half is
+ *                           split evenly over the {@code maxConnections} slots, half shared, so it
+ *                           must be at least twice {@code maxPayload}; a connection whose next
+ *                           request does not fit waits (see {@code PayloadBudget})
  * @param workerThreads      threads running engine operations (they block on locks and disk)
  * @param spliceWrites       large WRITE payloads go from the socket to the file through a pipe,
  *                           never through the JVM, where the transport and store allow it (see
  *                           {@code WriteSplicer}); off only to compare or to rule it out
+ * @param eventLoops         threads serving the sockets; 0 for one per core
  */
 public record NbdServerConfig(
         InetSocketAddress listen,
@@ -34,7 +38,8 @@ public record NbdServerConfig(
         long maxInflightBytes,
         long maxServerInflightBytes,
         int workerThreads,
-        boolean spliceWrites) {
+        boolean spliceWrites,
+        int eventLoops) {
 
     public static final int DEFAULT_PORT = 10809;
 
@@ -47,8 +52,12 @@ public record NbdServerConfig(
             throw new IllegalArgumentException("NBD timeouts must be positive");
         }
         if (maxConnections < 1 || maxInflightRequests < 1 || maxInflightBytes < maxPayload
-                || maxServerInflightBytes < maxPayload || workerThreads < 1) {
+                || maxServerInflightBytes < maxPayload || workerThreads < 1 || eventLoops < 0) {
             throw new IllegalArgumentException("NBD limits must be positive and allow one maximal request");
+        }
+        if (PayloadBudget.poolOf(maxServerInflightBytes, maxConnections) < maxPayload) {
+            throw new IllegalArgumentException("the payload budget (" + maxServerInflightBytes + " bytes) must be"
+                    + " at least twice the largest request (" + maxPayload + ")");
         }
     }
 
@@ -59,16 +68,28 @@ public record NbdServerConfig(
         // 1 GiB over all connections: sixteen clients at their full 64 MiB, well inside the
         // direct memory of any JVM sized for a server (and a tenth of what 256 x 64 MiB would be).
         return new NbdServerConfig(listen, 256, Duration.ofSeconds(30), Duration.ofSeconds(30),
-                NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers, true);
+                NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers, true, 0);
     }
 
     public NbdServerConfig withPayloadStallTimeout(Duration timeout) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, timeout, maxPayload, maxInflightRequests,
-                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites);
+                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops);
+    }
+
+    /** The same with {@code bytes} as the server-wide payload budget. */
+    public NbdServerConfig withServerPayloadBudget(long bytes) {
+        return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
+                maxInflightRequests, maxInflightBytes, bytes, workerThreads, spliceWrites, eventLoops);
+    }
+
+    /** The same with {@code n} event loops (0: one per core). */
+    public NbdServerConfig withEventLoops(int n) {
+        return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
+                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, n);
     }
 
     public NbdServerConfig withSpliceWrites(boolean on) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
-                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, on);
+                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, on, eventLoops);
     }
 }

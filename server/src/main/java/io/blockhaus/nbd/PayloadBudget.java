@@ -4,75 +4,171 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The server-wide bound on READ and WRITE payload bytes in flight, over every connection.
+ * The server-wide bound on READ and WRITE payload bytes the server holds for its clients, over
+ * every connection: the memory a client's numbers can make the server spend on data.
  *
- * <p>Why: each connection is bounded on its own (64 MiB by default), but 256 connections would
- * then be allowed 16 GiB, past what the JVM's direct memory holds: one client opening many
- * connections could make every other client's requests fail. A request takes its length when it
- * starts and gives it back when its reply is queued (the per-connection reply queue bound covers
- * the rest).
+ * <h2>What is held, and until when</h2>
+ * A WRITE holds its length from its header until the engine has written its payload and the
+ * payload's buffers are released. A READ holds its length from its start until its reply has been
+ * written to the socket (the write's future, which Netty also completes, failed, when the
+ * connection closes): a reply queued but not yet taken by the kernel is memory held for a client,
+ * and a client that sends READs and never reads the replies would otherwise make the server hold
+ * them without end. A READ answered from the file holds no buffer, but counts all the same: it is
+ * decided on a worker, after the bytes were taken, and a rule with no exception is easier to trust.
  *
- * <p>A request always fits when nothing else is in flight, so one as large as the whole budget
- * still runs; otherwise it waits while the sum would pass the limit. A connection that finds no
- * room registers to be resumed, and every give-back resumes all registered connections (they
- * retry, and those that still find no room register again); a connection registers at most once
- * at a time, so the queue is bounded by the number of connections.
+ * <h2>Fairness: every connection keeps a share</h2>
+ * A plain first-come pool is not enough: 64 clients that each send sixteen 32 MiB READs and never
+ * read a reply would fill any bound with replies nobody takes, and every other client would wait
+ * for good. So half of the limit is split evenly over the connection slots ({@code connections},
+ * the server's connection limit): a connection's own <em>share</em>, which no other connection can
+ * take; the other half is a <em>pool</em> shared first come. A request takes from its connection's
+ * share first and the rest from the pool. However many connections hold replies their clients do
+ * not read, every other connection can still have a share's worth in flight (2 MiB with the
+ * defaults: a 1 GiB limit, 256 connections), so a well-behaved client is served; and the sum of
+ * what is held never passes the limit, since shares and pool together are the limit. The pool
+ * holds at least one largest request (checked here), so every request can run.
+ *
+ * <h2>Threads</h2>
+ * An {@link Account} (one per connection) is used on its connection's event loop only: takes happen
+ * there, and so do releases (write futures complete on the channel's loop; WRITE completions are
+ * handed back to it). The pool and the total are atomic, shared by all loops. A connection that
+ * finds no room registers to be resumed; every release into the pool resumes all registered
+ * connections (they retry, and those still without room register again). A connection registers
+ * at most once at a time, so the queue is bounded by the number of connections.
  */
 final class PayloadBudget {
     private final long limit;
+    private final long share;
+    private final long pool;
+    private final AtomicLong poolUsed = new AtomicLong();
     private final AtomicLong used = new AtomicLong();
+    private final AtomicLong peak = new AtomicLong();
     private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
 
-    PayloadBudget(long limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("payload budget must be positive: " + limit);
+    /**
+     * @param limit       bytes all connections together may hold
+     * @param connections the most connections the server keeps open (each gets a share)
+     * @param maxRequest  the largest request's length: the pool must hold one
+     */
+    PayloadBudget(long limit, int connections, long maxRequest) {
+        if (limit < 1 || connections < 1) {
+            throw new IllegalArgumentException("payload budget and connections must be positive: " + limit + ", " + connections);
         }
         this.limit = limit;
+        this.share = limit / 2 / connections;
+        this.pool = poolOf(limit, connections);
+        if (pool < maxRequest) {
+            throw new IllegalArgumentException("a payload budget of " + limit + " bytes leaves a shared pool of "
+                    + pool + ", below one request of " + maxRequest + ": it must be at least twice that");
+        }
+    }
+
+    /** The shared pool's size: what is left of {@code limit} once every connection slot has its share. */
+    static long poolOf(long limit, int connections) {
+        return limit - limit / 2 / connections * connections;
     }
 
     long limit() {
         return limit;
     }
 
+    /** Bytes every connection may always hold, whatever the others do. */
+    long share() {
+        return share;
+    }
+
+    /** Bytes held now, over all connections. */
     long used() {
         return used.get();
     }
 
-    /** Takes {@code bytes} if they fit (or nothing is in flight); false, taking nothing, otherwise. */
-    boolean tryTake(long bytes) {
+    /** The most bytes ever held at once. */
+    long peak() {
+        return peak.get();
+    }
+
+    /** A new connection's account. */
+    Account open() {
+        return new Account();
+    }
+
+    private boolean takeFromPool(long bytes) {
         while (true) {
-            long u = used.get();
-            if (u > 0 && u + bytes > limit) {
+            long u = poolUsed.get();
+            if (u + bytes > pool) {
                 return false;
             }
-            if (used.compareAndSet(u, u + bytes)) {
+            if (poolUsed.compareAndSet(u, u + bytes)) {
                 return true;
             }
-        }
-    }
-
-    /** Gives {@code bytes} back and resumes every registered waiter. */
-    void give(long bytes) {
-        used.addAndGet(-bytes);
-        wakeAll();
-    }
-
-    /**
-     * Registers {@code resume} to run at the next give-back. If room appeared meanwhile (a
-     * give-back between the caller's failed {@link #tryTake} and this call), it runs now, so no
-     * wake-up is lost.
-     */
-    void await(long bytes, Runnable resume) {
-        waiting.add(resume);
-        long u = used.get();
-        if (u == 0 || u + bytes <= limit) {
-            wakeAll();
         }
     }
 
     private void wakeAll() {
         for (Runnable r; (r = waiting.poll()) != null; ) {
             r.run();
+        }
+    }
+
+    /** One connection's use of the budget. Event loop only (see the class comment). */
+    final class Account {
+        private long own; // bytes of this connection's share held
+
+        private Account() {
+        }
+
+        /** Takes {@code bytes} if they fit: a lease to release once; null, taking nothing, otherwise. */
+        Lease tryTake(long bytes) {
+            long fromShare = Math.min(bytes, share - own);
+            long fromPool = bytes - fromShare;
+            if (fromPool > 0 && !takeFromPool(fromPool)) {
+                return null;
+            }
+            own += fromShare;
+            peak.accumulateAndGet(used.addAndGet(bytes), Math::max);
+            return new Lease(this, fromShare, fromPool);
+        }
+
+        /**
+         * Registers {@code resume} to run at the next release into the pool. If room appeared
+         * meanwhile (a release between the caller's failed {@link #tryTake} and this call), it
+         * runs now, so no wake-up is lost. {@code resume} may run on any thread.
+         */
+        void await(long bytes, Runnable resume) {
+            waiting.add(resume);
+            if (poolUsed.get() + (bytes - Math.min(bytes, share - own)) <= pool) {
+                wakeAll();
+            }
+        }
+    }
+
+    /** Bytes taken by one request; given back exactly once by {@link #release}, however often it is called. */
+    final class Lease {
+        private final Account account;
+        private final long fromShare;
+        private final long fromPool;
+        private boolean released;
+
+        private Lease(Account account, long fromShare, long fromPool) {
+            this.account = account;
+            this.fromShare = fromShare;
+            this.fromPool = fromPool;
+        }
+
+        long bytes() {
+            return fromShare + fromPool;
+        }
+
+        /** Gives the bytes back (on the account's event loop) and resumes waiting connections. */
+        void release() {
+            if (released) {
+                return;
+            }
+            released = true;
+            account.own -= fromShare;
+            used.addAndGet(-(fromShare + fromPool));
+            poolUsed.addAndGet(-fromPool);
+            wakeAll(); // a share given back can be what a connection of this loop waits for too
         }
     }
 }

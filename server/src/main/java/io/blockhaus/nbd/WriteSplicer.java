@@ -1,13 +1,13 @@
 package io.blockhaus.nbd;
 
 import io.blockhaus.engine.IoMode;
+import io.blockhaus.engine.PayloadPipe;
 import io.blockhaus.engine.Volume;
-import io.blockhaus.engine.store.FfmNativeIo;
-import io.blockhaus.engine.store.NativeIo;
-import io.blockhaus.engine.store.NativeIoException;
-import io.blockhaus.engine.store.Pipe;
+import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.nbd.codec.NbdCommand;
+import io.blockhaus.nbd.codec.NbdLimits;
 import io.blockhaus.nbd.codec.NbdRequest;
+import io.blockhaus.nbd.codec.NbdTransmissionDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.util.ArrayDeque;
@@ -16,7 +16,8 @@ import java.util.ArrayDeque;
  * Takes large WRITE payloads out of one connection's socket into kernel pipes with splice(2),
  * so the engine can splice them on into the file: the payload then never enters the JVM, and the
  * server makes one copy of it (into the file's page cache) where a recv-then-pwrite server makes
- * two. On a 2-core machine that copy count is what bounds 1 MiB writes (docs/benchmarks.md).
+ * two. On a 2-core machine that copy count is what bounds 1 MiB writes (an A/B on 2026-12-05:
+ * 1 MiB sequential writes at 3.2 GB/s with it, 2.0 without; docs/benchmarks/splice-ab-2026-12-05.md).
  *
  * <p>Only where it can pay: Netty's epoll transport (the socket's descriptor is reachable), a
  * volume whose store splices, and a WRITE at least as large as the volume's streaming-bypass
@@ -25,83 +26,143 @@ import java.util.ArrayDeque;
  * usual way, and the worker then copies the pipe's part out and writes both (no worse than
  * before). Anything that fails here just turns splicing off for the connection.
  *
+ * <p>While the client streams such WRITEs, the socket is read one request header at a time
+ * ({@link HeaderSizedReads}), so that each payload is still in the socket when its header is
+ * handled, and for the rest of a payload only partly spliced exactly that rest, so the read does
+ * not swallow the next request too.
+ *
  * <p>Event loop only. Pipes are kept for reuse, at most one per request the connection may
  * have in flight, and only when empty; each holds at most its capacity (1 MiB) of the
  * client's payload, which the server-wide payload budget already counts.
  */
-final class WriteSplicer {
+final class WriteSplicer implements PayloadSplicing {
     /** Pipe capacity asked for: one large WRITE (the default pipe-max-size, so any user gets it). */
     static final int PIPE_BYTES = 1024 * 1024;
     private static final int DIRECT_MIN_BYTES = 64 * 1024;
+    /** Pipes one connection keeps at most (two descriptors each): enough for a client's queue of 1 MiB WRITEs. */
+    private static final int MAX_PIPES = 16;
 
-    private final NativeIo io;
     private final int socketFd;
     private final int minBytes;
     private final int pageMask;
     private final int maxPipes;
-    private final ArrayDeque<Pipe> idle = new ArrayDeque<>();
+    private final int headerLength;
+    private final HeaderSizedReads reads;
+    private final SpliceCounters counters;
+    private final ArrayDeque<PayloadPipe> idle = new ArrayDeque<>();
     private int pipes;
     private boolean enabled = true;
+    private boolean streaming; // the last request was a WRITE worth splicing: read headers alone
 
-    private WriteSplicer(NativeIo io, int socketFd, int minBytes, int pageSize, int maxPipes) {
-        this.io = io;
+    private WriteSplicer(int socketFd, int minBytes, int pageSize, int maxPipes, int headerLength,
+            HeaderSizedReads reads, SpliceCounters counters) {
         this.socketFd = socketFd;
         this.minBytes = minBytes;
         this.pageMask = pageSize - 1;
         this.maxPipes = maxPipes;
+        this.headerLength = headerLength;
+        this.reads = reads;
+        this.counters = counters;
     }
 
-    /** A splicer for this connection, or null where splicing cannot work or pay. */
-    static WriteSplicer forConnection(Channel channel, Volume volume, int maxInflight, boolean enabled) {
-        if (!enabled || !(channel instanceof EpollSocketChannel epoll) || !volume.writesFromPipes()) {
-            return null;
+    /** A splicer for this connection, or {@link PayloadSplicing#OFF} where splicing cannot work or pay. */
+    static PayloadSplicing forConnection(Channel channel, NbdSession session, NbdServerConfig config,
+            SpliceCounters counters) {
+        Volume volume = session.volume();
+        if (!config.spliceWrites() || !(channel instanceof EpollSocketChannel epoll) || !volume.writesFromPipes()
+                || !(channel.config().getRecvByteBufAllocator() instanceof HeaderSizedReads reads)) {
+            return OFF;
         }
         int min = volume.config().io() == IoMode.DIRECT ? DIRECT_MIN_BYTES : volume.config().bypassBytes();
         if (min <= 0) {
-            return null; // bypass=off: every buffered write goes through the cache, never the pipe path
+            return OFF; // bypass=off: every buffered write goes through the cache, never the pipe path
         }
-        return new WriteSplicer(FfmNativeIo.instance(), epoll.fd().intValue(), min, volume.pageSize(), maxInflight);
+        int header = session.extendedHeaders() ? NbdLimits.EXTENDED_REQUEST_HEADER_LENGTH : NbdLimits.REQUEST_HEADER_LENGTH;
+        return new WriteSplicer(epoll.fd().intValue(), min, volume.pageSize(),
+                Math.min(config.maxInflightRequests(), MAX_PIPES), header, reads, counters);
     }
 
     /** Whether {@code r} is a WRITE worth splicing (its payload's state is the decoder's to tell). */
-    boolean wants(NbdRequest r) {
+    private boolean wants(NbdRequest r) {
         long len = r.length();
         return enabled && r.command().equals(NbdCommand.WRITE) && len >= minBytes && len <= PIPE_BYTES
                 && (r.offset() & pageMask) == 0 && (len & pageMask) == 0;
+    }
+
+    @Override
+    public PayloadPipe start(NbdRequest r, NbdTransmissionDecoder decoder) {
+        streaming = wants(r);
+        if (!streaming || !decoder.payloadUnread(r)) {
+            return null;
+        }
+        PayloadPipe pipe = fill(r.length());
+        if (pipe == null) {
+            return null;
+        }
+        long piped = pipe.buffered();
+        if (piped == 0) {
+            giveBack(pipe); // nothing had arrived: the payload comes the usual way
+            return null;
+        }
+        decoder.payloadTaken(piped);
+        if (piped < r.length()) {
+            counters.partly();
+        }
+        return pipe;
+    }
+
+    @Override
+    public void beforeRead(PayloadReceiver receiving) {
+        reads.limitNextReads(nextReadSize(receiving));
+    }
+
+    /**
+     * Adaptive reads, except in a stream of WRITEs worth splicing: then one header between
+     * requests, and for the rest of a payload only partly spliced exactly that rest.
+     */
+    private int nextReadSize(PayloadReceiver receiving) {
+        if (!streaming || receiving.skipping()) {
+            return 0;
+        }
+        if (!receiving.receivingWrite()) {
+            return headerLength;
+        }
+        return receiving.partlyPiped() ? (int) Math.min(receiving.remaining(), PIPE_BYTES) : 0;
     }
 
     /**
      * A pipe holding as much of the next {@code length} socket bytes as have arrived (possibly
      * none), or null when no pipe can be had (then nothing was read).
      */
-    Pipe fill(long length) {
-        Pipe pipe = idle.poll();
+    private PayloadPipe fill(long length) {
+        PayloadPipe pipe = idle.poll();
         try {
             if (pipe == null) {
                 if (pipes >= maxPipes) {
                     return null;
                 }
-                pipe = Pipe.open(io, PIPE_BYTES);
+                pipe = PayloadPipe.open(PIPE_BYTES);
                 pipes++;
                 if (pipe.capacity() < length) {
-                    release(pipe); // the kernel would not grant a pipe this large: keep it for smaller ones
+                    giveBack(pipe); // the kernel would not grant a pipe this large: keep it for smaller ones
                     return null;
                 }
             }
             long n = pipe.fillFrom(socketFd, length);
             if (n < 0) {
-                release(pipe); // the client closed: Netty's next read sees it too
+                giveBack(pipe); // the client closed: Netty's next read sees it too
                 return null;
             }
             return pipe;
-        } catch (NativeIoException e) {
+        } catch (ErrnoException e) {
             disable(pipe);
             return null;
         }
     }
 
     /** Takes back a pipe the engine is done with; it is reused only if empty. */
-    void release(Pipe pipe) {
+    @Override
+    public void giveBack(PayloadPipe pipe) {
         if (enabled && pipe.buffered() == 0) {
             idle.push(pipe);
         } else {
@@ -111,18 +172,19 @@ final class WriteSplicer {
     }
 
     /** Closes the idle pipes; pipes still in use are closed as they come back. */
-    void close() {
+    @Override
+    public void close() {
         enabled = false;
-        idle.forEach(Pipe::close);
+        idle.forEach(PayloadPipe::close);
         pipes -= idle.size();
         idle.clear();
     }
 
-    private void disable(Pipe pipe) {
+    private void disable(PayloadPipe pipe) {
         System.getLogger(WriteSplicer.class.getName()).log(System.Logger.Level.DEBUG,
                 "splicing WRITE payloads turned off for a connection");
         if (pipe != null) {
-            pipe.close(); // empty: Pipe.fillFrom throws only before moving a byte
+            pipe.close(); // empty: a fill fails only before moving a byte
             pipes--;
         }
         close();

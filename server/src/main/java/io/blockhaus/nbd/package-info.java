@@ -2,7 +2,17 @@
  * The NBD front end: a Netty server that negotiates fixed-newstyle handshakes and turns
  * transmission requests into engine operations on a per-connection {@link
  * io.blockhaus.engine.Handle}. The wire format lives in {@code nbd.codec}; this package holds the
- * policy: which options and flags we offer, validation at the edge, flow control, error mapping,
- * and how large WRITE payloads travel from the socket (spliced into pipes, see {@code WriteSplicer}).
+ * policy: which options and flags we offer, validation at the edge, flow control, the server-wide
+ * payload budget, error mapping, and how large payloads travel (READs sent from the file, WRITEs
+ * spliced into pipes). It uses the engine's API only (Handle, FileRange, PayloadPipe, Allocation),
+ * never the backing stores' own types.
+ *
+ * <p>The transmission phase, one job per class: {@code NbdTransmissionHandler} decides when
+ * (one re-entrant pump over the connection's state); {@code ConnectionWindow} and
+ * {@code PayloadBudget} say whether a request may start; {@code PayloadReceiver} gathers or skips a
+ * WRITE's payload, {@code PayloadSplicing} may take part of it out of the socket; {@code
+ * CommandDispatcher} runs a request inline or on a worker; {@code NbdCommandRunner} and {@code
+ * ReadReplies} turn it into engine calls and reply messages; {@code ReplyWriter} writes them and
+ * gives the budget back once they are on the socket.
  */
 package io.blockhaus.nbd;

@@ -85,6 +85,15 @@ public final class ServeCommand implements Callable<Integer> {
                     + "[,lock=two-state|range][,page-size=N][,bypass=SIZE|off]. Repeatable. Default: name=default (1G when created).")
     private List<ExportSpec> exports = new ArrayList<>();
 
+    @Option(names = "--nbd-payload-budget", paramLabel = "SIZE", defaultValue = "1G", converter = SizeConverter.class,
+            description = "READ and WRITE payload bytes all NBD connections together may hold (requests in flight"
+                    + " and replies not yet written to their sockets; at least 64M).")
+    private long nbdPayloadBudget;
+
+    @Option(names = "--nbd-splice-writes", hidden = true, defaultValue = "true", arity = "1",
+            description = "For A/B runs (docs/benchmarks/splice-ab-2026-12-05.md): large WRITE payloads through a pipe (true) or copied (false).")
+    private boolean nbdSpliceWrites;
+
     private final StoreFactory storeFactory;
     private final boolean processWide;
 
@@ -126,6 +135,13 @@ public final class ServeCommand implements Callable<Integer> {
         return List.copyOf(exports);
     }
 
+    /** The NBD server's configuration from the options. */
+    NbdServerConfig nbdConfig() {
+        return NbdServerConfig.defaults(nbdListen.toSocketAddress())
+                .withServerPayloadBudget(nbdPayloadBudget)
+                .withSpliceWrites(nbdSpliceWrites);
+    }
+
     /** The engine's configuration from the options. */
     EngineConfig engineConfig() {
         return EngineConfig.withCache(cacheSize);
@@ -142,6 +158,11 @@ public final class ServeCommand implements Callable<Integer> {
             engineConfig();
         } catch (IllegalArgumentException e) {
             throw usage("--cache-size: " + e.getMessage());
+        }
+        try {
+            nbdConfig();
+        } catch (IllegalArgumentException e) {
+            throw usage("--nbd-payload-budget: " + e.getMessage());
         }
         List<HostPort> listens = List.of(nbdListen, grpcListen, metricsListen);
         for (int i = 0; i < listens.size(); i++) {
@@ -193,7 +214,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         NbdServer nbd;
         try {
-            nbd = NbdServer.start(NbdServerConfig.defaults(nbdListen.toSocketAddress()), NbdExports.of(volumes));
+            nbd = NbdServer.start(nbdConfig(), NbdExports.of(volumes));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();

@@ -212,10 +212,10 @@ class ConcurrencyStressTest {
                             case 4 -> ch.flush(off, len);
                             case 5 -> engine.writebackNow();
                             default -> {
-                                List<Extent> ex = ch.blockStatus(off, len, 1 + crnd.nextInt(8));
+                                List<Allocation> ex = ch.blockStatus(off, len, 1 + crnd.nextInt(8));
                                 assertThat(ex).as("block status %d+%d", off, len).isNotEmpty();
                                 long pos = off;
-                                for (Extent e : ex) {
+                                for (Allocation e : ex) {
                                     assertThat(e.offset()).as("contiguous extents %s", ex).isEqualTo(pos);
                                     pos = e.end();
                                 }

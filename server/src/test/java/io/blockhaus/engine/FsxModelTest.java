@@ -7,7 +7,6 @@ import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.store.BackingStore;
-import io.blockhaus.engine.store.Extent;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -705,11 +704,11 @@ class FsxModelTest {
             long len = Math.min(size - off, 1 + rnd.nextLong(1 << 20));
             int max = 1 + rnd.nextInt(16);
             log("blockStatus h%d %d+%d max=%d", hi, off, len, max);
-            List<Extent> ex = h[hi].blockStatus(off, len, max);
+            List<Allocation> ex = h[hi].blockStatus(off, len, max);
             check(!ex.isEmpty(), "block status of %d+%d returned no extent", off, len);
             check(ex.size() <= max, "block status returned %d extents, max %d", ex.size(), max);
             long pos = off;
-            for (Extent e : ex) {
+            for (Allocation e : ex) {
                 check(e.offset() == pos, "extents not contiguous from %d: %s", off, ex);
                 if (e.hole()) {
                     for (long b = e.offset(); b < e.end(); b++) {

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.store.BackingStore;
-import io.blockhaus.engine.store.FileRange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -18,8 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Handle#readAsFileRange}: a streaming read over nothing dirty is handed out as a range
- * of the volume's own file (for sendfile); anything else gets null and is read as usual.
+ * {@link Handle#readAsFileRange}: a streaming read over nothing dirty, whose bytes are in the
+ * kernel's page cache, is handed out as a range of the volume's own file (for sendfile, which may
+ * then run where nothing may wait for a disk); anything else gets null and is read as usual.
+ * Tests that expect a range first make the whole file resident ({@link #resident}): a fresh
+ * sparse file is one hole, which the kernel holds no page of.
  */
 class ReadAsFileRangeTest {
     private static final int SIZE = 1 << 20;
@@ -51,6 +53,12 @@ class ReadAsFileRangeTest {
         return vol.open();
     }
 
+    /** Writes the fresh volume's zeroes through to the file, so every page of it is in the kernel's page cache. */
+    private Handle resident(Handle h) {
+        h.writeDirect(0, ByteBuffer.allocateDirect(SIZE), false);
+        return h;
+    }
+
     private static byte[] readFrom(FileRange r) throws IOException {
         ByteBuffer b = ByteBuffer.allocate((int) r.length());
         while (b.hasRemaining() && r.channel().read(b, r.offset() + b.position()) > 0) {
@@ -62,7 +70,7 @@ class ReadAsFileRangeTest {
     @Test
     void aStreamOverNothingCachedIsARangeOfTheVolumesOwnFile() throws IOException {
         Path img = dir.resolve("v.img");
-        Handle h = open(TestStores.file(img, SIZE));
+        Handle h = resident(open(TestStores.file(img, SIZE)));
         byte[] data = TestSupport.random(new SplittableRandom(SEED), 16 * PAGE);
         h.writeDirect(32 * PAGE, ByteBuffer.wrap(data), false);
         Files.move(img, dir.resolve("renamed.img")); // what the path names no longer matters
@@ -80,7 +88,7 @@ class ReadAsFileRangeTest {
 
     @Test
     void aDirtyPageInTheRangeOrAShortReadIsReadAsUsual() {
-        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE));
+        Handle h = resident(open(TestStores.file(dir.resolve("v.img"), SIZE)));
         assertThat(h.readAsFileRange(0, BYPASS - PAGE)).as("under the bypass size").isNull();
         write(h, 3 * PAGE, filled(PAGE, 7), false); // a cached page, dirty: the file is behind it
         assertThat(h.readAsFileRange(0, BYPASS)).as("a dirty page in the range").isNull();
@@ -89,7 +97,7 @@ class ReadAsFileRangeTest {
 
     @Test
     void cleanCachedPagesAreInTheFileAlready() throws IOException {
-        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE));
+        Handle h = resident(open(TestStores.file(dir.resolve("v.img"), SIZE)));
         byte[] page = filled(PAGE, 7);
         write(h, 3 * PAGE, page, false);
         h.flush();
@@ -103,7 +111,7 @@ class ReadAsFileRangeTest {
 
     @Test
     void pagesBeingAddedDoNotStopIt() {
-        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE));
+        Handle h = resident(open(TestStores.file(dir.resolve("v.img"), SIZE)));
         // Adding pages reads the file into the cache: the file is unchanged, so nothing to wait for.
         var add = vol.lock().acquire(LockMode.ADD, 0, vol.pageCount(), Long.MAX_VALUE);
         try {
@@ -111,6 +119,18 @@ class ReadAsFileRangeTest {
         } finally {
             add.close();
         }
+    }
+
+    @Test
+    void bytesTheKernelDoesNotHoldAreReadAsUsual() {
+        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE)); // one hole: no page of it in memory
+        assertThat(h.readAsFileRange(0, BYPASS)).as("buffered").isNull();
+        assertThat(h.readDirectAsFileRange(0, BYPASS)).as("direct").isNull();
+        h.writeDirect(0, ByteBuffer.allocateDirect(BYPASS - PAGE), false);
+        assertThat(h.readAsFileRange(0, BYPASS)).as("all but the last page in memory").isNull();
+        h.writeDirect(BYPASS - PAGE, ByteBuffer.allocateDirect(PAGE), false);
+        assertThat(h.readAsFileRange(0, BYPASS)).as("every page in memory").isNotNull();
+        assertThat(h.readDirectAsFileRange(0, BYPASS)).isNotNull();
     }
 
     @Test
@@ -126,7 +146,7 @@ class ReadAsFileRangeTest {
      */
     @Test
     void aDirectReadWritesBackItsRangeThenIsARangeOfTheFile() throws IOException {
-        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE));
+        Handle h = resident(open(TestStores.file(dir.resolve("v.img"), SIZE)));
         byte[] page = filled(PAGE, 9);
         write(h, 5 * PAGE, page, false);
         write(h, 40 * PAGE, page, false); // dirty too, outside the range: left alone

@@ -15,7 +15,6 @@ import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.store.BackingStore;
-import io.blockhaus.engine.store.Extent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -229,7 +228,7 @@ class VolumeBasicsTest {
         assertThat(read(h, 0, 16 * PAGE)).isEqualTo(expected);
         assertThat(read(h, 16L * PAGE, 4 * PAGE)).as("allocate keeps zeroes").isEqualTo(new byte[4 * PAGE]);
         h.flush();
-        List<Extent> ex = h.blockStatus(0, 16L * PAGE, 16);
+        List<Allocation> ex = h.blockStatus(0, 16L * PAGE, 16);
         assertThat(ex).isNotEmpty();
         assertThat(ex.get(0).offset()).isZero();
         assertThat(ex).as("the punched pages are a hole (sparse store)")
@@ -242,9 +241,9 @@ class VolumeBasicsTest {
     void blockStatusCountsDirtyCachedPagesAsData() {
         Handle h = open();
         assertThat(h.blockStatus(0, SIZE, 8)).as("a fresh sparse volume is one hole")
-                .containsExactly(new Extent(0, SIZE, true));
+                .containsExactly(new Allocation(0, SIZE, true, true));
         write(h, 3L * PAGE, filled(PAGE, 1), false); // dirty, the store still has a hole
-        List<Extent> ex = h.blockStatus(0, 8L * PAGE, 8);
+        List<Allocation> ex = h.blockStatus(0, 8L * PAGE, 8);
         assertThat(ex).anySatisfy(e -> assertThat(!e.hole() && e.offset() <= 3L * PAGE && e.end() >= 4L * PAGE).isTrue());
         assertThat(ex).anySatisfy(e -> assertThat(e.hole() && e.offset() == 0).isTrue());
         assertThat(h.blockStatus(0, 8L * PAGE, 1)).as("maxExtents 1").hasSize(1)

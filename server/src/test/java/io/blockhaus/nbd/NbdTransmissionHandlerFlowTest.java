@@ -159,7 +159,7 @@ class NbdTransmissionHandlerFlowTest {
         store.gate.countDown(); // reads go straight through; only the client holds things up
         NbdServerConfig d = NbdTestServer.config();
         NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), d.payloadStallTimeout(), 1 << 20, 128,
-                4L << 20, d.maxServerInflightBytes(), d.workerThreads(), d.spliceWrites());
+                4L << 20, d.maxServerInflightBytes(), d.workerThreads(), d.spliceWrites(), d.eventLoops());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
                 NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
@@ -194,9 +194,10 @@ class NbdTransmissionHandlerFlowTest {
         int perConnection = 8;
         GatedStore store = new GatedStore(16L << 20);
         NbdServerConfig d = NbdTestServer.config();
-        // Each connection alone may have 4 READs of 256 KiB in flight (1 MiB); all together, 1 MiB.
-        NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), d.payloadStallTimeout(), length, 128,
-                1L << 20, 1L << 20, d.workerThreads(), d.spliceWrites());
+        // Each connection alone may have 4 READs of 256 KiB in flight (1 MiB); all together, 1 MiB:
+        // over 2 connection slots, a share of 256 KiB each and a shared pool of 512 KiB.
+        NbdServerConfig config = new NbdServerConfig(d.listen(), 2, Duration.ofSeconds(30), d.payloadStallTimeout(), length, 128,
+                1L << 20, 1L << 20, d.workerThreads(), d.spliceWrites(), d.eventLoops());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
                 NbdTestClient a = NbdTestClient.open(s.port(), Mode.STRUCTURED);
@@ -221,6 +222,7 @@ class NbdTransmissionHandlerFlowTest {
                 assertThat(ra).hasSize(perConnection).allSatisfy((k, r) -> assertThat(r.ok()).isTrue());
                 assertThat(rb).hasSize(perConnection).allSatisfy((k, r) -> assertThat(r.ok()).isTrue());
                 assertThat(store.maxRunning()).isLessThanOrEqualTo(4);
+                assertThat(s.server().payloadBytesPeak()).as("never past the limit").isLessThanOrEqualTo(1L << 20);
                 assertThat(s.server().connectionsWaitingForBudget()).isZero();
                 assertThat(a.read(0, 512).ok()).isTrue();
                 assertThat(b.read(0, 512).ok()).isTrue();

@@ -53,6 +53,17 @@ public interface BackingStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether every byte of the range is in memory right now (for a file, in the kernel's page
+     * cache), so that reading it, or sending it from {@link #channelForSending()}, would not wait
+     * for a disk. Asks without reading and without waiting, so a thread that must not block may
+     * call it; the answer may be stale a moment later (the kernel may evict). Stores that cannot
+     * tell answer false.
+     */
+    default boolean isInMemory(long offset, long length) {
+        return false;
+    }
+
     /** Writes {@code src} (position to limit) at {@code offset}; must lie within {@link #size()}. */
     void write(long offset, ByteBuffer src);
 

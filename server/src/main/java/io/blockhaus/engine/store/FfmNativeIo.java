@@ -12,6 +12,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -83,6 +84,23 @@ public final class FfmNativeIo implements NativeIo {
     private static final int FIEMAP_EXTENT = 56;
     private static final MethodHandle FSTATFS = downcall("fstatfs",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    /** syscall(2), for cachestat, which glibc has no wrapper for. */
+    private static final MethodHandle SYSCALL_4 = downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT),
+            Linker.Option.firstVariadicArg(1));
+    /** cachestat's number: one for every architecture, as for every system call added since 5.x's unification. */
+    private static final long SYS_CACHESTAT = 451;
+    private static final MethodHandle GETPAGESIZE = downcall("getpagesize", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MINCORE = downcall("mincore",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final int PROT_READ = 1;
+    private static final int MAP_SHARED = 1;
+    /** False once the kernel refused cachestat (before 6.5): residency is then asked with mincore. */
+    private static volatile boolean cachestatWorks = true;
+    private static final long KERNEL_PAGE = kernelPageSize();
 
     /**
      * Per-thread native scratch for the data-path calls (errno capture and an iovec array): the
@@ -93,13 +111,15 @@ public final class FfmNativeIo implements NativeIo {
     private static final class Scratch {
         final MemorySegment state;
         final MemorySegment iov;
-        final MemorySegment offsets; // two loff_t for splice
+        final MemorySegment offsets; // two loff_t for splice, or a cachestat range
+        final MemorySegment cachestat; // struct cachestat: five u64
 
         Scratch() {
             Arena arena = Arena.ofAuto();
             state = arena.allocate(CAPTURE);
             iov = arena.allocate(IOVEC, IOV_MAX);
             offsets = arena.allocate(JAVA_LONG, 2);
+            cachestat = arena.allocate(JAVA_LONG, 5);
         }
     }
 
@@ -450,6 +470,97 @@ public final class FfmNativeIo implements NativeIo {
             do {
                 r = (int) handle.invokeExact(state, fd);
             } while (failed(name, r, state));
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static long kernelPageSize() {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) GETPAGESIZE.invokeExact(arena.allocate(CAPTURE));
+        } catch (Throwable t) {
+            throw new ExceptionInInitializerError(t);
+        }
+    }
+
+    /**
+     * cachestat(2) over the range: struct cachestat_range {u64 off, len} in, struct cachestat
+     * {u64 nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted} out; nr_cache
+     * counts the range's pages the page cache holds, dirty and under writeback included.
+     */
+    @Override
+    public boolean allCached(int fd, long offset, long length) throws NativeIoException {
+        if (length <= 0) {
+            return true;
+        }
+        if (cachestatWorks) {
+            try {
+                return cachestat(fd, offset, length);
+            } catch (NativeIoException e) {
+                if (e.errno() != NativeIoException.ENOSYS) {
+                    throw e;
+                }
+                cachestatWorks = false; // a kernel before 6.5: every later call asks mincore
+            }
+        }
+        return allCachedByMincore(fd, offset, length);
+    }
+
+    private static boolean cachestat(int fd, long offset, long length) throws NativeIoException {
+        try {
+            Scratch scratch = SCRATCH.get();
+            MemorySegment state = scratch.state;
+            MemorySegment range = scratch.offsets; // two u64, as splice's two loff_t
+            MemorySegment stat = scratch.cachestat;
+            range.set(JAVA_LONG, 0, offset);
+            range.set(JAVA_LONG, 8, length);
+            long r;
+            do {
+                r = (long) SYSCALL_4.invokeExact(state, SYS_CACHESTAT, fd, range, stat, 0);
+            } while (failed("cachestat", r, state));
+            long pages = (offset + length + KERNEL_PAGE - 1) / KERNEL_PAGE - offset / KERNEL_PAGE;
+            return stat.get(JAVA_LONG, 0) >= pages;
+        } catch (NativeIoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * The fallback for kernels without cachestat: a read-only shared mapping of the range, never
+     * touched (so nothing is read or faulted), asked with mincore(2), which for a file mapping
+     * reports the page cache's residency, then unmapped. Three system calls instead of one.
+     */
+    boolean allCachedByMincore(int fd, long offset, long length) throws NativeIoException {
+        long start = offset - offset % KERNEL_PAGE;
+        long span = offset + length - start;
+        long pages = (span + KERNEL_PAGE - 1) / KERNEL_PAGE;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment addr = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, span, PROT_READ, MAP_SHARED,
+                    fd, start);
+            if (addr.address() == -1L) { // MAP_FAILED
+                throw new NativeIoException("mmap", errno(state));
+            }
+            try {
+                MemorySegment vec = arena.allocate(pages);
+                int r;
+                do {
+                    r = (int) MINCORE.invokeExact(state, addr, span, vec);
+                } while (failed("mincore", r, state));
+                for (long i = 0; i < pages; i++) {
+                    if ((vec.get(JAVA_BYTE, i) & 1) == 0) {
+                        return false;
+                    }
+                }
+                return true;
+            } finally {
+                int unmapped = (int) MUNMAP.invokeExact(state, addr, span);
+                assert unmapped == 0 : "munmap of our own mapping failed";
+            }
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -92,6 +92,17 @@ public interface NativeIo {
         return WOULD_BLOCK;
     }
 
+    /**
+     * Whether every page of {@code [offset, offset+length)} is in the kernel's page cache right
+     * now (cachestat(2), Linux 6.5+; before that, mincore(2) over a mapping of the range that is
+     * never touched), so that reading or sending it cannot wait for a disk; it asks without
+     * reading and without waiting. The default fails with ENOSYS: the caller then treats nothing
+     * as known to be in memory.
+     */
+    default boolean allCached(int fd, long offset, long length) throws NativeIoException {
+        throw new NativeIoException("cachestat", NativeIoException.ENOSYS);
+    }
+
     /** splice(2) flags. */
     int SPLICE_F_MOVE = 1;
     int SPLICE_F_NONBLOCK = 2;

@@ -46,6 +46,8 @@ public final class SparseFileStore implements BackingStore {
     private boolean sendChannelFailed;
     /** False once splice(2) into this file was refused: writes from pipes then go the copying way. */
     private volatile boolean canSplice = true;
+    /** False once the system calls said they cannot tell residency: nothing is then known to be in memory. */
+    private volatile boolean canCachestat = true;
 
     private SparseFileStore(NativeIo io, Path path, int fd, long size, int blockAlignment, boolean readOnly) {
         this.io = io;
@@ -539,6 +541,28 @@ public final class SparseFileStore implements BackingStore {
         if (readOnly) {
             exit();
             throw new ErrnoException(Errno.EROFS, path + " is open read-only");
+        }
+    }
+
+    /** See {@link BackingStore#isInMemory}: cachestat(2), or mincore(2) on older kernels ({@link NativeIo#allCached}). */
+    @Override
+    public boolean isInMemory(long offset, long length) {
+        if (!canCachestat || offset < 0 || length < 0 || offset > size - length) {
+            return false;
+        }
+        if (!lifecycle.readLock().tryLock()) {
+            return false; // closing
+        }
+        try {
+            return !closed && io.allCached(file.fd(), offset, length);
+        } catch (NativeIoException e) {
+            if (e.isUnsupported()) {
+                canCachestat = false; // a NativeIo that cannot tell: reads are then copied on a worker
+                return false;
+            }
+            throw e.toErrnoException("cachestat " + length + " bytes at " + offset + " of " + path);
+        } finally {
+            exit();
         }
     }
 

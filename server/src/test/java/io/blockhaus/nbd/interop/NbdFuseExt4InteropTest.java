@@ -49,43 +49,43 @@ class NbdFuseExt4InteropTest {
              Proc.Background nbdfuse = Proc.start("nbdfuse", "-P", dir.resolve("nbdfuse.pid").toString(),
                      disk.toString(), s.uri("default"))) {
             try {
-                awaitMounted(nbdfuse, nbdMnt, dir.resolve("nbdfuse.pid"));
+                Fuse.awaitMounted(nbdfuse, nbdMnt, dir.resolve("nbdfuse.pid"));
                 assertThat(Files.size(disk)).isEqualTo(128 * MIB);
                 Proc.run(TIMEOUT, "mkfs.ext4", "-q", "-F", disk.toString()).ok();
 
                 try (Proc.Background fs = Proc.start("fuse2fs", disk.toString(), fsMnt.toString(), "-f")) {
-                    awaitMounted(fs, fsMnt, null);
+                    Fuse.awaitMounted(fs, fsMnt, null);
                     Files.write(fsMnt.resolve("hello.txt"), hello);
                     Files.createDirectories(fsMnt.resolve("a/b"));
                     Files.write(fsMnt.resolve("a/b/random.bin"), big);
                     for (int i = 0; i < 50; i++) {
                         Files.writeString(fsMnt.resolve("a/f" + i), "file " + i);
                     }
-                    unmount(fsMnt);
+                    Fuse.unmount(fsMnt);
                     assertThat(fs.waitFor(TIMEOUT)).as(fs.describe()).isZero();
                 } finally {
-                    unmountQuietly(fsMnt);
+                    Fuse.unmountQuietly(fsMnt);
                 }
 
                 Proc.run(TIMEOUT, "e2fsck", "-fn", disk.toString()).ok();
 
                 try (Proc.Background fs = Proc.start("fuse2fs", disk.toString(), fsMnt.toString(), "-f", "-o", "ro")) {
-                    awaitMounted(fs, fsMnt, null);
+                    Fuse.awaitMounted(fs, fsMnt, null);
                     assertThat(Files.readAllBytes(fsMnt.resolve("hello.txt"))).isEqualTo(hello);
                     assertThat(Files.mismatch(fsMnt.resolve("a/b/random.bin"), writeTemp(big))).isEqualTo(-1);
                     for (int i = 0; i < 50; i++) {
                         assertThat(Files.readString(fsMnt.resolve("a/f" + i))).isEqualTo("file " + i);
                     }
-                    unmount(fsMnt);
+                    Fuse.unmount(fsMnt);
                     assertThat(fs.waitFor(TIMEOUT)).as(fs.describe()).isZero();
                 } finally {
-                    unmountQuietly(fsMnt);
+                    Fuse.unmountQuietly(fsMnt);
                 }
-                unmount(nbdMnt);
+                Fuse.unmount(nbdMnt);
                 nbdfuse.waitFor(TIMEOUT);
             } finally {
-                unmountQuietly(fsMnt);
-                unmountQuietly(nbdMnt);
+                Fuse.unmountQuietly(fsMnt);
+                Fuse.unmountQuietly(nbdMnt);
             }
             try (Handle h = s.volume("default").open()) {
                 h.flush();
@@ -96,45 +96,5 @@ class NbdFuseExt4InteropTest {
 
     private Path writeTemp(byte[] b) throws IOException {
         return Files.write(dir.resolve("expected.bin"), b);
-    }
-
-    private static boolean mounted(Path mnt) throws IOException {
-        String target = " " + mnt.toRealPath() + " ";
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(target));
-    }
-
-    /** Polls (with a deadline) until {@code mnt} is a mount point; skips if the daemon failed to mount. */
-    private static void awaitMounted(Proc.Background daemon, Path mnt, Path pidFile) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (mounted(mnt) && (pidFile == null || Files.exists(pidFile))) {
-                return;
-            }
-            if (!daemon.process.isAlive()) {
-                String why = daemon.describe();
-                assumeTrue(!why.contains("fuse:") && !why.toLowerCase().contains("permission denied")
-                        && !why.contains("/dev/fuse"), "FUSE mount not permitted here: " + why);
-                throw new AssertionError("mount of " + mnt + " failed:\n" + why);
-            }
-            daemon.process.onExit().completeOnTimeout(null, 20, java.util.concurrent.TimeUnit.MILLISECONDS).join();
-        }
-        throw new AssertionError("not mounted within " + TIMEOUT + ":\n" + daemon.describe());
-    }
-
-    private static void unmount(Path mnt) {
-        Proc.run(TIMEOUT, "fusermount3", "-u", mnt.toString()).ok();
-    }
-
-    private static void unmountQuietly(Path mnt) {
-        try {
-            if (mounted(mnt)) {
-                Proc.Result r = Proc.run(TIMEOUT, "fusermount3", "-u", mnt.toString());
-                if (r.exit() != 0) {
-                    Proc.run(TIMEOUT, "fusermount3", "-uz", mnt.toString());
-                }
-            }
-        } catch (IOException | AssertionError e) {
-            System.err.println("cleanup of " + mnt + ": " + e);
-        }
     }
 }

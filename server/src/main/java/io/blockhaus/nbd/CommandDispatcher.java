@@ -1,0 +1,78 @@
+package io.blockhaus.nbd;
+
+import io.blockhaus.nbd.codec.NbdCommand;
+import io.blockhaus.nbd.codec.NbdError;
+import io.blockhaus.nbd.codec.NbdRequest;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Runs started requests and hands each one's replies back on the connection's event loop. A READ
+ * of cached pages, or a WRITE into cached pages, is done right there on the loop when the engine
+ * can do it without waiting (no thread hop for a cache hit); everything else runs on a worker,
+ * since engine operations wait on locks and disks and the event loop must never wait.
+ *
+ * <p>{@code done} runs on the event loop, and for an inline request before {@link #dispatch}
+ * returns: the caller must not depend on which (its pump is re-entrant for that reason).
+ */
+final class CommandDispatcher {
+    /** What a finished request hands back, on the event loop. */
+    interface Completion {
+        void done(Job job, List<Object> replies);
+    }
+
+    private final ExecutorService workers;
+    private final EventExecutor loop;
+    private final NbdCommandRunner runner;
+    private final ReadReplies reads;
+
+    CommandDispatcher(ExecutorService workers, EventExecutor loop, NbdCommandRunner runner, ReadReplies reads) {
+        this.workers = workers;
+        this.loop = loop;
+        this.runner = runner;
+        this.reads = reads;
+    }
+
+    void dispatch(Job job, Completion done) {
+        List<Object> inline = tryInline(job);
+        if (inline != null) {
+            done.done(job, inline);
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                List<Object> replies = job.pipe() == null ? runner.run(job.request(), job.payload())
+                        : runner.runSpliced(job.request(), job.pipe(), job.payload());
+                try {
+                    loop.execute(() -> done.done(job, replies));
+                } catch (RejectedExecutionException e) {
+                    // The event loop is gone, and the connection with it.
+                    if (job.pipe() != null) {
+                        job.pipe().close();
+                    }
+                    replies.forEach(ReferenceCountUtil::release);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (job.payload() != null) {
+                job.payload().release();
+            }
+            done.done(job, runner.error(job.request(), NbdError.ESHUTDOWN, "server is shutting down"));
+        }
+    }
+
+    /** The replies if the engine answered on this thread without waiting; null to go to a worker. */
+    private List<Object> tryInline(Job job) {
+        NbdRequest r = job.request();
+        if (r.command().equals(NbdCommand.READ)) {
+            return reads.readInline(r);
+        }
+        if (r.command().equals(NbdCommand.WRITE) && job.pipe() == null) {
+            return runner.writeInline(r, job.payload());
+        }
+        return null;
+    }
+}
