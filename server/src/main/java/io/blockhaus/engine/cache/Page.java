@@ -34,8 +34,12 @@ public final class Page {
     private boolean noReuse;
     private List<PageMapper> mappers;
 
-    // racy by design: a hint for reclaim, set on every access without the lock
-    private volatile boolean referenced = true;
+    // racy by design: a hint for reclaim, set on every access without the lock. A new page
+    // starts unreferenced: a second access earns it a second lap (see PageClock).
+    private volatile boolean referenced;
+
+    // guarded by the PageClock's monitor: this page's slot in the ring, -1 when not in it
+    int clockSlot = -1;
 
     Page(PageCache owner, long index, MemorySegment memory) {
         this.owner = owner;
@@ -78,8 +82,18 @@ public final class Page {
         return lock.tryLock();
     }
 
+    /**
+     * Unlocks; if this was the last hold and reclaim could now evict the page, tells a memory
+     * waiter (one volatile read when nobody waits). Every flag reclaim looks at changes under
+     * this lock, so this is where a pinned page becomes evictable (see {@link MemoryWaits}).
+     */
     public void unlock() {
+        boolean evictable = live && uptodate && !dirty && !writeback && mapCount() == 0
+                && lock.getHoldCount() == 1;
         lock.unlock();
+        if (evictable) {
+            owner.system().pageEvictable();
+        }
     }
 
     boolean isLockedByMe() {

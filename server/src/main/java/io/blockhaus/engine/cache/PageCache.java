@@ -88,14 +88,30 @@ public final class PageCache {
     // ---------------------------------------------------------------- adding (caller holds ADD)
 
     /**
-     * Inserts new pages for the absent indexes {@code [from, to)}, stopping at the first index
-     * already present (or the first allocation that fails, for pages past the first). The
-     * returned pages are contiguous from {@code from}, locked by the caller, not yet uptodate;
-     * the caller fills them ({@link #fill} or by overwriting) and unlocks them. Empty when
-     * {@code from} is present. With {@code mustAllocateFirst} the first page waits for memory
-     * (ENOMEM past the deadline); otherwise nothing waits.
+     * Memory for the pages {@link #insertAbsent} would insert at {@code [from, to)}, reserved by
+     * a caller that holds no lock yet (it is about to take ADD): as many pages as are absent from
+     * {@code from} on right now (at least one), within the run limits. With
+     * {@code waitForFirst} the first page waits for memory (ENOMEM past the deadline); the rest
+     * are had only from clean pages.
      */
-    public List<Page> insertAbsent(long from, long to, boolean mustAllocateFirst) {
+    public PageReservation reserve(long from, long to, boolean waitForFirst) {
+        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int absent = 1;
+        while (absent < want && !pages.containsKey(from + absent)) {
+            absent++;
+        }
+        return system.reserve(pageSize, absent, waitForFirst);
+    }
+
+    /**
+     * Inserts new pages for the absent indexes {@code [from, to)}, stopping at the first index
+     * already present (or the first page there is no memory for). Memory comes from {@code r}
+     * first (null: none reserved), then from clean pages; nothing here waits, so the caller may
+     * hold ADD. The returned pages are contiguous from {@code from}, locked by the caller, not
+     * yet uptodate; the caller fills them ({@link #fill} or by overwriting) and unlocks them.
+     * Empty when {@code from} is present or there was no memory for it.
+     */
+    public List<Page> insertAbsent(long from, long to, PageReservation r) {
         int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
         List<Page> fresh = new ArrayList<>(want);
         for (int i = 0; i < want; i++) {
@@ -103,7 +119,7 @@ public final class PageCache {
             if (pages.containsKey(idx)) {
                 break;
             }
-            Page p = system.allocate(this, idx, i == 0 && mustAllocateFirst);
+            Page p = system.allocate(this, idx, r);
             if (p == null) {
                 break;
             }
