@@ -378,25 +378,58 @@ public final class PageCache {
     // ---------------------------------------------------------------- removal
 
     /**
-     * Write-and-invalidate {@code [first, end)}: one page at a time, take its lock, write it back
-     * if dirty and {@code writeback} is set (otherwise its dirty data is discarded: the caller is
-     * about to overwrite or deallocate it), remove it from the cache and from every mapping,
-     * release. The caller holds BLOCK, so nothing re-adds a page behind it.
+     * Write-and-invalidate {@code [first, end)} (DESIGN.md rule 3): each page is locked, written
+     * back if dirty and {@code writeback} is set (otherwise its dirty data is discarded: the
+     * caller is about to overwrite or deallocate it), removed from the cache and from every
+     * mapping, and only then unlocked. The caller holds BLOCK, so nothing re-adds a page behind
+     * it.
+     *
+     * <p>Pages are taken in ascending order, and a contiguous run of dirty pages (up to 256) is
+     * kept locked until it can be written with one gather write, then removed and unlocked: the
+     * store sees one write per run, not one per page, and no page of a run is unlocked between
+     * its writeback and its removal, so a writer cannot slip new bytes in between. If a write
+     * fails, its run stays cached and dirty and the error propagates.
      */
     public void invalidate(long first, long end, boolean writeback) {
-        for (Page p : pagesIn(first, end)) {
-            if (!p.lockIfLive()) {
-                continue;
-            }
-            try {
-                if (writeback) {
-                    writeback(p);
+        List<Page> found = pagesIn(first, end);
+        found.sort(java.util.Comparator.comparingLong(Page::index));
+        List<Page> run = new ArrayList<>(); // locked, dirty, contiguous, not yet written
+        try {
+            for (Page p : found) {
+                if (!p.lockIfLive()) {
+                    continue;
                 }
-                remove(p);
-            } finally {
-                p.unlock();
+                if (writeback && p.isDirty()) {
+                    if (!run.isEmpty() && (run.getLast().index() + 1 != p.index() || run.size() == MAX_RUN_PAGES)) {
+                        writeAndRemove(run);
+                    }
+                    run.add(p);
+                    continue;
+                }
+                writeAndRemove(run);
+                try {
+                    remove(p);
+                } finally {
+                    p.unlock();
+                }
             }
+            writeAndRemove(run);
+        } finally {
+            unlockAll(run); // only when a write failed: those pages stay, dirty
         }
+    }
+
+    /** Writes a locked dirty run back in one gather write, then removes and unlocks its pages. */
+    private void writeAndRemove(List<Page> run) {
+        if (run.isEmpty()) {
+            return;
+        }
+        writeRun(run);
+        for (Page p : run) {
+            remove(p);
+        }
+        unlockAll(run);
+        run.clear();
     }
 
     /**
