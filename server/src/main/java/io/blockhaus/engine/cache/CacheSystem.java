@@ -4,6 +4,8 @@ import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.BackingStore;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
@@ -126,7 +128,7 @@ public final class CacheSystem implements AutoCloseable {
     /** One page's budget, reclaiming clean pages if needed; false when that is not enough. Never waits. */
     private boolean tryReserveReclaiming(int pageSize) {
         while (!budget.tryReserve(pageSize)) {
-            if (clock.reclaim(RECLAIM_BATCH) == 0) {
+            if (clock.reclaim(RECLAIM_BATCH, null) == 0) {
                 return false;
             }
         }
@@ -138,15 +140,18 @@ public final class CacheSystem implements AutoCloseable {
      * {@link MemoryWaits}: memory freed or a page turned evictable, never a timer.
      */
     private void reserveWaiting(int pageSize) {
-        if (tryReserveReclaiming(pageSize)) {
+        List<Page> dirty = new ArrayList<>();
+        // First without announcing a wait: while a waiter is announced, every unlock of an
+        // evictable page anywhere notifies, and under a full budget every miss comes here.
+        if (reserveReclaimingOrPagingOut(pageSize, dirty)) {
             return;
         }
         long deadline = now() + memoryWaitNanos;
         long seen = waits.prepare();
         try {
-            while (!tryReserveReclaiming(pageSize)) {
+            while (!reserveReclaimingOrPagingOut(pageSize, dirty)) {
                 if (budget.dirty() > 0 && writebackSome(RECLAIM_BATCH) > 0) {
-                    continue;
+                    continue; // dirty pages the hand could not reach yet (referenced, or busy)
                 }
                 if (now() - deadline >= 0) {
                     throw new ErrnoException(Errno.ENOMEM, "page cache full of pinned pages (mapped or locked) for "
@@ -157,6 +162,26 @@ public final class CacheSystem implements AutoCloseable {
         } finally {
             waits.done();
         }
+    }
+
+    /** One page's budget from clean pages, or from dirty ones the hand chose (written back first). */
+    private boolean reserveReclaimingOrPagingOut(int pageSize, List<Page> dirty) {
+        while (!budget.tryReserve(pageSize)) {
+            dirty.clear();
+            if (clock.reclaim(RECLAIM_BATCH, dirty) == 0 && pageOut(dirty) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes back and evicts the dirty pages the clock hand chose; returns how many were evicted. */
+    private static int pageOut(List<Page> dirty) {
+        int evicted = 0;
+        for (Page p : dirty) {
+            evicted += p.owner().pageOut(p);
+        }
+        return evicted;
     }
 
     /**
@@ -225,7 +250,7 @@ public final class CacheSystem implements AutoCloseable {
 
     /** Evicts up to {@code target} clean, unlocked, unmapped pages; returns how many (see {@link PageClock}). */
     int reclaim(int target) {
-        return clock.reclaim(target);
+        return clock.reclaim(target, null);
     }
 
     // ---------------------------------------------------------------- writeback

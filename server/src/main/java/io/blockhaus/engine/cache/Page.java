@@ -161,6 +161,10 @@ public final class Page {
         }
     }
 
+    boolean isReferenced() {
+        return referenced;
+    }
+
     /** Clears and returns the referenced bit (the clock hand's second chance). */
     boolean testAndClearReferenced() {
         boolean r = referenced;

@@ -517,6 +517,41 @@ public final class PageCache {
         }
     }
 
+    /**
+     * Reclaim's pageout: writes back the dirty run that starts at {@code p} (a page the clock
+     * hand chose), then evicts those of its pages that are now clean, unmapped and not
+     * referenced since. Called holding no lock. Returns the pages evicted; 0 when the run was
+     * busy or its write failed (the pages stay dirty, the error is kept as for background
+     * writeback).
+     */
+    int pageOut(Page p) {
+        long from = p.index();
+        int written;
+        try {
+            written = writebackRun(from, Long.MAX_VALUE, false);
+        } catch (ErrnoException e) {
+            lastWritebackError = e;
+            return 0;
+        }
+        int evicted = 0;
+        for (long i = from; i < from + written; i++) {
+            Page q = pages.get(i);
+            if (q == null || !q.tryLock()) {
+                continue;
+            }
+            try {
+                if (q.isLive() && !q.reentered() && q.isUptodate() && !q.isDirty() && !q.isWriteback()
+                        && q.mapCount() == 0 && (q == p || !q.isReferenced())) {
+                    evict(q);
+                    evicted++;
+                }
+            } finally {
+                q.unlock();
+            }
+        }
+        return evicted;
+    }
+
     /** Reclaim's removal of a clean, unmapped page it has locked. */
     void evict(Page p) {
         p.kill();

@@ -28,8 +28,13 @@ import java.util.Arrays;
  * budget-many pages (with mixed page sizes, at most the ratio of the largest to the smallest
  * free slot per page). Passing pages that cannot be evicted is the only cost no earlier access
  * paid for, so a call gives up after {@link #wastePerPage} such visits per page it was asked
- * for: the caller then writes dirty pages back itself or waits to be woken
- * ({@link MemoryWaits}), instead of walking a cache that is all pinned.
+ * for: the caller then waits to be woken ({@link MemoryWaits}) instead of walking a cache that
+ * is all pinned.
+ *
+ * <p><b>Dirty pages</b> the hand reaches unreferenced are, for a caller that may write (one
+ * that holds no lock: see {@link PageReservation}), handed back to it to write back and evict
+ * (the kernel's pageout from its LRU tail), so a cache full of dirty pages frees the pages the
+ * hand points at, not pages chosen elsewhere that the hand may reach only a lap later.
  *
  * <p><b>New pages.</b> A page is admitted unreferenced into a free slot, most recently freed
  * first: that is the slot the hand just emptied, so a new page gets a whole lap before the hand
@@ -115,12 +120,15 @@ final class PageClock {
     /**
      * Evicts up to {@code target} clean, unlocked, unmapped, uptodate pages; returns how many.
      * Gives up after {@code wastePerPage * target} visits that could not evict (see the class
-     * comment), however large the cache.
+     * comment), however large the cache. With {@code dirtyOut}, dirty pages the hand would have
+     * evicted were they clean are added to it (until evicted plus collected reach the target)
+     * for the caller to write back and evict outside this monitor (see
+     * {@link PageCache#pageOut}).
      */
-    synchronized int reclaim(int target) {
+    synchronized int reclaim(int target, java.util.List<Page> dirtyOut) {
         int evicted = 0;
         long wasteLeft = (long) wastePerPage * target;
-        while (evicted < target && wasteLeft > 0 && used > 0) {
+        while (evicted + (dirtyOut == null ? 0 : dirtyOut.size()) < target && wasteLeft > 0 && used > 0) {
             if (hand >= used) {
                 hand = 0;
             }
@@ -138,13 +146,18 @@ final class PageClock {
                 continue;
             }
             try {
-                if (!p.isLive() || p.reentered() || p.isDirty() || p.isWriteback() || p.mapCount() > 0
-                        || !p.isUptodate()) {
+                if (!p.isLive() || p.reentered() || p.isWriteback() || p.mapCount() > 0 || !p.isUptodate()) {
                     wasteLeft--;
-                    continue;
+                } else if (p.isDirty()) {
+                    if (dirtyOut != null) {
+                        dirtyOut.add(p);
+                    } else {
+                        wasteLeft--;
+                    }
+                } else {
+                    p.owner().evict(p); // calls remove(p), reentering this monitor
+                    evicted++;
                 }
-                p.owner().evict(p); // calls remove(p), reentering this monitor
-                evicted++;
             } finally {
                 p.unlock();
             }

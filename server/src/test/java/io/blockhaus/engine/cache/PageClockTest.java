@@ -61,6 +61,23 @@ class PageClockTest {
     }
 
     @Test
+    void aWaitingAllocatorPagesOutWhatTheHandPointsAtWhateverTheCacheSize() {
+        for (long pages : new long[] {256, 65_536}) {
+            PageCache c = cacheOf(pages);
+            fill(c, pages, true);
+            long visits = system.clockVisits();
+            try (PageReservation r = system.reserve(PAGE, 1, true)) {
+                assertThat(r.pages()).isEqualTo(1);
+            }
+            assertThat(system.clockVisits() - visits).as("visits with %d cached", pages).isLessThanOrEqualTo(32);
+            long written = pages - c.dirtyPages();
+            assertThat(written).as("pages written back with %d cached: one run", pages).isBetween(1L, 256L);
+            assertThat(c.cachedPages()).isEqualTo(pages - written);
+            close();
+        }
+    }
+
+    @Test
     void cleanUnreferencedPagesAreEvictedOneVisitEach() {
         PageCache c = cacheOf(4096);
         fill(c, 4096, false);
