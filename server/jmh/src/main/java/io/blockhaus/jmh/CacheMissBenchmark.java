@@ -19,6 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -61,6 +64,32 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx3g"})
 public class CacheMissBenchmark {
     private static final int PAGE = 4096;
+
+    /**
+     * CPU time of the benchmark thread (user + system, so a pread's kernel time is in) and the
+     * calls it was spent on, both summed over the measured iterations: their ratio is the CPU
+     * time per call. Next to JMH's wall time because on a machine shared with other builds the
+     * wall time of a microsecond call is mostly time spent preempted; CPU time is not. GC
+     * threads' time is not in it (see {@code -prof gc}).
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Cpu {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        private long start;
+        public long calls;
+        public long cpuNanos;
+
+        @Setup(Level.Iteration)
+        public void start() {
+            start = THREADS.getCurrentThreadCpuTime();
+        }
+
+        @TearDown(Level.Iteration)
+        public void stop() {
+            cpuNanos = THREADS.getCurrentThreadCpuTime() - start;
+        }
+    }
 
     /** A cache full of clean pages over a sparse volume four times its size. */
     @State(Scope.Thread)
@@ -153,7 +182,8 @@ public class CacheMissBenchmark {
     }
 
     @Benchmark
-    public ByteBuffer missUnderFullBudget(FullCache s) {
+    public ByteBuffer missUnderFullBudget(FullCache s, Cpu cpu) {
+        cpu.calls++;
         return missUnderFullBudget0(s);
     }
 
@@ -165,21 +195,24 @@ public class CacheMissBenchmark {
     }
 
     @Benchmark
-    public ByteBuffer missOverKernelCachedFile(CachedFile s) {
+    public ByteBuffer missOverKernelCachedFile(CachedFile s, Cpu cpu) {
+        cpu.calls++;
         s.buf.clear();
         s.handle.read(s.random.nextLong(s.cachedPages, s.volumePages) * PAGE, s.buf);
         return s.buf;
     }
 
     @Benchmark
-    public ByteBuffer hitOverFile(CachedFile s) {
+    public ByteBuffer hitOverFile(CachedFile s, Cpu cpu) {
+        cpu.calls++;
         s.buf.clear();
         s.handle.read(s.random.nextLong(s.cachedPages) * PAGE, s.buf);
         return s.buf;
     }
 
     @Benchmark
-    public long plainPread(CachedFile s) throws NativeIoException {
+    public long plainPread(CachedFile s, Cpu cpu) throws NativeIoException {
+        cpu.calls++;
         return FfmNativeIo.instance().pread(s.fd, s.seg, s.random.nextLong(s.volumePages) * PAGE);
     }
 
@@ -188,7 +221,8 @@ public class CacheMissBenchmark {
      * miss must (its page's memory was the coldest page of the cache a moment ago).
      */
     @Benchmark
-    public long preadIntoColdPage(CachedFile s) throws NativeIoException {
+    public long preadIntoColdPage(CachedFile s, Cpu cpu) throws NativeIoException {
+        cpu.calls++;
         MemorySegment dst = s.spread.asSlice(s.random.nextLong(CachedFile.CACHE / PAGE) * PAGE, PAGE);
         return FfmNativeIo.instance().pread(s.fd, dst, s.random.nextLong(s.volumePages) * PAGE);
     }

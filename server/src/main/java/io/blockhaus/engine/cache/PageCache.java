@@ -113,6 +113,9 @@ public final class PageCache {
      */
     public List<Page> insertAbsent(long from, long to, PageReservation r) {
         int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        if (want == 1) {
+            return insertOne(from, r); // a random read's miss: no lists to build
+        }
         List<Page> fresh = new ArrayList<>(want);
         for (int i = 0; i < want; i++) {
             long idx = from + i;
@@ -144,6 +147,25 @@ public final class PageCache {
         return run;
     }
 
+    private List<Page> insertOne(long idx, PageReservation r) {
+        if (pages.containsKey(idx)) {
+            return List.of();
+        }
+        Page p = system.allocate(this, idx, r);
+        if (p == null) {
+            return List.of();
+        }
+        p.lock();
+        if (pages.putIfAbsent(idx, p) != null) {
+            p.unlock();
+            system.freeUnused(p);
+            return List.of();
+        }
+        resident.add(idx);
+        system.admitted(p);
+        return List.of(p);
+    }
+
     /** Runs longer than an eighth of the budget would let one reader evict everyone else. */
     private long maxRunForBudget() {
         return Math.max(1, system.limitBytes() / pageSize / 8);
@@ -157,12 +179,17 @@ public final class PageCache {
         if (run.isEmpty()) {
             return;
         }
-        ByteBuffer[] bufs = new ByteBuffer[run.size()];
-        for (int i = 0; i < bufs.length; i++) {
-            bufs[i] = run.get(i).bufferView();
-        }
         try {
-            store.read(offsetOf(run.getFirst().index()), bufs);
+            if (run.size() == 1) {
+                // A random read's miss: the store's plain pread, no iovec array to build.
+                store.read(offsetOf(run.getFirst().index()), run.getFirst().bufferView());
+            } else {
+                ByteBuffer[] bufs = new ByteBuffer[run.size()];
+                for (int i = 0; i < bufs.length; i++) {
+                    bufs[i] = run.get(i).bufferView();
+                }
+                store.read(offsetOf(run.getFirst().index()), bufs);
+            }
         } catch (RuntimeException e) {
             abort(run);
             throw e;
