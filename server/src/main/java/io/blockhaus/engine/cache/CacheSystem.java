@@ -3,7 +3,6 @@ package io.blockhaus.engine.cache;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.BackingStore;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -194,19 +193,19 @@ public final class CacheSystem implements AutoCloseable {
         if ((r == null || !r.take()) && !tryReserveReclaiming(ps)) {
             return null;
         }
-        MemorySegment seg;
+        PagePool.Frame frame;
         try {
-            seg = pool(ps).allocate();
+            frame = owner.pool().allocate();
         } catch (RuntimeException | OutOfMemoryError e) {
             budget.release(ps);
             throw new ErrnoException(Errno.ENOMEM, "cannot allocate page memory", e);
         }
-        return new Page(owner, index, seg);
+        return new Page(owner, index, frame);
     }
 
     /** A page the allocator made but nobody indexed (lost an insertion race, or not needed). */
     void freeUnused(Page p) {
-        pool(p.owner().pageSize()).free(p.memory());
+        p.owner().pool().free(p.frame());
         budget.release(p.owner().pageSize());
         waits.signal();
     }
@@ -219,7 +218,7 @@ public final class CacheSystem implements AutoCloseable {
     /** The page was killed and unindexed (lock held by the caller): its memory goes back. */
     void released(Page p) {
         clock.remove(p);
-        pool(p.owner().pageSize()).free(p.memory());
+        p.owner().pool().free(p.frame());
         budget.release(p.owner().pageSize());
         waits.signal();
     }
@@ -229,7 +228,8 @@ public final class CacheSystem implements AutoCloseable {
         waits.signal();
     }
 
-    private PagePool pool(int pageSize) {
+    /** The pool of pages of this size (each cache asks once, when it is made). */
+    PagePool pool(int pageSize) {
         return pools.computeIfAbsent(pageSize, PagePool::new);
     }
 

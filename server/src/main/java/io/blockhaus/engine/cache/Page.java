@@ -22,6 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Page {
     private final PageCache owner;
     private final long index;
+    private final PagePool.Frame frame;
     private final MemorySegment memory;
     private final ByteBuffer buffer;
     private final ReentrantLock lock = new ReentrantLock();
@@ -41,11 +42,16 @@ public final class Page {
     // guarded by the PageClock's monitor: this page's slot in the ring, -1 when not in it
     int clockSlot = -1;
 
-    Page(PageCache owner, long index, MemorySegment memory) {
+    Page(PageCache owner, long index, PagePool.Frame frame) {
         this.owner = owner;
         this.index = index;
-        this.memory = memory;
-        this.buffer = memory.asByteBuffer();
+        this.frame = frame;
+        this.memory = frame.memory();
+        this.buffer = frame.buffer();
+    }
+
+    PagePool.Frame frame() {
+        return frame;
     }
 
     PageCache owner() {

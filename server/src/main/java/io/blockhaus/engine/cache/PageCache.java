@@ -29,6 +29,7 @@ public final class PageCache {
     private final int pageSize;
     private final int pageShift;
     private final LongSupplier volumeSize;
+    private final PagePool pool;
     private final ConcurrentHashMap<Long, Page> pages = new ConcurrentHashMap<>();
     private final DirtyIndex dirty = new DirtyIndex();
     private final ResidentSet resident = new ResidentSet();
@@ -44,6 +45,11 @@ public final class PageCache {
         this.pageSize = pageSize;
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
         this.volumeSize = volumeSize;
+        this.pool = system.pool(pageSize);
+    }
+
+    PagePool pool() {
+        return pool;
     }
 
     public int pageSize() {
