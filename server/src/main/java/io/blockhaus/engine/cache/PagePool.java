@@ -4,6 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Off-heap memory for pages of one size, carved from 1 MiB slabs and recycled through a free
@@ -40,17 +42,29 @@ final class PagePool implements AutoCloseable {
      * write covering the whole page), so zeroing it here would only cost a 4 KiB store per miss.
      */
     Frame allocate() {
-        Frame seg;
-        synchronized (mutex) {
-            if (closed) {
-                throw new IllegalStateException("page pool closed");
+        while (true) {
+            synchronized (mutex) {
+                if (closed) {
+                    throw new IllegalStateException("page pool closed");
+                }
+                Frame f = free.poll();
+                if (f != null) {
+                    return f;
+                }
             }
-            if (free.isEmpty()) {
-                carveSlab();
+            // Carved outside the mutex: a slab is a zero-filled 1 MiB allocation and a frame per
+            // page, milliseconds on a loaded machine, and every allocator and freer (event loops
+            // among them) would wait behind it. Threads that find the list empty together each
+            // carve one: at most a slab per concurrent allocator beyond need, kept for later.
+            List<Frame> slab = carveSlab();
+            synchronized (mutex) {
+                if (!closed) {
+                    for (Frame f : slab) {
+                        free.push(f);
+                    }
+                }
             }
-            seg = free.pop();
         }
-        return seg;
     }
 
     void free(Frame seg) {
@@ -61,14 +75,15 @@ final class PagePool implements AutoCloseable {
         }
     }
 
-    // guarded by mutex
-    private void carveSlab() {
+    private List<Frame> carveSlab() {
         long slab = Math.max(SLAB_BYTES, pageSize);
         MemorySegment s = arena.allocate(slab, pageSize);
+        List<Frame> frames = new ArrayList<>((int) (slab / pageSize));
         for (long off = 0; off + pageSize <= slab; off += pageSize) {
             MemorySegment page = s.asSlice(off, pageSize);
-            free.push(new Frame(page, page.asByteBuffer()));
+            frames.add(new Frame(page, page.asByteBuffer()));
         }
+        return frames;
     }
 
     /** One page's memory and its buffer view (absolute get/put only: shared by whoever holds the page). */
