@@ -101,7 +101,7 @@ class BackingStoreFailureTest {
     }
 
     /** A store that fails the next N reads or writes with a chosen errno. */
-    static final class FailingStore implements BackingStore {
+    static class FailingStore implements BackingStore {
         final MemoryStore d;
         final AtomicInteger failWrites = new AtomicInteger();
         final AtomicInteger failReads = new AtomicInteger();

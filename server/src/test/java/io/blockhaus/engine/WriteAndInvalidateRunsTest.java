@@ -7,9 +7,6 @@ import static io.blockhaus.engine.TestSupport.readStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.blockhaus.engine.errno.Errno;
-import io.blockhaus.engine.errno.ErrnoException;
-import io.blockhaus.engine.store.BackingStore;
-import io.blockhaus.engine.store.Extent;
 import io.blockhaus.engine.store.MemoryStore;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -112,36 +109,31 @@ class WriteAndInvalidateRunsTest {
     }
 
     /** Records every write (single or gathered) and can fail the n-th one with EIO. */
-    static final class CountingStore implements BackingStore {
-        final MemoryStore d;
+    static final class CountingStore extends BackingStoreFailureTest.FailingStore {
         final List<Write> writes = java.util.Collections.synchronizedList(new ArrayList<>());
         volatile int failWriteNumber;
 
         CountingStore(MemoryStore d) {
-            this.d = d;
+            super(d);
         }
 
         private void count(long offset, ByteBuffer[] srcs) {
             writes.add(new Write(offset, BufferedIo.remaining(srcs), srcs.length));
             if (writes.size() == failWriteNumber) {
-                throw new ErrnoException(Errno.EIO, "injected failure of write " + failWriteNumber);
+                failWrites.set(1); // the FailingStore fails this one with its errno, EIO
             }
         }
 
-        @Override public long size() { return d.size(); }
-        @Override public void read(long offset, ByteBuffer dst) { d.read(offset, dst); }
-        @Override public void read(long offset, ByteBuffer[] dsts) { d.read(offset, dsts); }
-        @Override public void write(long offset, ByteBuffer src) { count(offset, new ByteBuffer[] {src}); d.write(offset, src); }
-        @Override public void write(long offset, ByteBuffer[] srcs) { count(offset, srcs); d.write(offset, srcs); }
-        @Override public void punchHole(long offset, long length) { d.punchHole(offset, length); }
-        @Override public void zeroRange(long offset, long length) { d.zeroRange(offset, length); }
-        @Override public void allocate(long offset, long length) { d.allocate(offset, length); }
-        @Override public void collapseRange(long offset, long length) { d.collapseRange(offset, length); }
-        @Override public void insertRange(long offset, long length) { d.insertRange(offset, length); }
-        @Override public void truncate(long newSize) { d.truncate(newSize); }
-        @Override public void force() { d.force(); }
-        @Override public List<Extent> extents(long offset, long length, int maxExtents) { return d.extents(offset, length, maxExtents); }
-        @Override public int blockAlignment() { return d.blockAlignment(); }
-        @Override public void close() { d.close(); }
+        @Override
+        public void write(long offset, ByteBuffer src) {
+            count(offset, new ByteBuffer[] {src});
+            super.write(offset, src);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer[] srcs) {
+            count(offset, srcs);
+            super.write(offset, srcs);
+        }
     }
 }

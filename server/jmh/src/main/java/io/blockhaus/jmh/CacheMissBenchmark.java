@@ -152,19 +152,9 @@ public class CacheMissBenchmark {
             engine = new Engine(EngineConfig.withCache(CACHE));
             Volume volume = engine.open(VolumeConfig.of("bench"), SparseFileStore.create(file, SIZE));
             handle = volume.open();
-            ByteBuffer fill = ByteBuffer.allocate(1 << 20);
-            for (long off = 0; off < SIZE; off += fill.capacity()) {
-                fill.clear();
-                fill.putLong(0, off);
-                handle.writeDirect(off, fill, false);
-            }
-            handle.fadvise(Advice.RANDOM, 0, 0);
             cachedPages = CACHE / PAGE / 2;
             volumePages = SIZE / PAGE;
-            for (long p = 0; p < cachedPages; p++) {
-                buf.clear();
-                handle.read(p * PAGE, buf);
-            }
+            BufferedReadBenchmark.fillThenCacheTheStart(handle, SIZE, cachedPages, buf);
             fd = FfmNativeIo.instance().open(file, NativeIo.O_RDONLY | NativeIo.O_CLOEXEC, 0);
             arena = Arena.ofConfined();
             seg = arena.allocate(PAGE, PAGE);
