@@ -2,8 +2,8 @@ package io.blockhaus.engine;
 
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
-import io.blockhaus.engine.cache.PageReservation;
 import io.blockhaus.engine.cache.PageMapper;
+import io.blockhaus.engine.cache.PageReservation;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.PagecacheLock;
