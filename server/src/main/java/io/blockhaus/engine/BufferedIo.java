@@ -2,6 +2,7 @@ package io.blockhaus.engine;
 
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
+import io.blockhaus.engine.cache.PageReservation;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.PagecacheLock;
@@ -159,7 +160,7 @@ final class BufferedIo {
             if (hold == null || end > v.size()) {
                 return -1;
             }
-            List<Page> run = c.insertAbsent(idx, to, false);
+            List<Page> run = c.insertAbsent(idx, to, null);
             if (run.isEmpty()) {
                 return -1; // no clean page to reuse, or someone inserted it meanwhile
             }
@@ -229,13 +230,17 @@ final class BufferedIo {
         }
     }
 
-    /** Fills the absent run at {@code idx} under ADD and copies what the read needs from it. */
+    /**
+     * Fills the absent run at {@code idx} under ADD and copies what the read needs from it. Its
+     * memory is reserved before ADD, so nothing waits for memory holding it.
+     */
     private static long readMiss(Volume v, long idx, long raEnd, long pos, long end, ByteBuffer dst,
             boolean noReuse) {
         PageCache c = v.cache();
-        try (PagecacheLock.Hold hold = v.add(idx, raEnd)) {
+        try (PageReservation mem = c.reserve(idx, raEnd, true);
+                PagecacheLock.Hold hold = v.add(idx, raEnd)) {
             v.checkRange(pos, end - pos, false); // a truncate may have run while we waited
-            List<Page> run = c.insertAbsent(idx, raEnd, true);
+            List<Page> run = c.insertAbsent(idx, raEnd, mem);
             try {
                 c.fill(run);
                 pos = copyOutRun(c, run, noReuse, pos, end, dst);
@@ -378,13 +383,17 @@ final class BufferedIo {
         return n;
     }
 
-    /** Inserts the absent run at {@code idx} under ADD, reading only partial edge pages, and writes into it. */
+    /**
+     * Inserts the absent run at {@code idx} under ADD, reading only partial edge pages, and
+     * writes into it. Its memory is reserved before ADD, as in {@link #readMiss}.
+     */
     private static long writeMiss(Volume v, long idx, long endIdx, long pos, long end, ByteBuffer src) {
         PageCache c = v.cache();
         int ps = c.pageSize();
-        try (PagecacheLock.Hold hold = v.add(idx, endIdx)) {
+        try (PageReservation mem = c.reserve(idx, endIdx, true);
+                PagecacheLock.Hold hold = v.add(idx, endIdx)) {
             v.checkRange(pos, end - pos, true);
-            List<Page> run = c.insertAbsent(idx, endIdx, true);
+            List<Page> run = c.insertAbsent(idx, endIdx, mem);
             try {
                 for (Page p : run) {
                     long pageStart = c.offsetOf(p.index());

@@ -3,6 +3,7 @@ package io.blockhaus.engine;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.PageMapper;
+import io.blockhaus.engine.cache.PageReservation;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.PagecacheLock;
@@ -186,7 +187,9 @@ public final class Mapping implements AutoCloseable, PageMapper {
         if (idx >= end) {
             throw beyondEnd(c.offsetOf(idx), c.pageSize());
         }
-        try (PagecacheLock.Hold hold = volume.add(first, end)) {
+        // The faulting page's memory is reserved before ADD: nothing waits for memory holding it.
+        try (PageReservation mem = c.reserve(idx, idx + 1, true);
+                PagecacheLock.Hold hold = volume.add(first, end)) {
             end = Math.min(end, volume.pageCount());
             long i = first;
             while (i < end) {
@@ -194,7 +197,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
                     i++;
                     continue;
                 }
-                List<Page> run = c.insertAbsent(i, end, i == idx || (i < idx && idx < end));
+                List<Page> run = c.insertAbsent(i, end, i == idx || (i < idx && idx < end) ? mem : null);
                 if (run.isEmpty()) {
                     if (c.get(i) == null && i >= idx) {
                         return; // out of reclaimable memory past the faulting page: enough

@@ -68,7 +68,7 @@ final class Readahead {
                         idx++;
                         continue;
                     }
-                    List<Page> run = c.insertAbsent(idx, chunkEnd, false);
+                    List<Page> run = c.insertAbsent(idx, chunkEnd, null);
                     if (run.isEmpty()) {
                         if (c.get(idx) == null) {
                             return inserted; // out of memory that reclaim could free: stop

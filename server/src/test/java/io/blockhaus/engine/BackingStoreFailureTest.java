@@ -98,7 +98,7 @@ class BackingStoreFailureTest {
     }
 
     /** A store that fails the next N reads or writes with a chosen errno. */
-    static final class FailingStore extends ForwardingStore {
+    static class FailingStore extends ForwardingStore {
         final MemoryStore d;
         final AtomicInteger failWrites = new AtomicInteger();
         final AtomicInteger failReads = new AtomicInteger();

@@ -81,6 +81,16 @@ public class BufferedReadBenchmark {
         engine = new Engine(EngineConfig.withCache(CACHE));
         volume = engine.open(VolumeConfig.of("bench").withLockPolicy(policy), s);
         handle = volume.open();
+        cachedPages = CACHE / PAGE / 2;
+        volumePages = size / PAGE;
+        fillThenCacheTheStart(handle, size, cachedPages, buf);
+    }
+
+    /**
+     * Writes every MiB of the volume (direct, so the store has it and the cache does not), sets
+     * RANDOM advice (no readahead), then reads the first {@code cachedPages} pages into the cache.
+     */
+    static void fillThenCacheTheStart(Handle handle, long size, long cachedPages, ByteBuffer buf) {
         ByteBuffer fill = ByteBuffer.allocate(1 << 20);
         for (long off = 0; off < size; off += fill.capacity()) {
             fill.clear();
@@ -88,8 +98,6 @@ public class BufferedReadBenchmark {
             handle.writeDirect(off, fill, false);
         }
         handle.fadvise(Advice.RANDOM, 0, 0);
-        cachedPages = CACHE / PAGE / 2;
-        volumePages = size / PAGE;
         for (long p = 0; p < cachedPages; p++) {
             buf.clear();
             handle.read(p * PAGE, buf);

@@ -3,11 +3,10 @@ package io.blockhaus.engine.cache;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.BackingStore;
-import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -16,17 +15,18 @@ import java.util.function.LongSupplier;
  *
  * <h2>Design</h2>
  * <ul>
- *   <li><b>Reclaim</b> is a second-chance FIFO (CLOCK) over every resident page of every volume:
- *       a page accessed since the hand last passed gets another lap; dirty, locked, mapped or
- *       not-yet-uptodate pages are skipped; NOREUSE pages get no second chance. Dead entries
- *       (pages shot down or evicted) are dropped when the hand reaches them, and purged in bulk
- *       when they outnumber live ones, so the queue stays proportional to the cache.</li>
+ *   <li><b>Reclaim</b> is a CLOCK over a ring of slots, one per resident page of every volume
+ *       ({@link PageClock}): a page accessed since the hand last passed gets another lap;
+ *       dirty, locked, mapped or not-yet-uptodate pages are passed; NOREUSE pages get no second
+ *       chance. One call costs what it frees plus a bounded number of passed pages, whatever
+ *       the size of the cache.</li>
  *   <li><b>No thread depends on another for memory.</b> A thread that cannot reserve a page
  *       reclaims clean pages itself; if everything is dirty it writes pages back itself (like
  *       the kernel's direct reclaim) and then reclaims. Only when every page is pinned (mapped
- *       or locked) does it wait, for at most the configured time, then fails with ENOMEM. So the
- *       engine is correct with no background threads at all; the background writer only
- *       smooths latency.</li>
+ *       or locked) does it wait, until memory is freed or a page turns evictable
+ *       ({@link MemoryWaits}: woken, not polling), for at most the configured time, then fails
+ *       with ENOMEM. So the engine is correct with no background threads at all; the background
+ *       writer only smooths latency.</li>
  *   <li><b>Dirty throttling</b>: above the hard ratio a buffered writer writes pages back
  *       itself before dirtying more; above the background ratio the background writer is woken.
  *       Dirty memory therefore never exceeds the hard ratio by more than one write's worth per
@@ -36,25 +36,26 @@ import java.util.function.LongSupplier;
  *       and stops the volume's writeback by anyone but a client (flush, FUA, shootdown) until
  *       its {@link WritebackBackoff} retry is due, so a failing disk costs a bounded number of
  *       calls, not one per page written.</li>
- *   <li>Callers allocate pages while holding no page lock (page locks are reentrant, and reclaim
- *       must never find the allocating thread's own new pages evictable); they may hold the
- *       pagecache lock in ADD mode, which reclaim and writeback never need.</li>
+ *   <li><b>Nobody waits for memory holding a lock.</b> A path that inserts pages reserves their
+ *       memory ({@link #reserve}) before it takes ADD, holding no page lock; under ADD it only
+ *       draws on the reservation or reclaims clean pages, never writes back or waits. So a
+ *       direct I/O waiting for BLOCK never waits behind someone else's memory shortage, and
+ *       reclaim never finds the allocating thread's own locked pages.</li>
  * </ul>
  */
 public final class CacheSystem implements AutoCloseable {
     private static final int RECLAIM_BATCH = 32;
+    /** Pinned pages one reclaim call may pass per page asked for (see {@link PageClock}). */
+    static final int WASTE_PER_PAGE = 8;
 
     private final MemoryBudget budget;
     private final long expireNanos;
     private final long memoryWaitNanos;
     private final LongSupplier nanoClock;
     private final ConcurrentHashMap<Integer, PagePool> pools = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Page> clock = new ConcurrentLinkedQueue<>();
-    private final AtomicLong resident = new AtomicLong();
-    private final AtomicLong deadInClock = new AtomicLong();
+    private final PageClock clock = new PageClock(WASTE_PER_PAGE);
+    private final MemoryWaits waits = new MemoryWaits();
     private final CopyOnWriteArrayList<PageCache> caches = new CopyOnWriteArrayList<>();
-    private final Object memoryFreed = new Object();
-    private final java.util.concurrent.atomic.AtomicInteger memoryWaiters = new java.util.concurrent.atomic.AtomicInteger();
     private final ThrottledWriters throttled = new ThrottledWriters();
     private volatile Runnable backgroundKick = () -> { };
     private int roundRobin; // racy by design: only spreads writeback across volumes
@@ -110,138 +111,157 @@ public final class CacheSystem implements AutoCloseable {
     // ---------------------------------------------------------------- allocation
 
     /**
-     * A new, unlocked, not-yet-indexed page. With {@code mayWait} it reclaims, writes back and
-     * finally waits as needed and throws ENOMEM past the deadline; without, it reclaims clean
-     * pages only and returns null when that is not enough (readahead is a hint).
+     * Budget for up to {@code pages} pages of {@code pageSize}, taken by a caller that holds no
+     * lock of the engine (no pagecache lock, no page lock). With {@code waitForFirst} the first
+     * page is had whatever it takes: reclaim, writing dirty pages back, and finally waiting to be
+     * woken (ENOMEM past the memory-wait deadline); the others only as far as clean pages can be
+     * reclaimed. Without, none waits and the reservation may be empty.
      */
-    Page allocate(PageCache owner, long index, boolean mayWait) {
-        int ps = owner.pageSize();
-        long deadline = 0;
-        while (!budget.tryReserve(ps)) {
-            if (reclaim(RECLAIM_BATCH) > 0) {
-                continue;
-            }
-            if (!mayWait) {
-                return null;
-            }
-            if (budget.dirty() > 0 && writebackSome(RECLAIM_BATCH) > 0) {
-                continue;
-            }
-            long now = now();
-            if (deadline == 0) {
-                deadline = now + memoryWaitNanos;
-            } else if (now - deadline > 0) {
-                throw new ErrnoException(Errno.ENOMEM, "page cache full of pinned pages (mapped or locked) for "
-                        + (memoryWaitNanos / 1_000_000) + " ms; raise --cache-size or unmap");
-            }
-            awaitMemory();
+    PageReservation reserve(int pageSize, int pages, boolean waitForFirst) {
+        int got = 0;
+        if (pages > 0 && waitForFirst) {
+            reserveWaiting(pageSize);
+            got = 1;
         }
-        MemorySegment seg;
+        while (got < pages && tryReserveReclaiming(pageSize)) {
+            got++;
+        }
+        return new PageReservation(this, pageSize, got);
+    }
+
+    /** The unused part of a reservation goes back. */
+    void unreserve(int pageSize, int pages) {
+        budget.release((long) pageSize * pages);
+        waits.signal();
+    }
+
+    /** One page's budget, reclaiming clean pages if needed; false when that is not enough. Never waits. */
+    private boolean tryReserveReclaiming(int pageSize) {
+        while (!budget.tryReserve(pageSize)) {
+            if (clock.reclaim(RECLAIM_BATCH, null) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One page's budget whatever it takes (see {@link #reserve}). The wait is woken by
+     * {@link MemoryWaits}: memory freed or a page turned evictable, never a timer.
+     */
+    private void reserveWaiting(int pageSize) {
+        List<Page> dirty = new ArrayList<>();
+        // First without announcing a wait: while a waiter is announced, every unlock of an
+        // evictable page anywhere notifies, and under a full budget every miss comes here.
+        if (reserveReclaimingOrPagingOut(pageSize, dirty)) {
+            return;
+        }
+        long deadline = now() + memoryWaitNanos;
+        long seen = waits.prepare();
         try {
-            seg = pool(ps).allocate();
+            while (!reserveReclaimingOrPagingOut(pageSize, dirty)) {
+                if (budget.dirty() > 0 && writebackSome(RECLAIM_BATCH) > 0) {
+                    continue; // dirty pages the hand could not reach yet (referenced, or busy)
+                }
+                if (now() - deadline >= 0) {
+                    throw new ErrnoException(Errno.ENOMEM, "page cache full of pinned pages (mapped or locked) for "
+                            + (memoryWaitNanos / 1_000_000) + " ms; raise --cache-size or unmap");
+                }
+                seen = waits.await(seen, deadline, nanoClock);
+            }
+        } finally {
+            waits.done();
+        }
+    }
+
+    /** One page's budget from clean pages, or from dirty ones the hand chose (written back first). */
+    private boolean reserveReclaimingOrPagingOut(int pageSize, List<Page> dirty) {
+        while (!budget.tryReserve(pageSize)) {
+            dirty.clear();
+            if (clock.reclaim(RECLAIM_BATCH, dirty) == 0 && pageOut(dirty) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes back and evicts the dirty pages the clock hand chose; returns how many were evicted. */
+    private static int pageOut(List<Page> dirty) {
+        int evicted = 0;
+        for (Page p : dirty) {
+            evicted += p.owner().pageOut(p);
+        }
+        return evicted;
+    }
+
+    /**
+     * A new, unlocked, not-yet-indexed page, its budget taken from {@code r} when it has any,
+     * else reclaimed from clean pages; null when neither is possible. Never waits: callers may
+     * hold ADD (see {@link PageReservation}).
+     */
+    Page allocate(PageCache owner, long index, PageReservation r) {
+        int ps = owner.pageSize();
+        if ((r == null || !r.take()) && !tryReserveReclaiming(ps)) {
+            return null;
+        }
+        PagePool.Frame frame;
+        try {
+            frame = owner.pool().allocate();
         } catch (RuntimeException | OutOfMemoryError e) {
             budget.release(ps);
             throw new ErrnoException(Errno.ENOMEM, "cannot allocate page memory", e);
         }
-        return new Page(owner, index, seg);
+        return new Page(owner, index, frame);
     }
 
     /** A page the allocator made but nobody indexed (lost an insertion race, or not needed). */
     void freeUnused(Page p) {
-        pool(p.owner().pageSize()).free(p.memory());
+        p.owner().pool().free(p.frame());
         budget.release(p.owner().pageSize());
-        signalMemory();
+        waits.signal();
     }
 
-    /** The page was just indexed: it joins the clock. */
+    /** The page was just indexed (its lock is held): it joins the clock. */
     void admitted(Page p) {
-        resident.incrementAndGet();
-        clock.offer(p);
+        clock.admit(p);
     }
 
     /** The page was killed and unindexed (lock held by the caller): its memory goes back. */
     void released(Page p) {
-        resident.decrementAndGet();
-        pool(p.owner().pageSize()).free(p.memory());
+        clock.remove(p);
+        p.owner().pool().free(p.frame());
         budget.release(p.owner().pageSize());
-        if (deadInClock.incrementAndGet() > Math.max(1024, resident.get())) {
-            purgeDead();
-        }
-        signalMemory();
+        waits.signal();
     }
 
-    private PagePool pool(int pageSize) {
+    /** A page was unlocked in a state reclaim could evict: a memory waiter may now succeed. */
+    void pageEvictable() {
+        waits.signal();
+    }
+
+    /** The pool of pages of this size (each cache asks once, when it is made). */
+    PagePool pool(int pageSize) {
         return pools.computeIfAbsent(pageSize, PagePool::new);
     }
 
-    private void purgeDead() {
-        deadInClock.set(0);
-        clock.removeIf(p -> !p.isLive());
+    /** Allocators waiting for memory right now (asleep or about to be). */
+    public int memoryWaiters() {
+        return waits.waiters();
     }
 
-    /** Wakes allocators waiting for memory; costs one volatile read when nobody waits (the usual case). */
-    private void signalMemory() {
-        if (memoryWaiters.get() > 0) {
-            synchronized (memoryFreed) {
-                memoryFreed.notifyAll();
-            }
-        }
+    long clockVisits() {
+        return clock.visits();
     }
 
-    private void awaitMemory() {
-        memoryWaiters.incrementAndGet();
-        try {
-            synchronized (memoryFreed) {
-                // Woken by any page freed; the bound covers a page freed between our last
-                // reclaim and the increment above.
-                memoryFreed.wait(10);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ErrnoException(Errno.EINTR, "interrupted while waiting for page memory");
-        } finally {
-            memoryWaiters.decrementAndGet();
-        }
+    int clockSlots() {
+        return clock.slots();
     }
 
     // ---------------------------------------------------------------- reclaim
 
-    /** Evicts up to {@code target} clean, unlocked, unmapped pages; returns how many. */
+    /** Evicts up to {@code target} clean, unlocked, unmapped pages; returns how many (see {@link PageClock}). */
     int reclaim(int target) {
-        int evicted = 0;
-        long limit = 2 * resident.get() + 16;
-        for (long scanned = 0; scanned < limit && evicted < target; scanned++) {
-            Page p = clock.poll();
-            if (p == null) {
-                break;
-            }
-            if (!p.isLive()) {
-                deadInClock.decrementAndGet();
-                continue;
-            }
-            if (!p.tryLock()) {
-                clock.offer(p);
-                continue;
-            }
-            try {
-                if (!p.isLive()) {
-                    deadInClock.decrementAndGet();
-                    continue;
-                }
-                boolean pinned = p.isDirty() || p.isWriteback() || p.mapCount() > 0 || !p.isUptodate()
-                        || p.reentered();
-                if (pinned || (!p.isNoReuse() && p.testAndClearReferenced())) {
-                    clock.offer(p);
-                    continue;
-                }
-                p.owner().evict(p);
-                deadInClock.decrementAndGet(); // it is off the queue already
-                evicted++;
-            } finally {
-                p.unlock();
-            }
-        }
-        return evicted;
+        return clock.reclaim(target, null);
     }
 
     // ---------------------------------------------------------------- writeback

@@ -25,6 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Page {
     private final PageCache owner;
     private final long index;
+    private final PagePool.Frame frame;
     private final MemorySegment memory;
     private final ByteBuffer buffer;
     private final ReentrantLock lock = new ReentrantLock();
@@ -37,14 +38,23 @@ public final class Page {
     private boolean noReuse;
     private List<PageMapper> mappers;
 
-    // racy by design: a hint for reclaim, set on every access without the lock
-    private volatile boolean referenced = true;
+    // racy by design: a hint for reclaim, set on every access without the lock. A new page
+    // starts unreferenced: a second access earns it a second lap (see PageClock).
+    private volatile boolean referenced;
 
-    Page(PageCache owner, long index, MemorySegment memory) {
+    // guarded by the PageClock's monitor: this page's slot in the ring, -1 when not in it
+    int clockSlot = -1;
+
+    Page(PageCache owner, long index, PagePool.Frame frame) {
         this.owner = owner;
         this.index = index;
-        this.memory = memory;
-        this.buffer = memory.asByteBuffer();
+        this.frame = frame;
+        this.memory = frame.memory();
+        this.buffer = frame.buffer();
+    }
+
+    PagePool.Frame frame() {
+        return frame;
     }
 
     PageCache owner() {
@@ -112,8 +122,18 @@ public final class Page {
         return lock.tryLock();
     }
 
+    /**
+     * Unlocks; if this was the last hold and reclaim could now evict the page, tells a memory
+     * waiter (one volatile read when nobody waits). Every flag reclaim looks at changes under
+     * this lock, so this is where a pinned page becomes evictable (see {@link MemoryWaits}).
+     */
     public void unlock() {
+        boolean evictable = live && uptodate && !dirty && !writeback && mapCount() == 0
+                && lock.getHoldCount() == 1;
         lock.unlock();
+        if (evictable) {
+            owner.system().pageEvictable();
+        }
     }
 
     boolean isLockedByMe() {
@@ -182,6 +202,10 @@ public final class Page {
         if (!referenced) {
             referenced = true;
         }
+    }
+
+    boolean isReferenced() {
+        return referenced;
     }
 
     /** Clears and returns the referenced bit (the clock hand's second chance). */

@@ -30,6 +30,7 @@ public final class PageCache {
     private final int pageSize;
     private final int pageShift;
     private final LongSupplier volumeSize;
+    private final PagePool pool;
     private final ConcurrentHashMap<Long, Page> pages = new ConcurrentHashMap<>();
     private final DirtyIndex dirty = new DirtyIndex();
     private final ResidentSet resident = new ResidentSet();
@@ -47,6 +48,11 @@ public final class PageCache {
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
         this.volumeSize = volumeSize;
         this.writebackErrors = new WritebackErrors(name);
+        this.pool = system.pool(pageSize);
+    }
+
+    PagePool pool() {
+        return pool;
     }
 
     public int pageSize() {
@@ -101,22 +107,41 @@ public final class PageCache {
     // ---------------------------------------------------------------- adding (caller holds ADD)
 
     /**
-     * Inserts new pages for the absent indexes {@code [from, to)}, stopping at the first index
-     * already present (or the first allocation that fails, for pages past the first). The
-     * returned pages are contiguous from {@code from}, locked by the caller, not yet uptodate;
-     * the caller fills them ({@link #fill} or by overwriting) and unlocks them. Empty when
-     * {@code from} is present. With {@code mustAllocateFirst} the first page waits for memory
-     * (ENOMEM past the deadline); otherwise nothing waits.
+     * Memory for the pages {@link #insertAbsent} would insert at {@code [from, to)}, reserved by
+     * a caller that holds no lock yet (it is about to take ADD): as many pages as are absent from
+     * {@code from} on right now (at least one), within the run limits. With
+     * {@code waitForFirst} the first page waits for memory (ENOMEM past the deadline); the rest
+     * are had only from clean pages.
      */
-    public List<Page> insertAbsent(long from, long to, boolean mustAllocateFirst) {
+    public PageReservation reserve(long from, long to, boolean waitForFirst) {
         int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int absent = 1;
+        while (absent < want && !pages.containsKey(from + absent)) {
+            absent++;
+        }
+        return system.reserve(pageSize, absent, waitForFirst);
+    }
+
+    /**
+     * Inserts new pages for the absent indexes {@code [from, to)}, stopping at the first index
+     * already present (or the first page there is no memory for). Memory comes from {@code r}
+     * first (null: none reserved), then from clean pages; nothing here waits, so the caller may
+     * hold ADD. The returned pages are contiguous from {@code from}, locked by the caller, not
+     * yet uptodate; the caller fills them ({@link #fill} or by overwriting) and unlocks them.
+     * Empty when {@code from} is present or there was no memory for it.
+     */
+    public List<Page> insertAbsent(long from, long to, PageReservation r) {
+        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        if (want == 1) {
+            return insertOne(from, r); // a random read's miss: no lists to build
+        }
         List<Page> fresh = new ArrayList<>(want);
         for (int i = 0; i < want; i++) {
             long idx = from + i;
             if (pages.containsKey(idx)) {
                 break;
             }
-            Page p = system.allocate(this, idx, i == 0 && mustAllocateFirst);
+            Page p = system.allocate(this, idx, r);
             if (p == null) {
                 break;
             }
@@ -141,6 +166,25 @@ public final class PageCache {
         return run;
     }
 
+    private List<Page> insertOne(long idx, PageReservation r) {
+        if (pages.containsKey(idx)) {
+            return List.of();
+        }
+        Page p = system.allocate(this, idx, r);
+        if (p == null) {
+            return List.of();
+        }
+        p.lock();
+        if (pages.putIfAbsent(idx, p) != null) {
+            p.unlock();
+            system.freeUnused(p);
+            return List.of();
+        }
+        resident.add(idx);
+        system.admitted(p);
+        return List.of(p);
+    }
+
     /** Runs longer than an eighth of the budget would let one reader evict everyone else. */
     private long maxRunForBudget() {
         return Math.max(1, system.limitBytes() / pageSize / 8);
@@ -154,12 +198,17 @@ public final class PageCache {
         if (run.isEmpty()) {
             return;
         }
-        ByteBuffer[] bufs = new ByteBuffer[run.size()];
-        for (int i = 0; i < bufs.length; i++) {
-            bufs[i] = run.get(i).bufferView();
-        }
         try {
-            store.read(offsetOf(run.getFirst().index()), bufs);
+            if (run.size() == 1) {
+                // A random read's miss: the store's plain pread, no iovec array to build.
+                store.read(offsetOf(run.getFirst().index()), run.getFirst().bufferView());
+            } else {
+                ByteBuffer[] bufs = new ByteBuffer[run.size()];
+                for (int i = 0; i < bufs.length; i++) {
+                    bufs[i] = run.get(i).bufferView();
+                }
+                store.read(offsetOf(run.getFirst().index()), bufs);
+            }
         } catch (RuntimeException e) {
             abort(run);
             throw e;
@@ -412,25 +461,58 @@ public final class PageCache {
     // ---------------------------------------------------------------- removal
 
     /**
-     * Write-and-invalidate {@code [first, end)}: one page at a time, take its lock, write it back
-     * if dirty and {@code writeback} is set (otherwise its dirty data is discarded: the caller is
-     * about to overwrite or deallocate it), remove it from the cache and from every mapping,
-     * release. The caller holds BLOCK, so nothing re-adds a page behind it.
+     * Write-and-invalidate {@code [first, end)} (DESIGN.md rule 3): each page is locked, written
+     * back if dirty and {@code writeback} is set (otherwise its dirty data is discarded: the
+     * caller is about to overwrite or deallocate it), removed from the cache and from every
+     * mapping, and only then unlocked. The caller holds BLOCK, so nothing re-adds a page behind
+     * it.
+     *
+     * <p>Pages are taken in ascending order, and a contiguous run of dirty pages (up to 256) is
+     * kept locked until it can be written with one gather write, then removed and unlocked: the
+     * store sees one write per run, not one per page, and no page of a run is unlocked between
+     * its writeback and its removal, so a writer cannot slip new bytes in between. If a write
+     * fails, its run stays cached and dirty and the error propagates.
      */
     public void invalidate(long first, long end, boolean writeback) {
-        for (Page p : pagesIn(first, end)) {
-            if (!p.lockIfLive()) {
-                continue;
-            }
-            try {
-                if (writeback) {
-                    writeback(p);
+        List<Page> found = pagesIn(first, end);
+        found.sort(java.util.Comparator.comparingLong(Page::index));
+        List<Page> run = new ArrayList<>(); // locked, dirty, contiguous, not yet written
+        try {
+            for (Page p : found) {
+                if (!p.lockIfLive()) {
+                    continue;
                 }
-                remove(p);
-            } finally {
-                p.unlock();
+                if (writeback && p.isDirty()) {
+                    if (!run.isEmpty() && (run.getLast().index() + 1 != p.index() || run.size() == MAX_RUN_PAGES)) {
+                        writeAndRemove(run);
+                    }
+                    run.add(p);
+                    continue;
+                }
+                writeAndRemove(run);
+                try {
+                    remove(p);
+                } finally {
+                    p.unlock();
+                }
             }
+            writeAndRemove(run);
+        } finally {
+            unlockAll(run); // only when a write failed: those pages stay, dirty
         }
+    }
+
+    /** Writes a locked dirty run back in one gather write, then removes and unlocks its pages. */
+    private void writeAndRemove(List<Page> run) {
+        if (run.isEmpty()) {
+            return;
+        }
+        writeRun(run);
+        for (Page p : run) {
+            remove(p);
+        }
+        unlockAll(run);
+        run.clear();
     }
 
     /**
@@ -521,6 +603,44 @@ public final class PageCache {
             // Never indexed (a fill that failed before insertion cannot happen) - defensive.
             system.freeUnused(p);
         }
+    }
+
+    /**
+     * Reclaim's pageout: writes back the dirty run that starts at {@code p} (a page the clock
+     * hand chose), then evicts those of its pages that are now clean, unmapped and not
+     * referenced since. Called holding no lock. Returns the pages evicted; 0 when the run was
+     * busy, when the volume's writeback is failing and its retry is not due (reclaim must not
+     * become the write storm {@link WritebackBackoff} prevents), or when its write failed (the
+     * pages stay dirty; {@link #writeRun} recorded the failure for the next flush).
+     */
+    int pageOut(Page p) {
+        long from = p.index();
+        if (!backoff.tryClaim(system.now())) {
+            return 0;
+        }
+        int written;
+        try {
+            written = writebackRun(from, Long.MAX_VALUE, false);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+        int evicted = 0;
+        for (long i = from; i < from + written; i++) {
+            Page q = pages.get(i);
+            if (q == null || !q.tryLock()) {
+                continue;
+            }
+            try {
+                if (q.isLive() && !q.reentered() && q.isUptodate() && !q.isDirty() && !q.isWriteback()
+                        && q.mapCount() == 0 && (q == p || !q.isReferenced())) {
+                    evict(q);
+                    evicted++;
+                }
+            } finally {
+                q.unlock();
+            }
+        }
+        return evicted;
     }
 
     /** Reclaim's removal of a clean, unmapped page it has locked. */

@@ -2,7 +2,10 @@ package io.blockhaus.engine.cache;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Off-heap memory for pages of one size, carved from 1 MiB slabs and recycled through a free
@@ -10,6 +13,10 @@ import java.util.ArrayDeque;
  * than returned to the OS. How much of it may be in use is the {@link MemoryBudget}'s business;
  * the pool only grows to the high-water mark the budget allows and is released when the engine
  * closes.
+ *
+ * <p>What is recycled is a {@link Frame}: the segment together with its buffer view, both made
+ * once when the slab is carved, so a miss allocates neither (each was an object per miss that,
+ * with a large cache, lived long enough to be copied by every young collection).
  */
 final class PagePool implements AutoCloseable {
     private static final long SLAB_BYTES = 1L << 20;
@@ -18,7 +25,7 @@ final class PagePool implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final Object mutex = new Object();
     // guarded by mutex
-    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
+    private final ArrayDeque<Frame> free = new ArrayDeque<>();
     private boolean closed;
 
     PagePool(int pageSize) {
@@ -34,21 +41,33 @@ final class PagePool implements AutoCloseable {
      * before it becomes uptodate (a fill from the store, which zero-fills past the end, or a
      * write covering the whole page), so zeroing it here would only cost a 4 KiB store per miss.
      */
-    MemorySegment allocate() {
-        MemorySegment seg;
-        synchronized (mutex) {
-            if (closed) {
-                throw new IllegalStateException("page pool closed");
+    Frame allocate() {
+        while (true) {
+            synchronized (mutex) {
+                if (closed) {
+                    throw new IllegalStateException("page pool closed");
+                }
+                Frame f = free.poll();
+                if (f != null) {
+                    return f;
+                }
             }
-            if (free.isEmpty()) {
-                carveSlab();
+            // Carved outside the mutex: a slab is a zero-filled 1 MiB allocation and a frame per
+            // page, milliseconds on a loaded machine, and every allocator and freer (event loops
+            // among them) would wait behind it. Threads that find the list empty together each
+            // carve one: at most a slab per concurrent allocator beyond need, kept for later.
+            List<Frame> slab = carveSlab();
+            synchronized (mutex) {
+                if (!closed) {
+                    for (Frame f : slab) {
+                        free.push(f);
+                    }
+                }
             }
-            seg = free.pop();
         }
-        return seg;
     }
 
-    void free(MemorySegment seg) {
+    void free(Frame seg) {
         synchronized (mutex) {
             if (!closed) {
                 free.push(seg);
@@ -56,13 +75,19 @@ final class PagePool implements AutoCloseable {
         }
     }
 
-    // guarded by mutex
-    private void carveSlab() {
+    private List<Frame> carveSlab() {
         long slab = Math.max(SLAB_BYTES, pageSize);
         MemorySegment s = arena.allocate(slab, pageSize);
+        List<Frame> frames = new ArrayList<>((int) (slab / pageSize));
         for (long off = 0; off + pageSize <= slab; off += pageSize) {
-            free.push(s.asSlice(off, pageSize));
+            MemorySegment page = s.asSlice(off, pageSize);
+            frames.add(new Frame(page, page.asByteBuffer()));
         }
+        return frames;
+    }
+
+    /** One page's memory and its buffer view (absolute get/put only: shared by whoever holds the page). */
+    record Frame(MemorySegment memory, ByteBuffer buffer) {
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.blockhaus.engine.cache;
 
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -21,9 +22,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Memory follows the cache, not the volume's history: a chunk is dropped when its last bit
  * is cleared, so there are never more chunks than cached pages (before, every 16 MiB of a volume
  * ever cached kept its 512-byte chunk: a 16 TiB volume read once end to end held 0.6 GB of
- * them). Setting and clearing run inside the map's per-key compute, so a chunk is never dropped
- * between an adder finding it and setting its bit. Lookups stay lock-free: one that read a chunk
- * just before it was dropped sees it empty, which is what it was.
+ * them). A chunk counts its set bits, and an adder reserves a count (CAS, refused once the chunk
+ * is dropped) before it sets its bit; the clearer that takes the count to zero drops the chunk
+ * only by winning a CAS from 0 to "dropped". So a chunk is never dropped between an adder finding
+ * it and setting its bit, and an adder that finds a dropped chunk replaces it inside the map's
+ * per-key compute, where the dropper's conditional remove cannot take the new one. Adding to and
+ * clearing in a chunk that exists is therefore two CASes and no map write (every cache miss
+ * does both). Lookups stay lock-free: one that read a chunk just before it was dropped sees it
+ * empty, which is what it was.
  */
 final class ResidentSet {
     private static final int CHUNK_SHIFT = 12;
@@ -32,15 +38,27 @@ final class ResidentSet {
     private final ConcurrentHashMap<Long, Chunk> chunks = new ConcurrentHashMap<>();
 
     void add(long index) {
-        chunks.compute(index >>> CHUNK_SHIFT, (k, c) -> {
-            Chunk chunk = c == null ? new Chunk() : c;
-            chunk.set(index);
-            return chunk;
+        long key = index >>> CHUNK_SHIFT;
+        Chunk c = chunks.get(key);
+        if (c != null && c.trySet(index)) {
+            return;
+        }
+        chunks.compute(key, (k, old) -> {
+            if (old != null && old.trySet(index)) {
+                return old;
+            }
+            Chunk fresh = new Chunk(); // none, or dropped: its dropper's remove(key, old) will not match
+            fresh.trySet(index);
+            return fresh;
         });
     }
 
     void remove(long index) {
-        chunks.computeIfPresent(index >>> CHUNK_SHIFT, (k, c) -> c.clear(index) ? c : null);
+        long key = index >>> CHUNK_SHIFT;
+        Chunk c = chunks.get(key);
+        if (c != null && c.clear(index)) {
+            chunks.remove(key, c);
+        }
     }
 
     /** How many chunks are held (for tests: never more than the set indexes). */
@@ -99,25 +117,33 @@ final class ResidentSet {
         return 1L << (index & 63);
     }
 
-    /** One chunk's bits (read without locks) and how many are set (changed only inside compute). */
+    /** One chunk's bits (read without locks) and how many are set, or {@link #DROPPED}. */
     private static final class Chunk {
-        final AtomicLongArray words = new AtomicLongArray(WORDS);
-        private int set;
+        private static final int DROPPED = -1;
 
-        void set(long index) {
+        final AtomicLongArray words = new AtomicLongArray(WORDS);
+        private final AtomicInteger set = new AtomicInteger();
+
+        /** Sets {@code index}; false (nothing set) when the chunk was dropped. */
+        boolean trySet(long index) {
+            int n;
+            do {
+                n = set.get();
+                if (n == DROPPED) {
+                    return false;
+                }
+            } while (!set.compareAndSet(n, n + 1));
             long before = words.getAndAccumulate(word(index), bit(index), (w, b) -> w | b);
-            if ((before & bit(index)) == 0) {
-                set++;
+            if ((before & bit(index)) != 0) {
+                set.decrementAndGet(); // was set already: its own count stays, so this stays >= 1
             }
+            return true;
         }
 
-        /** Clears {@code index}; whether any bit is still set. */
+        /** Clears {@code index}; true when that emptied the chunk and this call dropped it. */
         boolean clear(long index) {
             long before = words.getAndAccumulate(word(index), bit(index), (w, b) -> w & ~b);
-            if ((before & bit(index)) != 0) {
-                set--;
-            }
-            return set > 0;
+            return (before & bit(index)) != 0 && set.decrementAndGet() == 0 && set.compareAndSet(0, DROPPED);
         }
     }
 }

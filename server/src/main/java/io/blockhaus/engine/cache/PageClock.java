@@ -1,0 +1,175 @@
+package io.blockhaus.engine.cache;
+
+import java.util.Arrays;
+
+/**
+ * Reclaim: a CLOCK over a ring of slots, one per resident page of every volume.
+ *
+ * <pre>
+ *            hand --> [ P7 r ][ P2   ][  -   ][ P9 d ][ P4 r ] ...
+ *                       |       |       |       |       `- referenced: cleared, skipped this lap
+ *                       |       |       |       `--------- dirty (pinned): skipped, counted as waste
+ *                       |       |       `----------------- free slot (a page left): the next admitted page takes it
+ *                       |       `------------------------- clean, unreferenced: evicted
+ *                       `--------------------------------- referenced: cleared, evicted next lap if untouched
+ * </pre>
+ *
+ * <p><b>Why a ring and not a queue.</b> The clock used to be a {@code ConcurrentLinkedQueue}
+ * that a scan polled and re-offered: a node allocated per page visited, dead entries left behind
+ * by shot-down pages, and a scan bounded only by twice the resident pages, so under a full
+ * budget of mapped or dirty pages one allocation walked the whole cache. Here a page owns a slot
+ * from admission to removal, removal empties its slot at once, and a visit is an array read.
+ *
+ * <p><b>Cost proportional to what is freed.</b> A visit either evicts a page, clears a
+ * referenced bit, passes a free slot, or passes a page it may not evict (locked, dirty, under
+ * writeback, mapped, not uptodate). Clearing a bit is paid for by the access that set it, so its
+ * cost is amortised over hits (Linux ages its active list the same way). Free slots are few when
+ * reclaim runs at all: reclaim runs only when the budget is full, and then the slots hold
+ * budget-many pages (with mixed page sizes, at most the ratio of the largest to the smallest
+ * free slot per page). Passing pages that cannot be evicted is the only cost no earlier access
+ * paid for, so a call gives up after {@link #wastePerPage} such visits per page it was asked
+ * for: the caller then waits to be woken ({@link MemoryWaits}) instead of walking a cache that
+ * is all pinned.
+ *
+ * <p><b>Dirty pages</b> the hand reaches unreferenced are, for a caller that may write (one
+ * that holds no lock: see {@link PageReservation}), handed back to it to write back and evict
+ * (the kernel's pageout from its LRU tail), so a cache full of dirty pages frees the pages the
+ * hand points at, not pages chosen elsewhere that the hand may reach only a lap later.
+ *
+ * <p><b>New pages.</b> A page is admitted unreferenced into a free slot, most recently freed
+ * first: that is the slot the hand just emptied, so a new page gets a whole lap before the hand
+ * comes back, and a second access (which sets its bit) earns it a second one. A page read once by
+ * a scan therefore leaves before pages that are read again (the kernel's inactive list).
+ * NOREUSE pages (fadvise) get no second chance.
+ *
+ * <p><b>Concurrency.</b> One monitor guards the ring: admission and removal hold it for a few
+ * stores, reclaim for the pages it evicts. Reclaim only <em>tries</em> page locks under it; the
+ * paths that remove a page hold its page lock and then take the monitor. So the order is page
+ * lock, then monitor, and the reverse never waits: no deadlock. Referenced bits are set without
+ * any lock (a racy hint, see {@link Page#touch}).
+ *
+ * <p>References: the CLOCK of Corbató (1968) and Linux's {@code mm/vmscan.c} (second chance,
+ * scan budgets, direct reclaim); Caffeine's {@code BoundedLocalCache} design note weighs the
+ * same trade-off for a concurrent cache (amortising policy work over accesses, and never
+ * blocking a reader for it).
+ */
+final class PageClock {
+    private static final int INITIAL_SLOTS = 1024;
+
+    private final int wastePerPage;
+    // guarded by this
+    private Page[] slots = new Page[INITIAL_SLOTS];
+    private int[] free = new int[INITIAL_SLOTS];
+    private int freeCount;
+    private int used; // slots [0, used) have been handed out at least once
+    private int hand;
+    private int resident;
+    private long visits; // slots the hand has passed, ever (for tests)
+
+    /**
+     * @param wastePerPage visits of pages that cannot be evicted (and of free slots) that one
+     *                     call may spend per page it was asked to free
+     */
+    PageClock(int wastePerPage) {
+        this.wastePerPage = wastePerPage;
+    }
+
+    /** A page just entered its volume's index (its lock is held): it takes a slot. */
+    synchronized void admit(Page p) {
+        int slot;
+        if (freeCount > 0) {
+            slot = free[--freeCount];
+        } else {
+            if (used == slots.length) {
+                slots = Arrays.copyOf(slots, 2 * used);
+                free = Arrays.copyOf(free, 2 * used);
+            }
+            slot = used++;
+        }
+        slots[slot] = p;
+        p.clockSlot = slot;
+        resident++;
+    }
+
+    /** A page left its volume's index (its lock is held, or reclaim evicted it): its slot is free. */
+    synchronized void remove(Page p) {
+        int slot = p.clockSlot;
+        if (slot < 0 || slots[slot] != p) {
+            return; // never admitted
+        }
+        slots[slot] = null;
+        p.clockSlot = -1;
+        free[freeCount++] = slot;
+        resident--;
+    }
+
+    synchronized int resident() {
+        return resident;
+    }
+
+    /** Slots the hand has passed since the clock was made. */
+    synchronized long visits() {
+        return visits;
+    }
+
+    /** Slots handed out so far: the ring's length. */
+    synchronized int slots() {
+        return used;
+    }
+
+    /**
+     * Evicts up to {@code target} clean, unlocked, unmapped, uptodate pages; returns how many.
+     * Gives up after {@code wastePerPage * target} visits that could not evict (see the class
+     * comment), however large the cache. With {@code dirtyOut}, dirty pages the hand would have
+     * evicted were they clean are added to it (until evicted plus collected reach the target)
+     * for the caller to write back and evict outside this monitor (see
+     * {@link PageCache#pageOut}).
+     */
+    synchronized int reclaim(int target, java.util.List<Page> dirtyOut) {
+        int evicted = 0;
+        long wasteLeft = (long) wastePerPage * target;
+        while (evicted + (dirtyOut == null ? 0 : dirtyOut.size()) < target && wasteLeft > 0 && used > 0) {
+            if (hand >= used) {
+                hand = 0;
+            }
+            Page p = slots[hand++];
+            visits++;
+            if (p == null) {
+                wasteLeft--;
+                continue;
+            }
+            if (!p.isNoReuse() && p.testAndClearReferenced()) {
+                continue; // paid for by the access that set it
+            }
+            if (!p.tryLock()) {
+                wasteLeft--;
+                continue;
+            }
+            try {
+                if (!p.isLive() || p.reentered() || p.isWriteback() || p.mapCount() > 0 || !p.isUptodate()) {
+                    wasteLeft--;
+                } else if (p.isDirty()) {
+                    if (dirtyOut != null) {
+                        dirtyOut.add(p);
+                    } else {
+                        wasteLeft--;
+                    }
+                } else {
+                    p.owner().evict(p); // calls remove(p), reentering this monitor
+                    evicted++;
+                }
+            } finally {
+                p.unlock();
+            }
+        }
+        return evicted;
+    }
+
+    synchronized void clear() {
+        Arrays.fill(slots, null);
+        freeCount = 0;
+        used = 0;
+        hand = 0;
+        resident = 0;
+    }
+}
