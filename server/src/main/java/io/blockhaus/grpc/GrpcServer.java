@@ -1,0 +1,133 @@
+package io.blockhaus.grpc;
+
+import io.blockhaus.proto.v1.VolumeAdminGrpc;
+import io.blockhaus.proto.v1.VolumeIoGrpc;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server: the data-plane and admin services, health checking (grpc.health.v1, every
+ * service SERVING while up) and server reflection (grpc.reflection.v1), over a
+ * {@link ServerBuilder} the caller chooses, so tests pass an in-process one and {@code serve}
+ * a Netty one ({@link #listen}).
+ *
+ * <p>Threads: service methods run on the builder's executor. {@link #listen} gives it a fixed
+ * pool, so the engine's blocking (locks, disk, memory waits) never happens on a transport event
+ * loop, and bounds the calls in flight per connection, which bounds the pool's queue. Watch
+ * streams are fed from one more thread, because the engine reports invalidations with a page
+ * lock held and must not wait for a send.
+ */
+public final class GrpcServer implements AutoCloseable {
+    /** The largest message accepted: one chunk of data and its header. */
+    public static final int MAX_INBOUND_MESSAGE = Transfers.MAX_CHUNK + 64 * 1024;
+    /** Server-wide bound on open gRPC handles. */
+    public static final int MAX_HANDLES = 4096;
+    /** Calls in flight on one connection; more wait in the client (HTTP/2 MAX_CONCURRENT_STREAMS). */
+    public static final int MAX_CALLS_PER_CONNECTION = 128;
+    private static final long GRACE_SECONDS = 5;
+
+    private final Server server;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final HandleTable handles = new HandleTable(MAX_HANDLES);
+    private final ExecutorService notifier;
+    private final ExecutorService workers;
+
+    private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService workers) {
+        this.workers = workers;
+        this.notifier = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
+        this.server = builder
+                .addService(new VolumeIoService(catalog, handles, notifier))
+                .addService(new VolumeAdminService(catalog, handles))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
+                .build();
+    }
+
+    /** Starts the services on {@code builder} (whose executor and transport the caller chose). */
+    public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog) {
+        return start(builder, catalog, null);
+    }
+
+    /** Binds {@code address} over the project's Netty, with {@code threads} worker threads for calls. */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-grpc-worker-", 0).daemon().factory());
+        NettyServerBuilder b = NettyServerBuilder.forAddress(address)
+                .executor(pool)
+                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
+        return start(b, catalog, pool);
+    }
+
+    private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService owned) {
+        GrpcServer s = new GrpcServer(builder, catalog, owned);
+        try {
+            s.server.start();
+        } catch (IOException e) {
+            s.stopThreads();
+            throw new UncheckedIOException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            s.stopThreads();
+            throw e;
+        }
+        s.health.setStatus("", ServingStatus.SERVING);
+        s.health.setStatus(VolumeIoGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        s.health.setStatus(VolumeAdminGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        return s;
+    }
+
+    /** The bound address, for a server that listens on a socket (the real port when 0 was asked). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getListenSockets().getFirst();
+    }
+
+    /** Handles gRPC clients hold open now. */
+    public int openHandles() {
+        return handles.size();
+    }
+
+    /**
+     * Graceful stop: health says NOT_SERVING, no new calls are taken, every handle is closed (its
+     * Watch stream ends), calls in flight get {@value #GRACE_SECONDS} seconds to finish, the rest
+     * are cancelled. Idempotent.
+     */
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        server.shutdown();
+        handles.closeAll(null);
+        try {
+            if (!server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(GRACE_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            stopThreads();
+        }
+    }
+
+    private void stopThreads() {
+        notifier.shutdownNow();
+        if (workers != null) {
+            workers.shutdown();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.blockhaus.grpc;
+
+import io.blockhaus.engine.Handle;
+import io.blockhaus.engine.Mapping;
+import io.blockhaus.proto.v1.Invalidation;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One handle a gRPC client opened: the engine's handle, its mappings by name, and the Watch
+ * stream (at most one; a new Watch replaces the old, which is completed) that hears their
+ * invalidations.
+ */
+final class OpenHandle {
+    /** Mappings one handle may hold at once: each pins the pages it maps. */
+    static final int MAX_MAPPINGS = 1024;
+
+    private final String name;
+    private final String volumeId;
+    private final Handle handle;
+    private final Map<String, Mapping> mappings = new ConcurrentHashMap<>();
+    private final Invalidations invalidations = new Invalidations();
+    private final AtomicLong nextMapping;
+    private volatile WatchStream watch;
+
+    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids) {
+        this.name = name;
+        this.volumeId = volumeId;
+        this.handle = handle;
+        this.nextMapping = ids;
+    }
+
+    String name() {
+        return name;
+    }
+
+    String volumeId() {
+        return volumeId;
+    }
+
+    Handle engine() {
+        return handle;
+    }
+
+    /** Maps a range; its invalidations are queued for this handle's Watch stream. */
+    synchronized String map(long offset, long length, boolean writable) {
+        if (mappings.size() >= MAX_MAPPINGS) {
+            throw RequestException.tooMany("handle " + name + " already has " + MAX_MAPPINGS + " mappings; unmap some");
+        }
+        String mappingName = ResourceNames.mapping(name, nextMapping.incrementAndGet());
+        int pageSize = handle.volume().pageSize();
+        Mapping m = handle.map(offset, length, writable, (mapping, firstPage, endPage) -> {
+            invalidations.add(mappingName, mapping.length(), firstPage * pageSize - mapping.offset(),
+                    (endPage - firstPage) * pageSize);
+            WatchStream w = watch;
+            if (w != null) {
+                w.signal();
+            }
+        });
+        mappings.put(mappingName, m);
+        return mappingName;
+    }
+
+    Mapping mapping(String mappingName) {
+        Mapping m = mappings.get(mappingName);
+        if (m == null) {
+            throw RequestException.notFound("no mapping " + mappingName);
+        }
+        return m;
+    }
+
+    void unmap(String mappingName) {
+        Mapping m = mappings.remove(mappingName);
+        if (m == null) {
+            throw RequestException.notFound("no mapping " + mappingName);
+        }
+        m.close();
+    }
+
+    /** Starts a Watch stream for this handle, ending any earlier one. */
+    void watch(ServerCallStreamObserver<Invalidation> observer, Executor notifier) {
+        WatchStream old;
+        WatchStream w = new WatchStream(observer, invalidations, notifier);
+        synchronized (this) {
+            old = watch;
+            watch = w;
+        }
+        if (old != null) {
+            old.complete();
+        }
+        w.drain();
+    }
+
+    /** Unmaps everything, closes the engine's handle and ends the Watch stream. */
+    void close() {
+        try {
+            mappings.clear();
+            handle.close();
+        } finally {
+            WatchStream w = watch;
+            if (w != null) {
+                w.complete();
+            }
+        }
+    }
+}
