@@ -43,7 +43,8 @@ final class ClientErrors {
             errno = errnoOf(status.getCode());
             retryable = status.getCode() == Status.Code.UNAVAILABLE;
         }
-        String message = errno + ": " + (status.getDescription() == null ? status.getCode() : status.getDescription());
+        String description = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+        String message = description.startsWith(errno + ":") ? description : errno + ": " + description;
         return of(errno, status.getCode(), retryable, message, t);
     }
 

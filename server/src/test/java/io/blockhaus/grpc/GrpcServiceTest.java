@@ -1,0 +1,225 @@
+package io.blockhaus.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.blockhaus.client.BlockhausClient;
+import io.blockhaus.client.BlockhausException;
+import io.blockhaus.client.MappedRegion;
+import io.blockhaus.client.Types;
+import io.blockhaus.client.VolumeHandle;
+import io.blockhaus.engine.VolumeConfig;
+import io.blockhaus.engine.lock.LockPolicy;
+import io.blockhaus.proto.v1.LockStats;
+import io.blockhaus.proto.v1.ModeStats;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Every data-plane RPC through the client library and an in-process server, errors included. */
+class GrpcServiceTest {
+    private static final long SIZE = 8 << 20;
+    private GrpcFixture f;
+
+    private void start(VolumeConfig... configs) {
+        f = new GrpcFixture(SIZE, configs);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static byte[] random(long seed, int n) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    @Test
+    void bufferedAndDirectWritesOfSeveralChunksReadBackInEveryMode() {
+        start(VolumeConfig.of("v"));
+        BlockhausClient c = f.client(true);
+        try (VolumeHandle h = c.open("v")) {
+            byte[] big = random(1, 3 * (1 << 20) + 12345); // four chunks, the last one short
+            h.write(100, ByteBuffer.wrap(big), false);
+            assertThat(bytes(h.read(100, big.length))).isEqualTo(big);
+            assertThat(bytes(h.readDirect(100, big.length))).isEqualTo(big); // direct read writes dirty pages back first
+            byte[] d = random(2, 70_000);
+            h.writeDirect(4096, ByteBuffer.wrap(d), true);
+            assertThat(bytes(h.read(4096, d.length))).isEqualTo(d); // the cached pages were invalidated
+            h.write(0, ByteBuffer.wrap(new byte[] {7}), true);
+            assertThat(h.stat().dirtyPages()).isZero(); // FUA wrote the page back
+            assertThat(h.read(0, 0).remaining()).isZero();
+        }
+    }
+
+    @Test
+    void badInputIsRefusedWithTheErrnoAndChangesNothing() {
+        start(VolumeConfig.of("v"), VolumeConfig.of("ro").withReadOnly(true));
+        BlockhausClient c = f.client(true);
+        assertThatThrownBy(() -> c.open("nope")).isInstanceOfSatisfying(BlockhausException.NotFound.class,
+                e -> assertThat(e.errno()).isEqualTo("ENOENT"));
+        assertThatThrownBy(() -> c.open("volumes/a/b")).isInstanceOfSatisfying(BlockhausException.InvalidArgument.class,
+                e -> assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        try (VolumeHandle h = c.open("v"); VolumeHandle ro = c.open("ro")) {
+            assertThatThrownBy(() -> h.read(SIZE - 10, 20)).isInstanceOfSatisfying(BlockhausException.InvalidArgument.class,
+                    e -> assertThat(e.errno()).isEqualTo("EINVAL"));
+            assertThatThrownBy(() -> h.write(SIZE - 10, ByteBuffer.allocate(20), false))
+                    .isInstanceOfSatisfying(BlockhausException.NoSpace.class, e -> assertThat(e.errno()).isEqualTo("ENOSPC"));
+            assertThatThrownBy(() -> ro.write(0, ByteBuffer.allocate(1), false))
+                    .isInstanceOfSatisfying(BlockhausException.NotPermitted.class, e -> {
+                        assertThat(e.errno()).isEqualTo("EROFS");
+                        assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    });
+            assertThatThrownBy(() -> h.fallocate(Types.FallocateMode.COLLAPSE_RANGE, 1, 4096))
+                    .isInstanceOfSatisfying(BlockhausException.InvalidArgument.class, e -> assertThat(e.errno()).isEqualTo("EINVAL"));
+            assertThat(bytes(h.read(SIZE - 4096, 4096))).containsOnly(0);
+        }
+        VolumeHandle closed = c.open("v");
+        closed.close();
+        assertThatThrownBy(closed::stat).isInstanceOfSatisfying(BlockhausException.NotFound.class,
+                e -> assertThat(e.errno()).isEqualTo("ENOENT"));
+    }
+
+    @Test
+    void punchZeroTruncateFlushFadviseAndBlockStatus() {
+        start(VolumeConfig.of("v"));
+        try (VolumeHandle h = f.client(true).open("v")) {
+            h.write(0, ByteBuffer.wrap(random(3, 64 << 10)), false);
+            h.flush();
+            h.fallocate(Types.FallocateMode.PUNCH_HOLE, 8192, 16384);
+            assertThat(bytes(h.read(8192, 16384))).containsOnly(0);
+            List<Types.Extent> ext = h.blockStatus(0, 64 << 10);
+            assertThat(ext).anySatisfy(e -> {
+                assertThat(e.offset()).isEqualTo(8192);
+                assertThat(e.zero()).isTrue();
+            });
+            h.fallocate(Types.FallocateMode.ZERO_RANGE, 0, 100);
+            assertThat(bytes(h.read(0, 100))).containsOnly(0);
+            h.fadvise(Types.Advice.WILLNEED, 1 << 20, 1 << 20);
+            h.fadvise(Types.Advice.DONTNEED, 0, 0);
+            h.fadvise(Types.Advice.SEQUENTIAL, 0, 0);
+            h.write(1 << 20, ByteBuffer.wrap(new byte[] {1, 2, 3}), false);
+            h.flush(1 << 20, 3);
+            assertThat(h.stat().dirtyPages()).isZero();
+            h.truncate(SIZE / 2);
+            assertThat(h.stat().sizeBytes()).isEqualTo(SIZE / 2);
+            assertThatThrownBy(() -> h.read(SIZE / 2, 1)).isInstanceOf(BlockhausException.InvalidArgument.class);
+            h.truncate(SIZE);
+            assertThat(bytes(h.read(SIZE / 2, 4096))).containsOnly(0);
+        }
+    }
+
+    @Test
+    void mappedRegionLoadsStoresAndDropsPagesOnInvalidation() throws Exception {
+        start(VolumeConfig.of("v"));
+        BlockhausClient c = f.client(true);
+        try (VolumeHandle h = c.open("v"); VolumeHandle other = c.open("v")) {
+            h.write(0, ByteBuffer.wrap(random(4, 1 << 16)), false);
+            MappedRegion m = h.map(0, 1 << 16, true);
+            ByteBuffer got = ByteBuffer.allocate(100);
+            m.get(4000, got); // crosses a page boundary
+            assertThat(got.array()).isEqualTo(java.util.Arrays.copyOfRange(random(4, 1 << 16), 4000, 4100));
+            assertThat(m.cachedPages()).isEqualTo(16); // the fault-around window came with it
+            m.put(10, ByteBuffer.wrap(new byte[] {9, 9, 9}));
+            assertThat(bytes(other.read(10, 3))).containsExactly(9, 9, 9); // write-through
+            other.writeDirect(0, ByteBuffer.wrap(new byte[4096]), false);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (m.cachedPages() == 16 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the invalidation arrives on the Watch stream, from another thread
+            }
+            ByteBuffer page0 = ByteBuffer.allocate(4096);
+            m.get(0, page0);
+            assertThat(page0.array()).containsOnly(0);
+            m.close();
+            assertThatThrownBy(() -> m.get(0, ByteBuffer.allocate(1))).isInstanceOf(BlockhausException.NotFound.class);
+        }
+    }
+
+    @Test
+    void directIoIntoAMappingOfTheSameVolumeIsEdeadlockUnderTwoStateAndTheLibraryFallsBack() {
+        start(VolumeConfig.of("v"), VolumeConfig.of("w"));
+        BlockhausClient strict = f.client(false);
+        try (VolumeHandle h = strict.open("v"); VolumeHandle w = strict.open("w")) {
+            h.write(1 << 20, ByteBuffer.wrap(random(5, 8192)), false);
+            MappedRegion buf = h.map(0, 8192, true);
+            assertThatThrownBy(() -> h.readDirect(1 << 20, buf, 0, 8192))
+                    .isInstanceOfSatisfying(BlockhausException.Deadlock.class, e -> {
+                        assertThat(e.errno()).isEqualTo("EDEADLOCK");
+                        assertThat(e.code()).isEqualTo(Status.Code.ABORTED);
+                    });
+            ByteBuffer untouched = ByteBuffer.allocate(8192);
+            buf.get(0, untouched);
+            assertThat(untouched.array()).containsOnly(0); // nothing half-done
+            // Another volume's mapping is served.
+            MappedRegion wbuf = w.map(0, 8192, true);
+            h.readDirect(1 << 20, wbuf, 0, 8192);
+            ByteBuffer copied = ByteBuffer.allocate(8192);
+            wbuf.get(0, copied);
+            assertThat(copied.array()).isEqualTo(random(5, 8192));
+        }
+        BlockhausClient lenient = f.client(true);
+        try (VolumeHandle h = lenient.open("v")) {
+            MappedRegion buf = h.map(0, 8192, true);
+            h.readDirect(1 << 20, buf, 0, 8192);
+            ByteBuffer got = ByteBuffer.allocate(8192);
+            buf.get(0, got);
+            assertThat(got.array()).isEqualTo(random(5, 8192));
+            h.writeDirect(2 << 20, buf, 0, 8192, true);
+            assertThat(bytes(h.read(2 << 20, 8192))).isEqualTo(random(5, 8192));
+            assertThat(lenient.deadlockFallbacks()).isEqualTo(2);
+        }
+        LockStats stats = strict.lockStats("v");
+        assertThat(stats.getModesList()).anySatisfy(m -> {
+            assertThat(m.getMode()).isEqualTo(ModeStats.Mode.BLOCK);
+            assertThat(m.getDeadlocks()).isEqualTo(3);
+            assertThat(m.getAcquisitions()).isPositive();
+        });
+    }
+
+    @Test
+    void underTheRangePolicyOnlyAnOverlapWithTheFaultAroundWindowIsEdeadlock() {
+        start(VolumeConfig.of("r").withLockPolicy(LockPolicy.RANGE));
+        BlockhausClient strict = f.client(false);
+        try (VolumeHandle h = strict.open("r")) {
+            MappedRegion buf = h.map(0, 8192, true); // fault-around window: pages 0-15 (64 KiB)
+            h.write(1 << 20, ByteBuffer.wrap(random(6, 8192)), false);
+            h.readDirect(1 << 20, buf, 0, 8192); // far away: served
+            assertThatThrownBy(() -> h.readDirect(32768, buf, 0, 4096)) // inside the window
+                    .isInstanceOf(BlockhausException.Deadlock.class);
+            assertThat(strict.deadlockFallbacks()).isZero();
+        }
+    }
+
+    @Test
+    void healthSaysServingAndAdminListsAndResizes() {
+        start(VolumeConfig.of("a"), VolumeConfig.of("b"));
+        HealthCheckResponse health = HealthGrpc.newBlockingStub(f.channel).check(HealthCheckRequest.newBuilder()
+                .setService("blockhaus.v1.VolumeIo").build());
+        assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        BlockhausClient c = f.client(true);
+        try (VolumeHandle h = c.open("a")) {
+            assertThat(c.listVolumes()).extracting(Types.VolumeInfo::name, Types.VolumeInfo::openHandles)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 1), org.assertj.core.groups.Tuple.tuple("b", 0));
+            assertThat(c.resizeVolume("a", 4096).sizeBytes()).isEqualTo(4096);
+            assertThat(h.stat().sizeBytes()).isEqualTo(4096);
+        }
+        assertThatThrownBy(() -> c.createVolume("x", 1)).isInstanceOfSatisfying(BlockhausException.class,
+                e -> assertThat(e.errno()).isEqualTo("ENOTSUP"));
+    }
+}
