@@ -2,7 +2,6 @@ package io.blockhaus.server;
 
 import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
-import io.blockhaus.engine.Volume;
 import io.blockhaus.grpc.GrpcServer;
 import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.nbd.NbdServer;
@@ -13,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -95,6 +95,12 @@ public final class ServeCommand implements Callable<Integer> {
     private final StoreFactory storeFactory;
     private final boolean processWide;
 
+    /** What a running {@code serve} bound, for tests that run it in-process (port 0) and stop it. */
+    record Running(Shutdown shutdown, InetSocketAddress nbd, InetSocketAddress grpc) {
+    }
+
+    private volatile Running running;
+
     public ServeCommand() {
         this(new FileStoreFactory(), true);
     }
@@ -107,6 +113,11 @@ public final class ServeCommand implements Callable<Integer> {
     ServeCommand(StoreFactory storeFactory, boolean processWide) {
         this.storeFactory = storeFactory;
         this.processWide = processWide;
+    }
+
+    /** Set once both front ends listen; null before. */
+    Running running() {
+        return running;
     }
 
     Path dataDir() {
@@ -226,6 +237,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
         }
         shutdown.register("the gRPC server", grpc);
+        running = new Running(shutdown, nbd.address(), grpc.address());
 
         out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
                 + ", " + all.size() + (all.size() == 1 ? " volume" : " volumes"));
