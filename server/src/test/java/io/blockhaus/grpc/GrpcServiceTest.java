@@ -138,17 +138,20 @@ class GrpcServiceTest {
             assertThat(m.cachedPages()).isEqualTo(16); // the fault-around window came with it
             m.put(10, ByteBuffer.wrap(new byte[] {9, 9, 9}));
             assertThat(bytes(other.read(10, 3))).containsExactly(9, 9, 9); // write-through
-            other.writeDirect(0, ByteBuffer.wrap(new byte[4096]), false);
+            assertThat(m.cachedPages()).isEqualTo(15); // a store drops its page's local copy
+            m.get(0, ByteBuffer.allocate(1)); // faults the window in again
+            assertThat(m.cachedPages()).isEqualTo(16);
+            other.writeDirect(4096, ByteBuffer.wrap(new byte[4096]), false);
             // The invalidation comes on the Watch stream, from another thread: a bounded wait for it.
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (m.cachedPages() == 16) {
                 assertThat(System.nanoTime()).as("invalidation not received").isLessThan(deadline);
                 java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
             }
-            assertThat(m.cachedPages()).isEqualTo(15); // only page 0 was shot down
-            ByteBuffer page0 = ByteBuffer.allocate(4096);
-            m.get(0, page0);
-            assertThat(page0.array()).containsOnly(0);
+            assertThat(m.cachedPages()).isEqualTo(15); // only page 1 was shot down
+            ByteBuffer page1 = ByteBuffer.allocate(4096);
+            m.get(4096, page1);
+            assertThat(page1.array()).containsOnly(0);
             m.close();
             assertThatThrownBy(() -> m.get(0, ByteBuffer.allocate(1))).isInstanceOf(BlockhausException.NotFound.class);
         }
