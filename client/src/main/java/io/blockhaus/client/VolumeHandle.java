@@ -17,6 +17,8 @@ import io.blockhaus.proto.v1.TruncateRequest;
 import io.blockhaus.proto.v1.VolumeStat;
 import io.blockhaus.proto.v1.WriteRequest;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,16 +27,25 @@ import java.util.List;
  * One open volume: the operations of DESIGN.md's table, as a process issues them on a file.
  * Buffered I/O goes through the server's page cache; direct I/O around it. Reads and writes of
  * any length travel in chunks of at most 1 MiB with flow control both ways. Thread-safe.
+ *
+ * <p>It is also a {@link SeekableByteChannel} over the volume's bytes, with buffered I/O at its
+ * position: {@code read} returns -1 at the end of the volume, {@code write} cannot go past it
+ * (ENOSPC: a block device does not grow by writing), and {@code truncate} only shrinks, as the
+ * channel contract says ({@link #setSize} also grows).
  */
-public final class VolumeHandle implements AutoCloseable {
+public final class VolumeHandle implements SeekableByteChannel {
     private final BlockhausClient client;
     private final Handle handle;
     private final Watcher watcher;
+    private long position; // guarded by this
+    private long knownSize; // guarded by this; refreshed from the server when a read reaches it
+    private volatile boolean open = true;
 
     VolumeHandle(BlockhausClient client, Handle handle) {
         this.client = client;
         this.handle = handle;
         this.watcher = new Watcher(client, handle.getName());
+        this.knownSize = handle.getSizeBytes();
     }
 
     /** The handle's resource name. */
@@ -157,9 +168,93 @@ public final class VolumeHandle implements AutoCloseable {
                 .setOffset(offset).setLength(length).build()));
     }
 
-    public void truncate(long sizeBytes) {
+    /** ftruncate(2): sets the volume's size, shrinking or growing it (bytes past the old end read as zeroes). */
+    public void setSize(long sizeBytes) {
         BlockhausClient.call(() -> client.io().truncate(TruncateRequest.newBuilder().setHandle(name())
                 .setSizeBytes(sizeBytes).build()));
+        synchronized (this) {
+            knownSize = sizeBytes;
+        }
+    }
+
+    // ------------------------------------------------------------------ SeekableByteChannel
+
+    /** Buffered read at the position; -1 at the end of the volume. */
+    @Override
+    public synchronized int read(ByteBuffer dst) throws ClosedChannelException {
+        checkOpen();
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        if (position + dst.remaining() > knownSize) {
+            knownSize = stat().sizeBytes();
+        }
+        if (position >= knownSize) {
+            return -1;
+        }
+        int n = (int) Math.min(dst.remaining(), knownSize - position);
+        dst.put(read(position, n));
+        position += n;
+        return n;
+    }
+
+    /** Buffered write at the position (not FUA: {@link #flush} makes it durable). */
+    @Override
+    public synchronized int write(ByteBuffer src) throws ClosedChannelException {
+        checkOpen();
+        int n = src.remaining();
+        write(position, src, false);
+        position += n;
+        return n;
+    }
+
+    @Override
+    public synchronized long position() throws ClosedChannelException {
+        checkOpen();
+        return position;
+    }
+
+    @Override
+    public synchronized VolumeHandle position(long newPosition) throws ClosedChannelException {
+        checkOpen();
+        if (newPosition < 0) {
+            throw new IllegalArgumentException("negative position " + newPosition);
+        }
+        position = newPosition;
+        return this;
+    }
+
+    /** The volume's size now. */
+    @Override
+    public synchronized long size() throws ClosedChannelException {
+        checkOpen();
+        knownSize = stat().sizeBytes();
+        return knownSize;
+    }
+
+    /** Shrinks the volume to {@code size} if it is larger (never grows it: {@link #setSize} does). */
+    @Override
+    public synchronized VolumeHandle truncate(long size) throws ClosedChannelException {
+        checkOpen();
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        if (size < size()) {
+            setSize(size);
+        }
+        position = Math.min(position, size);
+        return this;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    private void checkOpen() throws ClosedChannelException {
+        if (!open) {
+            throw new ClosedChannelException();
+        }
     }
 
     /** fsync: every dirty page of the volume written back, the store forced. */
@@ -188,9 +283,13 @@ public final class VolumeHandle implements AutoCloseable {
                 s.getIoMode() == IoMode.DIRECT, s.getLockPolicy().name(), s.getCachedPages(), s.getDirtyPages());
     }
 
-    /** Closes the handle on the server (unmapping its mappings). */
+    /** Closes the handle on the server (unmapping its mappings). Idempotent. */
     @Override
     public void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
         watcher.close();
         BlockhausClient.call(() -> client.io().closeHandle(CloseHandleRequest.newBuilder().setHandle(name()).build()));
     }

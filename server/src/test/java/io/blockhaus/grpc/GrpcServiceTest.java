@@ -117,10 +117,10 @@ class GrpcServiceTest {
             h.write(1 << 20, ByteBuffer.wrap(new byte[] {1, 2, 3}), false);
             h.flush(1 << 20, 3);
             assertThat(h.stat().dirtyPages()).isZero();
-            h.truncate(SIZE / 2);
+            h.setSize(SIZE / 2);
             assertThat(h.stat().sizeBytes()).isEqualTo(SIZE / 2);
             assertThatThrownBy(() -> h.read(SIZE / 2, 1)).isInstanceOf(BlockhausException.InvalidArgument.class);
-            h.truncate(SIZE);
+            h.setSize(SIZE);
             assertThat(bytes(h.read(SIZE / 2, 4096))).containsOnly(0);
         }
     }
@@ -227,5 +227,33 @@ class GrpcServiceTest {
         }
         assertThatThrownBy(() -> c.createVolume("x", 1)).isInstanceOfSatisfying(BlockhausException.class,
                 e -> assertThat(e.errno()).isEqualTo("ENOTSUP"));
+    }
+
+    @Test
+    void aHandleIsASeekableByteChannel() throws Exception {
+        start(VolumeConfig.of("v"));
+        try (VolumeHandle h = f.client(true).open("v")) {
+            java.nio.channels.SeekableByteChannel ch = h;
+            ch.position(SIZE - 6);
+            assertThat(ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}))).isEqualTo(3);
+            assertThat(ch.position()).isEqualTo(SIZE - 3);
+            ByteBuffer rest = ByteBuffer.allocate(10);
+            assertThat(ch.read(rest)).isEqualTo(3); // only what is left before the end
+            assertThat(ch.read(rest)).isEqualTo(-1);
+            ch.position(SIZE - 6);
+            ByteBuffer three = ByteBuffer.allocate(3);
+            assertThat(ch.read(three)).isEqualTo(3);
+            assertThat(three.array()).containsExactly(1, 2, 3);
+            assertThatThrownBy(() -> ch.write(ByteBuffer.allocate(10))).isInstanceOf(BlockhausException.NoSpace.class);
+            ch.truncate(SIZE * 2); // never grows
+            assertThat(ch.size()).isEqualTo(SIZE);
+            ch.truncate(4096);
+            assertThat(ch.size()).isEqualTo(4096);
+            assertThat(ch.position()).isEqualTo(4096);
+            assertThat(ch.read(ByteBuffer.allocate(1))).isEqualTo(-1);
+            ch.close();
+            assertThat(ch.isOpen()).isFalse();
+            assertThatThrownBy(() -> ch.position(0)).isInstanceOf(java.nio.channels.ClosedChannelException.class);
+        }
     }
 }
