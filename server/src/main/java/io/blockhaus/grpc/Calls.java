@@ -1,5 +1,8 @@
 package io.blockhaus.grpc;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.lang.System.Logger;
 import java.util.function.Supplier;
@@ -18,6 +21,7 @@ final class Calls {
     static <T> void unary(StreamObserver<T> observer, Supplier<T> body) {
         T answer;
         try {
+            checkNotCancelled();
             answer = body.get();
         } catch (RuntimeException | Error e) {
             fail(observer, e);
@@ -25,6 +29,20 @@ final class Calls {
         }
         observer.onNext(answer);
         observer.onCompleted();
+    }
+
+    /**
+     * A call whose client gave up (cancelled, or its deadline passed) while it waited for a worker
+     * is not started: the engine's waits do not yet follow a call's deadline, so this is where a
+     * deadline is honoured.
+     */
+    static void checkNotCancelled() {
+        Context c = Context.current();
+        if (c.isCancelled()) {
+            Deadline d = c.getDeadline();
+            throw (d != null && d.isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED)
+                    .withDescription("the call ended before it started").asRuntimeException();
+        }
     }
 
     static void fail(StreamObserver<?> observer, Throwable t) {

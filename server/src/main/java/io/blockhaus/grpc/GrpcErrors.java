@@ -35,7 +35,14 @@ final class GrpcErrors {
             return build(e.code(), e.reason(), e.getMessage(), Level.DEBUG, false);
         }
         if (t instanceof StatusRuntimeException e) {
-            return new Mapped(e, Level.DEBUG, e.getStatus().getCode() == Status.Code.UNAVAILABLE);
+            Status.Code code = e.getStatus().getCode();
+            String reason = switch (code) {
+                case DEADLINE_EXCEEDED -> "ETIMEDOUT";
+                case CANCELLED -> "ECANCELED";
+                default -> "EIO";
+            };
+            return build(code, reason, reason + ": " + e.getStatus().getDescription(), Level.DEBUG,
+                    code == Status.Code.UNAVAILABLE);
         }
         // Anything else is a bug in the server: say so, and log it with its stack.
         return build(Status.Code.INTERNAL, "EIO", "internal error: " + t, Level.ERROR, false);

@@ -42,7 +42,7 @@ final class ReadStreamer {
 
     private synchronized void pump() {
         try {
-            while (!done && !cancelled && observer.isReady()) {
+            while (!done && !cancelled && !observer.isCancelled() && observer.isReady()) {
                 if (pos >= end) {
                     done = true;
                     observer.onCompleted();

@@ -39,6 +39,7 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
         }
         try {
             if (handle == null) {
+                Calls.checkNotCancelled();
                 begin(m);
             } else if (!m.getHandle().isEmpty() || m.hasFromMapping()) {
                 throw new ErrnoException(Errno.EINVAL, "only the first message of a Write names the handle or a mapping");
