@@ -45,6 +45,9 @@ final class Invalidations {
         if (r == null) {
             return null;
         }
+        if (queue.isEmpty()) {
+            mappingLengths.clear(); // only mappings with queued ranges are remembered
+        }
         return Invalidation.newBuilder().setMapping(r.mapping()).setOffset(r.offset()).setLength(r.length()).build();
     }
 
@@ -61,6 +64,7 @@ final class Invalidations {
             }
         }
         queue.clear();
+        mappingLengths.keySet().retainAll(mappings);
         for (String m : mappings) {
             queue.addLast(new Range(m, 0, mappingLengths.get(m)));
         }

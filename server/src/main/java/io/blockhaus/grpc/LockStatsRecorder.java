@@ -38,9 +38,10 @@ public final class LockStatsRecorder implements LockListener {
             }
         }
 
+        /** Bucket i holds [2^i, 2^(i+1)); bucket 0 also holds 0. */
         void record(long nanos) {
             long v = Math.max(0, nanos);
-            buckets[BUCKETS - Long.numberOfLeadingZeros(v) - 1 + (v == 0 ? 1 : 0)].increment();
+            buckets[v == 0 ? 0 : BUCKETS - 1 - Long.numberOfLeadingZeros(v)].increment();
             if (v > max.get()) {
                 max.accumulateAndGet(v, Math::max);
             }
@@ -62,7 +63,7 @@ public final class LockStatsRecorder implements LockListener {
             for (int i = 0; i < BUCKETS; i++) {
                 seen += counts[i];
                 if (seen >= rank) {
-                    return i == 0 ? 0 : Math.min(max.get(), (1L << i) - 1);
+                    return i >= BUCKETS - 2 ? max.get() : Math.min(max.get(), (1L << (i + 1)) - 1);
                 }
             }
             return max.get();

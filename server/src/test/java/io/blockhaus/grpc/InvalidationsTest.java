@@ -1,0 +1,41 @@
+package io.blockhaus.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.blockhaus.proto.v1.Invalidation;
+import org.junit.jupiter.api.Test;
+
+class InvalidationsTest {
+
+    private static Invalidation inv(String m, long off, long len) {
+        return Invalidation.newBuilder().setMapping(m).setOffset(off).setLength(len).build();
+    }
+
+    @Test
+    void adjacentPagesOfOneMappingBecomeOneRange() {
+        Invalidations q = new Invalidations();
+        for (int p = 0; p < 100; p++) {
+            q.add("a", 1 << 20, p * 4096L, 4096);
+        }
+        q.add("b", 1 << 20, 0, 4096);
+        q.add("a", 1 << 20, 200 * 4096L, 4096);
+        assertThat(q.poll()).isEqualTo(inv("a", 0, 100 * 4096L));
+        assertThat(q.poll()).isEqualTo(inv("b", 0, 4096));
+        assertThat(q.poll()).isEqualTo(inv("a", 200 * 4096L, 4096));
+        assertThat(q.poll()).isNull();
+    }
+
+    @Test
+    void pastTheBoundEveryQueuedMappingIsInvalidatedWhole() {
+        Invalidations q = new Invalidations();
+        for (int i = 0; i < Invalidations.MAX_RANGES; i++) {
+            q.add(i % 2 == 0 ? "a" : "b", 1 << 20, i * 8192L, 4096); // never adjacent: one range each
+        }
+        assertThat(q.size()).isEqualTo(Invalidations.MAX_RANGES);
+        q.add("c", 4096, 0, 4096);
+        assertThat(q.size()).isEqualTo(3);
+        assertThat(q.poll()).isEqualTo(inv("a", 0, 1 << 20));
+        assertThat(q.poll()).isEqualTo(inv("b", 0, 1 << 20));
+        assertThat(q.poll()).isEqualTo(inv("c", 0, 4096));
+    }
+}
