@@ -18,7 +18,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,30 +37,19 @@ class GrpcServiceTest {
         }
     }
 
-    private static byte[] random(long seed, int n) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 
     @Test
     void bufferedAndDirectWritesOfSeveralChunksReadBackInEveryMode() {
         start(VolumeConfig.of("v"));
         BlockhausClient c = f.client(true);
         try (VolumeHandle h = c.open("v")) {
-            byte[] big = random(1, 3 * (1 << 20) + 12345); // four chunks, the last one short
+            byte[] big = TestBytes.random(1, 3 * (1 << 20) + 12345); // four chunks, the last one short
             h.write(100, ByteBuffer.wrap(big), false);
-            assertThat(bytes(h.read(100, big.length))).isEqualTo(big);
-            assertThat(bytes(h.readDirect(100, big.length))).isEqualTo(big); // direct read writes dirty pages back first
-            byte[] d = random(2, 70_000);
+            assertThat(TestBytes.of(h.read(100, big.length))).isEqualTo(big);
+            assertThat(TestBytes.of(h.readDirect(100, big.length))).isEqualTo(big); // direct read writes dirty pages back first
+            byte[] d = TestBytes.random(2, 70_000);
             h.writeDirect(4096, ByteBuffer.wrap(d), true);
-            assertThat(bytes(h.read(4096, d.length))).isEqualTo(d); // the cached pages were invalidated
+            assertThat(TestBytes.of(h.read(4096, d.length))).isEqualTo(d); // the cached pages were invalidated
             h.write(0, ByteBuffer.wrap(new byte[] {7}), true);
             assertThat(h.stat().dirtyPages()).isZero(); // FUA wrote the page back
             assertThat(h.read(0, 0).remaining()).isZero();
@@ -88,7 +76,7 @@ class GrpcServiceTest {
                     });
             assertThatThrownBy(() -> h.fallocate(Types.FallocateMode.COLLAPSE_RANGE, 1, 4096))
                     .isInstanceOfSatisfying(BlockhausException.InvalidArgument.class, e -> assertThat(e.errno()).isEqualTo("EINVAL"));
-            assertThat(bytes(h.read(SIZE - 4096, 4096))).containsOnly(0);
+            assertThat(TestBytes.of(h.read(SIZE - 4096, 4096))).containsOnly(0);
         }
         VolumeHandle closed = c.open("v");
         closed.close();
@@ -100,17 +88,17 @@ class GrpcServiceTest {
     void punchZeroTruncateFlushFadviseAndBlockStatus() {
         start(VolumeConfig.of("v"));
         try (VolumeHandle h = f.client(true).open("v")) {
-            h.write(0, ByteBuffer.wrap(random(3, 64 << 10)), false);
+            h.write(0, ByteBuffer.wrap(TestBytes.random(3, 64 << 10)), false);
             h.flush();
             h.fallocate(Types.FallocateMode.PUNCH_HOLE, 8192, 16384);
-            assertThat(bytes(h.read(8192, 16384))).containsOnly(0);
+            assertThat(TestBytes.of(h.read(8192, 16384))).containsOnly(0);
             List<Types.Extent> ext = h.blockStatus(0, 64 << 10);
             assertThat(ext).anySatisfy(e -> {
                 assertThat(e.offset()).isEqualTo(8192);
                 assertThat(e.zero()).isTrue();
             });
             h.fallocate(Types.FallocateMode.ZERO_RANGE, 0, 100);
-            assertThat(bytes(h.read(0, 100))).containsOnly(0);
+            assertThat(TestBytes.of(h.read(0, 100))).containsOnly(0);
             h.fadvise(Types.Advice.WILLNEED, 1 << 20, 1 << 20);
             h.fadvise(Types.Advice.DONTNEED, 0, 0);
             h.fadvise(Types.Advice.SEQUENTIAL, 0, 0);
@@ -121,7 +109,7 @@ class GrpcServiceTest {
             assertThat(h.stat().sizeBytes()).isEqualTo(SIZE / 2);
             assertThatThrownBy(() -> h.read(SIZE / 2, 1)).isInstanceOf(BlockhausException.InvalidArgument.class);
             h.setSize(SIZE);
-            assertThat(bytes(h.read(SIZE / 2, 4096))).containsOnly(0);
+            assertThat(TestBytes.of(h.read(SIZE / 2, 4096))).containsOnly(0);
         }
     }
 
@@ -130,14 +118,14 @@ class GrpcServiceTest {
         start(VolumeConfig.of("v"));
         BlockhausClient c = f.client(true);
         try (VolumeHandle h = c.open("v"); VolumeHandle other = c.open("v")) {
-            h.write(0, ByteBuffer.wrap(random(4, 1 << 16)), false);
+            h.write(0, ByteBuffer.wrap(TestBytes.random(4, 1 << 16)), false);
             MappedRegion m = h.map(0, 1 << 16, true);
             ByteBuffer got = ByteBuffer.allocate(100);
             m.get(4000, got); // crosses a page boundary
-            assertThat(got.array()).isEqualTo(java.util.Arrays.copyOfRange(random(4, 1 << 16), 4000, 4100));
+            assertThat(got.array()).isEqualTo(java.util.Arrays.copyOfRange(TestBytes.random(4, 1 << 16), 4000, 4100));
             assertThat(m.cachedPages()).isEqualTo(16); // the fault-around window came with it
             m.put(10, ByteBuffer.wrap(new byte[] {9, 9, 9}));
-            assertThat(bytes(other.read(10, 3))).containsExactly(9, 9, 9); // write-through
+            assertThat(TestBytes.of(other.read(10, 3))).containsExactly(9, 9, 9); // write-through
             assertThat(m.cachedPages()).isEqualTo(15); // a store drops its page's local copy
             m.get(0, ByteBuffer.allocate(1)); // faults the window in again
             assertThat(m.cachedPages()).isEqualTo(16);
@@ -162,7 +150,7 @@ class GrpcServiceTest {
         start(VolumeConfig.of("v"), VolumeConfig.of("w"));
         BlockhausClient strict = f.client(false);
         try (VolumeHandle h = strict.open("v"); VolumeHandle w = strict.open("w")) {
-            h.write(1 << 20, ByteBuffer.wrap(random(5, 8192)), false);
+            h.write(1 << 20, ByteBuffer.wrap(TestBytes.random(5, 8192)), false);
             MappedRegion buf = h.map(0, 8192, true);
             assertThatThrownBy(() -> h.readDirect(1 << 20, buf, 0, 8192))
                     .isInstanceOfSatisfying(BlockhausException.Deadlock.class, e -> {
@@ -177,7 +165,7 @@ class GrpcServiceTest {
             h.readDirect(1 << 20, wbuf, 0, 8192);
             ByteBuffer copied = ByteBuffer.allocate(8192);
             wbuf.get(0, copied);
-            assertThat(copied.array()).isEqualTo(random(5, 8192));
+            assertThat(copied.array()).isEqualTo(TestBytes.random(5, 8192));
         }
         BlockhausClient lenient = f.client(true);
         try (VolumeHandle h = lenient.open("v")) {
@@ -185,9 +173,9 @@ class GrpcServiceTest {
             h.readDirect(1 << 20, buf, 0, 8192);
             ByteBuffer got = ByteBuffer.allocate(8192);
             buf.get(0, got);
-            assertThat(got.array()).isEqualTo(random(5, 8192));
+            assertThat(got.array()).isEqualTo(TestBytes.random(5, 8192));
             h.writeDirect(2 << 20, buf, 0, 8192, true);
-            assertThat(bytes(h.read(2 << 20, 8192))).isEqualTo(random(5, 8192));
+            assertThat(TestBytes.of(h.read(2 << 20, 8192))).isEqualTo(TestBytes.random(5, 8192));
             assertThat(lenient.deadlockFallbacks()).isEqualTo(2);
         }
         LockStats stats = strict.lockStats("v");
@@ -204,7 +192,7 @@ class GrpcServiceTest {
         BlockhausClient strict = f.client(false);
         try (VolumeHandle h = strict.open("r")) {
             MappedRegion buf = h.map(0, 8192, true); // fault-around window: pages 0-15 (64 KiB)
-            h.write(1 << 20, ByteBuffer.wrap(random(6, 8192)), false);
+            h.write(1 << 20, ByteBuffer.wrap(TestBytes.random(6, 8192)), false);
             h.readDirect(1 << 20, buf, 0, 8192); // far away: served
             assertThatThrownBy(() -> h.readDirect(32768, buf, 0, 4096)) // inside the window
                     .isInstanceOf(BlockhausException.Deadlock.class);

@@ -13,10 +13,10 @@ import io.blockhaus.engine.store.MemoryStore;
 import io.blockhaus.grpc.FixedCatalog;
 import io.blockhaus.grpc.GrpcServer;
 import io.blockhaus.grpc.LockStatsBook;
+import io.blockhaus.grpc.TestBytes;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,34 +50,23 @@ class GrpcNbdCoherenceTest {
         engine.close();
     }
 
-    private static byte[] random(long seed, int n) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] bytes(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 
     @Test
     void writesOverOneProtocolReadBackOverTheOther() throws Exception {
         try (VolumeHandle h = client.open("v");
                 NbdTestClient n = NbdTestClient.open(nbd.address().getPort(), NbdTestClient.Mode.STRUCTURED, "v")) {
-            byte[] a = random(1, 200_000);
+            byte[] a = TestBytes.random(1, 200_000);
             h.write(5000, ByteBuffer.wrap(a), false); // buffered, still dirty in the cache
             assertThat(n.readOk(5000, a.length)).isEqualTo(a);
 
-            byte[] b = random(2, 1 << 20);
+            byte[] b = TestBytes.random(2, 1 << 20);
             h.writeDirect(1 << 20, ByteBuffer.wrap(b), true);
             assertThat(n.readOk(1 << 20, b.length)).isEqualTo(b);
 
-            byte[] c = random(3, 70_000);
+            byte[] c = TestBytes.random(3, 70_000);
             n.writeOk(3 << 20, c);
-            assertThat(bytes(h.read(3 << 20, c.length))).isEqualTo(c);
-            assertThat(bytes(h.readDirect(3 << 20, c.length))).isEqualTo(c);
+            assertThat(TestBytes.of(h.read(3 << 20, c.length))).isEqualTo(c);
+            assertThat(TestBytes.of(h.readDirect(3 << 20, c.length))).isEqualTo(c);
         }
     }
 
@@ -85,7 +74,7 @@ class GrpcNbdCoherenceTest {
     void aPunchOverGrpcReadsAsZeroesOverNbdEvenWhereNbdHadThePagesCached() throws Exception {
         try (VolumeHandle h = client.open("v");
                 NbdTestClient n = NbdTestClient.open(nbd.address().getPort(), NbdTestClient.Mode.STRUCTURED, "v")) {
-            byte[] a = random(4, 256 << 10);
+            byte[] a = TestBytes.random(4, 256 << 10);
             n.writeOk(0, a);
             assertThat(n.readOk(0, a.length)).isEqualTo(a);
             h.fallocate(Types.FallocateMode.PUNCH_HOLE, 64 << 10, 128 << 10);
