@@ -3,6 +3,7 @@ package io.blockhaus.client;
 import io.blockhaus.proto.v1.CreateVolumeRequest;
 import io.blockhaus.proto.v1.DeleteVolumeRequest;
 import io.blockhaus.proto.v1.GetLockStatsRequest;
+import io.blockhaus.proto.v1.Handle;
 import io.blockhaus.proto.v1.IoMode;
 import io.blockhaus.proto.v1.ListVolumesRequest;
 import io.blockhaus.proto.v1.ListVolumesResponse;
@@ -10,13 +11,18 @@ import io.blockhaus.proto.v1.LockPolicy;
 import io.blockhaus.proto.v1.LockStats;
 import io.blockhaus.proto.v1.OpenHandleRequest;
 import io.blockhaus.proto.v1.ResizeVolumeRequest;
+import io.blockhaus.proto.v1.StatRequest;
 import io.blockhaus.proto.v1.Volume;
 import io.blockhaus.proto.v1.VolumeAdminGrpc;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -47,19 +53,35 @@ public final class BlockhausClient implements AutoCloseable {
     private final VolumeIoGrpc.VolumeIoStub ioAsync;
     private final VolumeAdminGrpc.VolumeAdminBlockingStub admin;
     private final LongAdder fallbacks = new LongAdder();
+    private final String clientId;
+
+    /**
+     * The header naming this client to the server: its handles belong to that name and outlive a
+     * reconnect for the server's lease (30 s by default) after its last connection closed.
+     */
+    static final Metadata.Key<String> CLIENT_HEADER = Metadata.Key.of("blockhaus-client", Metadata.ASCII_STRING_MARSHALLER);
 
     private BlockhausClient(Builder b) {
         this.channel = b.channel;
         this.ownsChannel = b.ownsChannel;
         this.fallbackOnDeadlock = b.fallbackOnDeadlock;
-        this.io = VolumeIoGrpc.newBlockingStub(channel);
-        this.ioAsync = VolumeIoGrpc.newStub(channel);
-        this.admin = VolumeAdminGrpc.newBlockingStub(channel);
+        this.clientId = b.clientId;
+        Metadata headers = new Metadata();
+        headers.put(CLIENT_HEADER, clientId);
+        ClientInterceptor named = MetadataUtils.newAttachHeadersInterceptor(headers);
+        this.io = VolumeIoGrpc.newBlockingStub(channel).withInterceptors(named);
+        this.ioAsync = VolumeIoGrpc.newStub(channel).withInterceptors(named);
+        this.admin = VolumeAdminGrpc.newBlockingStub(channel).withInterceptors(named);
     }
 
-    /** Plaintext connection to {@code host:port}. */
+    /**
+     * Plaintext connection to {@code host:port}. The channel never goes idle on its own: while it
+     * is connected the server keeps this client's handles open (its lease starts when the
+     * connection closes).
+     */
     public static BlockhausClient connect(String target) {
-        return builder(ManagedChannelBuilder.forTarget(target).usePlaintext().build(), true).build();
+        return builder(ManagedChannelBuilder.forTarget(target).usePlaintext().idleTimeout(30, TimeUnit.DAYS).build(),
+                true).build();
     }
 
     /** A client over a channel the caller made (and closes). */
@@ -76,6 +98,7 @@ public final class BlockhausClient implements AutoCloseable {
         private final ManagedChannel channel;
         private final boolean ownsChannel;
         private boolean fallbackOnDeadlock = true;
+        private String clientId = UUID.randomUUID().toString();
 
         private Builder(ManagedChannel channel, boolean ownsChannel) {
             this.channel = channel;
@@ -88,6 +111,15 @@ public final class BlockhausClient implements AutoCloseable {
             return this;
         }
 
+        /** The name the server knows this client by (default: a random UUID); two clients with one name share handles. */
+        public Builder clientId(String id) {
+            if (id == null || id.isEmpty()) {
+                throw new IllegalArgumentException("client id must not be empty");
+            }
+            this.clientId = id;
+            return this;
+        }
+
         public BlockhausClient build() {
             return new BlockhausClient(this);
         }
@@ -97,6 +129,16 @@ public final class BlockhausClient implements AutoCloseable {
     public VolumeHandle open(String name) {
         var h = call(() -> io.openHandle(OpenHandleRequest.newBuilder().setVolume(resource(name)).build()));
         return new VolumeHandle(this, h);
+    }
+
+    /**
+     * A handle this client (by its {@link Builder#clientId client id}) opened earlier, perhaps on a
+     * connection since lost: the server keeps it for its lease. ENOENT when it is gone.
+     */
+    public VolumeHandle attach(String handleName) {
+        var stat = call(() -> io.stat(StatRequest.newBuilder().setHandle(handleName).build()));
+        return new VolumeHandle(this, Handle.newBuilder().setName(handleName).setSizeBytes(stat.getSizeBytes())
+                .setPageSize(stat.getPageSize()).setReadOnly(stat.getReadOnly()).build());
     }
 
     /** Creates a sparse volume of {@code sizeBytes} with the server's defaults (buffered, two-state, 4K pages). */
@@ -137,6 +179,11 @@ public final class BlockhausClient implements AutoCloseable {
     /** The volume's pagecache-lock statistics (the API's message as it is). */
     public LockStats lockStats(String name) {
         return call(() -> admin.getLockStats(GetLockStatsRequest.newBuilder().setName(resource(name)).build()));
+    }
+
+    /** The name the server knows this client by. */
+    public String clientId() {
+        return clientId;
     }
 
     /** Direct I/Os that EDEADLOCK turned into buffered ones since this client started. */

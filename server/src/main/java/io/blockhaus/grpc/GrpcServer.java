@@ -11,7 +11,10 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -27,28 +30,38 @@ import java.util.concurrent.TimeUnit;
  * pool, so the engine's blocking (locks, disk, memory waits) never happens on a transport event
  * loop, and bounds the calls in flight per connection, which bounds the pool's queue. Watch
  * streams are fed from one more thread, because the engine reports invalidations with a page
- * lock held and must not wait for a send.
+ * lock held and must not wait for a send; the same thread closes the handles of clients whose
+ * lease ran out ({@link Leases}), once a second.
  */
 public final class GrpcServer implements AutoCloseable {
     /** The largest message accepted: one chunk of data and its header. */
     public static final int MAX_INBOUND_MESSAGE = Transfers.MAX_CHUNK + 64 * 1024;
     /** Server-wide bound on open gRPC handles. */
     public static final int MAX_HANDLES = 4096;
+    /** Bound on the handles one client holds open. */
+    public static final int MAX_HANDLES_PER_CLIENT = 256;
+    /** How long a client's handles outlive its last connection. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     /** Calls in flight on one connection; more wait in the client (HTTP/2 MAX_CONCURRENT_STREAMS). */
     public static final int MAX_CALLS_PER_CONNECTION = 128;
     private static final long GRACE_SECONDS = 5;
 
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final HandleTable handles = new HandleTable(MAX_HANDLES);
-    private final ExecutorService notifier;
+    private final HandleTable handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT);
+    private final Leases leases;
+    private final ScheduledExecutorService notifier;
     private final ExecutorService workers;
 
-    private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService workers) {
+    private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService workers, Duration lease,
+            LongSupplier clock) {
         this.workers = workers;
-        this.notifier = Executors.newSingleThreadExecutor(
+        this.leases = new Leases(lease.toNanos(), clock);
+        this.notifier = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
         this.server = builder
+                .addTransportFilter(leases.transportFilter())
+                .intercept(leases.interceptor())
                 .addService(new VolumeIoService(catalog, handles, notifier))
                 .addService(new VolumeAdminService(catalog, handles))
                 .addService(health.getHealthService())
@@ -59,7 +72,15 @@ public final class GrpcServer implements AutoCloseable {
 
     /** Starts the services on {@code builder} (whose executor and transport the caller chose). */
     public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog) {
-        return start(builder, catalog, null);
+        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true);
+    }
+
+    /**
+     * For tests of leases: {@code clock} for lease times, and no background sweep (the test calls
+     * {@link #sweepLeases}).
+     */
+    static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock) {
+        return start(builder, catalog, null, lease, clock, false);
     }
 
     /** Binds {@code address} over the project's Netty, with {@code threads} worker threads for calls. */
@@ -69,13 +90,17 @@ public final class GrpcServer implements AutoCloseable {
         NettyServerBuilder b = NettyServerBuilder.forAddress(address)
                 .executor(pool)
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                // A peer that stops answering pings loses its connection, and so starts its lease.
+                .keepAliveTime(10, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
-        return start(b, catalog, pool);
+        return start(b, catalog, pool, DEFAULT_LEASE, System::nanoTime, true);
     }
 
-    private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService owned) {
-        GrpcServer s = new GrpcServer(builder, catalog, owned);
+    private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService owned,
+            Duration lease, LongSupplier clock, boolean sweep) {
+        GrpcServer s = new GrpcServer(builder, catalog, owned, lease, clock);
         try {
             s.server.start();
         } catch (IOException e) {
@@ -88,12 +113,29 @@ public final class GrpcServer implements AutoCloseable {
         s.health.setStatus("", ServingStatus.SERVING);
         s.health.setStatus(VolumeIoGrpc.SERVICE_NAME, ServingStatus.SERVING);
         s.health.setStatus(VolumeAdminGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        if (sweep) {
+            s.notifier.scheduleWithFixedDelay(s::sweepLeases, 1, 1, TimeUnit.SECONDS);
+        }
         return s;
     }
 
     /** The bound address, for a server that listens on a socket (the real port when 0 was asked). */
     public InetSocketAddress address() {
         return (InetSocketAddress) server.getListenSockets().getFirst();
+    }
+
+    /** Closes the handles of every client whose lease ran out; returns how many. */
+    int sweepLeases() {
+        int n = 0;
+        for (String client : leases.expire()) {
+            try {
+                n += handles.closeOwnedBy(client);
+            } catch (RuntimeException e) {
+                System.getLogger("io.blockhaus.grpc").log(System.Logger.Level.WARNING,
+                        "closing the handles of " + client + " after its lease failed", e);
+            }
+        }
+        return n;
     }
 
     /** Handles gRPC clients hold open now. */

@@ -14,20 +14,27 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class HandleTable {
     private final int maxHandles;
+    private final int maxPerClient;
     private final Map<String, OpenHandle> handles = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
 
-    HandleTable(int maxHandles) {
+    HandleTable(int maxHandles, int maxPerClient) {
         this.maxHandles = maxHandles;
+        this.maxPerClient = maxPerClient;
     }
 
-    synchronized OpenHandle open(String volumeId, Handle engineHandle) {
+    /** Registers an engine handle owned by {@code client}; closes it and fails past either bound. */
+    synchronized OpenHandle open(String volumeId, Handle engineHandle, String client) {
         if (handles.size() >= maxHandles) {
             engineHandle.close();
             throw RequestException.tooMany("the server already has " + maxHandles + " gRPC handles open; close some");
         }
+        if (handles.values().stream().filter(h -> h.owner().equals(client)).count() >= maxPerClient) {
+            engineHandle.close();
+            throw RequestException.tooMany("client " + client + " already has " + maxPerClient + " handles open; close some");
+        }
         String name = ResourceNames.handle(volumeId, ids.incrementAndGet());
-        OpenHandle h = new OpenHandle(name, volumeId, engineHandle, ids);
+        OpenHandle h = new OpenHandle(name, volumeId, engineHandle, ids, client);
         handles.put(name, h);
         return h;
     }
@@ -62,6 +69,18 @@ final class HandleTable {
                 }
             }
         }
+    }
+
+    /** Closes every handle {@code client} owns (its lease ran out); returns how many. */
+    int closeOwnedBy(String client) {
+        int n = 0;
+        for (OpenHandle h : List.copyOf(handles.values())) {
+            if (h.owner().equals(client) && handles.remove(h.name(), h)) {
+                h.close();
+                n++;
+            }
+        }
+        return n;
     }
 
     int size() {

@@ -24,9 +24,11 @@ final class OpenHandle {
     private final Map<String, Mapping> mappings = new ConcurrentHashMap<>();
     private final Invalidations invalidations = new Invalidations();
     private final AtomicLong nextMapping;
+    private final String owner;
     private volatile WatchStream watch;
 
-    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids) {
+    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids, String owner) {
+        this.owner = owner;
         this.name = name;
         this.volumeId = volumeId;
         this.handle = handle;
@@ -35,6 +37,11 @@ final class OpenHandle {
 
     String name() {
         return name;
+    }
+
+    /** The client whose lease keeps this handle open. */
+    String owner() {
+        return owner;
     }
 
     String volumeId() {

@@ -62,7 +62,7 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
         Calls.unary(out, () -> {
             String id = ResourceNames.volumeId(r.getVolume());
             Volume v = catalog.find(id).orElseThrow(() -> RequestException.notFound("no volume " + r.getVolume()));
-            OpenHandle h = handles.open(id, v.open());
+            OpenHandle h = handles.open(id, v.open(), Leases.currentClient());
             return Handle.newBuilder().setName(h.name()).setSizeBytes(v.size()).setPageSize(v.pageSize())
                     .setReadOnly(v.readOnly()).build();
         });

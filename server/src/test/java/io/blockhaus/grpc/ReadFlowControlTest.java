@@ -14,6 +14,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,13 +31,12 @@ class ReadFlowControlTest {
                     OpenHandleRequest.newBuilder().setVolume("volumes/v").build());
             List<ReadResponse> got = new ArrayList<>();
             boolean[] completed = new boolean[1];
-            @SuppressWarnings("unchecked")
-            ClientCallStreamObserver<ReadRequest>[] call = new ClientCallStreamObserver[1];
+            AtomicReference<ClientCallStreamObserver<ReadRequest>> call = new AtomicReference<>();
             VolumeIoGrpc.newStub(f.channel).read(ReadRequest.newBuilder().setHandle(h.getName()).setOffset(0)
                     .setLength(8 << 20).setMode(IoMode.DIRECT).build(), new ClientResponseObserver<ReadRequest, ReadResponse>() {
                         @Override
                         public void beforeStart(ClientCallStreamObserver<ReadRequest> s) {
-                            call[0] = s;
+                            call.set(s);
                             s.disableAutoRequestWithInitial(1);
                         }
 
@@ -58,10 +58,10 @@ class ReadFlowControlTest {
             long blocks = f.stats.find("v").orElseThrow().snapshot(LockMode.BLOCK).acquisitions();
             assertThat(got).hasSize(1);
             assertThat(blocks).isEqualTo(1);
-            call[0].request(2);
+            call.get().request(2);
             assertThat(got).hasSize(3);
             assertThat(f.stats.find("v").orElseThrow().snapshot(LockMode.BLOCK).acquisitions()).isEqualTo(3);
-            call[0].request(100);
+            call.get().request(100);
             assertThat(got).hasSize(8);
             assertThat(completed[0]).isTrue();
             assertThat(got).extracting(ReadResponse::getOffset).containsExactly(0L, 1L << 20, 2L << 20, 3L << 20,
