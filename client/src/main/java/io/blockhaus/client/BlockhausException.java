@@ -41,6 +41,13 @@ public class BlockhausException extends RuntimeException {
         }
     }
 
+    /** ESTALE: a mapping was revoked (it missed a recall); map the range again. {@link MappedRegion} does. */
+    public static final class Stale extends BlockhausException {
+        Stale(String errno, Status.Code code, boolean retryable, String message, Throwable cause) {
+            super(errno, code, retryable, message, cause);
+        }
+    }
+
     /** ENOENT: no such volume, handle or mapping. */
     public static final class NotFound extends BlockhausException {
         NotFound(String errno, Status.Code code, boolean retryable, String message, Throwable cause) {

@@ -51,6 +51,7 @@ final class ClientErrors {
     static BlockhausException of(String errno, Status.Code code, boolean retryable, String message, Throwable cause) {
         return switch (errno) {
             case "EDEADLOCK" -> new BlockhausException.Deadlock(errno, code, retryable, message, cause);
+            case "ESTALE" -> new BlockhausException.Stale(errno, code, retryable, message, cause);
             case "ENOENT" -> new BlockhausException.NotFound(errno, code, retryable, message, cause);
             case "EEXIST" -> new BlockhausException.AlreadyExists(errno, code, retryable, message, cause);
             case "EROFS", "EPERM", "EBUSY" -> new BlockhausException.NotPermitted(errno, code, retryable, message, cause);

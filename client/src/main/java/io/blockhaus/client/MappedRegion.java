@@ -3,6 +3,7 @@ package io.blockhaus.client;
 import com.google.protobuf.UnsafeByteOperations;
 import io.blockhaus.proto.v1.FaultRequest;
 import io.blockhaus.proto.v1.FaultResponse;
+import io.blockhaus.proto.v1.MapRequest;
 import io.blockhaus.proto.v1.Mapping;
 import io.blockhaus.proto.v1.PageData;
 import io.blockhaus.proto.v1.UnmapRequest;
@@ -18,20 +19,56 @@ import java.util.concurrent.atomic.AtomicLong;
  * side never holds dirty data) and drop the local copy. The server's invalidations, from the
  * handle's Watch stream, drop copies, so the next load faults again.
  *
- * <p>Not yet: recall before completion (the server does not wait for this side to drop a page
- * before a direct write returns), so a load racing another client's direct write may return the
- * old bytes until the invalidation arrives; leases; ESTALE and remapping.
+ * <p>Recall before completion: the handle's Watch stream drops the pages and acknowledges, and a
+ * direct write, fallocate or truncate over gRPC returns only after that, so a load after it
+ * returns never shows older bytes. A mapping that missed a recall is revoked by the server
+ * (ESTALE); the region then maps its range again, with no local pages, and retries.
+ *
+ * <p>Not covered: a buffered write by another client changes the server's page without
+ * invalidating this copy (a kernel's mmap sees it at once: it is the same page), and operations
+ * that come in over NBD do not wait for the recall.
  */
 public final class MappedRegion implements AutoCloseable {
     private final BlockhausClient client;
-    private final Mapping mapping;
+    private final String handle;
+    private final Watcher watcher;
+    private volatile Mapping mapping;
     private final Map<Long, byte[]> pages = new ConcurrentHashMap<>();
     /** Bumped by every invalidation, so a fault answer that raced one is not kept. */
     private final AtomicLong generation = new AtomicLong();
+    private int remaps; // guarded by this
 
-    MappedRegion(BlockhausClient client, Mapping mapping) {
+    MappedRegion(BlockhausClient client, String handle, Watcher watcher, Mapping mapping) {
         this.client = client;
+        this.handle = handle;
+        this.watcher = watcher;
         this.mapping = mapping;
+    }
+
+    /** Runs a call on the mapping; after ESTALE maps the range again (all local pages dropped) and retries once. */
+    <T> T withRemap(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (BlockhausException.Stale e) {
+            remap();
+            return call.get();
+        }
+    }
+
+    private synchronized void remap() {
+        Mapping old = mapping;
+        Mapping fresh = BlockhausClient.call(() -> client.io().map(MapRequest.newBuilder().setHandle(handle)
+                .setOffset(old.getOffset()).setLength(old.getLength()).setWritable(old.getWritable()).build()));
+        generation.incrementAndGet();
+        pages.clear();
+        mapping = fresh;
+        watcher.rename(old.getName(), this);
+        remaps++;
+    }
+
+    /** Times this region was mapped again after the server revoked it. */
+    public synchronized int remaps() {
+        return remaps;
     }
 
     /** The mapping's resource name. */
@@ -80,8 +117,8 @@ public final class MappedRegion implements AutoCloseable {
             int n = (int) Math.min(src.remaining(), pageStart + page - off);
             ByteBuffer piece = src.slice(src.position(), n);
             long at = off;
-            BlockhausClient.call(() -> client.io().fault(FaultRequest.newBuilder().setMapping(name()).setOffset(at)
-                    .setWrite(true).setData(UnsafeByteOperations.unsafeWrap(piece)).build()));
+            withRemap(() -> BlockhausClient.call(() -> client.io().fault(FaultRequest.newBuilder().setMapping(name())
+                    .setOffset(at).setWrite(true).setData(UnsafeByteOperations.unsafeWrap(piece)).build())));
             generation.incrementAndGet();
             pages.remove(pageStart);
             src.position(src.position() + n);
@@ -91,8 +128,8 @@ public final class MappedRegion implements AutoCloseable {
 
     private byte[] fault(long pageStart) {
         long gen = generation.get();
-        FaultResponse r = BlockhausClient.call(() -> client.io().fault(FaultRequest.newBuilder().setMapping(name())
-                .setOffset(pageStart).build()));
+        FaultResponse r = withRemap(() -> BlockhausClient.call(() -> client.io().fault(FaultRequest.newBuilder()
+                .setMapping(name()).setOffset(pageStart).build())));
         byte[] wanted = null;
         boolean keep = generation.get() == gen;
         for (PageData p : r.getPagesList()) {
@@ -124,6 +161,11 @@ public final class MappedRegion implements AutoCloseable {
     @Override
     public void close() {
         pages.clear();
-        BlockhausClient.call(() -> client.io().unmap(UnmapRequest.newBuilder().setMapping(name()).build()));
+        watcher.remove(this);
+        try {
+            BlockhausClient.call(() -> client.io().unmap(UnmapRequest.newBuilder().setMapping(name()).build()));
+        } catch (BlockhausException.Stale e) {
+            // revoked already: nothing left to unmap
+        }
     }
 }

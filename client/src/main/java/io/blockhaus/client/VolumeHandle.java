@@ -111,14 +111,14 @@ public final class VolumeHandle implements SeekableByteChannel {
      */
     public void readDirect(long offset, MappedRegion buffer, long bufferOffset, int length) {
         try {
-            BlockhausClient.call(() -> {
+            buffer.withRemap(() -> BlockhausClient.call(() -> {
                 Iterator<ReadResponse> it = client.io().read(ReadRequest.newBuilder().setHandle(name())
                         .setOffset(offset).setLength(length).setMode(IoMode.DIRECT)
                         .setIntoMapping(MappingBuffer.newBuilder().setMapping(buffer.name()).setOffset(bufferOffset))
                         .build());
                 it.forEachRemaining(r -> { });
                 return null;
-            });
+            }));
             buffer.dropRange(bufferOffset, length);
         } catch (BlockhausException.Deadlock e) {
             if (!client.fallbackOnDeadlock()) {
@@ -132,9 +132,9 @@ public final class VolumeHandle implements SeekableByteChannel {
     /** Direct write of {@code length} bytes from {@code buffer} at {@code bufferOffset}; EDEADLOCK falls back as {@link #readDirect(long, MappedRegion, long, int)}. */
     public void writeDirect(long offset, MappedRegion buffer, long bufferOffset, int length, boolean fua) {
         try {
-            ChunkedWrite.run(client.ioAsync(), header(offset, IoMode.DIRECT, fua).toBuilder()
+            buffer.withRemap(() -> ChunkedWrite.run(client.ioAsync(), header(offset, IoMode.DIRECT, fua).toBuilder()
                     .setFromMapping(MappingBuffer.newBuilder().setMapping(buffer.name()).setOffset(bufferOffset))
-                    .setLength(length).build(), ByteBuffer.allocate(0));
+                    .setLength(length).build(), ByteBuffer.allocate(0)));
         } catch (BlockhausException.Deadlock e) {
             if (!client.fallbackOnDeadlock()) {
                 throw e;
@@ -150,7 +150,7 @@ public final class VolumeHandle implements SeekableByteChannel {
     public MappedRegion map(long offset, long length, boolean writable) {
         var m = BlockhausClient.call(() -> client.io().map(MapRequest.newBuilder().setHandle(name()).setOffset(offset)
                 .setLength(length).setWritable(writable).build()));
-        MappedRegion region = new MappedRegion(client, m);
+        MappedRegion region = new MappedRegion(client, name(), watcher, m);
         watcher.add(region);
         return region;
     }

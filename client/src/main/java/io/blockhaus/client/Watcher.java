@@ -1,9 +1,12 @@
 package io.blockhaus.client;
 
+import com.google.protobuf.Empty;
+import io.blockhaus.proto.v1.AckInvalidationsRequest;
 import io.blockhaus.proto.v1.Invalidation;
 import io.blockhaus.proto.v1.WatchRequest;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -42,6 +45,37 @@ final class Watcher implements ClientResponseObserver<WatchRequest, Invalidation
         if (r != null) {
             r.dropRange(inv.getOffset(), inv.getLength());
         }
+        // Pages dropped: say so, so the direct write or punch that caused this can return. Only
+        // numbered invalidations are acknowledged (acknowledgements are cumulative).
+        if (inv.getSequence() > 0) {
+            client.ioAsync().ackInvalidations(AckInvalidationsRequest.newBuilder().setHandle(handle)
+                    .setSequence(inv.getSequence()).build(), IGNORE);
+        }
+    }
+
+    /** A lost acknowledgement costs the writer the recall timeout and this side a remap: nothing to do here. */
+    private static final StreamObserver<Empty> IGNORE = new StreamObserver<>() {
+        @Override
+        public void onNext(Empty value) {
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    };
+
+    /** A region mapped again after ESTALE is known by its new name. */
+    void rename(String oldName, MappedRegion region) {
+        regions.remove(oldName, region);
+        regions.put(region.name(), region);
+    }
+
+    void remove(MappedRegion region) {
+        regions.remove(region.name(), region);
     }
 
     @Override

@@ -40,6 +40,8 @@ public final class GrpcServer implements AutoCloseable {
     public static final int MAX_HANDLES = 4096;
     /** Bound on the handles one client holds open. */
     public static final int MAX_HANDLES_PER_CLIENT = 256;
+    /** How long a recall waits for a mapping's acknowledgement before revoking it. */
+    public static final Duration DEFAULT_RECALL_TIMEOUT = Duration.ofSeconds(5);
     /** How long a client's handles outlive its last connection. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     /** Calls in flight on one connection; more wait in the client (HTTP/2 MAX_CONCURRENT_STREAMS). */
@@ -54,7 +56,7 @@ public final class GrpcServer implements AutoCloseable {
     private final ExecutorService workers;
 
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService workers, Duration lease,
-            LongSupplier clock) {
+            LongSupplier clock, Duration recall) {
         this.workers = workers;
         this.leases = new Leases(lease.toNanos(), clock);
         this.notifier = Executors.newSingleThreadScheduledExecutor(
@@ -62,8 +64,8 @@ public final class GrpcServer implements AutoCloseable {
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
-                .addService(new VolumeIoService(catalog, handles, notifier))
-                .addService(new VolumeAdminService(catalog, handles))
+                .addService(new VolumeIoService(catalog, handles, notifier, recall.toNanos()))
+                .addService(new VolumeAdminService(catalog, handles, recall.toNanos()))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
@@ -72,15 +74,16 @@ public final class GrpcServer implements AutoCloseable {
 
     /** Starts the services on {@code builder} (whose executor and transport the caller chose). */
     public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog) {
-        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true);
+        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
     }
 
     /**
-     * For tests of leases: {@code clock} for lease times, and no background sweep (the test calls
-     * {@link #sweepLeases}).
+     * For tests of leases and recalls: {@code clock} for lease times, no background sweep (the
+     * test calls {@link #sweepLeases}), and the recall timeout.
      */
-    static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock) {
-        return start(builder, catalog, null, lease, clock, false);
+    static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock,
+            Duration recall) {
+        return start(builder, catalog, null, lease, clock, false, recall);
     }
 
     /** Binds {@code address} over the project's Netty, with {@code threads} worker threads for calls. */
@@ -95,12 +98,12 @@ public final class GrpcServer implements AutoCloseable {
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
-        return start(b, catalog, pool, DEFAULT_LEASE, System::nanoTime, true);
+        return start(b, catalog, pool, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
     }
 
     private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService owned,
-            Duration lease, LongSupplier clock, boolean sweep) {
-        GrpcServer s = new GrpcServer(builder, catalog, owned, lease, clock);
+            Duration lease, LongSupplier clock, boolean sweep, Duration recall) {
+        GrpcServer s = new GrpcServer(builder, catalog, owned, lease, clock, recall);
         try {
             s.server.start();
         } catch (IOException e) {

@@ -26,6 +26,10 @@ final class OpenHandle {
     private final AtomicLong nextMapping;
     private final String owner;
     private volatile WatchStream watch;
+    private final Object acks = new Object();
+    private long acked; // guarded by acks
+    private boolean closed; // guarded by acks
+    private final java.util.Set<String> revoked = ConcurrentHashMap.newKeySet();
 
     OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids, String owner) {
         this.owner = owner;
@@ -60,8 +64,9 @@ final class OpenHandle {
         String mappingName = ResourceNames.mapping(name, nextMapping.incrementAndGet());
         int pageSize = handle.volume().pageSize();
         Mapping m = handle.map(offset, length, writable, (mapping, firstPage, endPage) -> {
-            invalidations.add(mappingName, mapping.length(), firstPage * pageSize - mapping.offset(),
+            long seq = invalidations.add(mappingName, mapping.length(), firstPage * pageSize - mapping.offset(),
                     (endPage - firstPage) * pageSize);
+            RecallScope.register(this, seq, mappingName);
             WatchStream w = watch;
             if (w != null) {
                 w.signal();
@@ -74,7 +79,7 @@ final class OpenHandle {
     Mapping mapping(String mappingName) {
         Mapping m = mappings.get(mappingName);
         if (m == null) {
-            throw RequestException.notFound("no mapping " + mappingName);
+            throw missing(mappingName);
         }
         return m;
     }
@@ -82,9 +87,58 @@ final class OpenHandle {
     void unmap(String mappingName) {
         Mapping m = mappings.remove(mappingName);
         if (m == null) {
-            throw RequestException.notFound("no mapping " + mappingName);
+            throw missing(mappingName);
         }
         m.close();
+    }
+
+    private RequestException missing(String mappingName) {
+        if (revoked.contains(mappingName)) {
+            return RequestException.stale("mapping " + mappingName + " was revoked: it did not acknowledge an"
+                    + " invalidation within the recall timeout; map the range again");
+        }
+        return RequestException.notFound("no mapping " + mappingName);
+    }
+
+    /** The client has dropped every invalidated page up to {@code sequence}. */
+    void ack(long sequence) {
+        synchronized (acks) {
+            if (sequence > acked) {
+                acked = sequence;
+                acks.notifyAll();
+            }
+        }
+    }
+
+    /** Waits until {@code sequence} is acknowledged or {@code deadline} (System.nanoTime) passes. */
+    boolean awaitAck(long sequence, long deadline) {
+        synchronized (acks) {
+            while (acked < sequence && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    acks.wait(Math.max(1, left / 1_000_000), 0);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true; // acknowledged, or the handle closed (its mappings with it)
+        }
+    }
+
+    /** Unmaps a mapping that did not acknowledge in time; its name answers ESTALE from now on. */
+    void revoke(String mappingName) {
+        Mapping m = mappings.remove(mappingName);
+        if (m != null) {
+            if (revoked.size() >= MAX_MAPPINGS) {
+                revoked.clear(); // old revocations answer ENOENT instead of ESTALE: both say "map again"
+            }
+            revoked.add(mappingName);
+            m.close();
+        }
     }
 
     /** Starts a Watch stream for this handle, ending any earlier one. */
@@ -103,6 +157,10 @@ final class OpenHandle {
 
     /** Unmaps everything, closes the engine's handle and ends the Watch stream. */
     void close() {
+        synchronized (acks) {
+            closed = true;
+            acks.notifyAll();
+        }
         try {
             mappings.clear();
             handle.close();

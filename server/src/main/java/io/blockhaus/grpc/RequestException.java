@@ -29,6 +29,11 @@ public final class RequestException extends RuntimeException {
         return new RequestException(Status.Code.INVALID_ARGUMENT, "EINVAL", message);
     }
 
+    /** A mapping revoked by a recall: the client maps the range again. */
+    public static RequestException stale(String message) {
+        return new RequestException(Status.Code.FAILED_PRECONDITION, "ESTALE", message);
+    }
+
     public static RequestException tooMany(String message) {
         return new RequestException(Status.Code.RESOURCE_EXHAUSTED, "EMFILE", message);
     }

@@ -8,6 +8,7 @@ import io.blockhaus.engine.Mapping;
 import io.blockhaus.engine.Volume;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.proto.v1.AckInvalidationsRequest;
 import io.blockhaus.proto.v1.BlockStatusRequest;
 import io.blockhaus.proto.v1.BlockStatusResponse;
 import io.blockhaus.proto.v1.CloseHandleRequest;
@@ -50,11 +51,13 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     private final VolumeCatalog catalog;
     private final HandleTable handles;
     private final Executor notifier;
+    private final long recallNanos;
 
-    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier) {
+    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier, long recallNanos) {
         this.catalog = catalog;
         this.handles = handles;
         this.notifier = notifier;
+        this.recallNanos = recallNanos;
     }
 
     @Override
@@ -100,7 +103,7 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
 
     @Override
     public StreamObserver<WriteRequest> write(StreamObserver<WriteResponse> out) {
-        return new WriteReceiver(handles, out);
+        return new WriteReceiver(handles, out, recallNanos);
     }
 
     @Override
@@ -177,6 +180,14 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     }
 
     @Override
+    public void ackInvalidations(AckInvalidationsRequest r, StreamObserver<Empty> out) {
+        Calls.unary(out, () -> {
+            handles.get(r.getHandle()).ack(r.getSequence());
+            return Empty.getDefaultInstance();
+        });
+    }
+
+    @Override
     public void fallocate(FallocateRequest r, StreamObserver<Empty> out) {
         Calls.unary(out, () -> {
             FallocateMode mode = switch (r.getMode()) {
@@ -187,7 +198,8 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
                 case INSERT_RANGE -> FallocateMode.INSERT_RANGE;
                 case MODE_UNSPECIFIED, UNRECOGNIZED -> throw new ErrnoException(Errno.EINVAL, "fallocate needs a mode");
             };
-            handles.get(r.getHandle()).engine().fallocate(mode, r.getOffset(), r.getLength());
+            io.blockhaus.engine.Handle h = handles.get(r.getHandle()).engine();
+            RecallScope.run(recallNanos, () -> h.fallocate(mode, r.getOffset(), r.getLength()));
             return Empty.getDefaultInstance();
         });
     }
@@ -212,7 +224,8 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     @Override
     public void truncate(TruncateRequest r, StreamObserver<Empty> out) {
         Calls.unary(out, () -> {
-            handles.get(r.getHandle()).engine().truncate(r.getSizeBytes());
+            io.blockhaus.engine.Handle h = handles.get(r.getHandle()).engine();
+            RecallScope.run(recallNanos, () -> h.truncate(r.getSizeBytes()));
             return Empty.getDefaultInstance();
         });
     }

@@ -14,11 +14,13 @@ import io.grpc.stub.StreamObserver;
  * offset as it arrives. gRPC asks the client for the next message only after this one's
  * {@code onNext} returns (the stub's automatic flow control for streaming requests), so at most
  * one chunk of a write is in the server's memory at a time, however long the write. FUA is
- * applied once, to the whole range, at the end: written back and forced before the answer.
+ * applied once, to the whole range, at the end: written back and forced before the answer. A
+ * direct chunk returns only after the mappings it shot down acknowledged ({@link RecallScope}).
  */
 final class WriteReceiver implements StreamObserver<WriteRequest> {
     private final HandleTable handles;
     private final StreamObserver<WriteResponse> response;
+    private final long recallNanos;
     private Handle handle;
     private boolean direct;
     private boolean fua;
@@ -27,9 +29,10 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
     private long pos;
     private boolean failed;
 
-    WriteReceiver(HandleTable handles, StreamObserver<WriteResponse> response) {
+    WriteReceiver(HandleTable handles, StreamObserver<WriteResponse> response, long recallNanos) {
         this.handles = handles;
         this.response = response;
+        this.recallNanos = recallNanos;
     }
 
     @Override
@@ -55,7 +58,8 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
                 throw new ErrnoException(Errno.EINVAL, "a Write message carries at most " + Transfers.MAX_CHUNK + " bytes");
             }
             if (direct) {
-                handle.writeDirect(pos, data.asReadOnlyByteBuffer(), false);
+                long at = pos;
+                RecallScope.run(recallNanos, () -> handle.writeDirect(at, data.asReadOnlyByteBuffer(), false));
             } else {
                 handle.write(pos, data.asReadOnlyByteBuffer(), false);
             }
@@ -81,7 +85,7 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
             }
             fromMapping = true;
             MappedBuffer b = Transfers.buffer(handles, m.getFromMapping(), m.getLength());
-            handle.writeDirect(start, b, fua);
+            RecallScope.run(recallNanos, () -> handle.writeDirect(start, b, fua));
             pos = start + b.length();
             fua = false;
         }

@@ -46,7 +46,8 @@ class LeaseTest {
         volume = engine.open(VolumeConfig.of("v"), new MemoryStore(1 << 20));
         name = InProcessServerBuilder.generateName();
         server = GrpcServer.start(InProcessServerBuilder.forName(name).directExecutor(),
-                new FixedCatalog(List.of(volume), new LockStatsBook()), Duration.ofSeconds(30), clock::get);
+                new FixedCatalog(List.of(volume), new LockStatsBook()), Duration.ofSeconds(30), clock::get,
+                GrpcServer.DEFAULT_RECALL_TIMEOUT);
     }
 
     @AfterEach
