@@ -84,4 +84,40 @@ class GrpcNbdCoherenceTest {
             assertThat(h.blockStatus(64 << 10, 128 << 10)).allSatisfy(e -> assertThat(e.zero()).isTrue());
         }
     }
+
+    @Test
+    void aTruncateOverGrpcWhileAnNbdClientReadsNeverShowsCutBytesAgain() throws Exception {
+        byte[] head = TestBytes.random(5, 64 << 10);
+        byte[] tail = TestBytes.random(6, 64 << 10);
+        try (VolumeHandle h = client.open("v");
+                NbdTestClient reader = NbdTestClient.open(nbd.address().getPort(), NbdTestClient.Mode.STRUCTURED, "v");
+                NbdTestClient n = NbdTestClient.open(nbd.address().getPort(), NbdTestClient.Mode.STRUCTURED, "v")) {
+            h.write(0, ByteBuffer.wrap(head), false);
+            h.write(2 << 20, ByteBuffer.wrap(tail), false);
+            assertThat(n.readOk(2 << 20, tail.length)).isEqualTo(tail);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CompletableFuture<Integer> reads = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                int count = 0;
+                try {
+                    while (!stop.get() || count == 0) { // the head is never cut: it must always read back whole
+                        assertThat(reader.readOk(0, head.length)).isEqualTo(head);
+                        count++;
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return count;
+            });
+            for (int round = 0; round < 20; round++) {
+                h.setSize(1 << 20); // cuts the tail off
+                NbdTestClient.Result past = n.read(2 << 20, 4096); // this connection still has the old size
+                assertThat(past.ok()).as("a read past the new end fails").isFalse();
+                h.setSize(SIZE);
+                assertThat(n.readOk(2 << 20, tail.length)).as("round " + round).containsOnly(0);
+                h.write(2 << 20, ByteBuffer.wrap(tail), false);
+            }
+            stop.set(true);
+            assertThat(reads.get(60, java.util.concurrent.TimeUnit.SECONDS)).isPositive();
+        }
+    }
 }
