@@ -45,9 +45,16 @@ class ServeGrpcTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             running().shutdown().requestStop("test");
-            assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+            try {
+                assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("serve did not stop cleanly: " + e, e);
+            }
         }
     }
 
