@@ -244,4 +244,35 @@ class GrpcServiceTest {
             assertThatThrownBy(() -> ch.position(0)).isInstanceOf(java.nio.channels.ClosedChannelException.class);
         }
     }
+
+    @Test
+    void listVolumesPagesByNameAndGetVolumeNamesOne() {
+        start(VolumeConfig.of("c"), VolumeConfig.of("a").withIo(io.blockhaus.engine.IoMode.DIRECT), VolumeConfig.of("b"));
+        var admin = io.blockhaus.proto.v1.VolumeAdminGrpc.newBlockingStub(f.channel);
+        var first = admin.listVolumes(io.blockhaus.proto.v1.ListVolumesRequest.newBuilder().setPageSize(2).build());
+        assertThat(first.getVolumesList()).extracting(io.blockhaus.proto.v1.Volume::getName)
+                .containsExactly("volumes/a", "volumes/b");
+        assertThat(first.getNextPageToken()).isEqualTo("b");
+        var rest = admin.listVolumes(io.blockhaus.proto.v1.ListVolumesRequest.newBuilder().setPageSize(2)
+                .setPageToken(first.getNextPageToken()).build());
+        assertThat(rest.getVolumesList()).extracting(io.blockhaus.proto.v1.Volume::getName).containsExactly("volumes/c");
+        assertThat(rest.getNextPageToken()).isEmpty();
+        var a = admin.getVolume(io.blockhaus.proto.v1.GetVolumeRequest.newBuilder().setName("volumes/a").build());
+        assertThat(a.getIoMode()).isEqualTo(io.blockhaus.proto.v1.IoMode.DIRECT);
+        assertThat(a.getSizeBytes()).isEqualTo(SIZE);
+        assertThat(a.getPageSize()).isEqualTo(4096);
+        assertThat(a.getOrigin()).isEqualTo(io.blockhaus.proto.v1.Volume.Origin.COMMAND_LINE);
+        assertThatThrownBy(() -> admin.getVolume(io.blockhaus.proto.v1.GetVolumeRequest.newBuilder()
+                .setName("volumes/zzz").build())).isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> admin.listVolumes(io.blockhaus.proto.v1.ListVolumesRequest.newBuilder().setPageSize(-1)
+                .build())).isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        try (VolumeHandle h = f.client(true).open("a")) {
+            Types.VolumeStat st = h.stat();
+            assertThat(st.direct()).isTrue();
+            assertThat(st.volume()).isEqualTo("volumes/a");
+            assertThatThrownBy(() -> h.flush(SIZE, 1)).isInstanceOf(BlockhausException.InvalidArgument.class);
+        }
+    }
 }
