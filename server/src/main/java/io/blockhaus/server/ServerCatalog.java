@@ -112,9 +112,12 @@ final class ServerCatalog implements VolumeCatalog {
             throw new ErrnoException(Errno.EBUSY, "volume " + id + " has " + v.openHandles()
                     + " open handles (gRPC or NBD); close them or delete with force");
         }
-        registry.remove(id);
+        // Forgotten on disk first: if that fails, nothing has changed.
+        List<ExportSpec> rest = new ArrayList<>(created.values());
+        rest.remove(spec);
+        file.save(rest);
         created.remove(id);
-        file.save(List.copyOf(created.values()));
+        registry.remove(id);
         stats.forget(id);
         try {
             v.close();
