@@ -115,7 +115,11 @@ final class ServerCatalog implements VolumeCatalog {
         // Forgotten on disk first: if that fails, nothing has changed.
         List<ExportSpec> rest = new ArrayList<>(created.values());
         rest.remove(spec);
-        file.save(rest);
+        try {
+            file.save(rest);
+        } catch (RuntimeException e) {
+            throw new ErrnoException(Errno.EIO, "cannot forget volume " + id + ": " + e.getMessage(), e);
+        }
         created.remove(id);
         registry.remove(id);
         stats.forget(id);
