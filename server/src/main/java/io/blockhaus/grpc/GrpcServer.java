@@ -6,13 +6,18 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 import java.util.concurrent.Executors;
@@ -53,11 +58,12 @@ public final class GrpcServer implements AutoCloseable {
     private final HandleTable handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT);
     private final Leases leases;
     private final ScheduledExecutorService notifier;
-    private final ExecutorService workers;
+    /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
+    private final Runnable stopOwned;
 
-    private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService workers, Duration lease,
+    private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned, Duration lease,
             LongSupplier clock, Duration recall) {
-        this.workers = workers;
+        this.stopOwned = stopOwned;
         this.leases = new Leases(lease.toNanos(), clock);
         this.notifier = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
@@ -86,24 +92,53 @@ public final class GrpcServer implements AutoCloseable {
         return start(builder, catalog, null, lease, clock, false, recall);
     }
 
-    /** Binds {@code address} over the project's Netty, with {@code threads} worker threads for calls. */
+    /**
+     * Binds {@code address} over the project's Netty, on the epoll transport where it loads (as
+     * the NBD server does), with {@code threads} worker threads for calls.
+     */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
+    }
+
+    /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
+    static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
+            LongSupplier clock, Duration recall) {
+        return listen(address, catalog, threads, lease, clock, false, recall);
+    }
+
+    private static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
+            LongSupplier clock, boolean sweep, Duration recall) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-grpc-worker-", 0).daemon().factory());
-        NettyServerBuilder b = NettyServerBuilder.forAddress(address)
-                .executor(pool)
+        NettyServerBuilder b = NettyServerBuilder.forAddress(address);
+        List<EventLoopGroup> groups = List.of();
+        if (Epoll.isAvailable()) {
+            EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
+                    Thread.ofPlatform().name("blockhaus-grpc-accept").daemon().factory(), EpollIoHandler.newFactory());
+            EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                    Thread.ofPlatform().name("blockhaus-grpc-loop-", 0).daemon().factory(), EpollIoHandler.newFactory());
+            b.channelType(EpollServerSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(loops);
+            groups = List.of(boss, loops);
+        }
+        b.executor(pool)
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 // A peer that stops answering pings loses its connection, and so starts its lease.
                 .keepAliveTime(10, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
-        return start(b, catalog, pool, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
+        List<EventLoopGroup> owned = groups;
+        return start(b, catalog, () -> {
+            pool.shutdown();
+            for (EventLoopGroup g : owned) {
+                g.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+            }
+        }, lease, clock, sweep, recall);
     }
 
-    private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, ExecutorService owned,
+    private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned,
             Duration lease, LongSupplier clock, boolean sweep, Duration recall) {
-        GrpcServer s = new GrpcServer(builder, catalog, owned, lease, clock, recall);
+        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, recall);
         try {
             s.server.start();
         } catch (IOException e) {
@@ -171,8 +206,8 @@ public final class GrpcServer implements AutoCloseable {
 
     private void stopThreads() {
         notifier.shutdownNow();
-        if (workers != null) {
-            workers.shutdown();
+        if (stopOwned != null) {
+            stopOwned.run();
         }
     }
 }

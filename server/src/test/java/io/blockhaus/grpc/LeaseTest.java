@@ -148,4 +148,31 @@ class LeaseTest {
             closeChannel(ch);
         }
     }
+
+    @Test
+    void overTcpAClosedConnectionStartsTheLease() throws Exception {
+        GrpcServer tcp = GrpcServer.listen(new java.net.InetSocketAddress("127.0.0.1", 0),
+                new FixedCatalog(List.of(volume), new LockStatsBook()), 2, Duration.ofSeconds(30), clock::get,
+                GrpcServer.DEFAULT_RECALL_TIMEOUT);
+        try {
+            BlockhausClient c = BlockhausClient.connect("127.0.0.1:" + tcp.address().getPort());
+            c.open("v");
+            assertThat(volume.openHandles()).isEqualTo(1);
+            clock.addAndGet(3600 * SECOND);
+            assertThat(tcp.sweepLeases()).as("an open connection keeps the client alive").isZero();
+            c.close();
+            long deadline = System.nanoTime() + 10 * SECOND;
+            while (true) {
+                clock.addAndGet(31 * SECOND);
+                if (tcp.sweepLeases() > 0) {
+                    break;
+                }
+                assertThat(System.nanoTime()).as("the lease never ran out").isLessThan(deadline);
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polling interval of a bounded wait
+            }
+            assertThat(volume.openHandles()).isZero();
+        } finally {
+            tcp.close();
+        }
+    }
 }
