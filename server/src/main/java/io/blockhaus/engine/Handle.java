@@ -300,7 +300,12 @@ public final class Handle implements AutoCloseable {
     /** Unmaps this handle's mappings. Idempotent. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            if (!closed) {
+                volume.handleClosed();
+            }
+            closed = true;
+        }
         for (Mapping m : List.copyOf(mappings)) {
             m.close();
         }

@@ -10,6 +10,7 @@ import io.blockhaus.engine.store.BackingStore;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -35,6 +36,7 @@ public final class Volume implements AutoCloseable {
     private final long lockTimeoutNanos;
     private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
     private final Set<Mapping> mappings = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger openHandles = new AtomicInteger();
     private volatile long size;
     private volatile boolean closed;
 
@@ -85,7 +87,17 @@ public final class Volume implements AutoCloseable {
     /** Opens a handle: one client's view, with its own readahead state and fadvise mode. */
     public Handle open() {
         checkOpen();
+        openHandles.incrementAndGet();
         return new Handle(this);
+    }
+
+    /** Handles open on this volume now, from every front end (an admin refuses to delete it while any is). */
+    public int openHandles() {
+        return openHandles.get();
+    }
+
+    void handleClosed() {
+        openHandles.decrementAndGet();
     }
 
     /** Pages of this volume in the cache now. */

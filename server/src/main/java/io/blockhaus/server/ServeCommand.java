@@ -2,8 +2,8 @@ package io.blockhaus.server;
 
 import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
-import io.blockhaus.engine.Volume;
-import io.blockhaus.nbd.NbdExports;
+import io.blockhaus.grpc.GrpcServer;
+import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.nbd.NbdServer;
 import io.blockhaus.nbd.NbdServerConfig;
 import io.blockhaus.engine.IoMode;
@@ -11,8 +11,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -68,7 +72,7 @@ public final class ServeCommand implements Callable<Integer> {
     private HostPort nbdListen;
 
     @Option(names = "--grpc-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10810",
-            converter = HostPortConverter.class, description = "gRPC listen address (reserved; gRPC front end not built yet).")
+            converter = HostPortConverter.class, description = "gRPC listen address (data plane, admin, health, reflection).")
     private HostPort grpcListen;
 
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9464",
@@ -94,8 +98,17 @@ public final class ServeCommand implements Callable<Integer> {
             description = "For A/B runs (docs/benchmarks/splice-ab-2026-12-05.md): large WRITE payloads through a pipe (true) or copied (false).")
     private boolean nbdSpliceWrites;
 
+    /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
+    private static final int GRPC_THREADS = 16;
+
     private final StoreFactory storeFactory;
     private final boolean processWide;
+
+    /** What a running {@code serve} bound, for tests that run it in-process (port 0) and stop it. */
+    record Running(Shutdown shutdown, InetSocketAddress nbd, InetSocketAddress grpc) {
+    }
+
+    private volatile Running running;
 
     public ServeCommand() {
         this(new FileStoreFactory(), true);
@@ -109,6 +122,11 @@ public final class ServeCommand implements Callable<Integer> {
     ServeCommand(StoreFactory storeFactory, boolean processWide) {
         this.storeFactory = storeFactory;
         this.processWide = processWide;
+    }
+
+    /** Set once both front ends listen; null before. */
+    Running running() {
+        return running;
     }
 
     Path dataDir() {
@@ -189,6 +207,13 @@ public final class ServeCommand implements Callable<Integer> {
         Path dir = dataDir.toAbsolutePath().normalize();
         prepareDirectories(dir, plans);
 
+        ApiVolumeFile apiFile = new ApiVolumeFile(dir);
+        List<ExportSpec> remembered = rememberedVolumes(apiFile, plans, err);
+        List<VolumePlan> all = new ArrayList<>(plans);
+        if (!remembered.isEmpty()) {
+            all.addAll(VolumePlan.resolve(dir, remembered));
+        }
+
         Shutdown shutdown = new Shutdown(out, err);
         if (processWide) {
             shutdown.installSignalHandlers();
@@ -196,11 +221,14 @@ public final class ServeCommand implements Callable<Integer> {
         }
         VolumeRegistry registry = new VolumeRegistry(storeFactory);
         EngineConfig engineConfig = engineConfig();
+        LockStatsBook lockStats = new LockStatsBook();
+        VolumeRegistry.VolumeOpener[] opener = new VolumeRegistry.VolumeOpener[1];
         try {
-            registry.openAll(plans, () -> {
+            registry.openAll(all, () -> {
                 Engine engine = new Engine(engineConfig);
                 shutdown.register("the engine", engine);
-                return engine::open;
+                opener[0] = (config, store) -> engine.open(config, store, lockStats.recorderFor(config.name()));
+                return opener[0];
             });
         } catch (RuntimeException e) {
             shutdown.closeAll();
@@ -208,13 +236,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         shutdown.register("the volumes", registry);
 
-        List<Volume> volumes = new ArrayList<>();
-        for (VolumePlan plan : plans) {
-            volumes.add(registry.get(plan.config().name()).orElseThrow());
-        }
         NbdServer nbd;
         try {
-            nbd = NbdServer.start(nbdConfig(), NbdExports.of(volumes));
+            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -225,26 +249,72 @@ public final class ServeCommand implements Callable<Integer> {
         }
         shutdown.register("the NBD server", nbd);
 
+        ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
+        GrpcServer grpc;
+        try {
+            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS);
+        } catch (RuntimeException e) {
+            shutdown.closeAll();
+            throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
+        }
+        shutdown.register("the gRPC server", grpc);
+        running = new Running(shutdown, nbd.address(), grpc.address());
+
         out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
-                + ", " + plans.size() + (plans.size() == 1 ? " volume" : " volumes"));
-        for (VolumePlan plan : plans) {
+                + ", " + all.size() + (all.size() == 1 ? " volume" : " volumes"));
+        for (VolumePlan plan : all) {
             out.println(describe(plan));
         }
         out.println("blockhaus: NBD listening on " + nbd.address().getHostString() + ":" + nbd.address().getPort()
-                + " (nbd://" + nbdListen + "/" + plans.getFirst().config().name() + "; " + nbd.transport() + " transport)");
-        out.println("blockhaus: gRPC (--grpc-listen " + grpcListen + ") and metrics (--metrics-listen " + metricsListen
-                + ") are not built yet and are not bound");
+                + " (nbd://" + nbdListen + "/" + all.getFirst().config().name() + "; " + nbd.transport() + " transport)");
+        out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
+                + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection)");
+        out.println("blockhaus: metrics (--metrics-listen " + metricsListen + ") are not built yet and are not bound");
         out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
         out.flush();
 
         String reason = shutdown.awaitStop();
-        out.println("blockhaus: " + reason + " received; writing back dirty pages and closing " + plans.size()
-                + (plans.size() == 1 ? " volume" : " volumes"));
+        out.println("blockhaus: " + reason + " received; writing back dirty pages and closing " + registry.size()
+                + (registry.size() == 1 ? " volume" : " volumes"));
         out.flush();
         boolean clean = shutdown.closeAll();
         out.println(clean ? "blockhaus: stopped cleanly" : "blockhaus: stopped with errors (see above)");
         out.flush();
         return clean ? 0 : 1;
+    }
+
+    /**
+     * The volumes created over gRPC in earlier runs, less those the command line now declares
+     * itself (it wins) and those whose file is gone (each said on stderr).
+     */
+    private static List<ExportSpec> rememberedVolumes(ApiVolumeFile file, List<VolumePlan> plans, PrintWriter err) {
+        List<ExportSpec> specs;
+        try {
+            specs = file.load();
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new StartupException("cannot read the volumes created over gRPC: " + e.getMessage(), e);
+        }
+        Set<String> names = new HashSet<>();
+        Set<Path> files = new HashSet<>();
+        for (VolumePlan p : plans) {
+            names.add(p.name());
+            files.add(p.file());
+        }
+        List<ExportSpec> kept = new ArrayList<>();
+        for (ExportSpec s : specs) {
+            Path f = VolumePlan.fileOf(file.path().getParent(), s);
+            if (names.contains(s.name()) || files.contains(f)) {
+                err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) is also given by --export;"
+                        + " serving the --export one");
+            } else if (!Files.isRegularFile(f)) {
+                err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) has no file " + f
+                        + " any more; not serving it");
+            } else {
+                kept.add(s);
+            }
+        }
+        err.flush();
+        return kept;
     }
 
     /** One plain line per volume. */

@@ -101,6 +101,19 @@ public final class VolumeRegistry implements AutoCloseable {
         return Optional.ofNullable(volumes.get(name));
     }
 
+    /**
+     * Takes a volume out of the registry (no new client finds it) without closing it: the caller
+     * closes it. Empty when there is none by that name.
+     */
+    public synchronized Optional<Volume> remove(String name) {
+        return Optional.ofNullable(volumes.remove(name));
+    }
+
+    /** Every volume, in the order they were opened. */
+    public synchronized List<Volume> volumes() {
+        return List.copyOf(volumes.values());
+    }
+
     /** Export names in the order they were opened. */
     public synchronized Set<String> names() {
         return Collections.unmodifiableSet(new LinkedHashSet<>(volumes.keySet()));

@@ -1,0 +1,89 @@
+package io.blockhaus.grpc;
+
+import io.blockhaus.engine.Handle;
+import io.blockhaus.engine.Mapping;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every handle gRPC clients hold open on this server, by resource name. Bounded server-wide:
+ * each handle holds readahead state and may pin mapped pages, and a client's numbers must not
+ * make the server hold without bound (DESIGN.md, "Memory").
+ */
+final class HandleTable {
+    private final int maxHandles;
+    private final int maxPerClient;
+    private final Map<String, OpenHandle> handles = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    HandleTable(int maxHandles, int maxPerClient) {
+        this.maxHandles = maxHandles;
+        this.maxPerClient = maxPerClient;
+    }
+
+    /** Registers an engine handle owned by {@code client}; closes it and fails past either bound. */
+    synchronized OpenHandle open(String volumeId, Handle engineHandle, String client) {
+        if (handles.size() >= maxHandles) {
+            engineHandle.close();
+            throw RequestException.tooMany("the server already has " + maxHandles + " gRPC handles open; close some");
+        }
+        if (handles.values().stream().filter(h -> h.owner().equals(client)).count() >= maxPerClient) {
+            engineHandle.close();
+            throw RequestException.tooMany("client " + client + " already has " + maxPerClient + " handles open; close some");
+        }
+        String name = ResourceNames.handle(volumeId, ids.incrementAndGet());
+        OpenHandle h = new OpenHandle(name, volumeId, engineHandle, ids, client);
+        handles.put(name, h);
+        return h;
+    }
+
+    OpenHandle get(String name) {
+        OpenHandle h = handles.get(name);
+        if (h == null) {
+            throw RequestException.notFound("no open handle " + name);
+        }
+        return h;
+    }
+
+    /** The engine's mapping named by a MappingBuffer (the mapping may belong to any open handle). */
+    Mapping mapping(String mappingName) {
+        return get(ResourceNames.handleOfMapping(mappingName)).mapping(mappingName);
+    }
+
+    void close(String name) {
+        OpenHandle h = handles.remove(name);
+        if (h == null) {
+            throw RequestException.notFound("no open handle " + name);
+        }
+        h.close();
+    }
+
+    /** Closes every handle (server shutdown, or a volume deleted by force). */
+    void closeAll(String volumeIdOrNull) {
+        for (OpenHandle h : List.copyOf(handles.values())) {
+            if (volumeIdOrNull == null || h.volumeId().equals(volumeIdOrNull)) {
+                if (handles.remove(h.name(), h)) {
+                    h.close();
+                }
+            }
+        }
+    }
+
+    /** Closes every handle {@code client} owns (its lease ran out); returns how many. */
+    int closeOwnedBy(String client) {
+        int n = 0;
+        for (OpenHandle h : List.copyOf(handles.values())) {
+            if (h.owner().equals(client) && handles.remove(h.name(), h)) {
+                h.close();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    int size() {
+        return handles.size();
+    }
+}

@@ -1,0 +1,174 @@
+package io.blockhaus.grpc;
+
+import io.blockhaus.engine.Handle;
+import io.blockhaus.engine.Mapping;
+import io.blockhaus.proto.v1.Invalidation;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One handle a gRPC client opened: the engine's handle, its mappings by name, and the Watch
+ * stream (at most one; a new Watch replaces the old, which is completed) that hears their
+ * invalidations.
+ */
+final class OpenHandle {
+    /** Mappings one handle may hold at once: each pins the pages it maps. */
+    static final int MAX_MAPPINGS = 1024;
+
+    private final String name;
+    private final String volumeId;
+    private final Handle handle;
+    private final Map<String, Mapping> mappings = new ConcurrentHashMap<>();
+    private final Invalidations invalidations = new Invalidations();
+    private final AtomicLong nextMapping;
+    private final String owner;
+    private volatile WatchStream watch;
+    private final Object acks = new Object();
+    private long acked; // guarded by acks
+    private boolean closed; // guarded by acks
+    private final java.util.Set<String> revoked = ConcurrentHashMap.newKeySet();
+
+    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids, String owner) {
+        this.owner = owner;
+        this.name = name;
+        this.volumeId = volumeId;
+        this.handle = handle;
+        this.nextMapping = ids;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** The client whose lease keeps this handle open. */
+    String owner() {
+        return owner;
+    }
+
+    String volumeId() {
+        return volumeId;
+    }
+
+    Handle engine() {
+        return handle;
+    }
+
+    /** Maps a range; its invalidations are queued for this handle's Watch stream. */
+    synchronized String map(long offset, long length, boolean writable) {
+        if (mappings.size() >= MAX_MAPPINGS) {
+            throw RequestException.tooMany("handle " + name + " already has " + MAX_MAPPINGS + " mappings; unmap some");
+        }
+        String mappingName = ResourceNames.mapping(name, nextMapping.incrementAndGet());
+        int pageSize = handle.volume().pageSize();
+        Mapping m = handle.map(offset, length, writable, (mapping, firstPage, endPage) -> {
+            long seq = invalidations.add(mappingName, mapping.length(), firstPage * pageSize - mapping.offset(),
+                    (endPage - firstPage) * pageSize);
+            RecallScope.register(this, seq, mappingName);
+            WatchStream w = watch;
+            if (w != null) {
+                w.signal();
+            }
+        });
+        mappings.put(mappingName, m);
+        return mappingName;
+    }
+
+    Mapping mapping(String mappingName) {
+        Mapping m = mappings.get(mappingName);
+        if (m == null) {
+            throw missing(mappingName);
+        }
+        return m;
+    }
+
+    void unmap(String mappingName) {
+        Mapping m = mappings.remove(mappingName);
+        if (m == null) {
+            throw missing(mappingName);
+        }
+        m.close();
+    }
+
+    private RequestException missing(String mappingName) {
+        if (revoked.contains(mappingName)) {
+            return RequestException.stale("mapping " + mappingName + " was revoked: it did not acknowledge an"
+                    + " invalidation within the recall timeout; map the range again");
+        }
+        return RequestException.notFound("no mapping " + mappingName);
+    }
+
+    /** The client has dropped every invalidated page up to {@code sequence}. */
+    void ack(long sequence) {
+        synchronized (acks) {
+            if (sequence > acked) {
+                acked = sequence;
+                acks.notifyAll();
+            }
+        }
+    }
+
+    /** Waits until {@code sequence} is acknowledged or {@code deadline} (System.nanoTime) passes. */
+    boolean awaitAck(long sequence, long deadline) {
+        synchronized (acks) {
+            while (acked < sequence && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    acks.wait(Math.max(1, left / 1_000_000), 0);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true; // acknowledged, or the handle closed (its mappings with it)
+        }
+    }
+
+    /** Unmaps a mapping that did not acknowledge in time; its name answers ESTALE from now on. */
+    void revoke(String mappingName) {
+        Mapping m = mappings.remove(mappingName);
+        if (m != null) {
+            if (revoked.size() >= MAX_MAPPINGS) {
+                revoked.clear(); // old revocations answer ENOENT instead of ESTALE: both say "map again"
+            }
+            revoked.add(mappingName);
+            m.close();
+        }
+    }
+
+    /** Starts a Watch stream for this handle, ending any earlier one. */
+    void watch(ServerCallStreamObserver<Invalidation> observer, Executor notifier) {
+        WatchStream old;
+        WatchStream w = new WatchStream(observer, invalidations, notifier);
+        synchronized (this) {
+            old = watch;
+            watch = w;
+        }
+        if (old != null) {
+            old.complete();
+        }
+        w.drain();
+    }
+
+    /** Unmaps everything, closes the engine's handle and ends the Watch stream. */
+    void close() {
+        synchronized (acks) {
+            closed = true;
+            acks.notifyAll();
+        }
+        try {
+            mappings.clear();
+            handle.close();
+        } finally {
+            WatchStream w = watch;
+            if (w != null) {
+                w.complete();
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.blockhaus.grpc;
+
+import com.google.protobuf.Empty;
+import io.blockhaus.engine.VolumeConfig;
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.lock.LockMode;
+import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.proto.v1.CreateVolumeRequest;
+import io.blockhaus.proto.v1.DeleteVolumeRequest;
+import io.blockhaus.proto.v1.GetLockStatsRequest;
+import io.blockhaus.proto.v1.GetVolumeRequest;
+import io.blockhaus.proto.v1.ListVolumesRequest;
+import io.blockhaus.proto.v1.ListVolumesResponse;
+import io.blockhaus.proto.v1.LockStats;
+import io.blockhaus.proto.v1.ModeStats;
+import io.blockhaus.proto.v1.ResizeVolumeRequest;
+import io.blockhaus.proto.v1.Volume;
+import io.blockhaus.proto.v1.VolumeAdminGrpc;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+
+/**
+ * Volume administration over the {@link VolumeCatalog}: the catalog owns files, NBD exports and
+ * persistence; this class turns requests into catalog calls and entries into resources.
+ * ListVolumes pages by name: the token is the last name of the previous page.
+ */
+final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
+    private final VolumeCatalog catalog;
+    private final HandleTable handles;
+    private final long recallNanos;
+
+    VolumeAdminService(VolumeCatalog catalog, HandleTable handles, long recallNanos) {
+        this.catalog = catalog;
+        this.handles = handles;
+        this.recallNanos = recallNanos;
+    }
+
+    @Override
+    public void createVolume(CreateVolumeRequest r, StreamObserver<Volume> out) {
+        Calls.unary(out, () -> {
+            Volume v = r.getVolume();
+            if (!VolumeConfig.validName(r.getVolumeId())) {
+                throw RequestException.invalid("volume_id '" + r.getVolumeId()
+                        + "' must be 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
+            }
+            if (v.getSizeBytes() <= 0) {
+                throw RequestException.invalid("size_bytes must be positive");
+            }
+            int bypass = switch (v.getBypassBytes()) {
+                case 0 -> VolumeConfig.DEFAULT_BYPASS_BYTES;
+                case -1 -> 0;
+                default -> {
+                    if (v.getBypassBytes() < 0) {
+                        throw RequestException.invalid("bypass_bytes is -1 (never), 0 (default) or positive");
+                    }
+                    yield v.getBypassBytes();
+                }
+            };
+            int pageSize = v.getPageSize() == 0 ? VolumeConfig.DEFAULT_PAGE_SIZE : v.getPageSize();
+            VolumeCatalog.NewVolume spec = new VolumeCatalog.NewVolume(r.getVolumeId(), v.getSizeBytes(),
+                    v.getReadOnly(), ProtoEnums.io(v.getIoMode()), ProtoEnums.policy(v.getLockPolicy()), pageSize, bypass);
+            return resource(catalog.create(spec));
+        });
+    }
+
+    @Override
+    public void deleteVolume(DeleteVolumeRequest r, StreamObserver<Empty> out) {
+        Calls.unary(out, () -> {
+            String id = ResourceNames.volumeId(r.getName());
+            if (r.getForce()) {
+                handles.closeAll(id);
+            }
+            catalog.delete(id, r.getForce());
+            return Empty.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void getVolume(GetVolumeRequest r, StreamObserver<Volume> out) {
+        Calls.unary(out, () -> resource(entry(ResourceNames.volumeId(r.getName()))));
+    }
+
+    @Override
+    public void listVolumes(ListVolumesRequest r, StreamObserver<ListVolumesResponse> out) {
+        Calls.unary(out, () -> {
+            if (r.getPageSize() < 0) {
+                throw RequestException.invalid("page_size must not be negative");
+            }
+            List<VolumeCatalog.Entry> all = catalog.list().stream()
+                    .sorted((a, b) -> a.volume().name().compareTo(b.volume().name())).toList();
+            ListVolumesResponse.Builder b = ListVolumesResponse.newBuilder();
+            String after = r.getPageToken();
+            int limit = r.getPageSize() == 0 ? Integer.MAX_VALUE : r.getPageSize();
+            for (VolumeCatalog.Entry e : all) {
+                if (!after.isEmpty() && e.volume().name().compareTo(after) <= 0) {
+                    continue;
+                }
+                if (b.getVolumesCount() == limit) {
+                    b.setNextPageToken(b.getVolumes(limit - 1).getName().substring(ResourceNames.VOLUMES.length()));
+                    break;
+                }
+                b.addVolumes(resource(e));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void resizeVolume(ResizeVolumeRequest r, StreamObserver<Volume> out) {
+        Calls.unary(out, () -> resource(RecallScope.run(recallNanos,
+                () -> catalog.resize(ResourceNames.volumeId(r.getName()), r.getSizeBytes()))));
+    }
+
+    @Override
+    public void getLockStats(GetLockStatsRequest r, StreamObserver<LockStats> out) {
+        Calls.unary(out, () -> {
+            String id = ResourceNames.volumeId(r.getName());
+            io.blockhaus.engine.Volume v = entry(id).volume();
+            LockStatsRecorder rec = catalog.lockStats(id).orElseThrow(() ->
+                    new ErrnoException(Errno.ENOTSUP, "lock statistics are not recorded for " + r.getName()));
+            PagecacheLock lock = v.lock();
+            LockStats.Builder b = LockStats.newBuilder().setVolume(r.getName()).setPolicy(ProtoEnums.policy(lock.policy()));
+            for (LockMode mode : LockMode.values()) {
+                LockStatsRecorder.ModeSnapshot s = rec.snapshot(mode);
+                b.addModes(ModeStats.newBuilder()
+                        .setMode(mode == LockMode.ADD ? ModeStats.Mode.ADD : ModeStats.Mode.BLOCK)
+                        .setHolders(lock.holders(mode)).setWaiters(lock.waiters(mode))
+                        .setAcquisitions(s.acquisitions()).setContendedAcquisitions(s.contended())
+                        .setTimeouts(s.timeouts()).setDeadlocks(s.deadlocks()).setInterrupts(s.interrupts())
+                        .setWaitP50Nanos(s.waitP50()).setWaitP99Nanos(s.waitP99()).setWaitMaxNanos(s.waitMax())
+                        .setHoldP50Nanos(s.holdP50()).setHoldP99Nanos(s.holdP99()).setHoldMaxNanos(s.holdMax()));
+            }
+            return b.build();
+        });
+    }
+
+    private VolumeCatalog.Entry entry(String id) {
+        return catalog.list().stream().filter(e -> e.volume().name().equals(id)).findFirst()
+                .orElseThrow(() -> RequestException.notFound("no volume " + ResourceNames.volume(id)));
+    }
+
+    private static Volume resource(VolumeCatalog.Entry e) {
+        io.blockhaus.engine.Volume v = e.volume();
+        VolumeConfig c = v.config();
+        return Volume.newBuilder().setName(ResourceNames.volume(v.name())).setSizeBytes(v.size())
+                .setReadOnly(c.readOnly()).setIoMode(ProtoEnums.io(c.io())).setLockPolicy(ProtoEnums.policy(c.lockPolicy()))
+                .setPageSize(c.pageSize()).setBypassBytes(c.bypassBytes() == 0 ? -1 : c.bypassBytes())
+                .setOrigin(e.createdByApi() ? Volume.Origin.API : Volume.Origin.COMMAND_LINE)
+                .setOpenHandles(v.openHandles()).build();
+    }
+}
