@@ -98,8 +98,6 @@ public final class FfmNativeIo implements NativeIo {
     private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     private static final int PROT_READ = 1;
     private static final int MAP_SHARED = 1;
-    /** False once the kernel refused cachestat (before 6.5): residency is then asked with mincore. */
-    private static volatile boolean cachestatWorks = true;
     private static final long KERNEL_PAGE = kernelPageSize();
 
     /**
@@ -125,10 +123,16 @@ public final class FfmNativeIo implements NativeIo {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /**
+     * False once the kernel refused cachestat (before 6.5): residency is then asked with mincore.
+     * The instance's only state, a fact about the running kernel, so one process-wide instance.
+     */
+    private volatile boolean cachestatWorks = true;
+
     private FfmNativeIo() {
     }
 
-    /** The one instance; it holds no state. */
+    /** The one instance (see {@link #cachestatWorks}). */
     public static FfmNativeIo instance() {
         return INSTANCE;
     }
