@@ -2,17 +2,12 @@ package io.blockhaus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.blockhaus.server.InProcessServe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -20,38 +15,13 @@ import picocli.CommandLine;
  * volumes), each one's output read back and checked against what the server then holds.
  * import/export, dio-from-mapping, bench and the error paths have their own classes.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BhctlCommandsTest {
-    private Path data;
+class BhctlCommandsTest extends ServedBhctlTest {
 
-    private Path local;
 
-    private InProcessServe server;
-    private BhctlRunner bhctl;
 
-    @BeforeAll
-    void start(@TempDir Path dataDir, @TempDir Path localDir) {
-        data = dataDir;
-        local = localDir;
-        server = InProcessServe.start(data, "--export", "name=fixed,size=1M");
-        bhctl = new BhctlRunner(server.grpcTarget());
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
-    }
-
-    private BhctlRunner.Result ok(String... args) {
-        BhctlRunner.Result r = bhctl.run(args);
-        assertThat(r.exit()).as(r.toString()).isZero();
-        return r;
-    }
-
-    private BhctlRunner.Result okWithInput(byte[] in, String... args) {
-        BhctlRunner.Result r = bhctl.runWithInput(in, args);
-        assertThat(r.exit()).as(r.toString()).isZero();
-        return r;
+    @Override
+    String[] serveOptions() {
+        return new String[] {"--export", "name=fixed,size=1M"};
     }
 
     @Test

@@ -2,15 +2,10 @@ package io.blockhaus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.blockhaus.server.InProcessServe;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dio-from-mapping shows DESIGN.md rule 2: under two-state a direct I/O whose buffer maps the same
@@ -18,24 +13,13 @@ import org.junit.jupiter.api.io.TempDir;
  * with --no-fallback; under range a disjoint range goes through, and the word EDEADLOCK then does
  * not appear at all.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BhctlDioFromMappingTest {
-    private Path data;
+class BhctlDioFromMappingTest extends ServedBhctlTest {
 
-    private InProcessServe server;
-    private BhctlRunner bhctl;
 
-    @BeforeAll
-    void start(@TempDir Path dataDir) {
-        data = dataDir;
-        server = InProcessServe.start(data, "--export", "name=two,size=4M", "--export", "name=rng,size=4M,lock=range",
-                "--export", "name=other,size=4M");
-        bhctl = new BhctlRunner(server.grpcTarget());
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
+    @Override
+    String[] serveOptions() {
+        return new String[] {"--export", "name=two,size=4M", "--export", "name=rng,size=4M,lock=range", "--export",
+            "name=other,size=4M"};
     }
 
     private byte[] pattern(long seed) {

@@ -2,36 +2,24 @@ package io.blockhaus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.blockhaus.server.InProcessServe;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Exit codes: 2 with a message and the usage for bad arguments, 1 naming the errno for a refused operation. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BhctlErrorsTest {
-    private Path data;
+class BhctlErrorsTest extends ServedBhctlTest {
 
-    private InProcessServe server;
-    private BhctlRunner bhctl;
 
-    @BeforeAll
-    void start(@TempDir Path dataDir) throws Exception {
-        data = dataDir;
-        Files.write(data.resolve("ro.img"), new byte[64 << 10]);
-        server = InProcessServe.start(data, "--export", "name=rw,size=1M", "--export", "name=ro,readonly");
-        bhctl = new BhctlRunner(server.grpcTarget());
+    @Override
+    void prepare(Path dataDir) throws Exception {
+        Files.write(dataDir.resolve("ro.img"), new byte[64 << 10]);
     }
 
-    @AfterAll
-    void stop() {
-        server.close();
+    @Override
+    String[] serveOptions() {
+        return new String[] {"--export", "name=rw,size=1M", "--export", "name=ro,readonly"};
     }
 
     private void usageError(String expectedMessage, String usageOf, String... args) {

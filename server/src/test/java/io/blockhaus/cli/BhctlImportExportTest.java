@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import io.blockhaus.server.InProcessServe;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -14,40 +13,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * import and export of a 64 MiB image with holes: byte for byte, and the holes stay holes on the
  * volume (its block status) and in the exported file (SEEK_DATA/SEEK_HOLE, as the original's).
  * The progress bar: drawn under a pseudo-terminal (util-linux script), absent when piped.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BhctlImportExportTest {
+class BhctlImportExportTest extends ServedBhctlTest {
     private static final long MIB = 1 << 20;
     private static final long SIZE = 64 * MIB;
     /** The image's data ranges (offset, length); everything else is a hole. */
     private static final long[][] DATA = {{0, MIB}, {5 * MIB + 4096, 4096}, {20 * MIB, 3 * MIB},
         {40 * MIB + 12288, 53248}, {SIZE - 4096, 4096}};
 
-    private Path data;
 
-    private Path local;
 
-    private InProcessServe server;
-    private BhctlRunner bhctl;
     private Path image;
 
+    @Override
+    String[] serveOptions() {
+        return new String[] {"--export", "name=img,size=64M"};
+    }
+
     @BeforeAll
-    void start(@TempDir Path dataDir, @TempDir Path localDir) throws Exception {
-        data = dataDir;
-        local = localDir;
-        server = InProcessServe.start(data, "--export", "name=img,size=64M");
-        bhctl = new BhctlRunner(server.grpcTarget());
+    void writeImage() throws Exception {
         long seed = System.nanoTime();
         System.out.println("image seed " + seed);
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -63,11 +55,6 @@ class BhctlImportExportTest {
         assertThat(dataRanges(image)).as("the test image is sparse on this filesystem").isEqualTo(expected());
     }
 
-    @AfterAll
-    void stop() {
-        server.close();
-    }
-
     private static List<LocalExtents.Range> expected() {
         List<LocalExtents.Range> out = new ArrayList<>();
         for (long[] r : DATA) {
@@ -78,12 +65,6 @@ class BhctlImportExportTest {
 
     private static List<LocalExtents.Range> dataRanges(Path file) throws Exception {
         return LocalExtents.data(file, Files.size(file));
-    }
-
-    private BhctlRunner.Result ok(String... args) {
-        BhctlRunner.Result r = bhctl.run(args);
-        assertThat(r.exit()).as(r.toString()).isZero();
-        return r;
     }
 
     @Test

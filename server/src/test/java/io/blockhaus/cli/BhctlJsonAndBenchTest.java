@@ -6,48 +6,30 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.blockhaus.server.InProcessServe;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code -o json} parses (Gson, already on the test classpath) and carries the table's figures;
  * bench runs its mixed load and reports non-zero figures for every kind.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BhctlJsonAndBenchTest {
-    private Path data;
+class BhctlJsonAndBenchTest extends ServedBhctlTest {
 
-    private InProcessServe server;
-    private BhctlRunner bhctl;
 
-    @BeforeAll
-    void start(@TempDir Path dataDir) {
-        data = dataDir;
-        server = InProcessServe.start(data, "--export", "name=j1,size=2M", "--export", "name=j2,size=1M,lock=range",
-                "--export", "name=bench,size=32M");
-        bhctl = new BhctlRunner(server.grpcTarget());
+    @Override
+    String[] serveOptions() {
+        return new String[] {"--export", "name=j1,size=2M", "--export", "name=j2,size=1M,lock=range", "--export",
+            "name=bench,size=32M"};
     }
 
-    @AfterAll
-    void stop() {
-        server.close();
+    private String text(String... args) {
+        return ok(args).out();
     }
 
-    private String ok(String... args) {
-        BhctlRunner.Result r = bhctl.run(args);
-        assertThat(r.exit()).as(r.toString()).isZero();
-        return r.out();
-    }
-
-    private static String text(JsonElement e) {
+    private static String cell(JsonElement e) {
         return e.isJsonNull() ? "null" : e.getAsString();
     }
 
@@ -58,7 +40,7 @@ class BhctlJsonAndBenchTest {
             JsonObject o = json.get(i).getAsJsonObject();
             assertThat(o.keySet()).containsExactlyElementsOf(table.get(i).keySet());
             for (var cell : table.get(i).entrySet()) {
-                assertThat(text(o.get(cell.getKey()))).as(cell.getKey()).isEqualTo(cell.getValue());
+                assertThat(cell(o.get(cell.getKey()))).as(cell.getKey()).isEqualTo(cell.getValue());
             }
         }
     }
@@ -67,7 +49,7 @@ class BhctlJsonAndBenchTest {
     private static void sameFields(Map<String, String> fields, JsonObject json) {
         assertThat(fields).isNotEmpty();
         for (var f : fields.entrySet()) {
-            assertThat(text(json.get(f.getKey()))).as(f.getKey()).isEqualTo(f.getValue());
+            assertThat(cell(json.get(f.getKey()))).as(f.getKey()).isEqualTo(f.getValue());
         }
     }
 
@@ -80,16 +62,16 @@ class BhctlJsonAndBenchTest {
         assertThat(bhctl.runWithInput(new byte[] {1, 2, 3}, "write", "j1", "64K").exit()).isZero();
         assertThat(bhctl.runWithInput(new byte[] {1}, "write", "j1", "0", "--direct").exit()).isZero();
 
-        sameTable(TextOutput.table(ok("volumes"), "name"), json(ok("volumes", "-o", "json")).getAsJsonArray("volumes"));
-        sameTable(TextOutput.table(ok("locks"), "volume"), json(ok("locks", "-o", "json")).getAsJsonArray("locks"));
-        sameTable(TextOutput.table(ok("block-status", "j1", "0", "2M"), "offset"),
-                json(ok("block-status", "j1", "0", "2M", "-o", "json")).getAsJsonArray("extents"));
-        sameFields(TextOutput.fields(ok("stat", "j2")), json(ok("stat", "j2", "-o", "json")));
-        JsonObject created = json(ok("create", "j3", "3M", "--lock", "range", "--direct", "-o", "json"));
+        sameTable(TextOutput.table(text("volumes"), "name"), json(text("volumes", "-o", "json")).getAsJsonArray("volumes"));
+        sameTable(TextOutput.table(text("locks"), "volume"), json(text("locks", "-o", "json")).getAsJsonArray("locks"));
+        sameTable(TextOutput.table(text("block-status", "j1", "0", "2M"), "offset"),
+                json(text("block-status", "j1", "0", "2M", "-o", "json")).getAsJsonArray("extents"));
+        sameFields(TextOutput.fields(text("stat", "j2")), json(text("stat", "j2", "-o", "json")));
+        JsonObject created = json(text("create", "j3", "3M", "--lock", "range", "--direct", "-o", "json"));
         assertThat(created.get("size_bytes").getAsLong()).isEqualTo(3 << 20);
         assertThat(created.get("lock").getAsString()).isEqualTo("range");
         assertThat(created.get("io").getAsString()).isEqualTo("direct");
-        assertThat(json(ok("read", "j1", "64K", "3", "--out", data.resolve("r.bin").toString(), "-o", "json"))
+        assertThat(json(text("read", "j1", "64K", "3", "--out", data.resolve("r.bin").toString(), "-o", "json"))
                 .get("bytes_read").getAsLong()).isEqualTo(3);
     }
 
@@ -110,7 +92,7 @@ class BhctlJsonAndBenchTest {
     /** The five seconds, four threads, every kind. */
     @Test
     void benchRunsAMixedLoadAndReportsEveryKind() {
-        String out = ok("bench", "bench", "--duration", "5s", "--threads", "4", "--region", "16M", "--seed", "42");
+        String out = text("bench", "bench", "--duration", "5s", "--threads", "4", "--region", "16M", "--seed", "42");
         System.out.println(out);
         Map<String, String> head = TextOutput.fields(out);
         assertThat(head).containsEntry("threads", "4").containsEntry("seed", "42").containsEntry("region_bytes", "16777216");
@@ -128,13 +110,13 @@ class BhctlJsonAndBenchTest {
         long total = kinds.stream().mapToLong(k -> Long.parseLong(k.get("ops"))).sum();
         assertThat(head).containsEntry("total_ops", String.valueOf(total));
         // the load went through the pagecache lock in both modes
-        List<Map<String, String>> locks = TextOutput.table(ok("locks", "bench"), "volume");
+        List<Map<String, String>> locks = TextOutput.table(text("locks", "bench"), "volume");
         assertThat(locks).allSatisfy(m -> assertThat(Long.parseLong(m.get("acquisitions"))).isPositive());
     }
 
     @Test
     void benchInJsonAndOnASubsetOfKinds() {
-        JsonObject j = json(ok("bench", "bench", "--duration", "1s", "--threads", "2", "--kinds", "buffered,fault",
+        JsonObject j = json(text("bench", "bench", "--duration", "1s", "--threads", "2", "--kinds", "buffered,fault",
                 "--region", "4M", "-o", "json"));
         JsonArray kinds = j.getAsJsonArray("kinds");
         assertThat(kinds).hasSize(2);
