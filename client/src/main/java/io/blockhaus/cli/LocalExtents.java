@@ -47,6 +47,7 @@ final class LocalExtents {
     private LocalExtents() {
     }
 
+    @SuppressWarnings("restricted") // the launcher and the jar manifest enable native access
     private static MethodHandle downcall(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd, CAPTURE);
     }
