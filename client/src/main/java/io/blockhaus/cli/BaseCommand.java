@@ -111,7 +111,17 @@ abstract class BaseCommand implements Callable<Integer> {
         return e.getMessage();
     }
 
+    /** A local file's failure, errno first as for the server's (Java names the cause, not the number). */
     private static String local(IOException e) {
-        return "local file: " + e;
+        String errno = switch (e) {
+            case java.nio.file.NoSuchFileException x -> "ENOENT";
+            case java.nio.file.AccessDeniedException x -> "EACCES";
+            case java.nio.file.FileAlreadyExistsException x -> "EEXIST";
+            case java.nio.file.NotDirectoryException x -> "ENOTDIR";
+            case java.io.FileNotFoundException x -> x.getMessage() != null && x.getMessage().contains("Permission denied")
+                    ? "EACCES" : "ENOENT";
+            default -> "EIO";
+        };
+        return errno + ": local file: " + (e.getMessage() == null ? e.toString() : e.getMessage());
     }
 }

@@ -63,6 +63,10 @@ class BhctlErrorsTest extends ServedBhctlTest {
         assertThat(missing.exit()).as(missing.toString()).isEqualTo(1);
         assertThat(missing.stderr()).startsWith("bhctl stat: ENOENT: ");
 
+        BhctlRunner.Result noFile = bhctl.run("import", data.resolve("no-such.img").toString(), "rw");
+        assertThat(noFile.exit()).as(noFile.toString()).isEqualTo(1);
+        assertThat(noFile.stderr()).startsWith("bhctl import: ENOENT: local file: ").contains("no-such.img");
+
         BhctlRunner.Result exists = bhctl.run("create", "rw", "1M");
         assertThat(exists.exit()).as(exists.toString()).isEqualTo(1);
         assertThat(exists.stderr()).startsWith("bhctl create: EEXIST: ");
