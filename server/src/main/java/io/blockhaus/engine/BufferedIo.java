@@ -282,7 +282,7 @@ final class BufferedIo {
         return n;
     }
 
-    static void write(Handle h, long offset, ByteBuffer src, boolean fua) {
+    static void write(Handle h, long offset, ByteBuffer src) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
@@ -292,7 +292,7 @@ final class BufferedIo {
             return;
         }
         PageCache c = v.cache();
-        if (bypasses(v, len) && StreamBypass.write(v, offset, new ByteBuffer[] {src}, fua)) {
+        if (bypasses(v, len) && StreamBypass.write(v, offset, new ByteBuffer[] {src})) {
             return;
         }
         long end = offset + len;
@@ -318,10 +318,6 @@ final class BufferedIo {
             }
             pos = writeMiss(v, idx, endIdx, pos, end, src);
         }
-        if (fua) {
-            c.writebackRange(v.firstPage(offset), endIdx);
-            v.store().force();
-        }
     }
 
     /** See {@link Handle#readAsFileRange}: only a stream (bypass-sized) over nothing dirty. */
@@ -340,38 +336,33 @@ final class BufferedIo {
     }
 
     /** See {@link Handle#writeFromPipe}: only ever the streaming bypass, which splices. */
-    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len, boolean fua) {
+    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
         v.checkRange(offset, len, true);
         return len > 0 && bypasses(v, len) && v.store().writesFromPipes()
-                && StreamBypass.writeFromPipe(v, offset, pipe, len, fua);
+                && StreamBypass.writeFromPipe(v, offset, pipe, len);
     }
 
     /**
      * The gather form: the buffers' bytes in turn, as one write. Each buffer is written as
-     * {@link #write(Handle, long, ByteBuffer, boolean)} would; FUA covers the whole range once.
+     * {@link #write(Handle, long, ByteBuffer)} would (FUA is {@link Handle}'s, over the whole range).
      */
-    static void write(Handle h, long offset, ByteBuffer[] srcs, boolean fua) {
+    static void write(Handle h, long offset, ByteBuffer[] srcs) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
         long len = remaining(srcs);
         v.checkRange(offset, len, true);
-        PageCache c = v.cache();
-        if (bypasses(v, len) && StreamBypass.write(v, offset, srcs, fua)) {
+        if (bypasses(v, len) && StreamBypass.write(v, offset, srcs)) {
             return;
         }
         long pos = offset;
         for (ByteBuffer src : srcs) {
             int n = src.remaining();
-            write(h, pos, src, false);
+            write(h, pos, src);
             pos += n;
-        }
-        if (fua && len > 0) {
-            c.writebackRange(v.firstPage(offset), v.endPage(offset, len));
-            v.store().force();
         }
     }
 
