@@ -126,19 +126,19 @@ final class BufferedIo {
             } finally {
                 p.unlock();
             }
-            ReadaheadState.Window w = h.readahead().onHit(idx);
+            ReadaheadState.Window w = h.readahead().tryOnHit(idx);
             if (w != null) {
                 async = w;
             }
         }
         ReadaheadState ra = h.readahead();
         if (firstMiss >= 0) {
-            long raEnd = Math.min(ra.onMiss(firstMiss, firstIdx, endIdx), v.pageCount());
+            long raEnd = Math.min(ra.tryOnMiss(firstMiss, firstIdx, endIdx), v.pageCount());
             if (raEnd > endIdx) {
                 async = new ReadaheadState.Window(endIdx, raEnd);
             }
         }
-        ra.completed(endIdx);
+        ra.tryCompleted(endIdx);
         if (async != null) {
             Readahead.queueAsync(v, async.first(), async.end());
         }
@@ -160,14 +160,11 @@ final class BufferedIo {
             if (hold == null || end > v.size()) {
                 return -1;
             }
-            List<Page> run = c.insertAbsent(idx, to, null);
+            List<Page> run = c.insertAndFillWithoutWaiting(idx, to);
             if (run.isEmpty()) {
-                return -1; // no clean page to reuse, or someone inserted it meanwhile
+                return -1; // no memory without waiting, a busy mutex, not in memory, or inserted meanwhile
             }
             try {
-                if (!c.fillIfInMemory(run)) {
-                    return -1;
-                }
                 pos = copyOutRun(c, run, noReuse, pos, end, dst);
             } finally {
                 PageCache.unlockAll(run);

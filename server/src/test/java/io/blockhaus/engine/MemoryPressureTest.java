@@ -35,7 +35,7 @@ class MemoryPressureTest {
     @BeforeEach
     void setUp() {
         engine = new Engine(new EngineConfig(CACHE_PAGES * PAGE, 0.10, 0.40, Duration.ofSeconds(5),
-                Duration.ofMillis(500), Duration.ofMinutes(1), false));
+                Duration.ofMillis(500), Duration.ofMinutes(1), false).withMappedShare(1.0)); // one handle pins it all
         vol = engine.open(VolumeConfig.of("pressure"), new MemoryStore(SIZE));
         h = vol.open();
     }

@@ -185,6 +185,58 @@ public final class PageCache {
         return List.of(p);
     }
 
+    /**
+     * {@link #insertAbsent} then {@link #fillIfInMemory}, for a thread that must not wait even
+     * for a mutex (an event loop, holding ADD from a try): memory without a reservation and only
+     * if the clock and the pool are free right now ({@link CacheSystem#allocateWithoutWaiting}),
+     * the pages indexed and filled only from bytes the store holds in memory, and admitted to the
+     * clock only then, by a try of its mutex. Returns the run locked and uptodate (the caller
+     * copies out and unlocks it), or empty when {@code from} is present or anything would have
+     * waited: then none of the pages stays, and since none was admitted to the clock, removing
+     * them takes no mutex either. Store errors are thrown, with nothing left behind.
+     */
+    public List<Page> insertAndFillWithoutWaiting(long from, long to) {
+        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        List<Page> run = new ArrayList<>(want);
+        for (int i = 0; i < want; i++) {
+            long idx = from + i;
+            if (pages.containsKey(idx)) {
+                break;
+            }
+            Page p = system.allocateWithoutWaiting(this, idx);
+            if (p == null) {
+                break;
+            }
+            p.lock(); // nobody else can see it yet: never waits
+            if (pages.putIfAbsent(idx, p) != null) {
+                p.unlock();
+                system.freeUnused(p);
+                break;
+            }
+            resident.add(idx);
+            run.add(p);
+        }
+        if (run.isEmpty()) {
+            return run;
+        }
+        boolean done = false;
+        try {
+            done = fillIfInMemory(run) && system.tryAdmitted(run);
+            if (!done) {
+                for (Page p : run) {
+                    if (p.isLive()) {
+                        remove(p); // filled, but the clock was busy
+                    }
+                }
+            }
+        } finally {
+            if (!done) {
+                unlockAll(run);
+            }
+        }
+        return done ? run : List.of();
+    }
+
     /** Runs longer than an eighth of the budget would let one reader evict everyone else. */
     private long maxRunForBudget() {
         return Math.max(1, system.limitBytes() / pageSize / 8);
