@@ -179,8 +179,9 @@ final class BufferedIo {
     /**
      * The buffered write (no FUA), if every page it touches is cached and free right now and
      * dirty memory is below the throttling mark; otherwise false with nothing written and
-     * {@code src} untouched. All its pages are locked (tried, ascending) before any byte is
-     * copied, so it is all or nothing, and it never waits or does I/O.
+     * {@code src} untouched. All its pages are locked (tried, ascending) and marked dirty (the
+     * dirty index only tried) before any byte is copied, so it is all or nothing, and it never
+     * waits, for a mutex either, or does I/O.
      */
     static boolean writeIfCached(Handle h, long offset, ByteBuffer src) {
         Volume v = h.volume();
@@ -209,8 +210,8 @@ final class BufferedIo {
                     return false;
                 }
             }
-            if (offset + len > v.size()) {
-                return false; // truncated meanwhile
+            if (offset + len > v.size() || !c.tryMarkDirty(pages)) {
+                return false; // truncated meanwhile, or the dirty index is busy
             }
             long pos = offset;
             for (Page p : pages) {

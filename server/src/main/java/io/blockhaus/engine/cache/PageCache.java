@@ -62,6 +62,11 @@ public final class PageCache {
         return pool;
     }
 
+    /** The dirty index (for tests that hold its mutex). */
+    DirtyIndex dirtyIndexForTests() {
+        return dirty;
+    }
+
     public int pageSize() {
         return pageSize;
     }
@@ -338,6 +343,37 @@ public final class PageCache {
             boolean added = dirty.add(p.index(), system.now());
             assert added : "two dirty pages for index " + p.index();
         }
+    }
+
+    /**
+     * {@link #markDirty} of every page of {@code pages} (all locked by the caller), for a thread
+     * that must not wait even for a mutex (an event loop's inline WRITE): false, with nothing
+     * marked, when the dirty index's mutex is busy. The pages enter the index first and get their
+     * flag after: nobody can look at them in between (their locks are held), and a range check
+     * that sees the index early only declines a fast path.
+     */
+    public boolean tryMarkDirty(Page[] pages) {
+        long[] clean = new long[pages.length];
+        int n = 0;
+        for (Page p : pages) {
+            if (!p.isDirty()) {
+                clean[n++] = p.index();
+            }
+        }
+        if (n == 0) {
+            return true;
+        }
+        if (!dirty.tryAddAll(clean, n, system.now())) {
+            return false;
+        }
+        for (Page p : pages) {
+            if (!p.isDirty()) {
+                p.setDirty(true);
+                dirtyCount.incrementAndGet();
+                system.budget().dirtied(pageSize);
+            }
+        }
+        return true;
     }
 
     private void markClean(Page p) {

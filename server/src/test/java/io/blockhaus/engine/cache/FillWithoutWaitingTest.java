@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code BufferedIo.readWithoutWaiting}) never waits for a mutex (issue 11 item 1): while another
  * thread holds the clock's or the pool's mutex it gives up, returning no page and leaving
  * nothing behind (no page indexed, no budget taken), and the same call succeeds once the mutex
- * is free. The other thread keeps the mutex until the call has returned, so a call that waited
+ * is free; likewise the inline WRITE's marking of pages dirty while another thread holds the
+ * dirty index's mutex. The other thread keeps the mutex until the call has returned, so a call that waited
  * would never return: the timeout turns that into a failure instead of a hang.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -110,6 +111,28 @@ class FillWithoutWaitingTest {
             assertThat(system.usedBytes()).isZero();
         }
         assertThat(fill(2)).isTrue();
+    }
+
+    @Test
+    void anInlineWriteMarksNothingDirtyWhileTheDirtyIndexIsHeld() throws Exception {
+        cacheOf(16);
+        List<Page> run = cache.insertAndFillWithoutWaiting(0, 2);
+        assertThat(run).hasSize(2);
+        Page[] pages = run.toArray(Page[]::new);
+        try {
+            try (Held h = new Held(cache.dirtyIndexForTests().mutexForTests())) {
+                assertThat(cache.tryMarkDirty(pages)).as("the dirty index is busy").isFalse();
+                assertThat(pages[0].isDirty() || pages[1].isDirty()).isFalse();
+                assertThat(cache.dirtyPages()).isZero();
+            }
+            assertThat(cache.tryMarkDirty(pages)).isTrue();
+            assertThat(pages[0].isDirty() && pages[1].isDirty()).isTrue();
+            assertThat(cache.dirtyPages()).isEqualTo(2);
+            assertThat(cache.tryMarkDirty(pages)).as("already dirty: nothing to add").isTrue();
+            assertThat(cache.dirtyPages()).isEqualTo(2);
+        } finally {
+            PageCache.unlockAll(run);
+        }
     }
 
     @Test
