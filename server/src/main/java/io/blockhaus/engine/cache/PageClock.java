@@ -3,6 +3,7 @@ package io.blockhaus.engine.cache;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * Reclaim: a CLOCK over a ring of slots, one per resident page of every volume.
@@ -152,29 +153,24 @@ final class PageClock {
     }
 
     int resident() {
-        mutex.lock();
-        try {
-            return resident;
-        } finally {
-            mutex.unlock();
-        }
+        return (int) read(() -> resident);
     }
 
     /** Slots the hand has passed since the clock was made. */
     long visits() {
-        mutex.lock();
-        try {
-            return visits;
-        } finally {
-            mutex.unlock();
-        }
+        return read(() -> visits);
     }
 
     /** Slots handed out so far: the ring's length. */
     int slots() {
+        return (int) read(() -> used);
+    }
+
+    /** A counter read under the mutex (tests and metrics: never on a hot path). */
+    private long read(LongSupplier counter) {
         mutex.lock();
         try {
-            return used;
+            return counter.getAsLong();
         } finally {
             mutex.unlock();
         }
