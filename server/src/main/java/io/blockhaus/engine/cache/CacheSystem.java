@@ -227,7 +227,12 @@ public final class CacheSystem implements AutoCloseable {
                 return null;
             }
         }
-        PagePool.Frame frame = owner.pool().tryAllocate();
+        PagePool.Frame frame;
+        try {
+            frame = owner.pool().tryAllocate();
+        } catch (RuntimeException e) {
+            frame = null; // the pool is closing: the caller gives up, and the worker's path reports it
+        }
         if (frame == null) {
             budget.release(ps);
             waits.signal();
