@@ -55,7 +55,7 @@ public final class GrpcServer implements AutoCloseable {
 
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final HandleTable handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT);
+    private final HandleTable handles;
     private final Leases leases;
     private final ScheduledExecutorService notifier;
     /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
@@ -64,14 +64,15 @@ public final class GrpcServer implements AutoCloseable {
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned, Duration lease,
             LongSupplier clock, Duration recall) {
         this.stopOwned = stopOwned;
+        this.handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT, recall.toNanos());
         this.leases = new Leases(lease.toNanos(), clock);
         this.notifier = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
-                .addService(new VolumeIoService(catalog, handles, notifier, recall.toNanos()))
-                .addService(new VolumeAdminService(catalog, handles, recall.toNanos()))
+                .addService(new VolumeIoService(catalog, handles, notifier))
+                .addService(new VolumeAdminService(catalog, handles))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE)

@@ -315,7 +315,10 @@ class SeedScenariosTest {
         try (Engine engine = new Engine(EngineConfig.withCache(4 << 20))) {
             Volume vol = engine.open(config("dio-map", policy).withFaultAroundPages(fa), store, locks);
             Handle h = vol.open();
-            Mapping m = h.map(0, 512 << 10, true, (mp, first, end) -> events.add(new long[] {first, end}));
+            Mapping m = h.map(0, 512 << 10, true, (mp, first, end) -> {
+                events.add(new long[] {first, end});
+                return Recall.DONE;
+            });
             assertThat(window).isEqualTo(64 << 10);
             for (MapCase c : cases) {
                 boolean dl = policy == LockPolicy.TWO_STATE || c.deadlockUnderRange();
