@@ -101,6 +101,15 @@ public final class GrpcServer implements AutoCloseable {
         return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
     }
 
+    /**
+     * {@link #listen} with a recall timeout other than {@link #DEFAULT_RECALL_TIMEOUT}: how long an
+     * engine operation from either front end waits for a mapping's acknowledgement before
+     * revoking it.
+     */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall);
+    }
+
     /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
     static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
             LongSupplier clock, Duration recall) {
