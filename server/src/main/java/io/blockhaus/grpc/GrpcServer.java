@@ -2,7 +2,10 @@ package io.blockhaus.grpc;
 
 import io.blockhaus.proto.v1.VolumeAdminGrpc;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
@@ -20,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -130,7 +134,24 @@ public final class GrpcServer implements AutoCloseable {
             b.channelType(EpollServerSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(loops);
             groups = List.of(boss, loops);
         }
-        b.executor(pool)
+        // Every call runs on the pool but the two that recalls wait for: every pool thread may be
+        // an engine operation waiting for an acknowledgement (recall before completion), and an
+        // AckInvalidations, or a Watch stream's on-ready callback that sends the invalidation,
+        // queued behind them would make each wait out the recall timeout and revoke a live
+        // client's mapping (GrpcNbdCoherenceTest saw it: 12 writes on 4 threads). Those two stay
+        // on the transport thread, which they never block: an acknowledgement is a map lookup
+        // and a notify, a Watch send is a non-blocking write under flow control. The routing
+        // needs the direct executor as the default, since gRPC looks the method up on the
+        // default executor before it switches (a lookup on the pool would starve the same way).
+        b.directExecutor()
+                .callExecutor(new ServerCallExecutorSupplier() {
+                    @Override
+                    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+                        var m = call.getMethodDescriptor();
+                        return m == VolumeIoGrpc.getAckInvalidationsMethod() || m == VolumeIoGrpc.getWatchMethod()
+                                ? null : pool;
+                    }
+                })
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 // A peer that stops answering pings loses its connection, and so starts its lease.
                 .keepAliveTime(10, TimeUnit.SECONDS)

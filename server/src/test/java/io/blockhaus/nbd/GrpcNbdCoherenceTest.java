@@ -247,4 +247,48 @@ class GrpcNbdCoherenceTest {
             child.destroyForcibly();
         }
     }
+
+    /**
+     * More writes into mapped pages than the server has call threads (4 here): each waits for an
+     * acknowledgement, which is itself a call. Were acknowledgements queued behind the writes on
+     * the same threads, every write would wait out the recall timeout and revoke the region.
+     */
+    @Test
+    void writesIntoMappedPagesOnEveryCallThreadDoNotStarveTheAcknowledgementsTheyWaitFor() throws Exception {
+        int writers = 12;
+        BlockhausClient other = BlockhausClient.connect("127.0.0.1:" + grpc.address().getPort());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try (VolumeHandle h = client.open("v"); VolumeHandle ho = other.open("v")) {
+            h.write(0, ByteBuffer.wrap(new byte[writers * 4096]), false);
+            MappedRegion m = h.map(0, writers * 4096L, false);
+            for (int round = 0; round < 3; round++) {
+                load(m, 0, writers * 4096); // every page held again
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int i = 0; i < writers; i++) {
+                    int page = i;
+                    int value = round * writers + i + 1;
+                    done.add(pool.submit(() -> {
+                        go.await();
+                        ho.write(page * 4096L + 7, ByteBuffer.wrap(new byte[] {(byte) value}), false);
+                        return null;
+                    }));
+                }
+                long t0 = System.nanoTime();
+                go.countDown();
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("round " + round + ": no write waited out the recall")
+                        .isLessThan(RECALL);
+                for (int i = 0; i < writers; i++) {
+                    assertThat(load(m, i * 4096L + 7, 1)[0]).isEqualTo((byte) (round * writers + i + 1));
+                }
+            }
+            assertThat(m.remaps()).as("no recall timed out").isZero();
+        } finally {
+            pool.shutdownNow();
+            other.close();
+        }
+    }
 }
