@@ -70,15 +70,21 @@ class RecallTest {
         return b;
     }
 
+    /** Fills 64 KiB with 7s through {@code writer}, maps it read-only through {@code mapper} and loads every page. */
+    private static MappedRegion sevensHeldWhole(VolumeHandle writer, VolumeHandle mapper) {
+        writer.write(0, ByteBuffer.wrap(filled(65536, 7)), false);
+        MappedRegion m = mapper.map(0, 65536, false);
+        m.get(0, ByteBuffer.allocate(1));
+        assertThat(m.cachedPages()).isEqualTo(16);
+        return m;
+    }
+
     @Test
     void aCompletedDirectWritePunchOrTruncateLeavesNoRegionWithOlderBytes() {
         BlockhausClient mapper = BlockhausClient.builder(channel).clientId("mapper").build();
         BlockhausClient writer = BlockhausClient.builder(channel).clientId("writer").build();
         try (VolumeHandle hm = mapper.open("v"); VolumeHandle hw = writer.open("v")) {
-            hw.write(0, ByteBuffer.wrap(filled(65536, 7)), false);
-            MappedRegion m = hm.map(0, 65536, false);
-            m.get(0, ByteBuffer.allocate(1));
-            assertThat(m.cachedPages()).isEqualTo(16);
+            MappedRegion m = sevensHeldWhole(hw, hm);
 
             hw.writeDirect(4096, ByteBuffer.wrap(filled(4096, 9)), false);
             assertThat(m.cachedPages()).as("dropped before the write returned").isEqualTo(15);
@@ -112,10 +118,7 @@ class RecallTest {
         BlockhausClient mapper = BlockhausClient.builder(channel).clientId("mapper").build();
         BlockhausClient writer = BlockhausClient.builder(channel).clientId("writer").build();
         try (VolumeHandle hm = mapper.open("v"); VolumeHandle hw = writer.open("v")) {
-            hw.write(0, ByteBuffer.wrap(filled(65536, 7)), false);
-            MappedRegion m = hm.map(0, 65536, false);
-            m.get(0, ByteBuffer.allocate(1));
-            assertThat(m.cachedPages()).isEqualTo(16);
+            MappedRegion m = sevensHeldWhole(hw, hm);
 
             // A buffered write changes the cached page in place: in a kernel the mapping would
             // see it at once; here its copy is recalled before the write returns.

@@ -1,7 +1,6 @@
 package io.blockhaus.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.blockhaus.client.BlockhausClient;
 import io.blockhaus.client.MappedRegion;
@@ -17,18 +16,12 @@ import io.blockhaus.grpc.FixedCatalog;
 import io.blockhaus.grpc.GrpcServer;
 import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.grpc.TestBytes;
+import io.blockhaus.testing.ChildJvm;
 import java.net.InetSocketAddress;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -201,34 +194,11 @@ class GrpcNbdCoherenceTest {
     @Test
     void aClientKilledWhileItHoldsAMappingDelaysAnNbdDirectWriteByAtMostTheRecallTimeout(@TempDir Path dir)
             throws Exception {
-        Path err = dir.resolve("child.err");
-        String java = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                MapThenKillChild.class.getName(), "127.0.0.1:" + grpc.address().getPort(), "d", "0", "65536");
-        pb.redirectError(err.toFile());
-        Process child = pb.start();
-        try (NbdTestClient nd = NbdTestClient.open(nbd.address().getPort(), NbdTestClient.Mode.STRUCTURED, "d")) {
-            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-            Thread pump = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the child was killed
-                }
-                lines.add("<EOF>");
-            }, "child-stdout");
-            pump.setDaemon(true);
-            pump.start();
-            String line = lines.poll(60, TimeUnit.SECONDS);
-            if (line == null || !line.equals("MAPPED 16")) {
-                fail("child did not report its mapping (got " + line + "); its stderr:\n" + Files.readString(err));
-            }
-            child.destroyForcibly(); // SIGKILL: it never acknowledges, never unmaps
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child died").isTrue();
+        try (ChildJvm child = ChildJvm.start(dir, List.of("-Xmx128m"), MapThenKillChild.class,
+                "127.0.0.1:" + grpc.address().getPort(), "d", "0", "65536");
+                NbdTestClient nd = NbdTestClient.open(nbd.address().getPort(), NbdTestClient.Mode.STRUCTURED, "d")) {
+            child.expectLine("MAPPED 16");
+            assertThat(child.kill()).as("child died").isTrue(); // SIGKILL: it never acknowledges, never unmaps
 
             byte[] data = TestBytes.random(20, 8192);
             long t0 = System.nanoTime();
@@ -243,8 +213,6 @@ class GrpcNbdCoherenceTest {
             long t1 = System.nanoTime();
             nd.writeOk(4096, TestBytes.random(21, 8192)); // the mapping was revoked: nobody to wait for
             assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(RECALL);
-        } finally {
-            child.destroyForcibly();
         }
     }
 
