@@ -68,6 +68,7 @@
 #   --runtime S           timed seconds per workload (default 10)
 #   --ramp S              fio ramp_time before each timed run (default 3)
 #   --warmup S            seconds of each untimed Blockhaus warm-up pass (default 5)
+#                         (0: no warm-up: a cold JVM and an empty cache, as right after a start)
 #   --size SIZE           backing file / export size, e.g. 1G, 512M (default 1G)
 #   --servers "LIST"      subset/order of servers (default: the six above other than nbdkit-null, and
 #                         with --bh-base-jar also blockhaus-base and blockhaus-base-cached)
@@ -432,7 +433,8 @@ for round in $(seq 1 "$ROUNDS"); do
         wls=$WORKLOADS
         case "$srv" in
             blockhaus|blockhaus-base)
-                for w in $WORKLOADS; do
+                # --warmup 0: none, so the timed rounds see a fresh JVM and an empty cache
+                [ "$WARMUP" -eq 0 ] || for w in $WORKLOADS; do
                     run_fio "$URI" "$w" "$OUT/raw/$tag-warmup-$w.json" "$WARMUP" 0
                 done
                 ;;

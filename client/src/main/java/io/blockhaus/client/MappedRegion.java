@@ -126,26 +126,40 @@ public final class MappedRegion implements AutoCloseable {
         }
     }
 
+    /**
+     * A read fault on the page holding {@code off} (inside the mapping), asked of the server even
+     * when a copy is held (a load would not ask): what bhctl's fault command and bench measure.
+     * Keeps the answer's pages; returns how many came (the page and its fault-around window).
+     */
+    public int faultIn(long off) {
+        int page = mapping.getPageSize();
+        return faultPages(Math.floorDiv(off, page) * (long) page).size();
+    }
+
     private byte[] fault(long pageStart) {
-        long gen = generation.get();
-        FaultResponse r = withRemap(() -> BlockhausClient.call(() -> client.io().fault(FaultRequest.newBuilder()
-                .setMapping(name()).setOffset(pageStart).build())));
-        byte[] wanted = null;
-        boolean keep = generation.get() == gen;
-        for (PageData p : r.getPagesList()) {
-            byte[] bytes = p.getData().toByteArray();
-            if (p.getOffset() == pageStart) {
-                wanted = bytes;
-            }
-            if (keep) {
-                pages.put(p.getOffset(), bytes);
-            }
-        }
+        byte[] wanted = faultPages(pageStart).get(pageStart);
         if (wanted == null) {
             throw ClientErrors.of("EIO", io.grpc.Status.Code.INTERNAL, false,
                     "EIO: the fault at " + pageStart + " did not answer its page", null);
         }
         return wanted;
+    }
+
+    /** One read fault: the pages it brought, by offset; kept unless an invalidation raced it. */
+    private Map<Long, byte[]> faultPages(long pageStart) {
+        long gen = generation.get();
+        FaultResponse r = withRemap(() -> BlockhausClient.call(() -> client.io().fault(FaultRequest.newBuilder()
+                .setMapping(name()).setOffset(pageStart).build())));
+        Map<Long, byte[]> got = new java.util.HashMap<>();
+        boolean keep = generation.get() == gen;
+        for (PageData p : r.getPagesList()) {
+            byte[] bytes = p.getData().toByteArray();
+            got.put(p.getOffset(), bytes);
+            if (keep) {
+                pages.put(p.getOffset(), bytes);
+            }
+        }
+        return got;
     }
 
     /** Drops local copies of {@code [off, off+length)} (an invalidation, or a direct read into this region). */

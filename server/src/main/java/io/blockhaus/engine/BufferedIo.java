@@ -126,19 +126,19 @@ final class BufferedIo {
             } finally {
                 p.unlock();
             }
-            ReadaheadState.Window w = h.readahead().onHit(idx);
+            ReadaheadState.Window w = h.readahead().tryOnHit(idx);
             if (w != null) {
                 async = w;
             }
         }
         ReadaheadState ra = h.readahead();
         if (firstMiss >= 0) {
-            long raEnd = Math.min(ra.onMiss(firstMiss, firstIdx, endIdx), v.pageCount());
+            long raEnd = Math.min(ra.tryOnMiss(firstMiss, firstIdx, endIdx), v.pageCount());
             if (raEnd > endIdx) {
                 async = new ReadaheadState.Window(endIdx, raEnd);
             }
         }
-        ra.completed(endIdx);
+        ra.tryCompleted(endIdx);
         if (async != null) {
             Readahead.queueAsync(v, async.first(), async.end());
         }
@@ -160,14 +160,11 @@ final class BufferedIo {
             if (hold == null || end > v.size()) {
                 return -1;
             }
-            List<Page> run = c.insertAbsent(idx, to, null);
+            List<Page> run = c.insertAndFillWithoutWaiting(idx, to);
             if (run.isEmpty()) {
-                return -1; // no clean page to reuse, or someone inserted it meanwhile
+                return -1; // no memory without waiting, a busy mutex, not in memory, or inserted meanwhile
             }
             try {
-                if (!c.fillIfInMemory(run)) {
-                    return -1;
-                }
                 pos = copyOutRun(c, run, noReuse, pos, end, dst);
             } finally {
                 PageCache.unlockAll(run);
@@ -182,8 +179,9 @@ final class BufferedIo {
     /**
      * The buffered write (no FUA), if every page it touches is cached and free right now and
      * dirty memory is below the throttling mark; otherwise false with nothing written and
-     * {@code src} untouched. All its pages are locked (tried, ascending) before any byte is
-     * copied, so it is all or nothing, and it never waits or does I/O.
+     * {@code src} untouched. All its pages are locked (tried, ascending) and marked dirty (the
+     * dirty index only tried) before any byte is copied, so it is all or nothing, and it never
+     * waits, for a mutex either, or does I/O.
      */
     static boolean writeIfCached(Handle h, long offset, ByteBuffer src) {
         Volume v = h.volume();
@@ -212,8 +210,8 @@ final class BufferedIo {
                     return false;
                 }
             }
-            if (offset + len > v.size()) {
-                return false; // truncated meanwhile
+            if (offset + len > v.size() || !c.tryMarkDirty(pages)) {
+                return false; // truncated meanwhile, or the dirty index is busy
             }
             long pos = offset;
             for (Page p : pages) {
@@ -282,7 +280,7 @@ final class BufferedIo {
         return n;
     }
 
-    static void write(Handle h, long offset, ByteBuffer src, boolean fua) {
+    static void write(Handle h, long offset, ByteBuffer src) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
@@ -292,7 +290,7 @@ final class BufferedIo {
             return;
         }
         PageCache c = v.cache();
-        if (bypasses(v, len) && StreamBypass.write(v, offset, new ByteBuffer[] {src}, fua)) {
+        if (bypasses(v, len) && StreamBypass.write(v, offset, new ByteBuffer[] {src})) {
             return;
         }
         long end = offset + len;
@@ -318,10 +316,6 @@ final class BufferedIo {
             }
             pos = writeMiss(v, idx, endIdx, pos, end, src);
         }
-        if (fua) {
-            c.writebackRange(v.firstPage(offset), endIdx);
-            v.store().force();
-        }
     }
 
     /** See {@link Handle#readAsFileRange}: only a stream (bypass-sized) over nothing dirty. */
@@ -340,38 +334,33 @@ final class BufferedIo {
     }
 
     /** See {@link Handle#writeFromPipe}: only ever the streaming bypass, which splices. */
-    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len, boolean fua) {
+    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
         v.checkRange(offset, len, true);
         return len > 0 && bypasses(v, len) && v.store().writesFromPipes()
-                && StreamBypass.writeFromPipe(v, offset, pipe, len, fua);
+                && StreamBypass.writeFromPipe(v, offset, pipe, len);
     }
 
     /**
      * The gather form: the buffers' bytes in turn, as one write. Each buffer is written as
-     * {@link #write(Handle, long, ByteBuffer, boolean)} would; FUA covers the whole range once.
+     * {@link #write(Handle, long, ByteBuffer)} would (FUA is {@link Handle}'s, over the whole range).
      */
-    static void write(Handle h, long offset, ByteBuffer[] srcs, boolean fua) {
+    static void write(Handle h, long offset, ByteBuffer[] srcs) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
         long len = remaining(srcs);
         v.checkRange(offset, len, true);
-        PageCache c = v.cache();
-        if (bypasses(v, len) && StreamBypass.write(v, offset, srcs, fua)) {
+        if (bypasses(v, len) && StreamBypass.write(v, offset, srcs)) {
             return;
         }
         long pos = offset;
         for (ByteBuffer src : srcs) {
             int n = src.remaining();
-            write(h, pos, src, false);
+            write(h, pos, src);
             pos += n;
-        }
-        if (fua && len > 0) {
-            c.writebackRange(v.firstPage(offset), v.endPage(offset, len));
-            v.store().force();
         }
     }
 

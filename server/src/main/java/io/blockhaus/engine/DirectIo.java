@@ -78,12 +78,12 @@ final class DirectIo {
         }
     }
 
-    static void write(Handle h, long offset, ByteBuffer src, boolean fua) {
-        write(h, offset, new ByteBuffer[] {src}, fua);
+    static void write(Handle h, long offset, ByteBuffer src) {
+        write(h, offset, new ByteBuffer[] {src});
     }
 
     /** The gather form: the buffers' bytes in turn, as one write (a front end's payload in pieces). */
-    static void write(Handle h, long offset, ByteBuffer[] srcs, boolean fua) {
+    static void write(Handle h, long offset, ByteBuffer[] srcs) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
@@ -100,14 +100,11 @@ final class DirectIo {
             // write fails, the data they held (acknowledged) must still be there.
             v.cache().invalidate(first, end, true);
             v.store().write(offset, srcs);
-            if (fua) {
-                v.store().force();
-            }
         }
     }
 
     /** See {@link Handle#writeFromPipe}: the direct write, its bytes spliced from the pipe into the store. */
-    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len, boolean fua) {
+    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
@@ -120,13 +117,7 @@ final class DirectIo {
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, true);
             v.cache().invalidate(first, end, true); // as in write: acknowledged data survives a failed store write
-            if (!v.store().writeFrom(offset, pipe, len)) {
-                return false;
-            }
-            if (fua) {
-                v.store().force();
-            }
-            return true;
+            return v.store().writeFrom(offset, pipe, len);
         }
     }
 
@@ -147,7 +138,7 @@ final class DirectIo {
         }
     }
 
-    static void writeFromMapping(Handle h, long offset, MappedBuffer src, boolean fua) {
+    static void writeFromMapping(Handle h, long offset, MappedBuffer src) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
@@ -161,8 +152,7 @@ final class DirectIo {
         for (int done = 0; done < src.length(); done += bounce.limit()) {
             bounce.clear().limit(Math.min(src.length() - done, MAX_BOUNCE_BYTES));
             src.mapping().read(src.offset() + done, bounce);
-            boolean last = done + bounce.position() == src.length();
-            write(h, offset + done, bounce.flip(), fua && last); // one force at the end covers every chunk
+            write(h, offset + done, bounce.flip());
         }
     }
 

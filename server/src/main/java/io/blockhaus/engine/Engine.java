@@ -5,10 +5,11 @@ import io.blockhaus.engine.lock.LockListener;
 import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.BackingStore;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -30,6 +31,7 @@ public final class Engine implements AutoCloseable {
     private final CopyOnWriteArrayList<Volume> volumes = new CopyOnWriteArrayList<>();
     private final Thread writer;
     private final ThreadPoolExecutor readahead;
+    private final AtomicInteger queuedReadahead = new AtomicInteger();
     private final Object kick = new Object();
     private boolean kicked; // guarded by kick
     private volatile boolean closed;
@@ -46,10 +48,14 @@ public final class Engine implements AutoCloseable {
         if (config.backgroundThreads()) {
             system.onBackgroundThreshold(this::kickWriter);
             writer = Thread.ofPlatform().name("blockhaus-writeback").daemon().unstarted(this::writerLoop);
-            readahead = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(READAHEAD_QUEUE),
+            // Lock-free hand-off: event loops queue readahead (see readaheadIfQueued), so the queue
+            // is a LinkedTransferQueue bounded by queuedReadahead, not an ArrayBlockingQueue
+            // (a mutex), and the one thread is started now and kept (starting it takes the
+            // pool's own mutex).
+            readahead = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedTransferQueue<>(),
                     Thread.ofPlatform().name("blockhaus-readahead-", 0).daemon().factory(),
                     new ThreadPoolExecutor.DiscardPolicy());
-            readahead.allowCoreThreadTimeOut(true);
+            readahead.prestartCoreThread();
             writer.start();
         } else {
             writer = null;
@@ -118,15 +124,30 @@ public final class Engine implements AutoCloseable {
         if (readahead == null) {
             job.run();
         } else {
-            readahead.execute(job);
+            queueReadahead(job);
         }
     }
 
-    /** Queues a readahead job on the pool; without background threads the hint is dropped. */
+    /**
+     * Queues a readahead job on the pool; without background threads the hint is dropped. Takes
+     * no lock (an event loop calls it).
+     */
     void readaheadIfQueued(Runnable job) {
         if (readahead != null) {
-            readahead.execute(job);
+            queueReadahead(job);
         }
+    }
+
+    /** At most {@link #READAHEAD_QUEUE} jobs wait; more are dropped, since readahead is a hint. */
+    private void queueReadahead(Runnable job) {
+        if (queuedReadahead.incrementAndGet() > READAHEAD_QUEUE) {
+            queuedReadahead.decrementAndGet();
+            return;
+        }
+        readahead.execute(() -> {
+            queuedReadahead.decrementAndGet();
+            job.run();
+        });
     }
 
     private void kickWriter() {

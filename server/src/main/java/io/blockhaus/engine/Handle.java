@@ -99,14 +99,14 @@ public final class Handle implements AutoCloseable {
      */
     public void write(long offset, ByteBuffer src, boolean fua) {
         long len = src.remaining();
-        BufferedIo.write(this, offset, src, false);
+        BufferedIo.write(this, offset, src);
         syncIfFua(fua, offset, len);
     }
 
     /** Buffered gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void write(long offset, ByteBuffer[] srcs, boolean fua) {
         long len = BufferedIo.remaining(srcs);
-        BufferedIo.write(this, offset, srcs, false);
+        BufferedIo.write(this, offset, srcs);
         syncIfFua(fua, offset, len);
     }
 
@@ -141,8 +141,8 @@ public final class Handle implements AutoCloseable {
      * {@link #writeDirect}. Errors as for those; after one, the pipe's contents are unspecified.
      */
     public boolean writeFromPipe(long offset, PayloadPipe pipe, long length, boolean direct, boolean fua) {
-        boolean written = direct ? DirectIo.writeFromPipe(this, offset, pipe.storePipe(), length, false)
-                : BufferedIo.writeFromPipe(this, offset, pipe.storePipe(), length, false);
+        boolean written = direct ? DirectIo.writeFromPipe(this, offset, pipe.storePipe(), length)
+                : BufferedIo.writeFromPipe(this, offset, pipe.storePipe(), length);
         syncIfFua(written && fua, offset, length);
         return written;
     }
@@ -166,17 +166,20 @@ public final class Handle implements AutoCloseable {
         return DirectIo.readAsFileRange(this, offset, length);
     }
 
-    /** Direct write: BLOCK on the range, write-and-invalidate, store write; {@code fua} forces the store. */
+    /**
+     * Direct write: BLOCK on the range, write-and-invalidate, store write; {@code fua} then
+     * syncs the range as {@link #write} does.
+     */
     public void writeDirect(long offset, ByteBuffer src, boolean fua) {
         long len = src.remaining();
-        DirectIo.write(this, offset, src, false);
+        DirectIo.write(this, offset, src);
         syncIfFua(fua, offset, len);
     }
 
     /** Direct gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void writeDirect(long offset, ByteBuffer[] srcs, boolean fua) {
         long len = BufferedIo.remaining(srcs);
-        DirectIo.write(this, offset, srcs, false);
+        DirectIo.write(this, offset, srcs);
         syncIfFua(fua, offset, len);
     }
 
@@ -190,7 +193,7 @@ public final class Handle implements AutoCloseable {
 
     /** Direct write from a mapping's pages; EDEADLOCK as for {@link #readDirect(long, MappedBuffer)}. */
     public void writeDirect(long offset, MappedBuffer src, boolean fua) {
-        DirectIo.writeFromMapping(this, offset, src, false);
+        DirectIo.writeFromMapping(this, offset, src);
         syncIfFua(fua, offset, src.length());
     }
 

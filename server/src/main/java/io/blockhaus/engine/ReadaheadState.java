@@ -1,5 +1,7 @@
 package io.blockhaus.engine;
 
+import java.util.concurrent.locks.ReentrantLock;
+
 /**
  * One handle's ondemand readahead, after Linux's mm/readahead.c: a sequential reader's window
  * starts at a few times its request and doubles up to the maximum; the synchronous part is the
@@ -8,7 +10,11 @@ package io.blockhaus.engine;
  * reads get exactly what they ask for.
  *
  * <p>A handle serves many concurrent requests (one NBD connection has many in flight), so the
- * state is guarded by this object's monitor; the critical sections are a few comparisons.
+ * state is guarded by a mutex; the critical sections are a few comparisons. A thread that must
+ * not wait even for that (an event loop: a holder preempted between two comparisons would stall
+ * it) uses the {@code try} forms, which skip the bookkeeping when the mutex is busy: readahead
+ * is a hint, and a skipped step costs at most one window planned late or a random read taken
+ * for sequential.
  */
 final class ReadaheadState {
     /** A planned asynchronous readahead: pages {@code [first, end)}. */
@@ -16,7 +22,8 @@ final class ReadaheadState {
     }
 
     private final int configuredMax;
-    // guarded by this
+    private final ReentrantLock mutex = new ReentrantLock();
+    // guarded by mutex
     private Advice mode = Advice.NORMAL;
     private long prevEnd = -1;
     private long start;
@@ -27,16 +34,26 @@ final class ReadaheadState {
         this.configuredMax = configuredMax;
     }
 
-    synchronized void setMode(Advice advice) {
-        mode = advice;
-        if (advice == Advice.RANDOM) {
-            size = 0;
-            asyncMark = -1;
+    void setMode(Advice advice) {
+        mutex.lock();
+        try {
+            mode = advice;
+            if (advice == Advice.RANDOM) {
+                size = 0;
+                asyncMark = -1;
+            }
+        } finally {
+            mutex.unlock();
         }
     }
 
-    synchronized Advice mode() {
-        return mode;
+    Advice mode() {
+        mutex.lock();
+        try {
+            return mode;
+        } finally {
+            mutex.unlock();
+        }
     }
 
     private int max() {
@@ -47,7 +64,28 @@ final class ReadaheadState {
      * A read of pages {@code [first, end)} missed at {@code idx}: returns the end of the
      * synchronous read (at least {@code end}).
      */
-    synchronized long onMiss(long idx, long first, long end) {
+    long onMiss(long idx, long first, long end) {
+        mutex.lock();
+        try {
+            return onMissLocked(idx, first, end);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** {@link #onMiss} if the mutex is free right now; {@code end} (no readahead) otherwise. */
+    long tryOnMiss(long idx, long first, long end) {
+        if (!mutex.tryLock()) {
+            return end;
+        }
+        try {
+            return onMissLocked(idx, first, end);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    private long onMissLocked(long idx, long first, long end) {
         if (mode == Advice.RANDOM) {
             return end;
         }
@@ -80,7 +118,28 @@ final class ReadaheadState {
     }
 
     /** A cached page {@code idx} was read: the next window to read asynchronously, or null. */
-    synchronized Window onHit(long idx) {
+    Window onHit(long idx) {
+        mutex.lock();
+        try {
+            return onHitLocked(idx);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** {@link #onHit} if the mutex is free right now; null otherwise. */
+    Window tryOnHit(long idx) {
+        if (!mutex.tryLock()) {
+            return null;
+        }
+        try {
+            return onHitLocked(idx);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    private Window onHitLocked(long idx) {
         if (asyncMark < 0 || idx < asyncMark || idx >= start + size || mode == Advice.RANDOM) {
             return null;
         }
@@ -92,7 +151,23 @@ final class ReadaheadState {
         return new Window(nextStart, nextStart + nextSize);
     }
 
-    synchronized void completed(long end) {
-        prevEnd = end;
+    void completed(long end) {
+        mutex.lock();
+        try {
+            prevEnd = end;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** {@link #completed} if the mutex is free right now; skipped otherwise. */
+    void tryCompleted(long end) {
+        if (mutex.tryLock()) {
+            try {
+                prevEnd = end;
+            } finally {
+                mutex.unlock();
+            }
+        }
     }
 }

@@ -97,9 +97,9 @@ final class StreamBypass {
     }
 
     /** The write, done around the cache; false (nothing written) unless it covers whole pages and BLOCK is free. */
-    static boolean write(Volume v, long offset, ByteBuffer[] srcs, boolean fua) {
+    static boolean write(Volume v, long offset, ByteBuffer[] srcs) {
         long len = BufferedIo.remaining(srcs);
-        return writeAround(v, offset, len, fua, cached -> {
+        return writeAround(v, offset, len, cached -> {
             PageCache c = v.cache();
             ByteBuffer[] view = new ByteBuffer[srcs.length];
             for (int i = 0; i < srcs.length; i++) {
@@ -126,8 +126,8 @@ final class StreamBypass {
      * are removed rather than left older than the store). Removing is what keeps a stream over
      * a scattered working set cheap: reading each page back was one system call per page.
      */
-    static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len, boolean fua) {
-        return writeAround(v, offset, len, fua, cached -> {
+    static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len) {
+        return writeAround(v, offset, len, cached -> {
             if (!v.store().writeFrom(offset, pipe, len)) {
                 return false;
             }
@@ -151,9 +151,9 @@ final class StreamBypass {
 
     /**
      * The frame both writes share: whole pages only, BLOCK only tried, the range checked under it,
-     * the cached pages locked (ascending) for the body and released after it, then FUA.
+     * the cached pages locked (ascending) for the body and released after it.
      */
-    private static boolean writeAround(Volume v, long offset, long len, boolean fua, LockedWrite body) {
+    private static boolean writeAround(Volume v, long offset, long len, LockedWrite body) {
         PageCache c = v.cache();
         int ps = c.pageSize();
         if (offset % ps != 0 || len % ps != 0) {
@@ -173,9 +173,6 @@ final class StreamBypass {
                 }
             } finally {
                 PageCache.unlockAll(cached);
-            }
-            if (fua) {
-                v.store().force();
             }
             return true;
         }

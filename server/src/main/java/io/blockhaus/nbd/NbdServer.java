@@ -15,7 +15,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -42,7 +42,7 @@ public final class NbdServer implements AutoCloseable {
         this.loops = new MultiThreadIoEventLoopGroup(
                 config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
+                new LinkedTransferQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
         this.initializer = new NbdChannelInitializer(exports, config, workers);
         try {
             this.listener = new ServerBootstrap()

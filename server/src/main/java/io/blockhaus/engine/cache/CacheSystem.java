@@ -196,8 +196,8 @@ public final class CacheSystem implements AutoCloseable {
 
     /**
      * A new, unlocked, not-yet-indexed page, its budget taken from {@code r} when it has any,
-     * else reclaimed from clean pages; null when neither is possible. Never waits: callers may
-     * hold ADD (see {@link PageReservation}).
+     * else reclaimed from clean pages; null when neither is possible. Never waits for memory:
+     * callers may hold ADD (see {@link PageReservation}).
      */
     Page allocate(PageCache owner, long index, PageReservation r) {
         int ps = owner.pageSize();
@@ -214,6 +214,33 @@ public final class CacheSystem implements AutoCloseable {
         return new Page(owner, index, frame);
     }
 
+    /**
+     * {@link #allocate} without a reservation for a thread that must not wait even for a mutex
+     * (an event loop): null also when the clock or the pool is busy, or the pool would have to
+     * carve a slab. Its reclaim is the clock's bounded one (at most {@link #WASTE_PER_PAGE}
+     * passed pages per page asked for), and only if the clock's mutex is free.
+     */
+    Page allocateWithoutWaiting(PageCache owner, long index) {
+        int ps = owner.pageSize();
+        while (!budget.tryReserve(ps)) {
+            if (clock.tryReclaim(RECLAIM_BATCH) <= 0) {
+                return null;
+            }
+        }
+        PagePool.Frame frame;
+        try {
+            frame = owner.pool().tryAllocate();
+        } catch (RuntimeException e) {
+            frame = null; // the pool is closing: the caller gives up, and the worker's path reports it
+        }
+        if (frame == null) {
+            budget.release(ps);
+            waits.signal();
+            return null;
+        }
+        return new Page(owner, index, frame);
+    }
+
     /** A page the allocator made but nobody indexed (lost an insertion race, or not needed). */
     void freeUnused(Page p) {
         p.owner().pool().free(p.frame());
@@ -224,6 +251,11 @@ public final class CacheSystem implements AutoCloseable {
     /** The page was just indexed (its lock is held): it joins the clock. */
     void admitted(Page p) {
         clock.admit(p);
+    }
+
+    /** {@link #admitted} for each page of a run, if the clock's mutex is free right now; false (none admitted) otherwise. */
+    boolean tryAdmitted(List<Page> run) {
+        return clock.tryAdmit(run);
     }
 
     /** The page was killed and unindexed (lock held by the caller): its memory goes back. */
@@ -255,6 +287,11 @@ public final class CacheSystem implements AutoCloseable {
 
     int clockSlots() {
         return clock.slots();
+    }
+
+    /** The reclaim clock (for tests that hold its mutex from another thread). */
+    PageClock clock() {
+        return clock;
     }
 
     // ---------------------------------------------------------------- reclaim

@@ -3,6 +3,7 @@ package io.blockhaus.engine.cache;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The ordered set of one volume's dirty page indexes, as 64-page bitmaps, each chunk with the
@@ -10,8 +11,8 @@ import java.util.TreeSet;
  *
  * <p>It replaced a {@code ConcurrentSkipListSet<Long>}: the profile of 1 MiB sequential writes
  * spent a fifth of its samples inserting skip-list nodes, one per page. Here marking a page is a
- * hash lookup and an OR under a short monitor, and the ordered part (a tree of 64-page chunk
- * numbers) changes only when a chunk gains its first or loses its last dirty page. The monitor is
+ * hash lookup and an OR under a short mutex, and the ordered part (a tree of 64-page chunk
+ * numbers) changes only when a chunk gains its first or loses its last dirty page. The mutex is
  * held for a few dozen nanoseconds and never while doing I/O or taking another lock.
  *
  * <p>Why a time per chunk and not per page: the background writer's expiry pass used to look up
@@ -25,110 +26,172 @@ final class DirtyIndex {
     private static final int SHIFT = 6;
     private static final long LOW = (1L << SHIFT) - 1;
 
-    // guarded by this
+    private final ReentrantLock mutex = new ReentrantLock();
+    // guarded by mutex
     private final HashMap<Long, long[]> masks = new HashMap<>(); // chunk -> {bits, dirtied-at nanos}
     private final TreeSet<Long> chunks = new TreeSet<>();
 
     /** Adds {@code idx}, dirtied at {@code nowNanos}; false if it was there already. */
-    synchronized boolean add(long idx, long nowNanos) {
-        long chunk = idx >>> SHIFT;
-        long bit = 1L << (idx & LOW);
-        long[] m = masks.get(chunk);
-        if (m == null) {
-            m = new long[] {0, nowNanos};
-            masks.put(chunk, m);
-            chunks.add(chunk);
+    boolean add(long idx, long nowNanos) {
+        mutex.lock();
+        try {
+            long chunk = idx >>> SHIFT;
+            long bit = 1L << (idx & LOW);
+            long[] m = masks.get(chunk);
+            if (m == null) {
+                m = new long[] {0, nowNanos};
+                masks.put(chunk, m);
+                chunks.add(chunk);
+            }
+            if ((m[0] & bit) != 0) {
+                return false;
+            }
+            m[0] |= bit;
+            return true;
+        } finally {
+            mutex.unlock();
         }
-        if ((m[0] & bit) != 0) {
+    }
+
+    /**
+     * {@link #add} of each index of {@code idxs} (none there yet) if the mutex is free right now;
+     * false, with none added, if it is not. For a thread that must not wait (an event loop's
+     * inline WRITE): the background writer's {@link #expired} holds the mutex for a walk of every
+     * dirty chunk.
+     */
+    boolean tryAddAll(long[] idxs, int n, long nowNanos) {
+        if (!mutex.tryLock()) {
             return false;
         }
-        m[0] |= bit;
-        return true;
+        try {
+            for (int i = 0; i < n; i++) {
+                boolean added = add(idxs[i], nowNanos);
+                assert added : "two dirty pages for index " + idxs[i];
+            }
+            return true;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** The mutex itself, for tests that hold it from another thread to show who only tries it. */
+    ReentrantLock mutexForTests() {
+        return mutex;
     }
 
     /** Removes {@code idx}; false if it was not there. */
-    synchronized boolean remove(long idx) {
-        long chunk = idx >>> SHIFT;
-        long bit = 1L << (idx & LOW);
-        long[] m = masks.get(chunk);
-        if (m == null || (m[0] & bit) == 0) {
-            return false;
+    boolean remove(long idx) {
+        mutex.lock();
+        try {
+            long chunk = idx >>> SHIFT;
+            long bit = 1L << (idx & LOW);
+            long[] m = masks.get(chunk);
+            if (m == null || (m[0] & bit) == 0) {
+                return false;
+            }
+            m[0] &= ~bit;
+            if (m[0] == 0) {
+                masks.remove(chunk);
+                chunks.remove(chunk);
+            }
+            return true;
+        } finally {
+            mutex.unlock();
         }
-        m[0] &= ~bit;
-        if (m[0] == 0) {
-            masks.remove(chunk);
-            chunks.remove(chunk);
-        }
-        return true;
     }
 
-    synchronized boolean contains(long idx) {
-        long[] m = masks.get(idx >>> SHIFT);
-        return m != null && (m[0] & (1L << (idx & LOW))) != 0;
+    boolean contains(long idx) {
+        mutex.lock();
+        try {
+            long[] m = masks.get(idx >>> SHIFT);
+            return m != null && (m[0] & (1L << (idx & LOW))) != 0;
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /** Whether any index of {@code [first, end)} is dirty now. */
-    synchronized boolean anyIn(long first, long end) {
-        long c = ceiling(first);
-        return c >= 0 && c < end;
+    boolean anyIn(long first, long end) {
+        mutex.lock();
+        try {
+            long c = ceiling(first);
+            return c >= 0 && c < end;
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /** The smallest dirty index at or above {@code idx}, or -1. */
-    synchronized long ceiling(long idx) {
-        long chunk = idx >>> SHIFT;
-        long[] m = masks.get(chunk);
-        if (m != null) {
-            long above = m[0] & (-1L << (idx & LOW));
-            if (above != 0) {
-                return (chunk << SHIFT) + Long.numberOfTrailingZeros(above);
+    long ceiling(long idx) {
+        mutex.lock();
+        try {
+            long chunk = idx >>> SHIFT;
+            long[] m = masks.get(chunk);
+            if (m != null) {
+                long above = m[0] & (-1L << (idx & LOW));
+                if (above != 0) {
+                    return (chunk << SHIFT) + Long.numberOfTrailingZeros(above);
+                }
             }
+            Long next = chunks.higher(chunk);
+            return next == null ? -1 : (next << SHIFT) + Long.numberOfTrailingZeros(masks.get(next)[0]);
+        } finally {
+            mutex.unlock();
         }
-        Long next = chunks.higher(chunk);
-        return next == null ? -1 : (next << SHIFT) + Long.numberOfTrailingZeros(masks.get(next)[0]);
     }
 
     /**
      * The dirty indexes, ascending, of every chunk whose oldest dirty page was dirtied at or
      * before {@code cutoffNanos} (a {@link System#nanoTime()} value, compared overflow-safely).
      */
-    synchronized long[] expired(long cutoffNanos) {
-        long[] out = new long[16];
-        int n = 0;
-        for (Long chunk : chunks) {
-            long[] m = masks.get(chunk);
-            if (m[1] - cutoffNanos > 0) {
-                continue;
-            }
-            for (long bits = m[0]; bits != 0; bits &= bits - 1) {
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, 2 * n);
+    long[] expired(long cutoffNanos) {
+        mutex.lock();
+        try {
+            long[] out = new long[16];
+            int n = 0;
+            for (Long chunk : chunks) {
+                long[] m = masks.get(chunk);
+                if (m[1] - cutoffNanos > 0) {
+                    continue;
                 }
-                out[n++] = (chunk << SHIFT) + Long.numberOfTrailingZeros(bits);
-            }
-        }
-        return Arrays.copyOf(out, n);
-    }
-
-    /** The dirty indexes in {@code [first, end)} now, ascending. */
-    synchronized long[] snapshot(long first, long end) {
-        if (end <= first || chunks.isEmpty()) {
-            return new long[0];
-        }
-        long[] out = new long[16];
-        int n = 0;
-        for (Long chunk : chunks.subSet(first >>> SHIFT, true, (end - 1) >>> SHIFT, true)) {
-            long m = masks.get(chunk)[0];
-            while (m != 0) {
-                long idx = (chunk << SHIFT) + Long.numberOfTrailingZeros(m);
-                m &= m - 1;
-                if (idx >= first && idx < end) {
+                for (long bits = m[0]; bits != 0; bits &= bits - 1) {
                     if (n == out.length) {
                         out = Arrays.copyOf(out, 2 * n);
                     }
-                    out[n++] = idx;
+                    out[n++] = (chunk << SHIFT) + Long.numberOfTrailingZeros(bits);
                 }
             }
+            return Arrays.copyOf(out, n);
+        } finally {
+            mutex.unlock();
         }
-        return Arrays.copyOf(out, n);
+    }
+
+    /** The dirty indexes in {@code [first, end)} now, ascending. */
+    long[] snapshot(long first, long end) {
+        mutex.lock();
+        try {
+            if (end <= first || chunks.isEmpty()) {
+                return new long[0];
+            }
+            long[] out = new long[16];
+            int n = 0;
+            for (Long chunk : chunks.subSet(first >>> SHIFT, true, (end - 1) >>> SHIFT, true)) {
+                long m = masks.get(chunk)[0];
+                while (m != 0) {
+                    long idx = (chunk << SHIFT) + Long.numberOfTrailingZeros(m);
+                    m &= m - 1;
+                    if (idx >= first && idx < end) {
+                        if (n == out.length) {
+                            out = Arrays.copyOf(out, 2 * n);
+                        }
+                        out[n++] = idx;
+                    }
+                }
+            }
+            return Arrays.copyOf(out, n);
+        } finally {
+            mutex.unlock();
+        }
     }
 }

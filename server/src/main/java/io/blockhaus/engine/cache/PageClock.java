@@ -1,6 +1,9 @@
 package io.blockhaus.engine.cache;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * Reclaim: a CLOCK over a ring of slots, one per resident page of every volume.
@@ -42,11 +45,17 @@ import java.util.Arrays;
  * a scan therefore leaves before pages that are read again (the kernel's inactive list).
  * NOREUSE pages (fadvise) get no second chance.
  *
- * <p><b>Concurrency.</b> One monitor guards the ring: admission and removal hold it for a few
+ * <p><b>Concurrency.</b> One mutex guards the ring: admission and removal hold it for a few
  * stores, reclaim for the pages it evicts. Reclaim only <em>tries</em> page locks under it; the
- * paths that remove a page hold its page lock and then take the monitor. So the order is page
- * lock, then monitor, and the reverse never waits: no deadlock. Referenced bits are set without
+ * paths that remove a page hold its page lock and then take the mutex. So the order is page
+ * lock, then mutex, and the reverse never waits: no deadlock. Referenced bits are set without
  * any lock (a racy hint, see {@link Page#touch}).
+ *
+ * <p><b>Threads that must not wait</b> (an event loop filling a miss) use {@link #tryAdmit} and
+ * {@link #tryReclaim}, which only try the mutex and report failure: a holder preempted in its
+ * few stores would otherwise stall every connection of the loop. Their caller then gives up and
+ * hands the request to a worker. Such a thread admits a page only once it is filled, so a page
+ * it must drop again was never admitted and its removal needs no mutex either.
  *
  * <p>References: the CLOCK of Corbató (1968) and Linux's {@code mm/vmscan.c} (second chance,
  * scan budgets, direct reclaim); Caffeine's {@code BoundedLocalCache} design note weighs the
@@ -57,7 +66,8 @@ final class PageClock {
     private static final int INITIAL_SLOTS = 1024;
 
     private final int wastePerPage;
-    // guarded by this
+    private final ReentrantLock mutex = new ReentrantLock();
+    // guarded by mutex
     private Page[] slots = new Page[INITIAL_SLOTS];
     private int[] free = new int[INITIAL_SLOTS];
     private int freeCount;
@@ -75,7 +85,34 @@ final class PageClock {
     }
 
     /** A page just entered its volume's index (its lock is held): it takes a slot. */
-    synchronized void admit(Page p) {
+    void admit(Page p) {
+        mutex.lock();
+        try {
+            admitLocked(p);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * {@link #admit} of each page of {@code run} if the mutex is free right now; false, with none
+     * admitted, if it is not (see "Threads that must not wait").
+     */
+    boolean tryAdmit(List<Page> run) {
+        if (!mutex.tryLock()) {
+            return false;
+        }
+        try {
+            for (Page p : run) {
+                admitLocked(p);
+            }
+            return true;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    private void admitLocked(Page p) {
         int slot;
         if (freeCount > 0) {
             slot = free[--freeCount];
@@ -91,41 +128,85 @@ final class PageClock {
         resident++;
     }
 
-    /** A page left its volume's index (its lock is held, or reclaim evicted it): its slot is free. */
-    synchronized void remove(Page p) {
-        int slot = p.clockSlot;
-        if (slot < 0 || slots[slot] != p) {
+    /**
+     * A page left its volume's index (its lock is held, or reclaim evicted it): its slot is free.
+     * A page never admitted (its {@code clockSlot} is -1, read under its page lock: only its
+     * inserter, holding that lock, admits it) costs no mutex.
+     */
+    void remove(Page p) {
+        if (p.clockSlot < 0) {
             return; // never admitted
         }
-        slots[slot] = null;
-        p.clockSlot = -1;
-        free[freeCount++] = slot;
-        resident--;
+        mutex.lock();
+        try {
+            int slot = p.clockSlot;
+            if (slot < 0 || slots[slot] != p) {
+                return;
+            }
+            slots[slot] = null;
+            p.clockSlot = -1;
+            free[freeCount++] = slot;
+            resident--;
+        } finally {
+            mutex.unlock();
+        }
     }
 
-    synchronized int resident() {
-        return resident;
+    int resident() {
+        return (int) read(() -> resident);
     }
 
     /** Slots the hand has passed since the clock was made. */
-    synchronized long visits() {
-        return visits;
+    long visits() {
+        return read(() -> visits);
     }
 
     /** Slots handed out so far: the ring's length. */
-    synchronized int slots() {
-        return used;
+    int slots() {
+        return (int) read(() -> used);
     }
+
+    /** A counter read under the mutex (tests and metrics: never on a hot path). */
+    private long read(LongSupplier counter) {
+        mutex.lock();
+        try {
+            return counter.getAsLong();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
 
     /**
      * Evicts up to {@code target} clean, unlocked, unmapped, uptodate pages; returns how many.
      * Gives up after {@code wastePerPage * target} visits that could not evict (see the class
      * comment), however large the cache. With {@code dirtyOut}, dirty pages the hand would have
      * evicted were they clean are added to it (until evicted plus collected reach the target)
-     * for the caller to write back and evict outside this monitor (see
+     * for the caller to write back and evict outside this mutex (see
      * {@link PageCache#pageOut}).
      */
-    synchronized int reclaim(int target, java.util.List<Page> dirtyOut) {
+    int reclaim(int target, List<Page> dirtyOut) {
+        mutex.lock();
+        try {
+            return reclaimLocked(target, dirtyOut);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** {@link #reclaim} (clean pages only) if the mutex is free right now; -1 if it is not. */
+    int tryReclaim(int target) {
+        if (!mutex.tryLock()) {
+            return -1;
+        }
+        try {
+            return reclaimLocked(target, null);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    private int reclaimLocked(int target, List<Page> dirtyOut) {
         int evicted = 0;
         long wasteLeft = (long) wastePerPage * target;
         while (evicted + (dirtyOut == null ? 0 : dirtyOut.size()) < target && wasteLeft > 0 && used > 0) {
@@ -155,7 +236,7 @@ final class PageClock {
                         wasteLeft--;
                     }
                 } else {
-                    p.owner().evict(p); // calls remove(p), reentering this monitor
+                    p.owner().evict(p); // calls remove(p), reentering the mutex
                     evicted++;
                 }
             } finally {
@@ -165,11 +246,21 @@ final class PageClock {
         return evicted;
     }
 
-    synchronized void clear() {
-        Arrays.fill(slots, null);
-        freeCount = 0;
-        used = 0;
-        hand = 0;
-        resident = 0;
+    /** The mutex itself, for tests that hold it from another thread to show who only tries it. */
+    ReentrantLock mutexForTests() {
+        return mutex;
+    }
+
+    void clear() {
+        mutex.lock();
+        try {
+            Arrays.fill(slots, null);
+            freeCount = 0;
+            used = 0;
+            hand = 0;
+            resident = 0;
+        } finally {
+            mutex.unlock();
+        }
     }
 }

@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Off-heap memory for pages of one size, carved from 1 MiB slabs and recycled through a free
@@ -23,13 +25,24 @@ final class PagePool implements AutoCloseable {
 
     private final int pageSize;
     private final Arena arena = Arena.ofShared();
-    private final Object mutex = new Object();
+    private final ReentrantLock mutex = new ReentrantLock();
     // guarded by mutex
     private final ArrayDeque<Frame> free = new ArrayDeque<>();
     private boolean closed;
+    /**
+     * Frames freed while the mutex was busy: a thread that must not wait (an event loop) leaves
+     * them here rather than wait for it, and the next holder of the mutex takes them in. Lock-free
+     * (a node per frame, but only when the free found the mutex busy).
+     */
+    private final ConcurrentLinkedQueue<Frame> returned = new ConcurrentLinkedQueue<>();
 
+    /**
+     * The first slab is carved now (a volume is being opened: a thread that may wait), so a
+     * fresh cache's first misses can be filled by threads that may not ({@link #tryAllocate}).
+     */
     PagePool(int pageSize) {
         this.pageSize = pageSize;
+        free.addAll(carveSlab());
     }
 
     int pageSize() {
@@ -43,35 +56,75 @@ final class PagePool implements AutoCloseable {
      */
     Frame allocate() {
         while (true) {
-            synchronized (mutex) {
-                if (closed) {
-                    throw new IllegalStateException("page pool closed");
-                }
-                Frame f = free.poll();
+            mutex.lock();
+            try {
+                Frame f = pollLocked();
                 if (f != null) {
                     return f;
                 }
+            } finally {
+                mutex.unlock();
             }
             // Carved outside the mutex: a slab is a zero-filled 1 MiB allocation and a frame per
-            // page, milliseconds on a loaded machine, and every allocator and freer (event loops
-            // among them) would wait behind it. Threads that find the list empty together each
-            // carve one: at most a slab per concurrent allocator beyond need, kept for later.
+            // page, milliseconds on a loaded machine, and every allocator and freer would wait
+            // behind it. Threads that find the list empty together each carve one: at most a slab
+            // per concurrent allocator beyond need, kept for later.
             List<Frame> slab = carveSlab();
-            synchronized (mutex) {
+            mutex.lock();
+            try {
                 if (!closed) {
                     for (Frame f : slab) {
                         free.push(f);
                     }
                 }
+            } finally {
+                mutex.unlock();
             }
         }
     }
 
+    /**
+     * {@link #allocate} for a thread that must not wait (an event loop): null when the mutex is
+     * busy or no frame is free. It never carves a slab: zero-filling 1 MiB is a worker's job (the
+     * caller gives up and a worker's {@link #allocate} carves it, for the next 255 misses too).
+     */
+    Frame tryAllocate() {
+        if (!mutex.tryLock()) {
+            return null;
+        }
+        try {
+            return pollLocked();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    private Frame pollLocked() {
+        if (closed) {
+            throw new IllegalStateException("page pool closed");
+        }
+        Frame f = free.poll();
+        if (f == null) {
+            for (Frame r; (r = returned.poll()) != null; ) {
+                free.push(r);
+            }
+            f = free.poll();
+        }
+        return f;
+    }
+
+    /** Never waits: a busy mutex sends the frame to {@link #returned}. */
     void free(Frame seg) {
-        synchronized (mutex) {
+        if (!mutex.tryLock()) {
+            returned.offer(seg);
+            return;
+        }
+        try {
             if (!closed) {
                 free.push(seg);
             }
+        } finally {
+            mutex.unlock();
         }
     }
 
@@ -90,14 +143,23 @@ final class PagePool implements AutoCloseable {
     record Frame(MemorySegment memory, ByteBuffer buffer) {
     }
 
+    /** The mutex itself, for tests that hold it from another thread to show who only tries it. */
+    ReentrantLock mutexForTests() {
+        return mutex;
+    }
+
     @Override
     public void close() {
-        synchronized (mutex) {
+        mutex.lock();
+        try {
             if (closed) {
                 return;
             }
             closed = true;
             free.clear();
+            returned.clear();
+        } finally {
+            mutex.unlock();
         }
         arena.close();
     }

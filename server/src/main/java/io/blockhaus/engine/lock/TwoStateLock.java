@@ -37,8 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * </pre>
  * Acquire is one CAS when the caller is admitted ({@link #admits}: the other mode is not waiting,
  * and the lock is free or held in the caller's mode). Release is one CAS that decrements the
- * count; only when it drops the count to 0 <em>with</em> a waiting bit set does the releaser take
- * the mutex to hand off. No mutex, no clock read (with an untimed listener), and one small
+ * count; only when it drops the count to 0 <em>with</em> a waiting bit set does the releaser go
+ * to the mutex to hand off, and even then it never waits for it (see "Releasing without
+ * waiting"). No mutex, no clock read (with an untimed listener), and one small
  * {@link TwoStateHold} allocation, which escape analysis usually removes for try-with-resources
  * callers. (A shared preallocated Hold per mode would save it, but then closing a Hold twice could
  * not be detected, and a double release would silently corrupt the count.)
@@ -51,6 +52,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * "bit set iff queue non-empty" holds whenever the mutex is free. {@link #dispatch} is the one place
  * that grants; it runs after a last release, and after a waiter gives up (its leaving may clear
  * the way for others).
+ *
+ * <h2>Releasing without waiting</h2>
+ * An event loop releases the ADD it got from {@link #tryAcquire}; if a BLOCK waiter queued
+ * meanwhile, that release is the hand-off, and waiting for the mutex there would stall the loop
+ * behind whoever holds it (a preempted waiter in the middle of queueing itself). So the last
+ * releaser raises {@code handoffPending} and only <em>tries</em> the mutex; every holder leaves
+ * the mutex through {@link #exit}, which unlocks and then, if the flag is up, tries the mutex
+ * again and dispatches. No hand-off is lost: the releaser writes the flag before its try, a
+ * holder reads it after its unlock (all volatile), so if the try failed because the mutex was
+ * held, that holder's later read sees the flag. A dispatch run later than the release is
+ * still right, since it judges the state as it finds it (it already does after a cancel).
  *
  * <h2>Waiting for oneself: EDEADLOCK</h2>
  * A thread that holds BLOCK and asks for ADD (a direct I/O faulting in its own buffer) would wait
@@ -100,6 +112,8 @@ public final class TwoStateLock implements PagecacheLock {
 
     /** Slow path only: queues, waiting bits, hand-off. Never held while calling the listener. */
     private final ReentrantLock mutex = new ReentrantLock();
+    /** A last release found the mutex busy: its holder dispatches on the way out ({@link #exit}). */
+    private volatile boolean handoffPending;
     /** ADD waiters in arrival order; granted all at once. // guarded by mutex */
     private final NodeList<WaitNode> addWaiters = new NodeList<>();
     /** BLOCK waiters in arrival order; granted all at once. // guarded by mutex */
@@ -153,7 +167,7 @@ public final class TwoStateLock implements PagecacheLock {
         try {
             return queue(mode).size();
         } finally {
-            mutex.unlock();
+            exit();
         }
     }
 
@@ -216,13 +230,17 @@ public final class TwoStateLock implements PagecacheLock {
             long n = s - 1;
             if (STATE.compareAndSet(this, s, n)) {
                 if (count(n) == 0 && (n & WAITING) != 0) {
-                    // Last holder out with waiters queued: hand off. Nobody can slip in meanwhile
-                    // on the fast path unless fairness admits them anyway.
-                    mutex.lock();
-                    try {
-                        dispatch();
-                    } finally {
-                        mutex.unlock();
+                    // Last holder out with waiters queued: hand off, here or through the mutex's
+                    // holder (see "Releasing without waiting"). Nobody can slip in meanwhile on
+                    // the fast path unless fairness admits them anyway.
+                    handoffPending = true;
+                    if (mutex.tryLock()) {
+                        handoffPending = false;
+                        try {
+                            dispatch();
+                        } finally {
+                            exit();
+                        }
                     }
                 }
                 break;
@@ -265,7 +283,7 @@ public final class TwoStateLock implements PagecacheLock {
                 }
             }
         } finally {
-            mutex.unlock();
+            exit();
         }
         if (refused != null) {
             throw failed(mode, refused, start, timeoutNanos);
@@ -281,7 +299,7 @@ public final class TwoStateLock implements PagecacheLock {
                     cancel(mode, node);
                 }
             } finally {
-                mutex.unlock();
+                exit();
             }
             if (result == WaitNode.INTERRUPTED) {
                 Thread.currentThread().interrupt(); // restored whether or not we got the lock
@@ -322,6 +340,29 @@ public final class TwoStateLock implements PagecacheLock {
             } while (!STATE.compareAndSet(this, s, s & ~bit));
         }
         dispatch();
+    }
+
+    /** Runs {@code whileHeld} holding the mutex and leaves it as the lock's own paths do (for tests). */
+    void holdMutexForTests(Runnable whileHeld) {
+        mutex.lock();
+        try {
+            whileHeld.run();
+        } finally {
+            exit();
+        }
+    }
+
+    /** Unlocks the mutex, then runs any hand-off a release left meanwhile (see "Releasing without waiting"). */
+    private void exit() {
+        mutex.unlock();
+        while (handoffPending && mutex.tryLock()) {
+            handoffPending = false;
+            try {
+                dispatch();
+            } finally {
+                mutex.unlock();
+            }
+        }
     }
 
     /**

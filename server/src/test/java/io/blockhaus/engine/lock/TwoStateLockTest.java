@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -51,6 +52,45 @@ class TwoStateLockTest extends PagecacheLockContract {
         for (Actor<LockMode> w : waiters) {
             assertThat(w.join()).isEqualTo(held.other());
         }
+        assertIdle(lock);
+    }
+
+    /**
+     * An event loop's release of its tried ADD, when a BLOCK waiter queued meanwhile, is the
+     * hand-off; it must not wait for the mutex (issue 11 item 1). Here another thread holds the
+     * mutex until the release has returned (a release that waited would never return: the
+     * timeout fails it), and the hand-off happens when that holder leaves the mutex.
+     */
+    @ParameterizedTest
+    @EnumSource(LockMode.class)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLastReleaseNeverWaitsForTheMutexAndItsHolderHandsOff(LockMode held) throws Throwable {
+        TwoStateLock lock = (TwoStateLock) newLock();
+        Hold h = lock.tryAcquire(held, 0, 1);
+        assertThat(h).isNotNull();
+        CountDownLatch in = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Actor<LockMode> waiter = track(Actor.holder(lock, held.other(), 0, 1, in, release));
+        awaitUntil("queued", () -> lock.waiters(held.other()) == 1);
+        CountDownLatch taken = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().name("mutex-holder").start(() -> lock.holdMutexForTests(() -> {
+            taken.countDown();
+            try {
+                letGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        taken.await();
+
+        h.close(); // the last release, with the mutex held elsewhere: returns at once
+        assertThat(in.getCount()).as("not handed off yet: the mutex's holder does it").isEqualTo(1);
+        letGo.countDown();
+        holder.join();
+        assertThat(in.await(10, TimeUnit.SECONDS)).as("handed off when the holder left the mutex").isTrue();
+        release.countDown();
+        assertThat(waiter.join()).isEqualTo(held.other());
         assertIdle(lock);
     }
 

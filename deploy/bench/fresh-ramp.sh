@@ -1,0 +1,42 @@
+#!/bin/bash
+# fresh-ramp.sh — IOPS second by second of a freshly started Blockhaus (4 KiB random reads).
+#
+#   deploy/bench/fresh-ramp.sh [JAR] [JVM flags...]
+#
+# Starts the server (JAR, default server/target/blockhaus-server.jar; --cache-size 256M) over a
+# 1 GiB file of random data that the kernel caches (made once as /tmp/blockhaus-ramp.img, then
+# read through so it is in the page cache), and as soon as it answers runs fio's nbd engine for
+# 12 s (randread, 4 KiB, iodepth 32, 2 jobs, as nbd-fio.sh's randread-4k) with a 1-second IOPS
+# log. Prints the IOPS of each second: where a fresh JVM's warm-up ends shows as the point the
+# figures stop climbing. Loopback ports 21950-21952. Extra JVM flags (e.g.
+# -XX:TieredStopAtLevel=1) go before -jar. Alternate two jars or flag sets, run after run, to
+# compare them on a shared machine.
+set -eu
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+JAR=${1:-$ROOT/server/target/blockhaus-server.jar}
+[ $# -eq 0 ] || shift
+F=/tmp/blockhaus-ramp.img
+[ -f "$F" ] || dd if=/dev/urandom of="$F" bs=1M count=1024 status=none
+cat "$F" >/dev/null
+D=$(mktemp -d)
+trap 'kill "$P" 2>/dev/null || true; rm -rf "$D"' EXIT
+"$ROOT/deploy/bin/jdk25" java "$@" --enable-native-access=ALL-UNNAMED -jar "$JAR" serve --data-dir "$D/data" \
+    --nbd-listen 127.0.0.1:21950 --grpc-listen 127.0.0.1:21951 --metrics-listen 127.0.0.1:21952 \
+    --cache-size 256M --export "name=bench,path=$F" >"$D/log" 2>&1 &
+P=$!
+for _ in $(seq 1 300); do
+    timeout 5 nbdinfo --size nbd://127.0.0.1:21950/bench >/dev/null 2>&1 && break
+    sleep 0.2
+done
+timeout 60 fio --name=r --ioengine=nbd --uri=nbd://127.0.0.1:21950/bench --size=1G --rw=randread --bs=4k \
+    --iodepth=32 --numjobs=2 --norandommap --randrepeat=0 --time_based --runtime=12 --group_reporting \
+    --write_iops_log="$D/iops" --log_avg_msec=1000 --output-format=json --output="$D/out.json" >/dev/null 2>&1
+python3 - "$D" <<'PY'
+import collections, glob, sys
+per_second = collections.defaultdict(int)
+for f in glob.glob(sys.argv[1] + "/iops_iops.*.log"):
+    for line in open(f):
+        t, v = line.split(",")[:2]
+        per_second[round(int(t) / 1000)] += int(v)
+print(" ".join(f"{per_second[k] / 1000:.0f}k" for k in sorted(per_second)))
+PY

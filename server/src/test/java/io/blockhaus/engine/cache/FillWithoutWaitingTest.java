@@ -1,0 +1,170 @@
+package io.blockhaus.engine.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.blockhaus.engine.store.MemoryStore;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The miss an event loop fills ({@link PageCache#insertAndFillWithoutWaiting}, under
+ * {@code BufferedIo.readWithoutWaiting}) never waits for a mutex (issue 11 item 1): while another
+ * thread holds the clock's or the pool's mutex it gives up, returning no page and leaving
+ * nothing behind (no page indexed, no budget taken), and the same call succeeds once the mutex
+ * is free; likewise the inline WRITE's marking of pages dirty while another thread holds the
+ * dirty index's mutex. The other thread keeps the mutex until the call has returned, so a call that waited
+ * would never return: the timeout turns that into a failure instead of a hang.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class FillWithoutWaitingTest {
+    private static final int PAGE = 4096;
+
+    private CacheSystem system;
+    private PageCache cache;
+
+    @AfterEach
+    void close() {
+        system.close();
+    }
+
+    private void cacheOf(long pages) {
+        system = new CacheSystem(pages * PAGE, 0.99, 0.995, Long.MAX_VALUE, 1_000_000_000L, System::nanoTime);
+        MemoryStore store = new MemoryStore(64L * pages * PAGE); // in memory: readIfInMemory succeeds
+        byte[] b = new byte[PAGE];
+        for (int i = 0; i < 8; i++) {
+            java.util.Arrays.fill(b, (byte) (i + 1));
+            store.write((long) i * PAGE, ByteBuffer.wrap(b));
+        }
+        cache = system.newCache("t", store, PAGE, () -> 64L * pages * PAGE);
+    }
+
+    /** Holds {@code mutex} on another thread until {@link Held#close}. */
+    private static final class Held implements AutoCloseable {
+        private final CountDownLatch taken = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
+        private final Thread holder;
+
+        Held(ReentrantLock mutex) throws InterruptedException {
+            holder = Thread.ofPlatform().name("mutex-holder").start(() -> {
+                mutex.lock();
+                try {
+                    taken.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    mutex.unlock();
+                }
+            });
+            taken.await();
+            assertThat(mutex.isLocked()).isTrue();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            release.countDown();
+            holder.join();
+        }
+    }
+
+    /** Fills page {@code idx} without waiting and checks its bytes; true if it did. */
+    private boolean fill(long idx) {
+        List<Page> run = cache.insertAndFillWithoutWaiting(idx, idx + 1);
+        if (run.isEmpty()) {
+            return false;
+        }
+        try {
+            assertThat(run).hasSize(1);
+            assertThat(run.getFirst().isUptodate()).isTrue();
+            assertThat(run.getFirst().buffer().get(0)).isEqualTo((byte) (idx + 1));
+        } finally {
+            PageCache.unlockAll(run);
+        }
+        return true;
+    }
+
+    @Test
+    void givesUpWhileTheClockIsHeldAndLeavesNothingBehind() throws Exception {
+        cacheOf(16);
+        try (Held h = new Held(system.clock().mutexForTests())) {
+            assertThat(fill(1)).as("filled, but admitting it to the clock would wait").isFalse();
+            assertThat(cache.get(1)).as("the page it made is gone again").isNull();
+            assertThat(system.usedBytes()).as("and its budget is back").isZero();
+        }
+        assertThat(fill(1)).as("the clock is free now").isTrue();
+        assertThat(cache.get(1)).isNotNull();
+        assertThat(system.clockSlots()).isEqualTo(1);
+    }
+
+    @Test
+    void givesUpWhileThePoolIsHeld() throws Exception {
+        cacheOf(16);
+        try (Held h = new Held(system.pool(PAGE).mutexForTests())) {
+            assertThat(fill(2)).isFalse();
+            assertThat(cache.get(2)).isNull();
+            assertThat(system.usedBytes()).isZero();
+        }
+        assertThat(fill(2)).isTrue();
+    }
+
+    @Test
+    void anInlineWriteMarksNothingDirtyWhileTheDirtyIndexIsHeld() throws Exception {
+        cacheOf(16);
+        List<Page> run = cache.insertAndFillWithoutWaiting(0, 2);
+        assertThat(run).hasSize(2);
+        Page[] pages = run.toArray(Page[]::new);
+        try {
+            try (Held h = new Held(cache.dirtyIndexForTests().mutexForTests())) {
+                assertThat(cache.tryMarkDirty(pages)).as("the dirty index is busy").isFalse();
+                assertThat(pages[0].isDirty() || pages[1].isDirty()).isFalse();
+                assertThat(cache.dirtyPages()).isZero();
+            }
+            assertThat(cache.tryMarkDirty(pages)).isTrue();
+            assertThat(pages[0].isDirty() && pages[1].isDirty()).isTrue();
+            assertThat(cache.dirtyPages()).isEqualTo(2);
+            assertThat(cache.tryMarkDirty(pages)).as("already dirty: nothing to add").isTrue();
+            assertThat(cache.dirtyPages()).isEqualTo(2);
+        } finally {
+            PageCache.unlockAll(run);
+        }
+    }
+
+    @Test
+    void neverCarvesASlab() {
+        cacheOf(16);
+        PagePool pool = system.pool(PAGE);
+        List<PagePool.Frame> taken = new java.util.ArrayList<>();
+        for (PagePool.Frame f; (f = pool.tryAllocate()) != null; ) {
+            taken.add(f);
+        }
+        assertThat(taken).as("the slab carved when the pool was made").hasSize(256);
+        assertThat(fill(3)).as("an empty pool is a worker's to grow").isFalse();
+        assertThat(system.usedBytes()).isZero();
+        taken.forEach(pool::free);
+        assertThat(fill(3)).isTrue();
+    }
+
+    @Test
+    void aFullBudgetIsReclaimedOnlyIfTheClockIsFree() throws Exception {
+        cacheOf(4);
+        for (long i = 0; i < 4; i++) {
+            assertThat(fill(i)).isTrue();
+        }
+        assertThat(system.usedBytes()).isEqualTo(4L * PAGE);
+        try (Held h = new Held(system.clock().mutexForTests())) {
+            assertThat(fill(5)).as("reclaim would wait for the clock").isFalse();
+            for (long i = 0; i < 4; i++) {
+                assertThat(cache.get(i)).as("page %d is still cached", i).isNotNull();
+            }
+        }
+        assertThat(fill(5)).as("reclaims clean pages now").isTrue();
+        assertThat(cache.get(5)).isNotNull();
+        assertThat(system.usedBytes()).isLessThanOrEqualTo(4L * PAGE);
+    }
+}
