@@ -19,14 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * side never holds dirty data) and drop the local copy. The server's invalidations, from the
  * handle's Watch stream, drop copies, so the next load faults again.
  *
- * <p>Recall before completion: the handle's Watch stream drops the pages and acknowledges, and a
- * direct write, fallocate or truncate over gRPC returns only after that, so a load after it
+ * <p>Recall before completion: the handle's Watch stream drops the pages and acknowledges, and
+ * any operation that changed those pages (a write of either mode, a store through another
+ * mapping, fallocate, truncate; from gRPC or NBD) returns only after that, so a load after it
  * returns never shows older bytes. A mapping that missed a recall is revoked by the server
  * (ESTALE); the region then maps its range again, with no local pages, and retries.
- *
- * <p>Not covered: a buffered write by another client changes the server's page without
- * invalidating this copy (a kernel's mmap sees it at once: it is the same page), and operations
- * that come in over NBD do not wait for the recall.
  */
 public final class MappedRegion implements AutoCloseable {
     private final BlockhausClient client;

@@ -205,7 +205,9 @@ final class BufferedIo {
                     return false;
                 }
                 pages[locked] = p;
-                if (!p.isLive()) {
+                if (!p.isLive() || p.mapCount() > 0) {
+                    // A mapped page's mappings must be recalled before the write completes, and
+                    // that waits for their owners: not on this (event-loop) thread.
                     locked++;
                     return false;
                 }
@@ -411,6 +413,7 @@ final class BufferedIo {
     private static void copyIn(PageCache c, Page p, int inPage, int n, ByteBuffer src) {
         p.buffer().put(inPage, src, src.position(), n);
         src.position(src.position() + n);
+        p.changedInPlace(null); // mappings' copies are stale: recalled before the write returns
         c.markDirty(p);
     }
 

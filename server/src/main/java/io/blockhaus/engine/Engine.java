@@ -29,6 +29,7 @@ public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final CacheSystem system;
     private final CopyOnWriteArrayList<Volume> volumes = new CopyOnWriteArrayList<>();
+    private final Recalls recalls = new Recalls();
     private final Thread writer;
     private final ThreadPoolExecutor readahead;
     private final AtomicInteger queuedReadahead = new AtomicInteger();
@@ -109,6 +110,11 @@ public final class Engine implements AutoCloseable {
 
     public EngineConfig config() {
         return config;
+    }
+
+    /** Recall before completion: the scopes operations run in (see {@link Recalls}). */
+    Recalls recalls() {
+        return recalls;
     }
 
     CacheSystem cacheSystem() {

@@ -25,6 +25,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * quota of mapped pages: ENOMEM; backing store failure: EIO or ENOSPC. A failed operation that
  * was refused for its input changes nothing.
  *
+ * <p>Recall before completion: an operation that changes bytes some mapping holds (a write of
+ * either mode, fallocate, truncate, a store through another mapping) returns only after each
+ * such mapping's owner completed its {@link Recall} (acknowledged, or revoked after the owner's
+ * timeout), whichever front end the operation came from; see {@link Recalls}. The one exception
+ * is {@link #writeIfCached}, which never waits: it refuses mapped pages.
+ *
  * <p>Buffers: reads fill {@code dst} from position to limit and advance its position; writes
  * consume {@code src} from position to limit and advance its position.
  */
@@ -99,15 +105,27 @@ public final class Handle implements AutoCloseable {
      */
     public void write(long offset, ByteBuffer src, boolean fua) {
         long len = src.remaining();
-        BufferedIo.write(this, offset, src);
+        try (Recalls.Scope recall = recalls()) {
+            BufferedIo.write(this, offset, src);
+        }
         syncIfFua(fua, offset, len);
     }
 
     /** Buffered gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void write(long offset, ByteBuffer[] srcs, boolean fua) {
         long len = BufferedIo.remaining(srcs);
-        BufferedIo.write(this, offset, srcs);
+        try (Recalls.Scope recall = recalls()) {
+            BufferedIo.write(this, offset, srcs);
+        }
         syncIfFua(fua, offset, len);
+    }
+
+    /**
+     * The scope an operation that may invalidate mappings runs in: when it closes (the work done,
+     * its locks released), the mappings it invalidated have been recalled (see {@link Recalls}).
+     */
+    private Recalls.Scope recalls() {
+        return volume.engine().recalls().open();
     }
 
     /** FUA is the write, then fsync of its range (Linux's O_DSYNC write): same errors as a flush. */
@@ -141,8 +159,11 @@ public final class Handle implements AutoCloseable {
      * {@link #writeDirect}. Errors as for those; after one, the pipe's contents are unspecified.
      */
     public boolean writeFromPipe(long offset, PayloadPipe pipe, long length, boolean direct, boolean fua) {
-        boolean written = direct ? DirectIo.writeFromPipe(this, offset, pipe.storePipe(), length)
-                : BufferedIo.writeFromPipe(this, offset, pipe.storePipe(), length);
+        boolean written;
+        try (Recalls.Scope recall = recalls()) {
+            written = direct ? DirectIo.writeFromPipe(this, offset, pipe.storePipe(), length)
+                    : BufferedIo.writeFromPipe(this, offset, pipe.storePipe(), length);
+        }
         syncIfFua(written && fua, offset, length);
         return written;
     }
@@ -172,14 +193,18 @@ public final class Handle implements AutoCloseable {
      */
     public void writeDirect(long offset, ByteBuffer src, boolean fua) {
         long len = src.remaining();
-        DirectIo.write(this, offset, src);
+        try (Recalls.Scope recall = recalls()) {
+            DirectIo.write(this, offset, src);
+        }
         syncIfFua(fua, offset, len);
     }
 
     /** Direct gather write: the buffers' bytes in turn from {@code offset}, as one write. */
     public void writeDirect(long offset, ByteBuffer[] srcs, boolean fua) {
         long len = BufferedIo.remaining(srcs);
-        DirectIo.write(this, offset, srcs);
+        try (Recalls.Scope recall = recalls()) {
+            DirectIo.write(this, offset, srcs);
+        }
         syncIfFua(fua, offset, len);
     }
 
@@ -193,7 +218,9 @@ public final class Handle implements AutoCloseable {
 
     /** Direct write from a mapping's pages; EDEADLOCK as for {@link #readDirect(long, MappedBuffer)}. */
     public void writeDirect(long offset, MappedBuffer src, boolean fua) {
-        DirectIo.writeFromMapping(this, offset, src);
+        try (Recalls.Scope recall = recalls()) {
+            DirectIo.writeFromMapping(this, offset, src);
+        }
         syncIfFua(fua, offset, src.length());
     }
 
@@ -251,13 +278,17 @@ public final class Handle implements AutoCloseable {
     /** fallocate(2). Collapse and insert need page-aligned offset and length (EINVAL otherwise). */
     public void fallocate(FallocateMode mode, long offset, long length) {
         checkOpen();
-        SpaceOps.fallocate(this, mode, offset, length);
+        try (Recalls.Scope recall = recalls()) {
+            SpaceOps.fallocate(this, mode, offset, length);
+        }
     }
 
     /** Sets the volume's size; bytes past the old end read as zeroes. */
     public void truncate(long newSize) {
         checkOpen();
-        SpaceOps.truncate(this, newSize);
+        try (Recalls.Scope recall = recalls()) {
+            SpaceOps.truncate(this, newSize);
+        }
     }
 
     /** posix_fadvise(2) on the range ({@code length} 0 means to the end). */

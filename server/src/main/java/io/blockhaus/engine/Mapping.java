@@ -88,7 +88,9 @@ public final class Mapping implements AutoCloseable, PageMapper {
             throw new ErrnoException(Errno.EPERM, "store through a read-only mapping");
         }
         volume.checkWritable();
-        access(off, src, true);
+        try (Recalls.Scope recall = volume.engine().recalls().open()) {
+            access(off, src, true);
+        }
     }
 
     private void access(long off, ByteBuffer buf, boolean store) {
@@ -144,6 +146,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
                 }
                 if (store) {
                     p.buffer().put(inPage, buf, buf.position(), n);
+                    p.changedInPlace(this); // other mappings' copies are stale now
                     c.markDirty(p);
                 } else {
                     buf.put(buf.position(), p.buffer(), inPage, n);
@@ -220,12 +223,16 @@ public final class Mapping implements AutoCloseable, PageMapper {
                 + volume.name() + " (" + volume.size() + " bytes): the mapping's range was truncated away");
     }
 
-    /** Called by the cache, page lock held, when a page this mapping mapped is shot down. */
+    /**
+     * Called by the cache, page lock held, when a page this mapping mapped is shot down or
+     * changed in place by someone else: the page leaves this mapping (the next access faults it
+     * in again), and the operation that caused it completes the owner's recall before it returns.
+     */
     @Override
     public void pageRemoved(long index) {
         if (mapped.remove(index)) {
             handle.releasePins(1);
-            listener.invalidated(this, index, index + 1);
+            volume.engine().recalls().noted(this, listener.invalidated(this, index, index + 1));
         }
     }
 

@@ -88,6 +88,7 @@ final class SpaceOps {
         try {
             long base = c.offsetOf(idx);
             p.memory().asSlice(from - base, to - from).fill((byte) 0);
+            p.changedInPlace(null);
         } finally {
             p.unlock();
         }

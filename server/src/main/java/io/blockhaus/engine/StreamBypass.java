@@ -109,6 +109,7 @@ final class StreamBypass {
             GatherCursor from = new GatherCursor(view);
             for (Page p : cached) {
                 from.copyTo(c.offsetOf(p.index()) - offset, p.buffer(), c.pageSize());
+                p.changedInPlace(null);
                 c.markWrittenBack(p);
             }
             return true;
@@ -122,7 +123,7 @@ final class StreamBypass {
      * from the pipe (its bytes never reach us). Once the store holds the new bytes, those that no
      * mapping shows are removed, dirty or not, since the write covered them whole (it is a
      * stream: like its reads, it does not keep what it passes); mapped ones are read back from
-     * the store, still locked, so mappings see the new bytes in place (if that read fails they
+     * the store, still locked, so mappings see the new bytes in place and are told to drop their copies (if that read fails they
      * are removed rather than left older than the store). Removing is what keeps a stream over
      * a scattered working set cheap: reading each page back was one system call per page.
      */
@@ -200,7 +201,10 @@ final class StreamBypass {
                 pages.subList(i, pages.size()).forEach(c::remove);
                 throw e;
             }
-            run.forEach(c::markWrittenBack);
+            for (Page p : run) {
+                p.changedInPlace(null);
+                c.markWrittenBack(p);
+            }
             i = j;
         }
     }

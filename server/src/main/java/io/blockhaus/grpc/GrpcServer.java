@@ -2,7 +2,10 @@ package io.blockhaus.grpc;
 
 import io.blockhaus.proto.v1.VolumeAdminGrpc;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
@@ -20,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -55,7 +59,7 @@ public final class GrpcServer implements AutoCloseable {
 
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final HandleTable handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT);
+    private final HandleTable handles;
     private final Leases leases;
     private final ScheduledExecutorService notifier;
     /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
@@ -64,14 +68,15 @@ public final class GrpcServer implements AutoCloseable {
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned, Duration lease,
             LongSupplier clock, Duration recall) {
         this.stopOwned = stopOwned;
+        this.handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT, recall.toNanos());
         this.leases = new Leases(lease.toNanos(), clock);
         this.notifier = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
-                .addService(new VolumeIoService(catalog, handles, notifier, recall.toNanos()))
-                .addService(new VolumeAdminService(catalog, handles, recall.toNanos()))
+                .addService(new VolumeIoService(catalog, handles, notifier))
+                .addService(new VolumeAdminService(catalog, handles))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
@@ -100,6 +105,15 @@ public final class GrpcServer implements AutoCloseable {
         return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
     }
 
+    /**
+     * {@link #listen} with a recall timeout other than {@link #DEFAULT_RECALL_TIMEOUT}: how long an
+     * engine operation from either front end waits for a mapping's acknowledgement before
+     * revoking it.
+     */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall);
+    }
+
     /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
     static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
             LongSupplier clock, Duration recall) {
@@ -120,7 +134,24 @@ public final class GrpcServer implements AutoCloseable {
             b.channelType(EpollServerSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(loops);
             groups = List.of(boss, loops);
         }
-        b.executor(pool)
+        // Every call runs on the pool but the two that recalls wait for: every pool thread may be
+        // an engine operation waiting for an acknowledgement (recall before completion), and an
+        // AckInvalidations, or a Watch stream's on-ready callback that sends the invalidation,
+        // queued behind them would make each wait out the recall timeout and revoke a live
+        // client's mapping (GrpcNbdCoherenceTest saw it: 12 writes on 4 threads). Those two stay
+        // on the transport thread, which they never block: an acknowledgement is a map lookup
+        // and a notify, a Watch send is a non-blocking write under flow control. The routing
+        // needs the direct executor as the default, since gRPC looks the method up on the
+        // default executor before it switches (a lookup on the pool would starve the same way).
+        b.directExecutor()
+                .callExecutor(new ServerCallExecutorSupplier() {
+                    @Override
+                    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+                        var m = call.getMethodDescriptor();
+                        return m == VolumeIoGrpc.getAckInvalidationsMethod() || m == VolumeIoGrpc.getWatchMethod()
+                                ? null : pool;
+                    }
+                })
                 .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 // A peer that stops answering pings loses its connection, and so starts its lease.
                 .keepAliveTime(10, TimeUnit.SECONDS)

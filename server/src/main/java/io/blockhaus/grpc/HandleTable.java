@@ -17,10 +17,13 @@ final class HandleTable {
     private final int maxPerClient;
     private final Map<String, OpenHandle> handles = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private final long recallNanos;
 
-    HandleTable(int maxHandles, int maxPerClient) {
+    /** {@code recallNanos}: how long an operation waits for a handle's acknowledgement before revoking its mapping. */
+    HandleTable(int maxHandles, int maxPerClient, long recallNanos) {
         this.maxHandles = maxHandles;
         this.maxPerClient = maxPerClient;
+        this.recallNanos = recallNanos;
     }
 
     /** Registers an engine handle owned by {@code client}; closes it and fails past either bound. */
@@ -34,7 +37,7 @@ final class HandleTable {
             throw RequestException.tooMany("client " + client + " already has " + maxPerClient + " handles open; close some");
         }
         String name = ResourceNames.handle(volumeId, ids.incrementAndGet());
-        OpenHandle h = new OpenHandle(name, volumeId, engineHandle, ids, client);
+        OpenHandle h = new OpenHandle(name, volumeId, engineHandle, ids, client, recallNanos);
         handles.put(name, h);
         return h;
     }

@@ -2,6 +2,7 @@ package io.blockhaus.grpc;
 
 import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.Mapping;
+import io.blockhaus.engine.Recall;
 import io.blockhaus.proto.v1.Invalidation;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.Map;
@@ -30,9 +31,11 @@ final class OpenHandle {
     private long acked; // guarded by acks
     private boolean closed; // guarded by acks
     private final java.util.Set<String> revoked = ConcurrentHashMap.newKeySet();
+    private final long recallNanos;
 
-    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids, String owner) {
+    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids, String owner, long recallNanos) {
         this.owner = owner;
+        this.recallNanos = recallNanos;
         this.name = name;
         this.volumeId = volumeId;
         this.handle = handle;
@@ -66,11 +69,11 @@ final class OpenHandle {
         Mapping m = handle.map(offset, length, writable, (mapping, firstPage, endPage) -> {
             long seq = invalidations.add(mappingName, mapping.length(), firstPage * pageSize - mapping.offset(),
                     (endPage - firstPage) * pageSize);
-            RecallScope.register(this, seq, mappingName);
             WatchStream w = watch;
             if (w != null) {
                 w.signal();
             }
+            return new Acknowledgement(this, seq, mappingName, System.nanoTime() + recallNanos);
         });
         mappings.put(mappingName, m);
         return mappingName;
@@ -98,6 +101,22 @@ final class OpenHandle {
                     + " invalidation within the recall timeout; map the range again");
         }
         return RequestException.notFound("no mapping " + mappingName);
+    }
+
+    /**
+     * How the engine operation that invalidated {@code mapping} (sequence {@code sequence} of
+     * this handle) completes its recall: it waits for the client's acknowledgement over Watch
+     * until {@code deadline} (System.nanoTime: the invalidation's time plus the recall timeout,
+     * so however many handles an operation recalls, a dead client delays it by at most the
+     * timeout), then revokes the mapping: its next use answers ESTALE and the client maps again.
+     */
+    private record Acknowledgement(OpenHandle handle, long sequence, String mapping, long deadline) implements Recall {
+        @Override
+        public void complete() {
+            if (!handle.awaitAck(sequence, deadline)) {
+                handle.revoke(mapping);
+            }
+        }
     }
 
     /** The client has dropped every invalidated page up to {@code sequence}. */

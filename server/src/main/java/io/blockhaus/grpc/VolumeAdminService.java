@@ -28,12 +28,10 @@ import java.util.List;
 final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
     private final VolumeCatalog catalog;
     private final HandleTable handles;
-    private final long recallNanos;
 
-    VolumeAdminService(VolumeCatalog catalog, HandleTable handles, long recallNanos) {
+    VolumeAdminService(VolumeCatalog catalog, HandleTable handles) {
         this.catalog = catalog;
         this.handles = handles;
-        this.recallNanos = recallNanos;
     }
 
     @Override
@@ -108,8 +106,7 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
 
     @Override
     public void resizeVolume(ResizeVolumeRequest r, StreamObserver<Volume> out) {
-        Calls.unary(out, () -> resource(RecallScope.run(recallNanos,
-                () -> catalog.resize(ResourceNames.volumeId(r.getName()), r.getSizeBytes()))));
+        Calls.unary(out, () -> resource(catalog.resize(ResourceNames.volumeId(r.getName()), r.getSizeBytes())));
     }
 
     @Override

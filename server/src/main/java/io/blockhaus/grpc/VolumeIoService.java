@@ -51,13 +51,11 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     private final VolumeCatalog catalog;
     private final HandleTable handles;
     private final Executor notifier;
-    private final long recallNanos;
 
-    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier, long recallNanos) {
+    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier) {
         this.catalog = catalog;
         this.handles = handles;
         this.notifier = notifier;
-        this.recallNanos = recallNanos;
     }
 
     @Override
@@ -103,7 +101,7 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
 
     @Override
     public StreamObserver<WriteRequest> write(StreamObserver<WriteResponse> out) {
-        return new WriteReceiver(handles, out, recallNanos);
+        return new WriteReceiver(handles, out);
     }
 
     @Override
@@ -199,7 +197,7 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
                 case MODE_UNSPECIFIED, UNRECOGNIZED -> throw new ErrnoException(Errno.EINVAL, "fallocate needs a mode");
             };
             io.blockhaus.engine.Handle h = handles.get(r.getHandle()).engine();
-            RecallScope.run(recallNanos, () -> h.fallocate(mode, r.getOffset(), r.getLength()));
+            h.fallocate(mode, r.getOffset(), r.getLength());
             return Empty.getDefaultInstance();
         });
     }
@@ -225,7 +223,7 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     public void truncate(TruncateRequest r, StreamObserver<Empty> out) {
         Calls.unary(out, () -> {
             io.blockhaus.engine.Handle h = handles.get(r.getHandle()).engine();
-            RecallScope.run(recallNanos, () -> h.truncate(r.getSizeBytes()));
+            h.truncate(r.getSizeBytes());
             return Empty.getDefaultInstance();
         });
     }

@@ -15,12 +15,12 @@ import io.grpc.stub.StreamObserver;
  * {@code onNext} returns (the stub's automatic flow control for streaming requests), so at most
  * one chunk of a write is in the server's memory at a time, however long the write. FUA is
  * applied once, to the whole range, at the end: written back and forced before the answer. A
- * direct chunk returns only after the mappings it shot down acknowledged ({@link RecallScope}).
+ * chunk (either mode) returns only after the mappings it invalidated were recalled (the engine's
+ * recall before completion, see {@code io.blockhaus.engine.Recalls}).
  */
 final class WriteReceiver implements StreamObserver<WriteRequest> {
     private final HandleTable handles;
     private final StreamObserver<WriteResponse> response;
-    private final long recallNanos;
     private Handle handle;
     private boolean direct;
     private boolean fua;
@@ -29,10 +29,9 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
     private long pos;
     private boolean failed;
 
-    WriteReceiver(HandleTable handles, StreamObserver<WriteResponse> response, long recallNanos) {
+    WriteReceiver(HandleTable handles, StreamObserver<WriteResponse> response) {
         this.handles = handles;
         this.response = response;
-        this.recallNanos = recallNanos;
     }
 
     @Override
@@ -58,8 +57,7 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
                 throw new ErrnoException(Errno.EINVAL, "a Write message carries at most " + Transfers.MAX_CHUNK + " bytes");
             }
             if (direct) {
-                long at = pos;
-                RecallScope.run(recallNanos, () -> handle.writeDirect(at, data.asReadOnlyByteBuffer(), false));
+                handle.writeDirect(pos, data.asReadOnlyByteBuffer(), false);
             } else {
                 handle.write(pos, data.asReadOnlyByteBuffer(), false);
             }
@@ -85,7 +83,7 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
             }
             fromMapping = true;
             MappedBuffer b = Transfers.buffer(handles, m.getFromMapping(), m.getLength());
-            RecallScope.run(recallNanos, () -> handle.writeDirect(start, b, fua));
+            handle.writeDirect(start, b, fua);
             pos = start + b.length();
             fua = false;
         }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -98,6 +99,16 @@ public final class ServeCommand implements Callable<Integer> {
             description = "For A/B runs (docs/benchmarks/splice-ab-2026-12-05.md): large WRITE payloads through a pipe (true) or copied (false).")
     private boolean nbdSpliceWrites;
 
+    @Option(names = "--mapped-share", paramLabel = "FRACTION", defaultValue = "0.25",
+            description = "Share of --cache-size that one handle's mappings may pin (0 < FRACTION <= 1);"
+                    + " a fault past it fails with ENOMEM, so one client cannot pin the whole cache.")
+    private double mappedShare;
+
+    @Option(names = "--recall-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How long a write, punch or truncate waits for a gRPC mapping to acknowledge its"
+                    + " invalidation before revoking it (ESTALE on its next access): 100ms to 10m.")
+    private Duration recallTimeout;
+
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
     private static final int GRPC_THREADS = 16;
 
@@ -160,9 +171,13 @@ public final class ServeCommand implements Callable<Integer> {
                 .withSpliceWrites(nbdSpliceWrites);
     }
 
+    Duration recallTimeout() {
+        return recallTimeout;
+    }
+
     /** The engine's configuration from the options. */
     EngineConfig engineConfig() {
-        return EngineConfig.withCache(cacheSize);
+        return EngineConfig.withCache(cacheSize).withMappedShare(mappedShare);
     }
 
     /** The volumes to open, from the options (reads the file system, changes nothing). */
@@ -172,10 +187,16 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** Checks what can be checked without touching anything: cache size, distinct listen addresses. */
     void checkOptions() {
+        if (!(mappedShare > 0 && mappedShare <= 1)) {
+            throw usage("--mapped-share: need 0 < FRACTION <= 1, got " + mappedShare);
+        }
         try {
             engineConfig();
         } catch (IllegalArgumentException e) {
             throw usage("--cache-size: " + e.getMessage());
+        }
+        if (recallTimeout.compareTo(Duration.ofMillis(100)) < 0 || recallTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw usage("--recall-timeout: need 100ms to 10m, got " + DurationConverter.format(recallTimeout));
         }
         try {
             nbdConfig();
@@ -252,7 +273,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
         GrpcServer grpc;
         try {
-            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS);
+            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout);
         } catch (RuntimeException e) {
             shutdown.closeAll();
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
@@ -361,6 +382,27 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** picocli converter for durations: a whole number with {@code ms}, {@code s} or {@code m}. */
+    public static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)").matcher(value.trim());
+            if (!m.matches()) {
+                throw new TypeConversionException("invalid duration '" + value + "' (e.g. 500ms, 5s, 2m)");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                default -> Duration.ofMinutes(n);
+            };
+        }
+
+        static String format(Duration d) {
+            return d.toMillis() + "ms";
         }
     }
 

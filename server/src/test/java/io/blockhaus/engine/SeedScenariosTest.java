@@ -17,21 +17,15 @@ import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.store.BackingStore;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
+import io.blockhaus.testing.ChildJvm;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -315,7 +309,10 @@ class SeedScenariosTest {
         try (Engine engine = new Engine(EngineConfig.withCache(4 << 20))) {
             Volume vol = engine.open(config("dio-map", policy).withFaultAroundPages(fa), store, locks);
             Handle h = vol.open();
-            Mapping m = h.map(0, 512 << 10, true, (mp, first, end) -> events.add(new long[] {first, end}));
+            Mapping m = h.map(0, 512 << 10, true, (mp, first, end) -> {
+                events.add(new long[] {first, end});
+                return Recall.DONE;
+            });
             assertThat(window).isEqualTo(64 << 10);
             for (MapCase c : cases) {
                 boolean dl = policy == LockPolicy.TWO_STATE || c.deadlockUnderRange();
@@ -542,38 +539,11 @@ class SeedScenariosTest {
         long seed = seed("f");
         long size = 4 << 20;
         Path file = dir.resolve("volume.img");
-        Path err = dir.resolve("child.err");
-        String java = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), FlushThenKillChild.class.getName(),
-                file.toString(), Long.toString(size), Long.toString(seed));
-        pb.redirectError(err.toFile());
-        Process child = pb.start();
-        try {
-            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-            Thread pump = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the child was killed
-                }
-                lines.add("<EOF>");
-            }, "child-stdout");
-            pump.setDaemon(true);
-            pump.start();
-            String line = lines.poll(60, TimeUnit.SECONDS);
-            if (line == null || !line.equals("FLUSHED " + seed)) {
-                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("child did not report its flush (got " + line + "); its stderr:\n" + Files.readString(err));
-            }
-            child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close, no final flush
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child died").isTrue();
-        } finally {
-            child.destroyForcibly();
+        try (ChildJvm child = ChildJvm.start(dir, List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m"),
+                FlushThenKillChild.class, file.toString(), Long.toString(size), Long.toString(seed))) {
+            child.expectLine("FLUSHED " + seed);
+            // SIGKILL: no shutdown hooks, no close, no final flush
+            assertThat(child.kill()).as("child died").isTrue();
         }
         byte[] expected = FlushThenKillChild.expectedFirstHalf(seed, size);
         try (BackingStore store = TestStores.openFile(file)) {

@@ -196,7 +196,10 @@ class VolumeBasicsTest {
     void directWriteShootsMappedPagesDownAndTellsTheListener() {
         Handle h = open();
         ConcurrentLinkedQueue<long[]> events = new ConcurrentLinkedQueue<>();
-        Mapping m = h.map(0, 16L * PAGE, false, (mp, first, end) -> events.add(new long[] {first, end}));
+        Mapping m = h.map(0, 16L * PAGE, false, (mp, first, end) -> {
+            events.add(new long[] {first, end});
+            return Recall.DONE;
+        });
         read(m, 0, 16 * PAGE);
         assertThat(m.mappedPages()).isEqualTo(16);
         writeDirect(h, 4L * PAGE + 10, filled(100, 6), false);

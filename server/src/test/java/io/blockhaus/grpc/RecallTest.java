@@ -35,7 +35,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Recall before completion: a direct write, punch or truncate over gRPC returns only once every
+ * Recall before completion: a write (direct or buffered), a store through a mapping, a punch or a
+ * truncate over gRPC returns only once every
  * mapping that held a page it shot down has dropped it (acknowledged over Watch), so no region
  * shows older bytes afterwards; a mapping that never acknowledges delays it by the recall timeout
  * and is revoked (ESTALE), and the library maps again.
@@ -69,15 +70,21 @@ class RecallTest {
         return b;
     }
 
+    /** Fills 64 KiB with 7s through {@code writer}, maps it read-only through {@code mapper} and loads every page. */
+    private static MappedRegion sevensHeldWhole(VolumeHandle writer, VolumeHandle mapper) {
+        writer.write(0, ByteBuffer.wrap(filled(65536, 7)), false);
+        MappedRegion m = mapper.map(0, 65536, false);
+        m.get(0, ByteBuffer.allocate(1));
+        assertThat(m.cachedPages()).isEqualTo(16);
+        return m;
+    }
+
     @Test
     void aCompletedDirectWritePunchOrTruncateLeavesNoRegionWithOlderBytes() {
         BlockhausClient mapper = BlockhausClient.builder(channel).clientId("mapper").build();
         BlockhausClient writer = BlockhausClient.builder(channel).clientId("writer").build();
         try (VolumeHandle hm = mapper.open("v"); VolumeHandle hw = writer.open("v")) {
-            hw.write(0, ByteBuffer.wrap(filled(65536, 7)), false);
-            MappedRegion m = hm.map(0, 65536, false);
-            m.get(0, ByteBuffer.allocate(1));
-            assertThat(m.cachedPages()).isEqualTo(16);
+            MappedRegion m = sevensHeldWhole(hw, hm);
 
             hw.writeDirect(4096, ByteBuffer.wrap(filled(4096, 9)), false);
             assertThat(m.cachedPages()).as("dropped before the write returned").isEqualTo(15);
@@ -91,15 +98,49 @@ class RecallTest {
             m.get(8192, page2);
             assertThat(page2.array()).containsOnly(0);
 
-            hw.setSize(60000); // page 15 lies wholly past the new end: shot down
-            assertThat(m.cachedPages()).as("dropped before the truncate returned").isEqualTo(15); // the punch's read faulted the window back
+            // Page 15 lies wholly past the new end: shot down; page 14, cut at 60000, is zeroed in
+            // place (DESIGN.md rule 4) and its copy recalled all the same. (The punch's read
+            // faulted the whole window back, so 16 were held.)
+            hw.setSize(60000);
+            assertThat(m.cachedPages()).as("dropped before the truncate returned").isEqualTo(14);
             hw.setSize(1 << 20);
-            ByteBuffer page15 = ByteBuffer.allocate(4096);
-            m.get(61440, page15);
-            assertThat(page15.array()).containsOnly(0);
-            // Not covered (see MappedRegion): page 14, cut at 60000, is zeroed in place in the
-            // server's cache without leaving the mapping, so this region's copy keeps its old tail.
+            ByteBuffer tail = ByteBuffer.allocate(8192);
+            m.get(57344, tail);
+            byte[] expected = new byte[8192];
+            java.util.Arrays.fill(expected, 0, 60000 - 57344, (byte) 7);
+            assertThat(tail.array()).isEqualTo(expected);
             assertThat(m.remaps()).isZero();
+        }
+    }
+
+    @Test
+    void aCompletedBufferedWriteOrStoreThroughAnotherMappingLeavesNoRegionWithOlderBytes() {
+        BlockhausClient mapper = BlockhausClient.builder(channel).clientId("mapper").build();
+        BlockhausClient writer = BlockhausClient.builder(channel).clientId("writer").build();
+        try (VolumeHandle hm = mapper.open("v"); VolumeHandle hw = writer.open("v")) {
+            MappedRegion m = sevensHeldWhole(hw, hm);
+
+            // A buffered write changes the cached page in place: in a kernel the mapping would
+            // see it at once; here its copy is recalled before the write returns.
+            hw.write(4096 + 10, ByteBuffer.wrap(filled(100, 9)), false);
+            assertThat(m.cachedPages()).as("dropped before the buffered write returned").isEqualTo(15);
+            ByteBuffer page1 = ByteBuffer.allocate(4096);
+            m.get(4096, page1);
+            byte[] expected = filled(4096, 7);
+            java.util.Arrays.fill(expected, 10, 110, (byte) 9);
+            assertThat(page1.array()).isEqualTo(expected);
+
+            // A store through the writer's own mapping of the same page: the other copy goes,
+            // the writer's mapping keeps the page mapped (its library dropped its own copy).
+            MappedRegion w = hw.map(0, 65536, true);
+            w.get(0, ByteBuffer.allocate(1));
+            w.put(8192, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            assertThat(m.cachedPages()).as("dropped before the store returned").isEqualTo(15);
+            ByteBuffer page2 = ByteBuffer.allocate(3);
+            m.get(8192, page2);
+            assertThat(page2.array()).containsExactly(1, 2, 3);
+            assertThat(m.remaps()).isZero();
+            assertThat(w.remaps()).isZero();
         }
     }
 

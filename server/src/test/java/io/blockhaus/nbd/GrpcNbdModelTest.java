@@ -26,19 +26,23 @@ import org.junit.jupiter.api.Test;
  * A model-based random test over both front ends: two gRPC handles (through the client library)
  * and one NBD connection on one volume, each running operations of every kind that does not change
  * the size (buffered, direct and FUA writes, write faults through a mapping, buffered and direct
- * reads, punch, zero, fadvise, flush, block status; NBD WRITE, READ, TRIM, WRITE_ZEROES, CACHE,
- * FLUSH), checked against a byte array after every operation. The cache is smaller than the
- * volume, so pages are evicted and written back under the test.
+ * reads, punch, zero, fadvise, flush, block status, loads and stores through mappings; NBD
+ * WRITE, READ, TRIM, WRITE_ZEROES, CACHE, FLUSH), checked against a byte array after every
+ * operation. The cache is smaller than the volume, so pages are evicted and written back under
+ * the test. Each handle maps the same range (one writable, one read-only), and a quarter of the
+ * operations are aimed at it, so loads check that every completed operation of every kind, from
+ * either protocol, was recalled from the other region's local copies before it returned.
  *
- * <p>Not in it: loads through a MappedRegion (its local page copies are not invalidated by
- * another client's buffered write, nor synchronously by a direct one: recall before completion is
- * not built), and size changes (an NBD client keeps the size of its handshake).
+ * <p>Not in it: size changes (an NBD client keeps the size of its handshake).
  *
  * <p>Seed: printed; replay with {@code -Dblockhaus.seed=N}; length with {@code -Dblockhaus.ops=N}.
  */
 class GrpcNbdModelTest {
     private static final int SIZE = 2 << 20;
     private static final int PAGE = 4096;
+    /** The mapped range: 32 pages, inside each handle's quota of pinned pages (a quarter of the 1 MiB cache). */
+    private static final int MAP_AT = SIZE / 2;
+    private static final int MAP_LEN = 128 << 10;
 
     @Test
     void twoGrpcHandlesAndAnNbdConnectionAgreeWithAByteArray() throws Exception {
@@ -47,7 +51,7 @@ class GrpcNbdModelTest {
         System.out.println("GrpcNbdModelTest seed " + seed + " (replay: -Dblockhaus.seed=" + seed + ")");
         Random rnd = new Random(seed);
         byte[] model = new byte[SIZE];
-        int[] counts = new int[18];
+        int[] counts = new int[19];
         try (Engine engine = new Engine(EngineConfig.withCache(1 << 20))) {
             LockStatsBook stats = new LockStatsBook();
             Volume v = engine.open(VolumeConfig.of("m"), new MemoryStore(SIZE), stats.recorderFor("m"));
@@ -59,14 +63,17 @@ class GrpcNbdModelTest {
                     VolumeHandle a = client.open("m");
                     VolumeHandle b = client.open("m");
                     NbdTestClient n = NbdTestClient.open(nbd.address().getPort(), NbdTestClient.Mode.STRUCTURED, "m")) {
-                MappedRegion mapped = b.map(SIZE / 2, SIZE / 4, true);
+                MappedRegion mapped = b.map(MAP_AT, MAP_LEN, true);
+                MappedRegion loadOnly = a.map(MAP_AT, MAP_LEN, false);
                 for (int i = 0; i < ops; i++) {
                     int op = rnd.nextInt(counts.length);
                     counts[op]++;
                     VolumeHandle h = rnd.nextBoolean() ? a : b;
                     int l = rnd.nextInt(100) == 0 ? (1 << 20) + rnd.nextInt(300_000) : 1 + rnd.nextInt(rnd.nextBoolean() ? 512 : 40_000);
                     l = Math.min(l, SIZE);
-                    int o = rnd.nextInt(SIZE - l + 1);
+                    int o = rnd.nextInt(4) == 0 && l < MAP_LEN // aimed at the mapped range
+                            ? Math.max(0, MAP_AT - l / 2 + rnd.nextInt(MAP_LEN)) : rnd.nextInt(SIZE - l + 1);
+                    o = Math.min(o, SIZE - l);
                     if (rnd.nextInt(4) == 0) { // aligned, as file systems mostly send
                         l = Math.max(PAGE, l / PAGE * PAGE);
                         o = Math.min(o / PAGE * PAGE, SIZE - l);
@@ -105,12 +112,21 @@ class GrpcNbdModelTest {
                             }
                         }
                         case 11 -> { // a write fault through the mapping (write-through, inside one page)
-                            long inMap = rnd.nextInt(SIZE / 4);
+                            long inMap = rnd.nextInt(MAP_LEN);
                             int room = (int) Math.min(PAGE - inMap % PAGE, 1 + rnd.nextInt(PAGE));
                             byte[] bytes = new byte[room];
                             rnd.nextBytes(bytes);
                             mapped.put(inMap, ByteBuffer.wrap(bytes));
-                            System.arraycopy(bytes, 0, model, (int) (SIZE / 2 + inMap), room);
+                            System.arraycopy(bytes, 0, model, (int) (MAP_AT + inMap), room);
+                        }
+                        case 18 -> { // a load through either region, served from its local copies where it has them
+                            MappedRegion r = rnd.nextBoolean() ? mapped : loadOnly;
+                            int k = 1 + rnd.nextInt(3 * PAGE);
+                            int at = rnd.nextInt(MAP_LEN - k + 1);
+                            ByteBuffer got = ByteBuffer.allocate(k);
+                            r.get(at, got);
+                            assertThat(got.array()).as(what + ": load " + at + "+" + k + " from " + r.name())
+                                    .isEqualTo(Arrays.copyOfRange(model, MAP_AT + at, MAP_AT + at + k));
                         }
                         case 12, 13 -> write(model, rnd, off, len, bytes -> n.writeOk(off, bytes), off);
                         case 14 -> assertThat(n.readOk(off, len)).as(what).isEqualTo(Arrays.copyOfRange(model, off, off + len));
@@ -130,6 +146,10 @@ class GrpcNbdModelTest {
                 assertThat(a.readDirect(0, SIZE).array()).isEqualTo(model);
                 assertThat(n.readOk(0, 1 << 20)).isEqualTo(Arrays.copyOf(model, 1 << 20));
                 assertThat(b.read(0, SIZE).array()).isEqualTo(model);
+                ByteBuffer whole = ByteBuffer.allocate(MAP_LEN);
+                loadOnly.get(0, whole);
+                assertThat(whole.array()).isEqualTo(Arrays.copyOfRange(model, MAP_AT, MAP_AT + MAP_LEN));
+                assertThat(mapped.remaps() + loadOnly.remaps()).as("every recall was acknowledged in time").isZero();
             }
         }
         System.out.println("GrpcNbdModelTest ops by kind " + Arrays.toString(counts));

@@ -8,6 +8,7 @@ import io.blockhaus.engine.IoMode;
 import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.engine.lock.LockPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,26 @@ class ServeCommandTest {
         assertThat(serve.cacheSize()).isEqualTo(256L << 20);
         assertThat(serve.exports()).isEmpty();
         assertThat(serve.engineConfig()).isEqualTo(EngineConfig.withCache(256L << 20));
+        assertThat(serve.engineConfig().mappedShare()).isEqualTo(0.25);
+        assertThat(serve.recallTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void mappedShareAndRecallTimeout() {
+        ServeCommand serve = parse("--mapped-share", "0.5", "--recall-timeout", "750ms");
+        serve.checkOptions();
+        assertThat(serve.engineConfig().mappedShare()).isEqualTo(0.5);
+        assertThat(serve.recallTimeout()).isEqualTo(Duration.ofMillis(750));
+        assertThat(parse("--recall-timeout", "2m").recallTimeout()).isEqualTo(Duration.ofMinutes(2));
+
+        assertThatThrownBy(() -> parse("--mapped-share", "0").checkOptions()).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--mapped-share: need 0 < FRACTION <= 1, got 0.0");
+        assertThatThrownBy(() -> parse("--mapped-share", "1.5").checkOptions()).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--mapped-share");
+        assertThatThrownBy(() -> parse("--recall-timeout", "5")).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("invalid duration '5'");
+        assertThatThrownBy(() -> parse("--recall-timeout", "50ms").checkOptions()).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--recall-timeout: need 100ms to 10m, got 50ms");
     }
 
     @Test

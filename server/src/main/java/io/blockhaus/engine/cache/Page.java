@@ -242,6 +242,27 @@ public final class Page {
         }
     }
 
+    /**
+     * The page's bytes were just changed in place by someone other than {@code writer} (null:
+     * not through a mapping): every other mapper is told, as for a shootdown, and forgotten, so
+     * its owner drops its copy and faults again (over a network a mapping holds a copy, not the
+     * page). The page stays cached. Lock held; on the fast path (no mapper) one field read.
+     */
+    public void changedInPlace(PageMapper writer) {
+        if (mappers == null) {
+            return;
+        }
+        List<PageMapper> others = mappers;
+        mappers = null;
+        for (PageMapper m : others) {
+            if (m == writer) {
+                addMapper(m);
+            } else {
+                m.pageRemoved(index);
+            }
+        }
+    }
+
     /** Tells every mapper the page is gone and forgets them. Lock held. */
     void unmapAll() {
         if (mappers != null) {

@@ -1,0 +1,2 @@
+/** Helpers shared by tests of several packages (child JVMs to kill). */
+package io.blockhaus.testing;
