@@ -216,14 +216,16 @@ public final class CacheSystem implements AutoCloseable {
 
     /**
      * {@link #allocate} without a reservation for a thread that must not wait even for a mutex
-     * (an event loop): null also when the clock or the pool is busy, or the pool would have to
-     * carve a slab. Its reclaim is the clock's bounded one (at most {@link #WASTE_PER_PAGE}
-     * passed pages per page asked for), and only if the clock's mutex is free.
+     * (an event loop): null also when the clock or the pool stays busy for a few dozen tries,
+     * or the pool would have to carve a slab. Its reclaim is the clock's bounded one (at most
+     * {@link #WASTE_PER_PAGE} passed pages per page asked for), and only if the clock's mutex
+     * can be had; while another thread holds it (reclaiming, most likely) the budget is tried
+     * again, since that thread may just have freed some.
      */
     Page allocateWithoutWaiting(PageCache owner, long index) {
         int ps = owner.pageSize();
         while (!budget.tryReserve(ps)) {
-            if (clock.tryReclaim(RECLAIM_BATCH) <= 0) {
+            if (clock.tryReclaim(RECLAIM_BATCH) <= 0 && !budget.tryReserve(ps)) {
                 return null;
             }
         }
@@ -253,9 +255,9 @@ public final class CacheSystem implements AutoCloseable {
         clock.admit(p);
     }
 
-    /** {@link #admitted} for each page of a run, if the clock's mutex is free right now; false (none admitted) otherwise. */
-    boolean tryAdmitted(List<Page> run) {
-        return clock.tryAdmit(run);
+    /** {@link #admitted} for each page of a run, without waiting for the clock's mutex (see {@link PageClock}). */
+    void admittedWithoutWaiting(List<Page> run) {
+        clock.admitWithoutWaiting(run);
     }
 
     /** The page was killed and unindexed (lock held by the caller): its memory goes back. */

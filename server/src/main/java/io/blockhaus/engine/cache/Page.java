@@ -42,7 +42,8 @@ public final class Page {
     // starts unreferenced: a second access earns it a second lap (see PageClock).
     private volatile boolean referenced;
 
-    // guarded by the PageClock's monitor: this page's slot in the ring, -1 when not in it
+    // guarded by the PageClock's mutex: this page's slot in the ring, -1 when not in it,
+    // PageClock.PENDING while queued for one (set under this page's lock; remove() reads it so)
     int clockSlot = -1;
 
     Page(PageCache owner, long index, PagePool.Frame frame) {

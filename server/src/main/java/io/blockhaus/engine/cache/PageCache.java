@@ -200,9 +200,9 @@ public final class PageCache {
     /**
      * {@link #insertAbsent} then {@link #fillIfInMemory}, for a thread that must not wait even
      * for a mutex (an event loop, holding ADD from a try): memory without a reservation and only
-     * if the clock and the pool are free right now ({@link CacheSystem#allocateWithoutWaiting}),
+     * if the clock and the pool can be had without waiting ({@link CacheSystem#allocateWithoutWaiting}),
      * the pages indexed and filled only from bytes the store holds in memory, and admitted to the
-     * clock only then, by a try of its mutex. Returns the run locked and uptodate (the caller
+     * clock only then, without waiting for its mutex. Returns the run locked and uptodate (the caller
      * copies out and unlocks it), or empty when {@code from} is present or anything would have
      * waited: then none of the pages stays, and since none was admitted to the clock, removing
      * them takes no mutex either. Store errors are thrown, with nothing left behind.
@@ -233,13 +233,9 @@ public final class PageCache {
         }
         boolean done = false;
         try {
-            done = fillIfInMemory(run) && system.tryAdmitted(run);
-            if (!done) {
-                for (Page p : run) {
-                    if (p.isLive()) {
-                        remove(p); // filled, but the clock was busy
-                    }
-                }
+            done = fillIfInMemory(run); // removed the run if not
+            if (done) {
+                system.admittedWithoutWaiting(run);
             }
         } finally {
             if (!done) {

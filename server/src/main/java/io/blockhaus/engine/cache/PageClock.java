@@ -2,6 +2,7 @@ package io.blockhaus.engine.cache;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -51,11 +52,20 @@ import java.util.function.LongSupplier;
  * lock, then mutex, and the reverse never waits: no deadlock. Referenced bits are set without
  * any lock (a racy hint, see {@link Page#touch}).
  *
- * <p><b>Threads that must not wait</b> (an event loop filling a miss) use {@link #tryAdmit} and
- * {@link #tryReclaim}, which only try the mutex and report failure: a holder preempted in its
- * few stores would otherwise stall every connection of the loop. Their caller then gives up and
- * hands the request to a worker. Such a thread admits a page only once it is filled, so a page
- * it must drop again was never admitted and its removal needs no mutex either.
+ * <p><b>Threads that must not wait</b> (an event loop filling a miss) never wait for the mutex:
+ * a holder preempted in its few stores would otherwise stall every connection of the loop.
+ * {@link #admitWithoutWaiting} never fails: when the mutex is busy the pages go on a lock-free
+ * queue of {@link #PENDING} admissions that every holder of the mutex gives slots to first
+ * (so a page is in the ring, for reclaim, the removal, and the counters, by the time anyone
+ * looks under the mutex). It used to fail instead, and its caller threw away a page it had
+ * already filled and handed the read to a worker: with two event loops missing into a full
+ * cache, one loop's admission or reclaim made the other's fail several percent of the time, and
+ * the worker it fell back to then held the same mutexes with a blocking lock, so more tries
+ * failed (the 4 KiB random-read regression of 2026-12-05). {@link #tryReclaim} spins on the
+ * mutex for at most {@link #TRY_SPINS} tries (critical sections are a few stores, or one
+ * reclaim batch) before it reports failure and its caller goes to a worker. Such a thread admits
+ * a page only once it is filled, so a page it must drop again was never admitted and its removal
+ * needs no mutex either.
  *
  * <p>References: the CLOCK of Corbató (1968) and Linux's {@code mm/vmscan.c} (second chance,
  * scan budgets, direct reclaim); Caffeine's {@code BoundedLocalCache} design note weighs the
@@ -64,6 +74,10 @@ import java.util.function.LongSupplier;
  */
 final class PageClock {
     private static final int INITIAL_SLOTS = 1024;
+    /** tryLock attempts before {@link #tryReclaim} gives up on a busy mutex. */
+    static final int TRY_SPINS = 64;
+    /** {@code Page.clockSlot} of a page on {@link #pending}: admitted, its slot not yet given. */
+    static final int PENDING = -2;
 
     private final int wastePerPage;
     private final ReentrantLock mutex = new ReentrantLock();
@@ -75,6 +89,12 @@ final class PageClock {
     private int hand;
     private int resident;
     private long visits; // slots the hand has passed, ever (for tests)
+    /**
+     * Pages admitted while the mutex was busy ({@link #admitWithoutWaiting}); every holder of the
+     * mutex gives them slots before anything else. One that the last holder missed waits for the
+     * next (every miss and every reclaim takes the mutex): meanwhile it is only not evictable.
+     */
+    private final ConcurrentLinkedQueue<Page> pending = new ConcurrentLinkedQueue<>();
 
     /**
      * @param wastePerPage visits of pages that cannot be evicted (and of free slots) that one
@@ -86,7 +106,7 @@ final class PageClock {
 
     /** A page just entered its volume's index (its lock is held): it takes a slot. */
     void admit(Page p) {
-        mutex.lock();
+        lock();
         try {
             admitLocked(p);
         } finally {
@@ -95,20 +115,36 @@ final class PageClock {
     }
 
     /**
-     * {@link #admit} of each page of {@code run} if the mutex is free right now; false, with none
-     * admitted, if it is not (see "Threads that must not wait").
+     * {@link #admit} of each page of {@code run} (their locks held) without waiting: at once if
+     * the mutex is free, else through {@link #pending} (see "Threads that must not wait").
      */
-    boolean tryAdmit(List<Page> run) {
-        if (!mutex.tryLock()) {
-            return false;
-        }
-        try {
-            for (Page p : run) {
-                admitLocked(p);
+    void admitWithoutWaiting(List<Page> run) {
+        if (mutex.tryLock()) {
+            try {
+                admitPendingLocked();
+                for (Page p : run) {
+                    admitLocked(p);
+                }
+            } finally {
+                mutex.unlock();
             }
-            return true;
-        } finally {
-            mutex.unlock();
+            return;
+        }
+        for (Page p : run) {
+            p.clockSlot = PENDING; // under its page lock: what remove() reads, under the same lock
+            pending.offer(p);
+        }
+    }
+
+    /** The mutex, with the pending admissions given their slots. */
+    private void lock() {
+        mutex.lock();
+        admitPendingLocked();
+    }
+
+    private void admitPendingLocked() {
+        for (Page p; (p = pending.poll()) != null; ) {
+            admitLocked(p);
         }
     }
 
@@ -131,13 +167,14 @@ final class PageClock {
     /**
      * A page left its volume's index (its lock is held, or reclaim evicted it): its slot is free.
      * A page never admitted (its {@code clockSlot} is -1, read under its page lock: only its
-     * inserter, holding that lock, admits it) costs no mutex.
+     * inserter, holding that lock, admits it) costs no mutex. A {@link #PENDING} one gets its
+     * slot as the mutex is taken, and leaves it at once.
      */
     void remove(Page p) {
-        if (p.clockSlot < 0) {
+        if (p.clockSlot == -1) {
             return; // never admitted
         }
-        mutex.lock();
+        lock();
         try {
             int slot = p.clockSlot;
             if (slot < 0 || slots[slot] != p) {
@@ -168,7 +205,7 @@ final class PageClock {
 
     /** A counter read under the mutex (tests and metrics: never on a hot path). */
     private long read(LongSupplier counter) {
-        mutex.lock();
+        lock();
         try {
             return counter.getAsLong();
         } finally {
@@ -186,7 +223,7 @@ final class PageClock {
      * {@link PageCache#pageOut}).
      */
     int reclaim(int target, List<Page> dirtyOut) {
-        mutex.lock();
+        lock();
         try {
             return reclaimLocked(target, dirtyOut);
         } finally {
@@ -194,11 +231,18 @@ final class PageClock {
         }
     }
 
-    /** {@link #reclaim} (clean pages only) if the mutex is free right now; -1 if it is not. */
+    /**
+     * {@link #reclaim} (clean pages only) if the mutex can be had within {@link #TRY_SPINS}
+     * tries; -1 if it cannot.
+     */
     int tryReclaim(int target) {
-        if (!mutex.tryLock()) {
-            return -1;
+        for (int i = 0; !mutex.tryLock(); i++) {
+            if (i == TRY_SPINS) {
+                return -1;
+            }
+            Thread.onSpinWait();
         }
+        admitPendingLocked();
         try {
             return reclaimLocked(target, null);
         } finally {
@@ -254,6 +298,9 @@ final class PageClock {
     void clear() {
         mutex.lock();
         try {
+            for (Page p; (p = pending.poll()) != null; ) {
+                p.clockSlot = -1;
+            }
             Arrays.fill(slots, null);
             freeCount = 0;
             used = 0;

@@ -84,13 +84,20 @@ final class PagePool implements AutoCloseable {
     }
 
     /**
-     * {@link #allocate} for a thread that must not wait (an event loop): null when the mutex is
-     * busy or no frame is free. It never carves a slab: zero-filling 1 MiB is a worker's job (the
+     * {@link #allocate} for a thread that must not wait (an event loop): null when no frame is
+     * free, or the mutex stays busy for {@link PageClock#TRY_SPINS} tries and no frame was
+     * {@link #returned} meanwhile (those are taken without it: the mutex's holders are few
+     * stores long, and two event loops missing together would otherwise send one of them to a
+     * worker). It never carves a slab: zero-filling 1 MiB is a worker's job (the
      * caller gives up and a worker's {@link #allocate} carves it, for the next 255 misses too).
      */
     Frame tryAllocate() {
-        if (!mutex.tryLock()) {
-            return null;
+        for (int i = 0; !mutex.tryLock(); i++) {
+            Frame r = returned.poll();
+            if (r != null || i == PageClock.TRY_SPINS) {
+                return r;
+            }
+            Thread.onSpinWait();
         }
         try {
             return pollLocked();

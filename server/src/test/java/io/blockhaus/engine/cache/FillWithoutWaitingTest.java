@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code BufferedIo.readWithoutWaiting}) never waits for a mutex (issue 11 item 1): while another
  * thread holds the clock's or the pool's mutex it gives up, returning no page and leaving
  * nothing behind (no page indexed, no budget taken), and the same call succeeds once the mutex
- * is free; likewise the inline WRITE's marking of pages dirty while another thread holds the
+ * is free; a filled page's admission to the clock, which used to give up the same way, queues
+ * instead and gets its slot from the clock's next holder; likewise the inline WRITE's marking of pages dirty while another thread holds the
  * dirty index's mutex. The other thread keeps the mutex until the call has returned, so a call that waited
  * would never return: the timeout turns that into a failure instead of a hang.
  */
@@ -90,16 +91,41 @@ class FillWithoutWaitingTest {
     }
 
     @Test
-    void givesUpWhileTheClockIsHeldAndLeavesNothingBehind() throws Exception {
+    void admitsWhileTheClockIsHeldAndTheNextHolderGivesTheSlot() throws Exception {
+        cacheOf(16);
+        Page p;
+        try (Held h = new Held(system.clock().mutexForTests())) {
+            assertThat(fill(1)).as("admission queues rather than waits for the clock").isTrue();
+            p = cache.get(1);
+            assertThat(p).isNotNull();
+            assertThat(p.clockSlot).as("queued for a slot").isEqualTo(PageClock.PENDING);
+        }
+        assertThat(system.clockSlots()).as("the next holder of the clock gave it a slot").isEqualTo(1);
+        assertThat(p.clockSlot).isZero();
+        assertThat(system.reclaim(1)).as("and it is evictable").isEqualTo(1);
+        assertThat(cache.get(1)).isNull();
+        assertThat(system.usedBytes()).isZero();
+    }
+
+    @Test
+    void aPageRemovedWhileQueuedForItsSlotLeavesNoSlotBehind() throws Exception {
         cacheOf(16);
         try (Held h = new Held(system.clock().mutexForTests())) {
-            assertThat(fill(1)).as("filled, but admitting it to the clock would wait").isFalse();
-            assertThat(cache.get(1)).as("the page it made is gone again").isNull();
-            assertThat(system.usedBytes()).as("and its budget is back").isZero();
+            assertThat(fill(1)).isTrue();
+            assertThat(fill(2)).isTrue();
         }
-        assertThat(fill(1)).as("the clock is free now").isTrue();
-        assertThat(cache.get(1)).isNotNull();
-        assertThat(system.clockSlots()).isEqualTo(1);
+        Page p = cache.lookupLocked(1);
+        try {
+            assertThat(p.clockSlot).isEqualTo(PageClock.PENDING);
+            cache.remove(p);
+            assertThat(p.clockSlot).as("given its slot, then out of it").isEqualTo(-1);
+        } finally {
+            p.unlock();
+        }
+        assertThat(system.clock().resident()).as("page 2 only").isEqualTo(1);
+        assertThat(system.reclaim(16)).as("page 2: nothing dead left in the ring").isEqualTo(1);
+        assertThat(system.clock().resident()).isZero();
+        assertThat(system.usedBytes()).isZero();
     }
 
     @Test
