@@ -4,7 +4,7 @@
 #   deploy/bench/nbd-fio.sh [--rounds N] [--runtime S] [--ramp S] [--warmup S] [--size SIZE]
 #                           [--servers "LIST"] [--workloads "LIST"] [--out DIR] [--work-dir DIR] [--base-port P]
 #                           [--bh-cache SIZE] [--bh-cached-cache SIZE] [--bh-jvm-opts "FLAGS"]
-#                           [--jfr] [--keep]
+#                           [--bh-base-jar JAR] [--jfr] [--keep]
 #
 # What it does
 #   1. Creates ONE backing file of --size (default 1G) in a temporary work directory and fills it
@@ -53,6 +53,13 @@
 #   nbdkit-null       nbdkit -f --exit-with-parent -i 127.0.0.1 -p PORT null SIZE (not in the default
 #                     list): keeps nothing, reads return zeroes. What fio reaches against a server
 #                     that does no storage work at all, i.e. the client's own ceiling on a row.
+#   blockhaus-base, blockhaus-base-cached  (only with --bh-base-jar) exactly blockhaus and
+#                     blockhaus-cached, same options, warm-up and JDK, but run from JAR: an A/B of two
+#                     builds in one run, both in the rotation. In the summary the base rows also show
+#                     new ÷ base (blockhaus over blockhaus-base, blockhaus-cached over
+#                     blockhaus-base-cached). JAR must accept this build's serve options (all since
+#                     issue 4: --data-dir, --nbd-listen, --grpc-listen, --metrics-listen, --cache-size,
+#                     --export name=,path=).
 #   nbdkit-file, qemu-nbd and nbd-server are "the peers"; the ratio columns compare Blockhaus with
 #   the best peer of each workload (highest IOPS; lowest p99).
 #
@@ -63,7 +70,8 @@
 #   --warmup S            seconds of each untimed Blockhaus warm-up pass (default 5)
 #                         (0: no warm-up: a cold JVM and an empty cache, as right after a start)
 #   --size SIZE           backing file / export size, e.g. 1G, 512M (default 1G)
-#   --servers "LIST"      subset/order of servers (default: the six above other than nbdkit-null)
+#   --servers "LIST"      subset/order of servers (default: the six above other than nbdkit-null, and
+#                         with --bh-base-jar also blockhaus-base and blockhaus-base-cached)
 #   --workloads "LIST"    subset of the workloads (default: all four), e.g. "seqread-1m seqwrite-1m"
 #   --out DIR             results directory (default bench-results/nbd-fio-YYYYmmdd-HHMMSS)
 #   --work-dir DIR        where the temporary directory with the backing file is made (default /tmp)
@@ -71,6 +79,8 @@
 #   --bh-cache SIZE       Blockhaus --cache-size for the "blockhaus" server (default 256M)
 #   --bh-cached-cache S   Blockhaus --cache-size for "blockhaus-cached" (default 1500M)
 #   --bh-jvm-opts "F"     extra JVM flags for Blockhaus (word-split), e.g. "-Xmx2g"
+#   --bh-base-jar JAR     the build to compare with (e.g. an older commit's blockhaus-server.jar):
+#                         enables the servers blockhaus-base and blockhaus-base-cached
 #   --jfr                 record a JFR profile (settings=profile) of every Blockhaus instance into
 #                         OUT/jfr/ (perturbs the numbers a little: use it for a profiling run)
 #   --keep                keep the work directory (backing file, logs, configs)
@@ -85,6 +95,9 @@
 #
 # Example (what docs/benchmarks.md was made with):
 #   deploy/bench/nbd-fio.sh --rounds 3 --runtime 10 --ramp 3
+# An A/B against an older build (git worktree add --detach /tmp/old COMMIT; build there):
+#   deploy/bench/nbd-fio.sh --bh-base-jar /tmp/old.jar \
+#       --servers "blockhaus blockhaus-base blockhaus-cached blockhaus-base-cached nbd-server nbdkit-null"
 
 set -euo pipefail
 
@@ -97,7 +110,8 @@ RUNTIME=10
 RAMP=3
 WARMUP=5
 SIZE=1G
-SERVERS="blockhaus blockhaus-cached nbdkit-file qemu-nbd nbd-server nbdkit-memory"
+SERVERS=
+DEFAULT_SERVERS="blockhaus blockhaus-cached nbdkit-file qemu-nbd nbd-server nbdkit-memory"
 ALL_WORKLOADS="randread-4k randwrite-4k seqread-1m seqwrite-1m"
 WORKLOADS=$ALL_WORKLOADS
 OUT=
@@ -106,6 +120,7 @@ BASE_PORT=21800
 BH_CACHE=256M
 BH_CACHED_CACHE=1500M
 BH_JVM_OPTS=
+BASE_JAR=
 JFR=0
 KEEP=0
 
@@ -129,6 +144,7 @@ while [ $# -gt 0 ]; do
         --bh-cache) BH_CACHE=$2; shift 2 ;;
         --bh-cached-cache) BH_CACHED_CACHE=$2; shift 2 ;;
         --bh-jvm-opts) BH_JVM_OPTS=$2; shift 2 ;;
+        --bh-base-jar) BASE_JAR=$2; shift 2 ;;
         --jfr) JFR=1; shift ;;
         --keep) KEEP=1; shift ;;
         -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -142,9 +158,18 @@ done
 [ "$ROUNDS" -ge 1 ] && [ "$RUNTIME" -ge 1 ] || die "--rounds and --runtime must be >= 1"
 SIZE_BYTES=$(numfmt --from=iec "${SIZE%[bB]}") || die "bad --size '$SIZE'"
 [ $((SIZE_BYTES % 1048576)) -eq 0 ] || die "--size must be a whole number of MiB"
+if [ -z "$SERVERS" ]; then
+    SERVERS=$DEFAULT_SERVERS
+    [ -z "$BASE_JAR" ] || SERVERS="blockhaus blockhaus-base blockhaus-cached blockhaus-base-cached ${DEFAULT_SERVERS#blockhaus blockhaus-cached }"
+fi
+if [ -n "$BASE_JAR" ]; then
+    [ -f "$BASE_JAR" ] || die "--bh-base-jar: no such file '$BASE_JAR'"
+    BASE_JAR=$(CDPATH= cd -- "$(dirname -- "$BASE_JAR")" && pwd)/$(basename -- "$BASE_JAR")
+fi
 for s in $SERVERS; do
     case "$s" in
         blockhaus|blockhaus-cached|nbdkit-file|qemu-nbd|nbd-server|nbdkit-memory|nbdkit-null) ;;
+        blockhaus-base|blockhaus-base-cached) [ -n "$BASE_JAR" ] || die "server '$s' needs --bh-base-jar" ;;
         *) die "unknown server '$s'" ;;
     esac
 done
@@ -155,7 +180,7 @@ done
 for t in fio nbdkit qemu-nbd nbd-server nbdinfo python3 timeout numfmt; do
     command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
 done
-case " $SERVERS " in *" blockhaus"*) [ -f "$JAR" ] || die "$JAR not built (deploy/bin/jdk25 mvn -B -q -DskipTests package)" ;; esac
+case " $SERVERS " in *" blockhaus "*|*" blockhaus-cached "*) [ -f "$JAR" ] || die "$JAR not built (deploy/bin/jdk25 mvn -B -q -DskipTests package)" ;; esac
 
 [ -n "$OUT" ] || OUT="bench-results/nbd-fio-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT/raw" "$OUT/logs"
@@ -283,14 +308,15 @@ start_server() {
     SRV_NAME=$name
     URI="nbd://127.0.0.1:$port/bench"
     case "$name" in
-        blockhaus|blockhaus-cached)
-            local cache=$BH_CACHE
-            [ "$name" = blockhaus ] || cache=$BH_CACHED_CACHE
+        blockhaus|blockhaus-cached|blockhaus-base|blockhaus-base-cached)
+            local cache=$BH_CACHE jar=$JAR
+            case "$name" in *-cached) cache=$BH_CACHED_CACHE ;; esac
+            case "$name" in blockhaus-base*) jar=$BASE_JAR ;; esac
             [ "$JFR" -eq 0 ] || jfr=("-XX:StartFlightRecording=filename=$OUT/jfr/$tag.jfr,settings=profile,dumponexit=true")
             rm -rf "$WORK/bh-data"
             # shellcheck disable=SC2086
             timeout -k 10 "$life" "$JDK25" java $BH_JVM_OPTS "${jfr[@]}" --enable-native-access=ALL-UNNAMED \
-                -jar "$JAR" serve --data-dir "$WORK/bh-data" \
+                -jar "$jar" serve --data-dir "$WORK/bh-data" \
                 --nbd-listen "127.0.0.1:$port" --grpc-listen "127.0.0.1:$((port + 1))" \
                 --metrics-listen "127.0.0.1:$((port + 2))" --cache-size "$cache" \
                 --export "name=bench,path=$FILE" >"$logf" 2>&1 &
@@ -359,6 +385,7 @@ meta nbd-server "$(nbd-server -V 2>&1 | sed -n 's/.*version //p' | head -1)"
 meta libnbd "$(nbdinfo --version 2>&1 | tr '\n' ' ')"
 meta settings "rounds=$ROUNDS runtime=$RUNTIME ramp=$RAMP warmup=$WARMUP size=$SIZE servers='$SERVERS' workloads='$WORKLOADS' bh_cache=$BH_CACHE bh_cached_cache=$BH_CACHED_CACHE bh_jvm_opts='$BH_JVM_OPTS' jfr=$JFR"
 meta blockhaus_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[ -z "$BASE_JAR" ] || meta blockhaus_base_jar "$BASE_JAR sha256=$(sha256sum "$BASE_JAR" | cut -c1-16) built=$(date -r "$BASE_JAR" -Is)"
 
 log "results: $OUT   load average: $(loadavg)"
 log "writing $SIZE of random data to $FILE"
@@ -405,13 +432,13 @@ for round in $(seq 1 "$ROUNDS"); do
         log "  $srv up on $URI"
         wls=$WORKLOADS
         case "$srv" in
-            blockhaus)
+            blockhaus|blockhaus-base)
                 # --warmup 0: none, so the timed rounds see a fresh JVM and an empty cache
                 [ "$WARMUP" -eq 0 ] || for w in $WORKLOADS; do
                     run_fio "$URI" "$w" "$OUT/raw/$tag-warmup-$w.json" "$WARMUP" 0
                 done
                 ;;
-            blockhaus-cached)
+            blockhaus-cached|blockhaus-base-cached)
                 # only the cached random read is timed on this server
                 case " $WORKLOADS " in *" randread-4k "*) ;; *) stop_server; continue ;; esac
                 run_fio "$URI" readall "$OUT/raw/$tag-warmup-readall.json" 0 0
@@ -475,10 +502,15 @@ def best_peer(w):
     return max(c, key=lambda v: v["iops"]), min(c, key=lambda v: v["p99_us"])
 
 def fmt_iops(x): return f"{x/1000:.1f}k" if x >= 10000 else f"{x:.0f}"
+# An A/B run (--bh-base-jar): each base row also shows this build over the base build, same workload.
+NEW_OF_BASE = {"blockhaus-base": "blockhaus", "blockhaus-base-cached": "blockhaus-cached"}
+ab = any(s in NEW_OF_BASE for s, _ in summary)
 lines = []
-lines.append("| workload | server | IOPS (median) | IOPS min–max | MB/s | p99 µs | fio CPU % | IOPS: Blockhaus ÷ best peer (target ≥ 1.2) | p99: Blockhaus ÷ best peer (lower is better) |")
-lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-order = ["blockhaus", "blockhaus-cached", "nbdkit-file", "qemu-nbd", "nbd-server", "nbdkit-memory", "nbdkit-null"]
+lines.append("| workload | server | IOPS (median) | IOPS min–max | MB/s | p99 µs | fio CPU % | IOPS: Blockhaus ÷ best peer (target ≥ 1.2) | p99: Blockhaus ÷ best peer (lower is better) |"
+             + (" IOPS: new ÷ base | p99: new ÷ base |" if ab else ""))
+lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: |" if ab else ""))
+order = ["blockhaus", "blockhaus-base", "blockhaus-cached", "blockhaus-base-cached",
+         "nbdkit-file", "qemu-nbd", "nbd-server", "nbdkit-memory", "nbdkit-null"]
 for w in WL:
     bi, bp = best_peer(w)
     rowsw = [summary[(s, w)] for s in order if (s, w) in summary]
@@ -493,18 +525,27 @@ for w in WL:
             ratio_p = v["p99_us"] / bp["p99_us"] if bp["p99_us"] else float("inf")
             ri = f"{ratio_i:.2f}× (vs {bi['server']})" + (" ✅" if ratio_i >= 1.2 else " ❌")
             rp = f"{ratio_p:.2f}× (vs {bp['server']})"
-            if s == "blockhaus-cached" and ("nbdkit-memory", w) in summary:
+            if s.endswith("-cached") and ("nbdkit-memory", w) in summary:
                 m = summary[("nbdkit-memory", w)]
                 rm = v["iops"] / m["iops"]
                 ri += f"; ÷ memory plugin {rm:.2f}× (target ≥ 0.9)" + (" ✅" if rm >= 0.9 else " ❌")
                 rp += f"; ÷ memory plugin {v['p99_us']/m['p99_us']:.2f}×"
+        ab_cols = ""
+        if ab:
+            n = summary.get((NEW_OF_BASE.get(s), w))
+            ab_cols = (f" {n['iops'] / v['iops']:.2f}× | {n['p99_us'] / v['p99_us']:.2f}× |"
+                       if n and v["iops"] and v["p99_us"] else " | |")
         if s == "blockhaus-cached":
             label = "blockhaus (cached: whole file in its cache)"
+        elif s == "blockhaus-base":
+            label = "blockhaus-base (the --bh-base-jar build)"
+        elif s == "blockhaus-base-cached":
+            label = "blockhaus-base (cached: whole file in its cache)"
         elif s == "nbdkit-memory":
             label = "nbdkit-memory (ceiling)"
         elif s == "nbdkit-null":
             label = "nbdkit-null (stores nothing)"
-        lines.append(f"| {w} | {label} | {fmt_iops(v['iops'])} | {fmt_iops(v['iops_min'])}–{fmt_iops(v['iops_max'])} | {v['mb_s']:.1f} | {v['p99_us']:.0f} | {v['client_cpu_pct']:.0f} | {ri} | {rp} |")
+        lines.append(f"| {w} | {label} | {fmt_iops(v['iops'])} | {fmt_iops(v['iops_min'])}–{fmt_iops(v['iops_max'])} | {v['mb_s']:.1f} | {v['p99_us']:.0f} | {v['client_cpu_pct']:.0f} | {ri} | {rp} |{ab_cols}")
 table = "\n".join(lines)
 with open(os.path.join(out, "summary.md"), "w") as f:
     f.write(table + "\n")
