@@ -21,12 +21,10 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code blockhaus-server serve}: opens the exported volumes and serves them until SIGTERM or SIGINT,
@@ -69,28 +67,28 @@ public final class ServeCommand implements Callable<Integer> {
     private Path dataDir;
 
     @Option(names = "--nbd-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10809",
-            converter = HostPortConverter.class, description = "NBD listen address (fixed newstyle; every export is offered here).")
+            converter = OptionConverters.HostPortConverter.class, description = "NBD listen address (fixed newstyle; every export is offered here).")
     private HostPort nbdListen;
 
     @Option(names = "--grpc-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:10810",
-            converter = HostPortConverter.class, description = "gRPC listen address (data plane, admin, health, reflection).")
+            converter = OptionConverters.HostPortConverter.class, description = "gRPC listen address (data plane, admin, health, reflection).")
     private HostPort grpcListen;
 
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9464",
-            converter = HostPortConverter.class, description = "Metrics listen address (reserved; metrics not built yet).")
+            converter = OptionConverters.HostPortConverter.class, description = "Metrics listen address (reserved; metrics not built yet).")
     private HostPort metricsListen;
 
-    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "256M", converter = SizeConverter.class,
+    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "256M", converter = OptionConverters.SizeConverter.class,
             description = "Page cache memory shared by all volumes (at least 64K).")
     private long cacheSize;
 
-    @Option(names = "--export", paramLabel = "SPEC", converter = ExportSpecConverter.class,
+    @Option(names = "--export", paramLabel = "SPEC", converter = OptionConverters.ExportSpecConverter.class,
             showDefaultValue = Help.Visibility.NEVER,
             description = "Export a volume: name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct]"
                     + "[,lock=two-state|range][,page-size=N][,bypass=SIZE|off]. Repeatable. Default: name=default (1G when created).")
     private List<ExportSpec> exports = new ArrayList<>();
 
-    @Option(names = "--nbd-payload-budget", paramLabel = "SIZE", defaultValue = "1G", converter = SizeConverter.class,
+    @Option(names = "--nbd-payload-budget", paramLabel = "SIZE", defaultValue = "1G", converter = OptionConverters.SizeConverter.class,
             description = "READ and WRITE payload bytes all NBD connections together may hold (requests in flight"
                     + " and replies not yet written to their sockets; at least 64M).")
     private long nbdPayloadBudget;
@@ -104,7 +102,7 @@ public final class ServeCommand implements Callable<Integer> {
                     + " a fault past it fails with ENOMEM, so one client cannot pin the whole cache.")
     private double mappedShare;
 
-    @Option(names = "--recall-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+    @Option(names = "--recall-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = OptionConverters.DurationConverter.class,
             description = "How long a write, punch or truncate waits for a gRPC mapping to acknowledge its"
                     + " invalidation before revoking it (ESTALE on its next access): 100ms to 10m.")
     private Duration recallTimeout;
@@ -196,7 +194,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw usage("--cache-size: " + e.getMessage());
         }
         if (recallTimeout.compareTo(Duration.ofMillis(100)) < 0 || recallTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
-            throw usage("--recall-timeout: need 100ms to 10m, got " + DurationConverter.format(recallTimeout));
+            throw usage("--recall-timeout: need 100ms to 10m, got " + OptionConverters.DurationConverter.format(recallTimeout));
         }
         try {
             nbdConfig();
@@ -371,62 +369,5 @@ public final class ServeCommand implements Callable<Integer> {
 
     private ParameterException usage(String message) {
         return new ParameterException(spec.commandLine(), message);
-    }
-
-    /** picocli converter for {@link SizeParser}. */
-    public static final class SizeConverter implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            try {
-                return SizeParser.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** picocli converter for durations: a whole number with {@code ms}, {@code s} or {@code m}. */
-    public static final class DurationConverter implements ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)").matcher(value.trim());
-            if (!m.matches()) {
-                throw new TypeConversionException("invalid duration '" + value + "' (e.g. 500ms, 5s, 2m)");
-            }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                default -> Duration.ofMinutes(n);
-            };
-        }
-
-        static String format(Duration d) {
-            return d.toMillis() + "ms";
-        }
-    }
-
-    /** picocli converter for {@link HostPort}. */
-    public static final class HostPortConverter implements ITypeConverter<HostPort> {
-        @Override
-        public HostPort convert(String value) {
-            try {
-                return HostPort.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** picocli converter for {@link ExportSpec}. */
-    public static final class ExportSpecConverter implements ITypeConverter<ExportSpec> {
-        @Override
-        public ExportSpec convert(String value) {
-            try {
-                return ExportSpec.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
     }
 }
