@@ -4,7 +4,8 @@
 #   deploy/bench/nbd-fio.sh [--rounds N] [--runtime S] [--ramp S] [--warmup S] [--size SIZE]
 #                           [--servers "LIST"] [--workloads "LIST"] [--out DIR] [--work-dir DIR] [--base-port P]
 #                           [--bh-cache SIZE] [--bh-cached-cache SIZE] [--bh-jvm-opts "FLAGS"]
-#                           [--bh-base-jar JAR] [--jfr] [--keep]
+#                           [--bh-base-jar JAR] [--bh-args "ARGS"] [--bh-base-args "ARGS"]
+#                           [--tls DIR] [--jfr] [--keep]
 #
 # What it does
 #   1. Creates ONE backing file of --size (default 1G) in a temporary work directory and fills it
@@ -81,6 +82,16 @@
 #   --bh-jvm-opts "F"     extra JVM flags for Blockhaus (word-split), e.g. "-Xmx2g"
 #   --bh-base-jar JAR     the build to compare with (e.g. an older commit's blockhaus-server.jar):
 #                         enables the servers blockhaus-base and blockhaus-base-cached
+#   --bh-args "ARGS"      extra `serve` arguments for blockhaus and blockhaus-cached (word-split)
+#   --bh-base-args "ARGS" extra `serve` arguments for blockhaus-base and blockhaus-base-cached: with
+#                         --bh-base-jar naming the same jar, an A/B of one option in one run, e.g.
+#                         --bh-base-args "--metrics-listen off" (metrics on ÷ off)
+#   --tls DIR             every server over TLS (X.509): DIR holds ca-cert.pem, server-cert.pem,
+#                         server-key.pem, client-cert.pem, client-key.pem (libnbd's and nbdkit's
+#                         layout); fio connects with nbds://, finding the client's files in a
+#                         private $HOME/.pki/libnbd (libnbd's default place). Servers
+#                         offered: blockhaus*, nbdkit-* (--tls=require --tls-certificates=DIR),
+#                         qemu-nbd (tls-creds-x509); nbd-server is refused (its TLS is not set up here)
 #   --jfr                 record a JFR profile (settings=profile) of every Blockhaus instance into
 #                         OUT/jfr/ (perturbs the numbers a little: use it for a profiling run)
 #   --keep                keep the work directory (backing file, logs, configs)
@@ -121,6 +132,9 @@ BH_CACHE=256M
 BH_CACHED_CACHE=1500M
 BH_JVM_OPTS=
 BASE_JAR=
+BH_ARGS=
+BH_BASE_ARGS=
+TLS_DIR=
 JFR=0
 KEEP=0
 
@@ -145,6 +159,9 @@ while [ $# -gt 0 ]; do
         --bh-cached-cache) BH_CACHED_CACHE=$2; shift 2 ;;
         --bh-jvm-opts) BH_JVM_OPTS=$2; shift 2 ;;
         --bh-base-jar) BASE_JAR=$2; shift 2 ;;
+        --bh-args) BH_ARGS=$2; shift 2 ;;
+        --bh-base-args) BH_BASE_ARGS=$2; shift 2 ;;
+        --tls) TLS_DIR=$2; shift 2 ;;
         --jfr) JFR=1; shift ;;
         --keep) KEEP=1; shift ;;
         -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -173,6 +190,13 @@ for s in $SERVERS; do
         *) die "unknown server '$s'" ;;
     esac
 done
+if [ -n "$TLS_DIR" ]; then
+    TLS_DIR=$(CDPATH= cd -- "$TLS_DIR" && pwd) || die "--tls: no such directory"
+    for f in ca-cert.pem server-cert.pem server-key.pem client-cert.pem client-key.pem; do
+        [ -f "$TLS_DIR/$f" ] || die "--tls: $TLS_DIR/$f is missing"
+    done
+    case " $SERVERS " in *" nbd-server "*) die "--tls: nbd-server is not set up for TLS here; leave it out of --servers" ;; esac
+fi
 [ -n "$WORKLOADS" ] || die "--workloads is empty"
 for w in $WORKLOADS; do
     case " $ALL_WORKLOADS " in *" $w "*) ;; *) die "unknown workload '$w' (one of: $ALL_WORKLOADS)" ;; esac
@@ -187,6 +211,14 @@ mkdir -p "$OUT/raw" "$OUT/logs"
 OUT=$(CDPATH= cd -- "$OUT" && pwd)
 [ "$JFR" -eq 0 ] || mkdir -p "$OUT/jfr"
 WORK=$(mktemp -d "$WORK_PARENT/nbd-fio.XXXXXX")
+if [ -n "$TLS_DIR" ]; then
+    # fio's nbd engine does not let a URI name local files (libnbd refuses tls-certificates= unless
+    # the program allows it), so the client finds its CA and certificate where libnbd looks by
+    # default: $HOME/.pki/libnbd. HOME is this run's own, under the work directory.
+    export HOME="$WORK/home"
+    mkdir -p "$HOME/.pki/libnbd"
+    cp "$TLS_DIR/ca-cert.pem" "$TLS_DIR/client-cert.pem" "$TLS_DIR/client-key.pem" "$HOME/.pki/libnbd/"
+fi
 FILE="$WORK/bench.img"
 
 # ---------------------------------------------------------------------------------------------
@@ -307,11 +339,20 @@ start_server() {
     local name=$1 port=$2 life=$3 tag=$4 logf="$OUT/logs/$4.log" jfr=()
     SRV_NAME=$name
     URI="nbd://127.0.0.1:$port/bench"
+    local bh_tls=() kit_tls=() qemu_tls=()
+    if [ -n "$TLS_DIR" ]; then
+        URI="nbds://127.0.0.1:$port/bench"
+        bh_tls=(--tls require --tls-cert "$TLS_DIR/server-cert.pem" --tls-key "$TLS_DIR/server-key.pem"
+                --tls-ca "$TLS_DIR/ca-cert.pem")
+        kit_tls=(--tls=require "--tls-certificates=$TLS_DIR")
+        qemu_tls=(--object "tls-creds-x509,id=tls0,dir=$TLS_DIR,endpoint=server" --tls-creds tls0)
+    fi
     case "$name" in
         blockhaus|blockhaus-cached|blockhaus-base|blockhaus-base-cached)
             local cache=$BH_CACHE jar=$JAR
             case "$name" in *-cached) cache=$BH_CACHED_CACHE ;; esac
-            case "$name" in blockhaus-base*) jar=$BASE_JAR ;; esac
+            local extra=$BH_ARGS
+            case "$name" in blockhaus-base*) jar=$BASE_JAR; extra=$BH_BASE_ARGS ;; esac
             [ "$JFR" -eq 0 ] || jfr=("-XX:StartFlightRecording=filename=$OUT/jfr/$tag.jfr,settings=profile,dumponexit=true")
             rm -rf "$WORK/bh-data"
             # shellcheck disable=SC2086
@@ -319,26 +360,26 @@ start_server() {
                 -jar "$jar" serve --data-dir "$WORK/bh-data" \
                 --nbd-listen "127.0.0.1:$port" --grpc-listen "127.0.0.1:$((port + 1))" \
                 --metrics-listen "127.0.0.1:$((port + 2))" --cache-size "$cache" \
-                --export "name=bench,path=$FILE" >"$logf" 2>&1 &
+                --export "name=bench,path=$FILE" "${bh_tls[@]}" $extra >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
         nbdkit-file)
-            timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" \
+            timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" "${kit_tls[@]}" \
                 file file="$FILE" >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
         nbdkit-memory)
-            timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" \
+            timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" "${kit_tls[@]}" \
                 memory "$SIZE_BYTES" allocator=malloc >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
         nbdkit-null)
-            timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" \
+            timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" "${kit_tls[@]}" \
                 null "$SIZE_BYTES" >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
         qemu-nbd)
-            timeout -k 10 "$life" qemu-nbd -f raw -x bench -b 127.0.0.1 -p "$port" -t --shared=8 \
+            timeout -k 10 "$life" qemu-nbd -f raw -x bench -b 127.0.0.1 -p "$port" -t --shared=8 "${qemu_tls[@]}" \
                 --cache=writeback --aio=threads "$FILE" >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
