@@ -88,6 +88,12 @@ public record NbdServerConfig(
                 maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, n);
     }
 
+    /** The same with the client-facing limits: the connection cap, the handshake deadline and the largest request. */
+    public NbdServerConfig withClientLimits(int connections, Duration handshake, int payload) {
+        return new NbdServerConfig(listen, connections, handshake, payloadStallTimeout, payload, maxInflightRequests,
+                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops);
+    }
+
     public NbdServerConfig withSpliceWrites(boolean on) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
                 maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, on, eventLoops);
