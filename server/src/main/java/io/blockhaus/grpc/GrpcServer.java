@@ -79,7 +79,7 @@ public final class GrpcServer implements AutoCloseable {
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
                 .addService(new VolumeIoService(catalog, handles, notifier))
-                .addService(new VolumeAdminService(catalog, handles))
+                .addService(new VolumeAdminService(catalog, handles, refusals))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(limits.maxInboundMessage())

@@ -325,6 +325,12 @@ public final class ServeCommand implements Callable<Integer> {
             if (names.contains(s.name()) || files.contains(f)) {
                 err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) is also given by --export;"
                         + " serving the --export one");
+            } else if (s.path().isPresent() || Files.isSymbolicLink(f)) {
+                // The server writes neither: someone changed the data directory to point a
+                // client-created volume elsewhere; only the operator's --export may do that.
+                err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) now has "
+                        + (Files.isSymbolicLink(f) ? "a symbolic link " + f : "path=" + s.path().get())
+                        + "; not serving it: only --export may name a file outside the data directory");
             } else if (!Files.isRegularFile(f)) {
                 err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) has no file " + f
                         + " any more; not serving it");

@@ -10,6 +10,7 @@ import io.blockhaus.grpc.RequestException;
 import io.blockhaus.grpc.VolumeCatalog;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,8 +80,16 @@ final class ServerCatalog implements VolumeCatalog {
             throw new ErrnoException(Errno.EFBIG, "size " + n.sizeBytes() + " is larger than the largest volume, " + Volume.MAX_SIZE);
         }
         Path path = VolumePlan.fileOf(dataDir, spec);
-        if (Files.exists(path)) {
-            throw RequestException.alreadyExists("file " + path + " already exists; the server never adopts a stray file");
+        if (!dataDir.equals(path.getParent())) {
+            // Cannot happen with a valid name (no '/'); checked anyway, as the last word before creating a file.
+            throw RequestException.invalid("volume " + n.id() + " would not live in the data directory " + dataDir);
+        }
+        // NOFOLLOW_LINKS: a symbolic link there (even a dangling one, which plain exists() calls
+        // absent) must not be followed out of the data directory. The create itself (O_EXCL)
+        // would not follow it either; this gives the clear error and leaves the link alone.
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw RequestException.alreadyExists((Files.isSymbolicLink(path) ? "a symbolic link " : "file ") + path
+                    + " already exists; the server never adopts a stray file nor follows a link out of the data directory");
         }
         VolumePlan plan = new VolumePlan(spec.toVolumeConfig(), path, n.sizeBytes(), true);
         try {
