@@ -17,6 +17,11 @@ public record NbdConnectionLimits(int maxPerSource, Duration idleTimeout) {
     public static final int DEFAULT_MAX_PER_SOURCE = 64;
     public static final NbdConnectionLimits DEFAULTS = new NbdConnectionLimits(DEFAULT_MAX_PER_SOURCE, Duration.ZERO);
 
+    /** One source may use every connection of {@code config}'s total; no idle timeout. */
+    static NbdConnectionLimits noPerSourceCap(NbdServerConfig config) {
+        return new NbdConnectionLimits(config.maxConnections(), Duration.ZERO);
+    }
+
     public NbdConnectionLimits {
         if (maxPerSource < 1) {
             throw new IllegalArgumentException("connections per source must be at least 1");

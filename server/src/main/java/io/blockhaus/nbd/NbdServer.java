@@ -74,9 +74,13 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
-    /** Binds and starts serving {@code exports}; the returned server is listening. */
+    /**
+     * Binds and starts serving {@code exports}; the returned server is listening. No per-source
+     * cap beyond the total and no idle timeout (embedders and tests, which connect from one
+     * address); {@code serve} passes its own {@link NbdConnectionLimits}.
+     */
     public static NbdServer start(NbdServerConfig config, NbdExports exports) throws InterruptedException {
-        return new NbdServer(config, NbdConnectionLimits.DEFAULTS, exports);
+        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports);
     }
 
     /** {@link #start(NbdServerConfig, NbdExports)} with per-source and idle limits other than the defaults. */
