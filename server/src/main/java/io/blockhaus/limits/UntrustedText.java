@@ -2,7 +2,8 @@ package io.blockhaus.limits;
 
 /**
  * Text a client sent, made fit to quote in an error or a log line: at most {@value #MAX_SHOWN}
- * characters, anything but printable ASCII escaped. A refused 10 KiB name must not come back as
+ * characters, control and format characters (NUL, escape, bidi overrides), quote and backslash
+ * escaped; letters of any script are shown as they are. A refused 10 KiB name must not come back as
  * a 10 KiB error (nor fill the log), and a NUL or an escape sequence must not reach a terminal.
  */
 public final class UntrustedText {
@@ -25,7 +26,7 @@ public final class UntrustedText {
         int shown = Math.min(text.length(), maxShown);
         for (int i = 0; i < shown; i++) {
             char c = text.charAt(i);
-            if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
+            if (!Character.isISOControl(c) && Character.getType(c) != Character.FORMAT && c != '\\' && c != '\'') {
                 b.append(c);
             } else {
                 b.append(String.format(c < 0x100 ? "\\x%02x" : "\\u%04x", (int) c));
