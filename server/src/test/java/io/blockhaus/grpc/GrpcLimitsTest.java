@@ -18,6 +18,7 @@ import io.blockhaus.proto.v1.VolumeAdminGrpc;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
 import io.blockhaus.proto.v1.WriteRequest;
 import io.blockhaus.proto.v1.WriteResponse;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -152,6 +153,17 @@ class GrpcLimitsTest {
         assertThat(admin(channel()).getVolume(getV()).getName()).as("another connection").isEqualTo("volumes/v");
         held.onCompleted();
         assertThat(done.get(10, TimeUnit.SECONDS).getBytesWritten()).isEqualTo(512);
+        assertThat(admin(ch).getVolume(getV()).getName()).isEqualTo("volumes/v");
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAndTheNextCallReconnects() {
+        start(2, GrpcLimits.DEFAULTS.withConnection(GrpcLimits.MIN_INBOUND_MESSAGE, 128, Duration.ofSeconds(10),
+                Duration.ofMillis(500)));
+        ManagedChannel ch = channel();
+        assertThat(admin(ch).getVolume(getV()).getName()).isEqualTo("volumes/v");
+        assertThat(ch.getState(false)).isEqualTo(ConnectivityState.READY);
+        Await.until(() -> ch.getState(false) == ConnectivityState.IDLE); // the server's GOAWAY
         assertThat(admin(ch).getVolume(getV()).getName()).isEqualTo("volumes/v");
     }
 
