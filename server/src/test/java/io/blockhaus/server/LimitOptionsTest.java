@@ -14,11 +14,7 @@ import picocli.CommandLine.ParameterException;
 class LimitOptionsTest {
 
     private static ServeCommand parse(String... args) {
-        ServeCommand serve = new ServeCommand((file, size, ro) -> {
-            throw new AssertionError("parsing must not open stores");
-        }, false);
-        new CommandLine(serve).parseArgs(args);
-        return serve;
+        return ServeCommandTest.parse(args);
     }
 
     private static LimitOptions limits(String... args) {

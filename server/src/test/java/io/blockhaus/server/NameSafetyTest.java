@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -42,11 +41,7 @@ class NameSafetyTest {
     }
 
     private static ServeCommand parse(String... args) {
-        ServeCommand serve = new ServeCommand((file, size, ro) -> {
-            throw new AssertionError("parsing must not open stores");
-        }, false);
-        new CommandLine(serve).parseArgs(args);
-        return serve;
+        return ServeCommandTest.parse(args);
     }
 
     private static List<Path> contents(Path dir) throws IOException {
