@@ -4,6 +4,7 @@ import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.Mapping;
 import io.blockhaus.limits.RefusalReason;
 import io.blockhaus.limits.Refusals;
+import io.blockhaus.limits.UntrustedText;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,7 +58,7 @@ final class HandleTable {
     OpenHandle get(String name) {
         OpenHandle h = handles.get(name);
         if (h == null) {
-            throw RequestException.notFound("no open handle " + name);
+            throw RequestException.notFound("no open handle " + UntrustedText.quote(name));
         }
         return h;
     }
@@ -70,7 +71,7 @@ final class HandleTable {
     void close(String name) {
         OpenHandle h = handles.remove(name);
         if (h == null) {
-            throw RequestException.notFound("no open handle " + name);
+            throw RequestException.notFound("no open handle " + UntrustedText.quote(name));
         }
         h.close();
     }

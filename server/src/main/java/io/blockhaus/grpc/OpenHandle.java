@@ -5,6 +5,7 @@ import io.blockhaus.engine.Mapping;
 import io.blockhaus.engine.Recall;
 import io.blockhaus.limits.RefusalReason;
 import io.blockhaus.limits.Refusals;
+import io.blockhaus.limits.UntrustedText;
 import io.blockhaus.proto.v1.Invalidation;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.Map;
@@ -105,7 +106,7 @@ final class OpenHandle {
             return RequestException.stale("mapping " + mappingName + " was revoked: it did not acknowledge an"
                     + " invalidation within the recall timeout; map the range again");
         }
-        return RequestException.notFound("no mapping " + mappingName);
+        return RequestException.notFound("no mapping " + UntrustedText.quote(mappingName));
     }
 
     /**

@@ -142,7 +142,7 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
 
     private VolumeCatalog.Entry entry(String id) {
         return catalog.list().stream().filter(e -> e.volume().name().equals(id)).findFirst()
-                .orElseThrow(() -> RequestException.notFound("no volume " + ResourceNames.volume(id)));
+                .orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote(ResourceNames.volume(id))));
     }
 
     private static Volume resource(VolumeCatalog.Entry e) {

@@ -8,6 +8,7 @@ import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.grpc.LockStatsRecorder;
 import io.blockhaus.grpc.RequestException;
 import io.blockhaus.grpc.VolumeCatalog;
+import io.blockhaus.limits.UntrustedText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -112,7 +113,7 @@ final class ServerCatalog implements VolumeCatalog {
 
     @Override
     public synchronized void delete(String id, boolean force) {
-        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume volumes/" + id));
+        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote("volumes/" + id)));
         ExportSpec spec = created.get(id);
         if (spec == null) {
             throw new ErrnoException(Errno.EPERM, "volume " + id + " is exported on the command line; only the operator removes it");
@@ -141,7 +142,7 @@ final class ServerCatalog implements VolumeCatalog {
 
     @Override
     public synchronized Entry resize(String id, long sizeBytes) {
-        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume volumes/" + id));
+        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote("volumes/" + id)));
         try (Handle h = v.open()) {
             h.truncate(sizeBytes);
         }
