@@ -1,5 +1,6 @@
 package io.blockhaus.grpc;
 
+import io.blockhaus.limits.Refusals;
 import io.blockhaus.proto.v1.VolumeAdminGrpc;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
 import io.grpc.Metadata;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 import java.util.concurrent.Executor;
@@ -37,24 +39,23 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threads: service methods run on the builder's executor. {@link #listen} gives it a fixed
  * pool, so the engine's blocking (locks, disk, memory waits) never happens on a transport event
- * loop, and bounds the calls in flight per connection, which bounds the pool's queue. Watch
+ * loop, bounds the calls in flight per connection, and admits at most threads + call queue calls
+ * server-wide ({@link CallAdmission}; the rest get RESOURCE_EXHAUSTED), which bounds the pool's queue. Watch
  * streams are fed from one more thread, because the engine reports invalidations with a page
  * lock held and must not wait for a send; the same thread closes the handles of clients whose
  * lease ran out ({@link Leases}), once a second.
  */
 public final class GrpcServer implements AutoCloseable {
-    /** The largest message accepted: one chunk of data and its header. */
-    public static final int MAX_INBOUND_MESSAGE = Transfers.MAX_CHUNK + 64 * 1024;
-    /** Server-wide bound on open gRPC handles. */
-    public static final int MAX_HANDLES = 4096;
-    /** Bound on the handles one client holds open. */
-    public static final int MAX_HANDLES_PER_CLIENT = 256;
+    /** The default largest message accepted: one chunk of data and its header ({@link GrpcLimits}). */
+    public static final int MAX_INBOUND_MESSAGE = GrpcLimits.DEFAULTS.maxInboundMessage();
+    /** Default server-wide bound on open gRPC handles. */
+    public static final int MAX_HANDLES = GrpcLimits.DEFAULTS.maxHandles();
+    /** Default bound on the handles one client holds open. */
+    public static final int MAX_HANDLES_PER_CLIENT = GrpcLimits.DEFAULTS.maxHandlesPerClient();
     /** How long a recall waits for a mapping's acknowledgement before revoking it. */
     public static final Duration DEFAULT_RECALL_TIMEOUT = Duration.ofSeconds(5);
     /** How long a client's handles outlive its last connection. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
-    /** Calls in flight on one connection; more wait in the client (HTTP/2 MAX_CONCURRENT_STREAMS). */
-    public static final int MAX_CALLS_PER_CONNECTION = 128;
     private static final long GRACE_SECONDS = 5;
 
     private final Server server;
@@ -62,13 +63,15 @@ public final class GrpcServer implements AutoCloseable {
     private final HandleTable handles;
     private final Leases leases;
     private final ScheduledExecutorService notifier;
+    private final Refusals refusals;
     /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
     private final Runnable stopOwned;
 
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned, Duration lease,
-            LongSupplier clock, Duration recall) {
+            LongSupplier clock, Duration recall, GrpcLimits limits, Refusals refusals) {
         this.stopOwned = stopOwned;
-        this.handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT, recall.toNanos());
+        this.refusals = refusals;
+        this.handles = new HandleTable(limits, recall.toNanos(), refusals);
         this.leases = new Leases(lease.toNanos(), clock);
         this.notifier = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
@@ -76,16 +79,17 @@ public final class GrpcServer implements AutoCloseable {
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
                 .addService(new VolumeIoService(catalog, handles, notifier))
-                .addService(new VolumeAdminService(catalog, handles))
+                .addService(new VolumeAdminService(catalog, handles, refusals))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
-                .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
+                .maxInboundMessageSize(limits.maxInboundMessage())
                 .build();
     }
 
     /** Starts the services on {@code builder} (whose executor and transport the caller chose). */
     public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog) {
-        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
+        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT,
+                GrpcLimits.DEFAULTS, new Refusals("grpc"));
     }
 
     /**
@@ -94,7 +98,7 @@ public final class GrpcServer implements AutoCloseable {
      */
     static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock,
             Duration recall) {
-        return start(builder, catalog, null, lease, clock, false, recall);
+        return start(builder, catalog, null, lease, clock, false, recall, GrpcLimits.DEFAULTS, new Refusals("grpc"));
     }
 
     /**
@@ -102,7 +106,7 @@ public final class GrpcServer implements AutoCloseable {
      * the NBD server does), with {@code threads} worker threads for calls.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
+        return listen(address, catalog, threads, DEFAULT_RECALL_TIMEOUT, GrpcLimits.DEFAULTS);
     }
 
     /**
@@ -111,17 +115,25 @@ public final class GrpcServer implements AutoCloseable {
      * revoking it.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall);
+        return listen(address, catalog, threads, recall, GrpcLimits.DEFAULTS);
+    }
+
+    /** {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} with client limits other than the defaults. */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall,
+            GrpcLimits limits) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall, limits);
     }
 
     /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
     static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
             LongSupplier clock, Duration recall) {
-        return listen(address, catalog, threads, lease, clock, false, recall);
+        return listen(address, catalog, threads, lease, clock, false, recall, GrpcLimits.DEFAULTS);
     }
 
     private static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
-            LongSupplier clock, boolean sweep, Duration recall) {
+            LongSupplier clock, boolean sweep, Duration recall, GrpcLimits limits) {
+        // The queue itself is unbounded, but CallAdmission admits at most threads + callQueue
+        // calls, each with at most one task queued, so it holds at most that many.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-grpc-worker-", 0).daemon().factory());
         NettyServerBuilder b = NettyServerBuilder.forAddress(address);
@@ -143,33 +155,44 @@ public final class GrpcServer implements AutoCloseable {
         // and a notify, a Watch send is a non-blocking write under flow control. The routing
         // needs the direct executor as the default, since gRPC looks the method up on the
         // default executor before it switches (a lookup on the pool would starve the same way).
+        // A call CallAdmission refused stays on the transport thread too, to be closed at once.
+        Refusals refusals = new Refusals("grpc");
+        CallAdmission admission = new CallAdmission(threads + limits.callQueue(),
+                Set.of(VolumeIoGrpc.getAckInvalidationsMethod().getFullMethodName(),
+                        VolumeIoGrpc.getWatchMethod().getFullMethodName()), refusals);
         b.directExecutor()
+                .addStreamTracerFactory(admission.tracerFactory())
+                .intercept(admission.interceptor())
                 .callExecutor(new ServerCallExecutorSupplier() {
                     @Override
                     public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
                         var m = call.getMethodDescriptor();
                         return m == VolumeIoGrpc.getAckInvalidationsMethod() || m == VolumeIoGrpc.getWatchMethod()
-                                ? null : pool;
+                                || CallAdmission.refused(headers) ? null : pool;
                     }
                 })
-                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+                .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
                 // A peer that stops answering pings loses its connection, and so starts its lease.
                 .keepAliveTime(10, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
-                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                // A peer pinging more often than this is sent GOAWAY (ENHANCE_YOUR_CALM).
+                .permitKeepAliveTime(limits.permitKeepAlive().toMillis(), TimeUnit.MILLISECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        if (!limits.maxConnectionIdle().isZero()) {
+            b.maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS);
+        }
         List<EventLoopGroup> owned = groups;
         return start(b, catalog, () -> {
             pool.shutdown();
             for (EventLoopGroup g : owned) {
                 g.shutdownGracefully(0, 5, TimeUnit.SECONDS);
             }
-        }, lease, clock, sweep, recall);
+        }, lease, clock, sweep, recall, limits, refusals);
     }
 
     private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned,
-            Duration lease, LongSupplier clock, boolean sweep, Duration recall) {
-        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, recall);
+            Duration lease, LongSupplier clock, boolean sweep, Duration recall, GrpcLimits limits, Refusals refusals) {
+        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, recall, limits, refusals);
         try {
             s.server.start();
         } catch (IOException e) {
@@ -205,6 +228,11 @@ public final class GrpcServer implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** Calls, handles and mappings refused by a limit, by reason (for the metrics binding). */
+    public Refusals refusals() {
+        return refusals;
     }
 
     /** Handles gRPC clients hold open now. */

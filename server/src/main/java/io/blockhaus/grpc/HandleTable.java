@@ -2,6 +2,9 @@ package io.blockhaus.grpc;
 
 import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.Mapping;
+import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.Refusals;
+import io.blockhaus.limits.UntrustedText;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,14 +18,21 @@ import java.util.concurrent.atomic.AtomicLong;
 final class HandleTable {
     private final int maxHandles;
     private final int maxPerClient;
+    private final int maxMappings;
+    private final Refusals refusals;
     private final Map<String, OpenHandle> handles = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final long recallNanos;
 
-    /** {@code recallNanos}: how long an operation waits for a handle's acknowledgement before revoking its mapping. */
-    HandleTable(int maxHandles, int maxPerClient, long recallNanos) {
-        this.maxHandles = maxHandles;
-        this.maxPerClient = maxPerClient;
+    /**
+     * {@code recallNanos}: how long an operation waits for a handle's acknowledgement before
+     * revoking its mapping; refusals past a bound are counted in {@code refusals}.
+     */
+    HandleTable(GrpcLimits limits, long recallNanos, Refusals refusals) {
+        this.maxHandles = limits.maxHandles();
+        this.maxPerClient = limits.maxHandlesPerClient();
+        this.maxMappings = limits.maxMappingsPerHandle();
+        this.refusals = refusals;
         this.recallNanos = recallNanos;
     }
 
@@ -30,14 +40,17 @@ final class HandleTable {
     synchronized OpenHandle open(String volumeId, Handle engineHandle, String client) {
         if (handles.size() >= maxHandles) {
             engineHandle.close();
+            refusals.refused(RefusalReason.HANDLES, "client " + client + ": the server has " + maxHandles + " handles open");
             throw RequestException.tooMany("the server already has " + maxHandles + " gRPC handles open; close some");
         }
         if (handles.values().stream().filter(h -> h.owner().equals(client)).count() >= maxPerClient) {
             engineHandle.close();
+            refusals.refused(RefusalReason.HANDLES, "client " + client + " has " + maxPerClient + " handles open");
             throw RequestException.tooMany("client " + client + " already has " + maxPerClient + " handles open; close some");
         }
         String name = ResourceNames.handle(volumeId, ids.incrementAndGet());
-        OpenHandle h = new OpenHandle(name, volumeId, engineHandle, ids, client, recallNanos);
+        OpenHandle h = new OpenHandle(name, volumeId, engineHandle, ids, client, recallNanos, maxMappings,
+                refusals);
         handles.put(name, h);
         return h;
     }
@@ -45,7 +58,7 @@ final class HandleTable {
     OpenHandle get(String name) {
         OpenHandle h = handles.get(name);
         if (h == null) {
-            throw RequestException.notFound("no open handle " + name);
+            throw RequestException.notFound("no open handle " + UntrustedText.quote(name));
         }
         return h;
     }
@@ -58,7 +71,7 @@ final class HandleTable {
     void close(String name) {
         OpenHandle h = handles.remove(name);
         if (h == null) {
-            throw RequestException.notFound("no open handle " + name);
+            throw RequestException.notFound("no open handle " + UntrustedText.quote(name));
         }
         h.close();
     }

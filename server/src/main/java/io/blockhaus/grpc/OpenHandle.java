@@ -3,6 +3,9 @@ package io.blockhaus.grpc;
 import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.Mapping;
 import io.blockhaus.engine.Recall;
+import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.Refusals;
+import io.blockhaus.limits.UntrustedText;
 import io.blockhaus.proto.v1.Invalidation;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.Map;
@@ -16,9 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * invalidations.
  */
 final class OpenHandle {
-    /** Mappings one handle may hold at once: each pins the pages it maps. */
-    static final int MAX_MAPPINGS = 1024;
-
     private final String name;
     private final String volumeId;
     private final Handle handle;
@@ -32,8 +32,13 @@ final class OpenHandle {
     private boolean closed; // guarded by acks
     private final java.util.Set<String> revoked = ConcurrentHashMap.newKeySet();
     private final long recallNanos;
+    private final int maxMappings; // mappings held at once: each pins the pages it maps
+    private final Refusals refusals;
 
-    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids, String owner, long recallNanos) {
+    OpenHandle(String name, String volumeId, Handle handle, AtomicLong ids, String owner, long recallNanos,
+            int maxMappings, Refusals refusals) {
+        this.maxMappings = maxMappings;
+        this.refusals = refusals;
         this.owner = owner;
         this.recallNanos = recallNanos;
         this.name = name;
@@ -61,8 +66,9 @@ final class OpenHandle {
 
     /** Maps a range; its invalidations are queued for this handle's Watch stream. */
     synchronized String map(long offset, long length, boolean writable) {
-        if (mappings.size() >= MAX_MAPPINGS) {
-            throw RequestException.tooMany("handle " + name + " already has " + MAX_MAPPINGS + " mappings; unmap some");
+        if (mappings.size() >= maxMappings) {
+            refusals.refused(RefusalReason.MAPPINGS, "client " + owner + ": handle " + name + " has " + maxMappings + " mappings");
+            throw RequestException.tooMany("handle " + name + " already has " + maxMappings + " mappings; unmap some");
         }
         String mappingName = ResourceNames.mapping(name, nextMapping.incrementAndGet());
         int pageSize = handle.volume().pageSize();
@@ -100,7 +106,7 @@ final class OpenHandle {
             return RequestException.stale("mapping " + mappingName + " was revoked: it did not acknowledge an"
                     + " invalidation within the recall timeout; map the range again");
         }
-        return RequestException.notFound("no mapping " + mappingName);
+        return RequestException.notFound("no mapping " + UntrustedText.quote(mappingName));
     }
 
     /**
@@ -152,7 +158,7 @@ final class OpenHandle {
     void revoke(String mappingName) {
         Mapping m = mappings.remove(mappingName);
         if (m != null) {
-            if (revoked.size() >= MAX_MAPPINGS) {
+            if (revoked.size() >= maxMappings) {
                 revoked.clear(); // old revocations answer ENOENT instead of ESTALE: both say "map again"
             }
             revoked.add(mappingName);

@@ -1,5 +1,7 @@
 package io.blockhaus.grpc;
 
+import io.blockhaus.limits.UntrustedText;
+
 /**
  * Resource names of the API (Google's API design guide): {@code volumes/{volume}},
  * {@code volumes/{volume}/handles/{handle}}, {@code volumes/{volume}/handles/{handle}/mappings/{mapping}}.
@@ -19,7 +21,7 @@ final class ResourceNames {
     static String volumeId(String name) {
         if (name == null || !name.startsWith(VOLUMES) || name.length() == VOLUMES.length()
                 || name.indexOf('/', VOLUMES.length()) >= 0) {
-            throw RequestException.invalid("'" + name + "' is not a volume name (volumes/{volume})");
+            throw RequestException.invalid(UntrustedText.quote(name) + " is not a volume name (volumes/{volume})");
         }
         return name.substring(VOLUMES.length());
     }
@@ -36,7 +38,7 @@ final class ResourceNames {
     static String handleOfMapping(String mappingName) {
         int at = mappingName == null ? -1 : mappingName.lastIndexOf("/mappings/");
         if (at <= 0) {
-            throw RequestException.invalid("'" + mappingName + "' is not a mapping name"
+            throw RequestException.invalid(UntrustedText.quote(mappingName) + " is not a mapping name"
                     + " (volumes/{volume}/handles/{handle}/mappings/{mapping})");
         }
         return mappingName.substring(0, at);

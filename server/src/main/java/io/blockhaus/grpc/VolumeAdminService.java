@@ -6,6 +6,9 @@ import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.PagecacheLock;
+import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.Refusals;
+import io.blockhaus.limits.UntrustedText;
 import io.blockhaus.proto.v1.CreateVolumeRequest;
 import io.blockhaus.proto.v1.DeleteVolumeRequest;
 import io.blockhaus.proto.v1.GetLockStatsRequest;
@@ -28,19 +31,24 @@ import java.util.List;
 final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
     private final VolumeCatalog catalog;
     private final HandleTable handles;
+    private final Refusals refusals;
 
-    VolumeAdminService(VolumeCatalog catalog, HandleTable handles) {
+    VolumeAdminService(VolumeCatalog catalog, HandleTable handles, Refusals refusals) {
         this.catalog = catalog;
         this.handles = handles;
+        this.refusals = refusals;
     }
 
     @Override
     public void createVolume(CreateVolumeRequest r, StreamObserver<Volume> out) {
         Calls.unary(out, () -> {
             Volume v = r.getVolume();
+            // The name becomes a file name in the data directory: this character set has no '/'
+            // and no leading '.', so no "..", no absolute path, no NUL, and at most 255 bytes.
             if (!VolumeConfig.validName(r.getVolumeId())) {
-                throw RequestException.invalid("volume_id '" + r.getVolumeId()
-                        + "' must be 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
+                refusals.refused(RefusalReason.INVALID_NAME, "CreateVolume volume_id " + UntrustedText.quote(r.getVolumeId()));
+                throw RequestException.invalid("volume_id " + UntrustedText.quote(r.getVolumeId())
+                        + " must be 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
             }
             if (v.getSizeBytes() <= 0) {
                 throw RequestException.invalid("size_bytes must be positive");
@@ -134,7 +142,7 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
 
     private VolumeCatalog.Entry entry(String id) {
         return catalog.list().stream().filter(e -> e.volume().name().equals(id)).findFirst()
-                .orElseThrow(() -> RequestException.notFound("no volume " + ResourceNames.volume(id)));
+                .orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote(ResourceNames.volume(id))));
     }
 
     private static Volume resource(VolumeCatalog.Entry e) {

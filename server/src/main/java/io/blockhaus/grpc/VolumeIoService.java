@@ -8,6 +8,7 @@ import io.blockhaus.engine.Mapping;
 import io.blockhaus.engine.Volume;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.limits.UntrustedText;
 import io.blockhaus.proto.v1.AckInvalidationsRequest;
 import io.blockhaus.proto.v1.BlockStatusRequest;
 import io.blockhaus.proto.v1.BlockStatusResponse;
@@ -62,7 +63,8 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     public void openHandle(OpenHandleRequest r, StreamObserver<Handle> out) {
         Calls.unary(out, () -> {
             String id = ResourceNames.volumeId(r.getVolume());
-            Volume v = catalog.find(id).orElseThrow(() -> RequestException.notFound("no volume " + r.getVolume()));
+            Volume v = catalog.find(id)
+                    .orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote(r.getVolume())));
             OpenHandle h = handles.open(id, v.open(), Leases.currentClient());
             return Handle.newBuilder().setName(h.name()).setSizeBytes(v.size()).setPageSize(v.pageSize())
                     .setReadOnly(v.readOnly()).build();

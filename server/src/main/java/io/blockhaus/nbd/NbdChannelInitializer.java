@@ -1,44 +1,62 @@
 package io.blockhaus.nbd;
 
+import io.blockhaus.limits.Refusals;
 import io.blockhaus.nbd.codec.NbdHandshakeCodec;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import java.net.InetAddress;
 import java.util.concurrent.ExecutorService;
 
 /**
  * Wires one connection's pipeline: the handshake codec and handler, which later replace
- * themselves with the transmission codec and handler. Also enforces the connection limit.
+ * themselves with the transmission codec and handler. Also admits the connection (total and
+ * per-source caps, {@link ConnectionAdmission}) and, when the idle timeout is on, puts
+ * {@link IdleDisconnect} at the head.
  */
 final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final int FLUSH_BATCH = 64;
 
     private final NbdExports exports;
     private final NbdServerConfig config;
+    private final NbdConnectionLimits limits;
     private final ServerResources shared;
+    private final ConnectionAdmission admission;
 
-    NbdChannelInitializer(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
+    NbdChannelInitializer(NbdExports exports, NbdServerConfig config, NbdConnectionLimits limits,
+            ExecutorService workers) {
         this.exports = exports;
         this.config = config;
+        this.limits = limits;
         this.shared = new ServerResources(workers, new ConnectionGauges(),
                 new PayloadBudget(config.maxServerInflightBytes(), config.maxConnections(), config.maxPayload()),
-                new SpliceCounters());
+                new SpliceCounters(), new Refusals("nbd"));
+        this.admission = new ConnectionAdmission(config.maxConnections(), limits.maxPerSource(), shared.gauges(),
+                shared.refusals());
     }
 
     ServerResources shared() {
         return shared;
     }
 
+    ConnectionAdmission admission() {
+        return admission;
+    }
+
     @Override
     protected void initChannel(SocketChannel ch) {
-        if (!shared.gauges().tryOpen(config.maxConnections())) {
+        InetAddress source = ch.remoteAddress().getAddress();
+        if (!admission.tryAdmit(source)) {
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> shared.gauges().closed());
+        ch.closeFuture().addListener(f -> admission.closed(source));
         ch.config().setAutoRead(false);
         // Per channel: WriteSplicer switches it to header-sized reads while WRITEs stream.
         ch.config().setRecvByteBufAllocator(new HeaderSizedReads(ch.config().getRecvByteBufAllocator()));
+        if (limits.idleTimeoutOn()) {
+            ch.pipeline().addLast(new IdleDisconnect(limits.idleTimeout(), shared.refusals()));
+        }
         ch.pipeline()
                 // Replies completing close together (a pipelining client at queue depth 32) go
                 // out in one write system call rather than one each.

@@ -1,6 +1,7 @@
 package io.blockhaus.nbd;
 
 import io.blockhaus.engine.Volume;
+import io.blockhaus.limits.RefusalReason;
 import io.blockhaus.nbd.codec.NbdClientFlags;
 import io.blockhaus.nbd.codec.NbdDecoderException;
 import io.blockhaus.nbd.codec.NbdExportNameReply;
@@ -49,7 +50,11 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        // One deadline for the whole handshake, not per byte: a client trickling a byte a second
+        // (slowloris) is dropped at the same time as one that sends nothing.
         timeout = ctx.executor().schedule(() -> {
+            shared.refusals().refused(RefusalReason.HANDSHAKE_TIMEOUT, ctx.channel().remoteAddress()
+                    + " did not finish the handshake within " + config.handshakeTimeout().toMillis() + " ms");
             ctx.close();
         }, config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         ctx.writeAndFlush(new NbdServerGreeting(

@@ -1,5 +1,6 @@
 package io.blockhaus.nbd;
 
+import io.blockhaus.limits.Refusals;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -33,7 +34,8 @@ public final class NbdServer implements AutoCloseable {
     private final NbdChannelInitializer initializer;
     private final Channel listener;
 
-    private NbdServer(NbdServerConfig config, NbdExports exports) throws InterruptedException {
+    private NbdServer(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports)
+            throws InterruptedException {
         this.config = config;
         boolean epoll = Epoll.isAvailable();
         this.transport = epoll ? "epoll" : "nio";
@@ -43,7 +45,7 @@ public final class NbdServer implements AutoCloseable {
                 config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new LinkedTransferQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
-        this.initializer = new NbdChannelInitializer(exports, config, workers);
+        this.initializer = new NbdChannelInitializer(exports, config, limits, workers);
         try {
             this.listener = new ServerBootstrap()
                     .group(boss, loops)
@@ -72,9 +74,19 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
-    /** Binds and starts serving {@code exports}; the returned server is listening. */
+    /**
+     * Binds and starts serving {@code exports}; the returned server is listening. No per-source
+     * cap beyond the total and no idle timeout (embedders and tests, which connect from one
+     * address); {@code serve} passes its own {@link NbdConnectionLimits}.
+     */
     public static NbdServer start(NbdServerConfig config, NbdExports exports) throws InterruptedException {
-        return new NbdServer(config, exports);
+        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports);
+    }
+
+    /** {@link #start(NbdServerConfig, NbdExports)} with per-source and idle limits other than the defaults. */
+    public static NbdServer start(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports)
+            throws InterruptedException {
+        return new NbdServer(config, limits, exports);
     }
 
     /** The bound address (with the real port when the configuration asked for port 0). */
@@ -89,6 +101,11 @@ public final class NbdServer implements AutoCloseable {
 
     public int connections() {
         return initializer.shared().gauges().open();
+    }
+
+    /** Connections, calls and requests refused by a limit, by reason (for the metrics binding). */
+    public Refusals refusals() {
+        return initializer.shared().refusals();
     }
 
     /** READ and WRITE payload bytes held over all connections: in flight, or replies not yet written (the server-wide budget's use). */

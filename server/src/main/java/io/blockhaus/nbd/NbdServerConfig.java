@@ -67,7 +67,9 @@ public record NbdServerConfig(
         int workers = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
         // 1 GiB over all connections: sixteen clients at their full 64 MiB, well inside the
         // direct memory of any JVM sized for a server (and a tenth of what 256 x 64 MiB would be).
-        return new NbdServerConfig(listen, 256, Duration.ofSeconds(30), Duration.ofSeconds(30),
+        // Handshake: 10 s. A real client's handshake (TLS included) takes milliseconds; every second
+        // more is a second a connection that sends nothing, or a byte at a time, holds a slot.
+        return new NbdServerConfig(listen, 256, Duration.ofSeconds(10), Duration.ofSeconds(30),
                 NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers, true, 0);
     }
 
@@ -86,6 +88,12 @@ public record NbdServerConfig(
     public NbdServerConfig withEventLoops(int n) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
                 maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, n);
+    }
+
+    /** The same with the client-facing limits: the connection cap, the handshake deadline and the largest request. */
+    public NbdServerConfig withClientLimits(int connections, Duration handshake, int payload) {
+        return new NbdServerConfig(listen, connections, handshake, payloadStallTimeout, payload, maxInflightRequests,
+                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops);
     }
 
     public NbdServerConfig withSpliceWrites(boolean on) {

@@ -2,6 +2,7 @@ package io.blockhaus.nbd;
 
 import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.PayloadPipe;
+import io.blockhaus.limits.RefusalReason;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdDecoderException;
 import io.blockhaus.nbd.codec.NbdError;
@@ -173,6 +174,11 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         return false;
     }
 
+    /** No request in flight, none decoded and waiting, no payload arriving: what the idle timeout asks ({@link IdleDisconnect}). */
+    boolean quiescent() {
+        return window.idle() && pending.isEmpty() && !payloads.active();
+    }
+
     /** Room for a new request: the client reads its replies, no payload is arriving, the window is open. */
     private boolean hasRoom() {
         if (!ctx.channel().isWritable()) {
@@ -200,6 +206,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             // Too large a WRITE: the decoder skips its payload and then sends an empty last chunk;
             // the answer waits for it, as for any refused WRITE (EINVAL: the spec keeps
             // EOVERFLOW for reads).
+            shared.refusals().refused(RefusalReason.REQUEST_TOO_LARGE, ctx.channel().remoteAddress() + ": "
+                    + r.command() + " of " + r.length() + " bytes");
             payloads.skip(runner.error(r, NbdError.EINVAL,
                     "request payload of " + r.length() + " bytes is over the " + config.maxPayload() + " byte limit"));
             return;
@@ -214,6 +222,10 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (refusal != null) {
+            if (ConnectionWindow.payloadBytes(r) > config.maxPayload()) {
+                shared.refusals().refused(RefusalReason.REQUEST_TOO_LARGE, ctx.channel().remoteAddress() + ": "
+                        + r.command() + " of " + r.length() + " bytes");
+            }
             List<Object> error = runner.error(r, refusal, "request refused: " + refusal.name());
             if (r.hasPayload()) {
                 payloads.skip(error);

@@ -1,11 +1,13 @@
 package io.blockhaus.nbd;
 
+import io.blockhaus.limits.Refusals;
 import java.util.concurrent.ExecutorService;
 
 /**
  * What every connection of one server shares: the workers that run engine operations, the
- * connection counts, the server-wide payload budget, and how large WRITEs travelled.
+ * connection counts, the server-wide payload budget, how large WRITEs travelled, and the
+ * refusals by a limit.
  */
 record ServerResources(ExecutorService workers, ConnectionGauges gauges, PayloadBudget payloadBudget,
-        SpliceCounters splices) {
+        SpliceCounters splices, Refusals refusals) {
 }

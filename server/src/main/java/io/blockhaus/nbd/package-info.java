@@ -14,5 +14,9 @@
  * CommandDispatcher} runs a request inline or on a worker; {@code NbdCommandRunner} and {@code
  * ReadReplies} turn it into engine calls and reply messages; {@code ReplyWriter} writes them and
  * gives the budget back once they are on the socket.
+ *
+ * <p>Limits on clients: {@code ConnectionAdmission} (total and per-source caps, at accept), the
+ * handshake deadline in {@code NbdHandshakeHandler}, {@code IdleDisconnect} (the idle timeout);
+ * each refusal is counted in {@link io.blockhaus.limits.Refusals}.
  */
 package io.blockhaus.nbd;

@@ -3,6 +3,7 @@ package io.blockhaus.server;
 import io.blockhaus.engine.IoMode;
 import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.engine.lock.LockPolicy;
+import io.blockhaus.limits.UntrustedText;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -54,8 +55,8 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(lock, "lock");
         if (!VolumeConfig.validName(name)) {
-            throw new IllegalArgumentException("invalid export name '" + name
-                    + "': use 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
+            throw new IllegalArgumentException("invalid export name " + UntrustedText.quote(name)
+                    + ": use 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
         }
         if (size.isPresent() && size.getAsLong() <= 0) {
             throw new IllegalArgumentException("export '" + name + "': size must be greater than zero");
@@ -116,8 +117,8 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
                 switch (key) {
                     case "name" -> {
                         if (!VolumeConfig.validName(value)) {
-                            throw new IllegalArgumentException("invalid name '" + value
-                                    + "': use 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
+                            throw new IllegalArgumentException("invalid name " + UntrustedText.quote(value)
+                                    + ": use 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
                         }
                         name = value;
                     }
@@ -132,7 +133,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
                         try {
                             path = Optional.of(Path.of(value));
                         } catch (InvalidPathException e) {
-                            throw new IllegalArgumentException("invalid path '" + value + "': " + e.getReason());
+                            throw new IllegalArgumentException("invalid path " + UntrustedText.quote(value) + ": " + e.getReason());
                         }
                     }
                     case "io" -> io = IoMode.fromLabel(value);
@@ -200,7 +201,10 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         };
     }
 
+    /** How much of a bad --export value an error quotes: any real one whole, not a 10 KiB one. */
+    private static final int SHOWN_SPEC = 512;
+
     private static IllegalArgumentException bad(String text, String why) {
-        return new IllegalArgumentException(why + ", in '" + text + "'");
+        return new IllegalArgumentException(why + ", in " + UntrustedText.quote(text, SHOWN_SPEC));
     }
 }

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -107,6 +108,9 @@ public final class ServeCommand implements Callable<Integer> {
                     + " invalidation before revoking it (ESTALE on its next access): 100ms to 10m.")
     private Duration recallTimeout;
 
+    @Mixin
+    private LimitOptions limits = new LimitOptions();
+
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
     private static final int GRPC_THREADS = 16;
 
@@ -164,7 +168,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** The NBD server's configuration from the options. */
     NbdServerConfig nbdConfig() {
-        return NbdServerConfig.defaults(nbdListen.toSocketAddress())
+        return limits.applyTo(NbdServerConfig.defaults(nbdListen.toSocketAddress()))
                 .withServerPayloadBudget(nbdPayloadBudget)
                 .withSpliceWrites(nbdSpliceWrites);
     }
@@ -195,6 +199,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (recallTimeout.compareTo(Duration.ofMillis(100)) < 0 || recallTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
             throw usage("--recall-timeout: need 100ms to 10m, got " + OptionConverters.DurationConverter.format(recallTimeout));
+        }
+        try {
+            limits.check();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
         try {
             nbdConfig();
@@ -257,7 +266,7 @@ public final class ServeCommand implements Callable<Integer> {
 
         NbdServer nbd;
         try {
-            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry));
+            nbd = NbdServer.start(nbdConfig(), limits.nbdConnectionLimits(), new RegistryExports(registry));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -271,7 +280,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
         GrpcServer grpc;
         try {
-            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout);
+            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout, limits.grpcLimits());
         } catch (RuntimeException e) {
             shutdown.closeAll();
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
@@ -325,6 +334,12 @@ public final class ServeCommand implements Callable<Integer> {
             if (names.contains(s.name()) || files.contains(f)) {
                 err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) is also given by --export;"
                         + " serving the --export one");
+            } else if (s.path().isPresent() || Files.isSymbolicLink(f)) {
+                // The server writes neither: someone changed the data directory to point a
+                // client-created volume elsewhere; only the operator's --export may do that.
+                err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) now has "
+                        + (Files.isSymbolicLink(f) ? "a symbolic link " + f : "path=" + s.path().get())
+                        + "; not serving it: only --export may name a file outside the data directory");
             } else if (!Files.isRegularFile(f)) {
                 err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) has no file " + f
                         + " any more; not serving it");

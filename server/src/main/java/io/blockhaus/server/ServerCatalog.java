@@ -8,8 +8,10 @@ import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.grpc.LockStatsRecorder;
 import io.blockhaus.grpc.RequestException;
 import io.blockhaus.grpc.VolumeCatalog;
+import io.blockhaus.limits.UntrustedText;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,8 +81,16 @@ final class ServerCatalog implements VolumeCatalog {
             throw new ErrnoException(Errno.EFBIG, "size " + n.sizeBytes() + " is larger than the largest volume, " + Volume.MAX_SIZE);
         }
         Path path = VolumePlan.fileOf(dataDir, spec);
-        if (Files.exists(path)) {
-            throw RequestException.alreadyExists("file " + path + " already exists; the server never adopts a stray file");
+        if (!dataDir.equals(path.getParent())) {
+            // Cannot happen with a valid name (no '/'); checked anyway, as the last word before creating a file.
+            throw RequestException.invalid("volume " + n.id() + " would not live in the data directory " + dataDir);
+        }
+        // NOFOLLOW_LINKS: a symbolic link there (even a dangling one, which plain exists() calls
+        // absent) must not be followed out of the data directory. The create itself (O_EXCL)
+        // would not follow it either; this gives the clear error and leaves the link alone.
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw RequestException.alreadyExists((Files.isSymbolicLink(path) ? "a symbolic link " : "file ") + path
+                    + " already exists; the server never adopts a stray file nor follows a link out of the data directory");
         }
         VolumePlan plan = new VolumePlan(spec.toVolumeConfig(), path, n.sizeBytes(), true);
         try {
@@ -103,7 +113,7 @@ final class ServerCatalog implements VolumeCatalog {
 
     @Override
     public synchronized void delete(String id, boolean force) {
-        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume volumes/" + id));
+        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote("volumes/" + id)));
         ExportSpec spec = created.get(id);
         if (spec == null) {
             throw new ErrnoException(Errno.EPERM, "volume " + id + " is exported on the command line; only the operator removes it");
@@ -132,7 +142,7 @@ final class ServerCatalog implements VolumeCatalog {
 
     @Override
     public synchronized Entry resize(String id, long sizeBytes) {
-        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume volumes/" + id));
+        Volume v = registry.get(id).orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote("volumes/" + id)));
         try (Handle h = v.open()) {
             h.truncate(sizeBytes);
         }

@@ -46,6 +46,11 @@ public final class InProcessServe implements AutoCloseable {
         return s;
     }
 
+    /** What serve printed so far (stdout and stderr). */
+    public String log() {
+        return log.toString();
+    }
+
     /** HOST:PORT of the gRPC front end. */
     public String grpcTarget() {
         return "127.0.0.1:" + command.running().grpc().getPort();

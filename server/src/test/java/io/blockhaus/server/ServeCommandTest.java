@@ -21,7 +21,8 @@ class ServeCommandTest {
     @TempDir
     Path tmp;
 
-    private static ServeCommand parse(String... args) {
+    /** Parses {@code args} into a serve command whose store factory fails the test if used. */
+    static ServeCommand parse(String... args) {
         ServeCommand serve = new ServeCommand((file, size, ro) -> {
             throw new AssertionError("parsing must not open stores");
         }, false);

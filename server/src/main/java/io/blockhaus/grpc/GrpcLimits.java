@@ -1,0 +1,64 @@
+package io.blockhaus.grpc;
+
+import java.time.Duration;
+
+/**
+ * What one gRPC client may ask of the server; past each bound the call, or that client's
+ * connection, is refused, never the server.
+ *
+ * @param maxInboundMessage    the largest request message; larger ones end their call with
+ *                             RESOURCE_EXHAUSTED (gRPC's own check, before the message is
+ *                             parsed). At least one data chunk and its header, or the client
+ *                             library's own writes would fail
+ * @param maxCallsPerConnection calls in flight on one connection (HTTP/2 MAX_CONCURRENT_STREAMS);
+ *                             a well-behaved client waits for a slot, one that opens more streams
+ *                             anyway gets them refused (REFUSED_STREAM)
+ * @param callQueue            calls on the worker pool beyond its threads, server-wide: a call that
+ *                             would be one more gets RESOURCE_EXHAUSTED at once (see {@code CallAdmission})
+ * @param permitKeepAlive      the most often a client may ping; a client pinging more often is sent
+ *                             GOAWAY (ENHANCE_YOUR_CALM) and its connection closed
+ * @param maxConnectionIdle    a connection with no call for this long is sent GOAWAY;
+ *                             {@link Duration#ZERO} for never (the default: a client may hold
+ *                             handles on an idle connection, and closing it starts its lease)
+ * @param maxHandles           handles open server-wide
+ * @param maxHandlesPerClient  handles one client (its {@code blockhaus-client} id) holds open
+ * @param maxMappingsPerHandle mappings one handle holds (each pins the pages it maps)
+ */
+public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int callQueue, Duration permitKeepAlive,
+        Duration maxConnectionIdle, int maxHandles, int maxHandlesPerClient, int maxMappingsPerHandle) {
+
+    /** The smallest {@code maxInboundMessage}: one full data chunk and room for its header. */
+    public static final int MIN_INBOUND_MESSAGE = Transfers.MAX_CHUNK + 64 * 1024;
+
+    public static final GrpcLimits DEFAULTS = new GrpcLimits(MIN_INBOUND_MESSAGE, 128, 1024, Duration.ofSeconds(10),
+            Duration.ZERO, 4096, 256, 1024);
+
+    public GrpcLimits {
+        if (maxInboundMessage < MIN_INBOUND_MESSAGE) {
+            throw new IllegalArgumentException("the largest gRPC message must be at least " + MIN_INBOUND_MESSAGE
+                    + " bytes (one data chunk and its header), got " + maxInboundMessage);
+        }
+        if (maxCallsPerConnection < 1 || callQueue < 0 || maxHandles < 1 || maxHandlesPerClient < 1
+                || maxMappingsPerHandle < 1) {
+            throw new IllegalArgumentException("gRPC limits must be at least 1 (the call queue at least 0)");
+        }
+        if (permitKeepAlive.isNegative() || maxConnectionIdle.isNegative()) {
+            throw new IllegalArgumentException("gRPC durations must not be negative");
+        }
+    }
+
+    public GrpcLimits withCallQueue(int calls) {
+        return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, calls, permitKeepAlive, maxConnectionIdle,
+                maxHandles, maxHandlesPerClient, maxMappingsPerHandle);
+    }
+
+    public GrpcLimits withHandles(int total, int perClient, int mappingsPerHandle) {
+        return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle,
+                total, perClient, mappingsPerHandle);
+    }
+
+    public GrpcLimits withConnection(int maxMessage, int callsPerConnection, Duration keepAlive, Duration idle) {
+        return new GrpcLimits(maxMessage, callsPerConnection, callQueue, keepAlive, idle, maxHandles,
+                maxHandlesPerClient, maxMappingsPerHandle);
+    }
+}
