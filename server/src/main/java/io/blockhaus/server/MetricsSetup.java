@@ -1,6 +1,7 @@
 package io.blockhaus.server;
 
 import io.blockhaus.metrics.frontend.FrontendMeters;
+import io.blockhaus.metrics.frontend.GrpcMeters;
 import io.blockhaus.metrics.frontend.NbdMeters;
 import io.blockhaus.metrics.frontend.VolumeReadyGauges;
 import io.blockhaus.metrics.http.MetricsHttpServer;
@@ -20,7 +21,9 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.grpc.ServerBuilder;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /**
  * The server's one meter registry and what serves it: built by {@code serve} before anything
@@ -105,6 +108,19 @@ final class MetricsSetup implements AutoCloseable {
         if (nbd != null) {
             nbd.bindConnections(server);
         }
+    }
+
+    /**
+     * What the gRPC server's builder gets: an interceptor timing calls and a transport filter
+     * counting connections; nothing when metrics are off. Volume tags only for volumes
+     * {@code volumes} holds.
+     */
+    Consumer<ServerBuilder<?>> grpcMeters(VolumeRegistry volumes) {
+        if (registry == null) {
+            return b -> { };
+        }
+        GrpcMeters grpc = new GrpcMeters(registry, name -> volumes.get(name).isPresent());
+        return b -> b.intercept(grpc.interceptor()).addTransportFilter(grpc.transportFilter());
     }
 
     private void beforeScrape() {

@@ -56,8 +56,10 @@ class ServeMetricsTest {
                 assertThat(get(at, "/metrics").body()).contains("blockhaus_volume_ready{volume=\"made\"} 1.0",
                         "blockhaus_volume_ready{volume=\"a\"} 1.0");
                 c.deleteVolume("made", false);
-                assertThat(get(at, "/metrics").body()).doesNotContain("volume=\"made\"")
-                        .contains("blockhaus_volume_ready{volume=\"a\"} 1.0");
+                assertThat(get(at, "/metrics").body()).doesNotContain("blockhaus_volume_ready{volume=\"made\"}")
+                        .contains("blockhaus_volume_ready{volume=\"a\"} 1.0",
+                                "blockhaus_requests_seconds_count{frontend=\"grpc\",op=\"DeleteVolume\",outcome=\"ok\",volume=\"made\"} 1",
+                                "blockhaus_frontend_connections{frontend=\"grpc\"} 1.0");
             }
         }
     }
