@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 import java.util.concurrent.Executor;
@@ -106,7 +107,7 @@ public final class GrpcServer implements AutoCloseable {
      * the NBD server does), with {@code threads} worker threads for calls.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads) {
-        return listen(address, catalog, threads, DEFAULT_RECALL_TIMEOUT, GrpcLimits.DEFAULTS);
+        return listen(address, catalog, threads, DEFAULT_RECALL_TIMEOUT, GrpcLimits.DEFAULTS, b -> { });
     }
 
     /**
@@ -115,23 +116,27 @@ public final class GrpcServer implements AutoCloseable {
      * revoking it.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall) {
-        return listen(address, catalog, threads, recall, GrpcLimits.DEFAULTS);
+        return listen(address, catalog, threads, recall, GrpcLimits.DEFAULTS, b -> { });
     }
 
-    /** {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} with client limits other than the defaults. */
+    /**
+     * {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} with client limits other than
+     * the defaults and {@code decorate} applied to the builder before the services are added
+     * (serve's metrics: an interceptor and a transport filter).
+     */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall,
-            GrpcLimits limits) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall, limits);
+            GrpcLimits limits, Consumer<ServerBuilder<?>> decorate) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall, limits, decorate);
     }
 
     /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
     static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
             LongSupplier clock, Duration recall) {
-        return listen(address, catalog, threads, lease, clock, false, recall, GrpcLimits.DEFAULTS);
+        return listen(address, catalog, threads, lease, clock, false, recall, GrpcLimits.DEFAULTS, b -> { });
     }
 
     private static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
-            LongSupplier clock, boolean sweep, Duration recall, GrpcLimits limits) {
+            LongSupplier clock, boolean sweep, Duration recall, GrpcLimits limits, Consumer<ServerBuilder<?>> decorate) {
         // The queue itself is unbounded, but CallAdmission admits at most threads + callQueue
         // calls, each with at most one task queued, so it holds at most that many.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
@@ -182,6 +187,7 @@ public final class GrpcServer implements AutoCloseable {
             b.maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS);
         }
         List<EventLoopGroup> owned = groups;
+        decorate.accept(b);
         return start(b, catalog, () -> {
             pool.shutdown();
             for (EventLoopGroup g : owned) {

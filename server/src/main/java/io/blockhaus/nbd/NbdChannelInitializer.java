@@ -24,13 +24,13 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionAdmission admission;
 
     NbdChannelInitializer(NbdExports exports, NbdServerConfig config, NbdConnectionLimits limits,
-            ExecutorService workers) {
+            ExecutorService workers, NbdEvents events) {
         this.exports = exports;
         this.config = config;
         this.limits = limits;
         this.shared = new ServerResources(workers, new ConnectionGauges(),
                 new PayloadBudget(config.maxServerInflightBytes(), config.maxConnections(), config.maxPayload()),
-                new SpliceCounters(), new Refusals("nbd"));
+                new SpliceCounters(), new Refusals("nbd"), events);
         this.admission = new ConnectionAdmission(config.maxConnections(), limits.maxPerSource(), shared.gauges(),
                 shared.refusals());
     }

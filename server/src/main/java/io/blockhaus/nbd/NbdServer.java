@@ -34,7 +34,7 @@ public final class NbdServer implements AutoCloseable {
     private final NbdChannelInitializer initializer;
     private final Channel listener;
 
-    private NbdServer(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports)
+    private NbdServer(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports, NbdEvents events)
             throws InterruptedException {
         this.config = config;
         boolean epoll = Epoll.isAvailable();
@@ -45,7 +45,7 @@ public final class NbdServer implements AutoCloseable {
                 config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new LinkedTransferQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
-        this.initializer = new NbdChannelInitializer(exports, config, limits, workers);
+        this.initializer = new NbdChannelInitializer(exports, config, limits, workers, events);
         try {
             this.listener = new ServerBootstrap()
                     .group(boss, loops)
@@ -80,13 +80,22 @@ public final class NbdServer implements AutoCloseable {
      * address); {@code serve} passes its own {@link NbdConnectionLimits}.
      */
     public static NbdServer start(NbdServerConfig config, NbdExports exports) throws InterruptedException {
-        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports);
+        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports, NbdEvents.NONE);
     }
 
-    /** {@link #start(NbdServerConfig, NbdExports)} with per-source and idle limits other than the defaults. */
-    public static NbdServer start(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports)
+    /** {@link #start(NbdServerConfig, NbdExports)} reporting requests to {@code events} (metrics). */
+    public static NbdServer start(NbdServerConfig config, NbdExports exports, NbdEvents events)
             throws InterruptedException {
-        return new NbdServer(config, limits, exports);
+        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports, events);
+    }
+
+    /**
+     * {@link #start(NbdServerConfig, NbdExports)} with per-source and idle limits other than the
+     * defaults, reporting requests to {@code events} ({@link NbdEvents#NONE} for none).
+     */
+    public static NbdServer start(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports,
+            NbdEvents events) throws InterruptedException {
+        return new NbdServer(config, limits, exports, events);
     }
 
     /** The bound address (with the real port when the configuration asked for port 0). */

@@ -62,6 +62,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private ReplyWriter replies;
     private PayloadReceiver payloads;
     private PayloadSplicing splicing;
+    private RequestReporter reporter;
     private NbdTransmissionDecoder decoder;
     private boolean pumping;
     private boolean pumpAgain;
@@ -88,6 +89,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         replies = new ReplyWriter(ctx);
         payloads = new PayloadReceiver(ctx.alloc(), config.payloadStallTimeout());
         splicing = WriteSplicer.forConnection(ctx.channel(), session, config, shared.splices());
+        reporter = RequestReporter.of(shared.events(), session.volume().name());
         ctx.read();
     }
 
@@ -197,7 +199,9 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(NbdRequest r, NbdError refusal, PayloadBudget.Lease lease) {
+        long started = reporter.start();
         if (!r.decoderResult().isSuccess()) {
+            reporter.malformed();
             NbdDecoderException.Reason reason = NbdDecoderException.reasonOf(r.decoderResult());
             if (reason == null || !reason.recoverable()) {
                 close(); // wrong magic or an absurd length: the stream cannot be trusted
@@ -208,6 +212,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             // EOVERFLOW for reads).
             shared.refusals().refused(RefusalReason.REQUEST_TOO_LARGE, ctx.channel().remoteAddress() + ": "
                     + r.command() + " of " + r.length() + " bytes");
+            reporter.refused(r, started, NbdError.EINVAL);
             payloads.skip(runner.error(r, NbdError.EINVAL,
                     "request payload of " + r.length() + " bytes is over the " + config.maxPayload() + " byte limit"));
             return;
@@ -226,6 +231,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
                 shared.refusals().refused(RefusalReason.REQUEST_TOO_LARGE, ctx.channel().remoteAddress() + ": "
                         + r.command() + " of " + r.length() + " bytes");
             }
+            reporter.refused(r, started, refusal);
             List<Object> error = runner.error(r, refusal, "request refused: " + refusal.name());
             if (r.hasPayload()) {
                 payloads.skip(error);
@@ -237,10 +243,10 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         window.begin(r);
         PayloadPipe piped = splicing.start(r, decoder());
         if (r.hasPayload() && (piped == null || piped.buffered() < r.length())) {
-            payloads.receive(r, lease, piped);
+            payloads.receive(r, lease, piped, started);
             return;
         }
-        dispatcher.dispatch(new Job(r, lease, null, piped), this::complete);
+        dispatcher.dispatch(new Job(r, lease, null, piped, started), this::complete);
     }
 
     private void onPayload(NbdPayloadChunk chunk) {
@@ -268,6 +274,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             out.forEach(ReferenceCountUtil::release);
             return;
         }
+        reporter.answered(job.request(), job.started(), out); // before the write: its buffers may be freed by then
         replies.write(out, lease);
         if (disconnecting && window.idle()) {
             close();

@@ -46,7 +46,7 @@ class GrpcLimitsTest {
     private void start(int threads, GrpcLimits limits) {
         Volume v = engine.open(VolumeConfig.of("v"), new MemoryStore(1 << 20));
         server = GrpcServer.listen(new InetSocketAddress("127.0.0.1", 0), new FixedCatalog(List.of(v), new LockStatsBook()),
-                threads, GrpcServer.DEFAULT_RECALL_TIMEOUT, limits);
+                threads, GrpcServer.DEFAULT_RECALL_TIMEOUT, limits, b -> { });
     }
 
     private ManagedChannel channel() {

@@ -89,7 +89,7 @@ class MainTest {
         Path data = tmp.resolve("data");
         int code = run((file, size, ro) -> {
             throw new UnsupportedOperationException("wired after store lands");
-        }, "serve", "--data-dir", data.toString());
+        }, "serve", "--metrics-listen", "127.0.0.1:0", "--data-dir", data.toString());
         assertThat(code).isEqualTo(Main.EXIT_FAILURE);
         assertThat(errLines()).containsExactly("blockhaus-server: error: cannot open the file of export 'default' ("
                 + data.toAbsolutePath().resolve("default.img") + "): wired after store lands");
@@ -101,7 +101,7 @@ class MainTest {
     void verbosePrintsTheStackTrace() {
         int code = run((file, size, ro) -> {
             throw new UnsupportedOperationException("wired after store lands");
-        }, "serve", "--verbose", "--data-dir", tmp.toString());
+        }, "serve", "--metrics-listen", "127.0.0.1:0", "--verbose", "--data-dir", tmp.toString());
         assertThat(code).isEqualTo(Main.EXIT_FAILURE);
         assertThat(errLines()[0]).startsWith("blockhaus-server: error: ");
         assertThat(err.toString()).contains("at io.blockhaus.server.VolumeRegistry.openAll");
@@ -112,5 +112,18 @@ class MainTest {
         Path file = Files.createFile(tmp.resolve("not-a-dir"));
         assertThat(run("serve", "--data-dir", file.resolve("data").toString())).isEqualTo(Main.EXIT_FAILURE);
         assertThat(errLines()).singleElement().asString().startsWith("blockhaus-server: error: cannot create the data directory");
+    }
+
+    @Test
+    void aBusyMetricsPortIsOneLineAndOpensNothing() throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = busy.getLocalPort();
+            int code = run((file, size, ro) -> {
+                throw new AssertionError("no volume may be opened");
+            }, "serve", "--data-dir", tmp.toString(), "--metrics-listen", "127.0.0.1:" + port);
+            assertThat(code).isEqualTo(Main.EXIT_FAILURE);
+            assertThat(errLines()).singleElement().asString()
+                    .startsWith("blockhaus-server: error: cannot listen for metrics on 127.0.0.1:" + port + ": ");
+        }
     }
 }
