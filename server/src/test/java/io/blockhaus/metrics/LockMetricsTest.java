@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
+import io.blockhaus.engine.Handle;
+import io.blockhaus.engine.InvalidationListener;
+import io.blockhaus.engine.MappedBuffer;
+import io.blockhaus.engine.Mapping;
 import io.blockhaus.engine.Volume;
 import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.engine.errno.Errno;
@@ -152,6 +156,23 @@ class LockMetricsTest {
                 .count()).isEqualTo(1);
         assertThat(failures(policy, "timeout")).isZero();
         assertThat(count("blockhaus.lock.acquisitions", "add", policy)).isZero();
+    }
+
+    @Test
+    void aDirectWriteFromAMappingOfItsOwnVolumeIsOneRefusalAndNoGrant() {
+        Volume v = open(LockPolicy.TWO_STATE, Duration.ofHours(1));
+        try (Handle h = v.open()) {
+            Mapping m = h.map(0, 4 * 4096, false, InvalidationListener.NONE);
+            for (int i = 1; i <= 2; i++) {
+                assertThatThrownBy(() -> h.writeDirect(64 * 4096, new MappedBuffer(m, 0, 4096), false))
+                        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EDEADLOCK));
+                assertThat(registry.get("blockhaus.lock.failures")
+                        .tags("mode", "block", "policy", "two-state", "outcome", "edeadlock").functionCounter().count())
+                        .as("after refusal %d", i).isEqualTo(i);
+            }
+        }
+        assertThat(count("blockhaus.lock.acquisitions", "block", LockPolicy.TWO_STATE))
+                .as("refused before any lock was taken").isZero();
     }
 
     @ParameterizedTest
