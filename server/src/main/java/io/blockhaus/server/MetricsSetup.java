@@ -1,5 +1,6 @@
 package io.blockhaus.server;
 
+import io.blockhaus.limits.Refusals;
 import io.blockhaus.metrics.frontend.FrontendMeters;
 import io.blockhaus.metrics.frontend.GrpcMeters;
 import io.blockhaus.metrics.frontend.NbdMeters;
@@ -8,7 +9,6 @@ import io.blockhaus.metrics.http.MetricsHttpServer;
 import io.blockhaus.metrics.http.Readiness;
 import io.blockhaus.nbd.NbdEvents;
 import io.blockhaus.nbd.NbdServer;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -17,8 +17,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.grpc.ServerBuilder;
@@ -46,7 +44,6 @@ final class MetricsSetup implements AutoCloseable {
             nbd = null;
             return;
         }
-        registry.config().meterFilter(timerHistograms());
         new JvmMemoryMetrics().bindTo(registry);
         gc = new JvmGcMetrics();
         gc.bindTo(registry);
@@ -112,6 +109,13 @@ final class MetricsSetup implements AutoCloseable {
         return nbd == null ? NbdEvents.NONE : nbd;
     }
 
+    /** {@code blockhaus.frontend.refused} of one front end's limits. */
+    void bindRefusals(Refusals refusals) {
+        if (registry != null) {
+            FrontendMeters.refusals(registry, refusals);
+        }
+    }
+
     /** The NBD server's connections gauge, once it listens. */
     void bindNbd(NbdServer server) {
         if (nbd != null) {
@@ -137,24 +141,6 @@ final class MetricsSetup implements AutoCloseable {
         if (v != null) {
             v.refresh();
         }
-    }
-
-    /** Every {@code blockhaus.*} timer publishes a histogram over the catalogue's range. */
-    private static MeterFilter timerHistograms() {
-        return new MeterFilter() {
-            @Override
-            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-                if (id.getType() != Meter.Type.TIMER || !id.getName().startsWith("blockhaus.")) {
-                    return config;
-                }
-                return DistributionStatisticConfig.builder()
-                        .percentilesHistogram(true)
-                        .minimumExpectedValue((double) FrontendMeters.HISTOGRAM_MIN.toNanos())
-                        .maximumExpectedValue((double) FrontendMeters.HISTOGRAM_MAX.toNanos())
-                        .build()
-                        .merge(config);
-            }
-        };
     }
 
     /** Stops the endpoint, then the binders and the registry. Idempotent. */

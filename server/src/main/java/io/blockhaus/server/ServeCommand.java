@@ -4,6 +4,8 @@ import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
 import io.blockhaus.grpc.GrpcServer;
 import io.blockhaus.grpc.LockStatsBook;
+import io.blockhaus.metrics.EngineMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.blockhaus.nbd.NbdServer;
 import io.blockhaus.nbd.NbdServerConfig;
 import io.blockhaus.engine.IoMode;
@@ -101,6 +103,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Share of --cache-size that one handle's mappings may pin (0 < FRACTION <= 1);"
                     + " a fault past it fails with ENOMEM, so one client cannot pin the whole cache.")
     private double mappedShare;
+
+    @Mixin
+    private JfrOptions jfr = new JfrOptions();
 
     @Option(names = "--recall-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = OptionConverters.DurationConverter.class,
             description = "How long a write, punch or truncate waits for a gRPC mapping to acknowledge its"
@@ -254,12 +259,18 @@ public final class ServeCommand implements Callable<Integer> {
         VolumeRegistry registry = new VolumeRegistry(storeFactory);
         EngineConfig engineConfig = engineConfig();
         LockStatsBook lockStats = new LockStatsBook();
+        // The engine's meters (docs/metrics.md) on the registry /metrics serves; with metrics off,
+        // an empty composite: it records nothing, and the JFR lock-wait events still work.
+        EngineMetrics engineMetrics = new EngineMetrics(
+                metrics.registry() != null ? metrics.registry() : new CompositeMeterRegistry(), jfr.lockWaitThreshold());
         VolumeRegistry.VolumeOpener[] opener = new VolumeRegistry.VolumeOpener[1];
         try {
             registry.openAll(all, () -> {
                 Engine engine = new Engine(engineConfig);
                 shutdown.register("the engine", engine);
-                opener[0] = (config, store) -> engine.open(config, store, lockStats.recorderFor(config.name()));
+                engineMetrics.bindEngine(engine);
+                opener[0] = (config, store) -> engineMetrics.open(engine, config, store,
+                        lockStats.recorderFor(config.name()));
                 return opener[0];
             });
         } catch (RuntimeException e) {
@@ -284,6 +295,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         shutdown.register("the NBD server", nbd);
         metrics.bindNbd(nbd);
+        metrics.bindRefusals(nbd.refusals());
         readiness.nbdListening();
 
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
@@ -296,6 +308,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
         }
         shutdown.register("the gRPC server", grpc);
+        metrics.bindRefusals(grpc.refusals());
         readiness.grpcListening();
         shutdown.register("readiness", readiness::stopping); // closed first: /readyz fails from the first step of a stop
         running = new Running(shutdown, nbd.address(), grpc.address(), metrics.address());

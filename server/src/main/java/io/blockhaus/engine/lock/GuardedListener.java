@@ -12,12 +12,13 @@ final class GuardedListener implements LockListener {
         this.delegate = delegate;
     }
 
-    /** The no-op listener cannot throw, so it stays unwrapped (one less indirection on the hot path). */
+    /** The no-op listener cannot throw, so it stays unwrapped (one less indirection on the hot path); nor is a fan-out wrapped twice. */
     static LockListener guard(LockListener listener) {
         if (listener == null) {
             throw new NullPointerException("listener (use LockListener.NONE)");
         }
-        if (listener == LockListener.NONE || listener instanceof GuardedListener) {
+        if (listener == LockListener.NONE || listener instanceof GuardedListener
+                || listener instanceof FanOutLockListener) { // a fan-out guards each of its listeners
             return listener;
         }
         return new GuardedListener(listener);
@@ -45,6 +46,25 @@ final class GuardedListener implements LockListener {
     public void failed(LockMode mode, LockPolicy policy, long waitNanos, LockOutcome outcome) {
         try {
             delegate.failed(mode, policy, waitNanos, outcome);
+        } catch (Throwable ignored) {
+            // see class comment
+        }
+    }
+
+    @Override
+    public void modeSwitched(LockMode to, LockPolicy policy) {
+        try {
+            delegate.modeSwitched(to, policy);
+        } catch (Throwable ignored) {
+            // see class comment
+        }
+    }
+
+    @Override
+    public void waited(LockMode mode, LockPolicy policy, long firstPage, long endPage, long waitNanos,
+            LockOutcome outcome) {
+        try {
+            delegate.waited(mode, policy, firstPage, endPage, waitNanos, outcome);
         } catch (Throwable ignored) {
             // see class comment
         }

@@ -66,6 +66,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * before it takes any lock). Longer chains through other threads' waiters end at those waiters'
  * deadlines and are not searched.
  *
+ * <p>A grant whose mode differs from the volume's previous grant, whatever its range, is a mode
+ * switch: {@code hold} compares with {@code lastGranted} under the mutex it already holds and
+ * marks the node, and the granted thread tells the listener.
+ *
  * <p>The listener is called outside the mutex. The granted node itself is the {@link Hold}.
  */
 public final class RangeLock implements PagecacheLock {
@@ -96,6 +100,9 @@ public final class RangeLock implements PagecacheLock {
     /** Holds closed but not yet taken out of {@link #holders}: a Treiber stack through {@code nextReleased}. */
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile RangeHold released;
+
+    /** The mode of the latest grant, for {@link LockListener#modeSwitched}. // guarded by mutex */
+    private LockMode lastGranted = LockMode.ADD;
 
     private final LockListener listener;
     /** Cached {@link LockListener#timed()}: false means the uncontended path never reads the clock. */
@@ -165,7 +172,10 @@ public final class RangeLock implements PagecacheLock {
             }
             // Granted while giving up: we hold it, so take it rather than leak it.
         }
-        return acquired(node, start, true);
+        acquired(node, start, true);
+        listener.waited(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage, node.since - start,
+                LockOutcome.ACQUIRED);
+        return node;
     }
 
     @Override
@@ -315,6 +325,8 @@ public final class RangeLock implements PagecacheLock {
 
     private void hold(RangeHold node) {
         holders[node.mode.ordinal()].insert(node);
+        node.switched = lastGranted != node.mode;
+        lastGranted = node.mode;
     }
 
     /** See "Waiting for oneself" in the class comment. Only for a request that must wait. */
@@ -347,11 +359,16 @@ public final class RangeLock implements PagecacheLock {
         } else {
             listener.acquired(node.mode, LockPolicy.RANGE, 0L, false);
         }
+        if (node.switched) {
+            listener.modeSwitched(node.mode, LockPolicy.RANGE);
+        }
         return node;
     }
 
     private RuntimeException failed(RangeHold node, LockOutcome outcome, long start, long timeoutNanos) {
-        listener.failed(node.mode, LockPolicy.RANGE, timed ? System.nanoTime() - start : 0L, outcome);
+        long waited = System.nanoTime() - start;
+        listener.failed(node.mode, LockPolicy.RANGE, timed ? waited : 0L, outcome);
+        listener.waited(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage, waited, outcome);
         return switch (outcome) {
             case INTERRUPTED -> LockErrors.interrupted(node.mode, LockPolicy.RANGE);
             case EDEADLOCK -> LockErrors.deadlock(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage);

@@ -1,14 +1,17 @@
 package io.blockhaus.metrics.frontend;
 
+import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.Refusals;
+import io.blockhaus.metrics.LatencyBuckets;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 
 /**
  * The front ends' meters as docs/metrics.md names them, built in one place so NBD and gRPC
- * cannot drift apart: {@code blockhaus.requests} (a timer with a histogram from 1 µs to 60 s),
+ * cannot drift apart: {@code blockhaus.requests} (a timer with the shared {@link LatencyBuckets}),
  * {@code blockhaus.frontend.bytes}, {@code .connections}, {@code .malformed}. Registering is a
  * map look-up in the registry: callers build once and keep the meter, never per request.
  */
@@ -17,20 +20,15 @@ public final class FrontendMeters {
     public static final String BYTES = "blockhaus.frontend.bytes";
     public static final String CONNECTIONS = "blockhaus.frontend.connections";
     public static final String MALFORMED = "blockhaus.frontend.malformed";
-    /** Histogram range of every {@code blockhaus.*} timer (docs/metrics.md). */
-    public static final Duration HISTOGRAM_MIN = Duration.ofNanos(1_000);
-    public static final Duration HISTOGRAM_MAX = Duration.ofSeconds(60);
+    public static final String REFUSED = "blockhaus.frontend.refused";
 
     private FrontendMeters() {
     }
 
     public static Timer requests(MeterRegistry registry, String frontend, String volume, String op, String outcome) {
-        return Timer.builder(REQUESTS)
+        return LatencyBuckets.timer(REQUESTS)
                 .description("requests by op and outcome")
                 .tags(Tags.of("frontend", frontend, "volume", volume, "op", op, "outcome", outcome))
-                .publishPercentileHistogram()
-                .minimumExpectedValue(HISTOGRAM_MIN)
-                .maximumExpectedValue(HISTOGRAM_MAX)
                 .register(registry);
     }
 
@@ -48,5 +46,15 @@ public final class FrontendMeters {
                 .description("requests refused as malformed")
                 .tag("frontend", frontend)
                 .register(registry);
+    }
+
+    /** {@code blockhaus.frontend.refused{frontend, reason}}: one function counter per reason, read from {@code refusals}. */
+    public static void refusals(MeterRegistry registry, Refusals refusals) {
+        for (RefusalReason reason : RefusalReason.values()) {
+            FunctionCounter.builder(REFUSED, refusals, r -> r.count(reason))
+                    .description("connections or requests refused by a limit or by access control")
+                    .tags("frontend", refusals.frontend(), "reason", reason.label())
+                    .register(registry);
+        }
     }
 }
