@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -31,6 +32,11 @@ import java.util.Map;
  * enclosing step held. Completion must never run with a page or pagecache lock held: the owner
  * may need to fault (ADD) before it can acknowledge, and the client library's acknowledgement is
  * independent of its faults, but another front end's need not be.
+ *
+ * <p>The outermost scope remembers its call's {@link CallBudget}: the recall wait is the
+ * operation's last, after its change, so the budget cannot make it give up having changed
+ * nothing; a deadline or cancellation there revokes the mappings that have not answered, as
+ * their own timeout would, and the operation completes (see {@link Recall#complete(CallBudget)}).
  */
 final class Recalls {
     private final ThreadLocal<Scope> scopes = ThreadLocal.withInitial(Scope::new);
@@ -38,7 +44,9 @@ final class Recalls {
     /** Opens (or joins) the calling thread's scope; close it when the operation is done. */
     Scope open() {
         Scope s = scopes.get();
-        s.depth++;
+        if (s.depth++ == 0) {
+            s.call = CallBudget.current();
+        }
         return s;
     }
 
@@ -56,6 +64,8 @@ final class Recalls {
     /** One thread's operation in progress. Not thread-safe: only its thread uses it. */
     static final class Scope implements AutoCloseable {
         private int depth;
+        /** The outermost operation's call: it bounds the wait for the recalls (see {@link Recall#complete(CallBudget)}). */
+        private CallBudget call = CallBudget.NONE;
         private Map<Mapping, Recall> pending; // null until the first invalidation
 
         private void note(Mapping m, Recall r) {
@@ -67,7 +77,12 @@ final class Recalls {
 
         @Override
         public void close() {
-            if (--depth > 0 || pending == null || pending.isEmpty()) {
+            if (--depth > 0) {
+                return;
+            }
+            CallBudget budget = call;
+            call = CallBudget.NONE; // not kept past the operation: the thread serves other calls next
+            if (pending == null || pending.isEmpty()) {
                 return;
             }
             List<Recall> due = new ArrayList<>(pending.values());
@@ -75,7 +90,7 @@ final class Recalls {
             // Recall.complete never throws (its contract). Were one to, the recalls after it would
             // go unwaited, never undone: their invalidations are already queued for their owners.
             for (Recall r : due) {
-                r.complete();
+                r.complete(budget);
             }
         }
     }
