@@ -64,7 +64,7 @@ final class ReadReplies {
             return null;
         }
         ByteBuf buf = alloc.directBuffer(len, len);
-        if (!handle.readWithoutWaiting(r.offset(), buf.nioBuffer(0, len))) {
+        if (!handle.fastPaths().readWithoutWaiting(r.offset(), buf.nioBuffer(0, len))) {
             buf.release();
             return null;
         }
@@ -136,8 +136,8 @@ final class ReadReplies {
      * flight complete in any order, which is what makes a read done at send time sound.
      */
     private StoreFileRegion fromFile(long offset, int length) {
-        FileRange range = !direct() ? handle.readAsFileRange(offset, length)
-                : length >= DIRECT_FROM_FILE_BYTES ? handle.readDirectAsFileRange(offset, length) : null;
+        FileRange range = !direct() ? handle.fastPaths().readAsFileRange(offset, length)
+                : length >= DIRECT_FROM_FILE_BYTES ? handle.fastPaths().readDirectAsFileRange(offset, length) : null;
         if (range == null) {
             return null;
         }
