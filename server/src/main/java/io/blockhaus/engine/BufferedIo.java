@@ -338,7 +338,7 @@ final class BufferedIo {
         }
     }
 
-    /** See {@link Handle#readAsFileRange}: only a stream (bypass-sized) over nothing dirty. */
+    /** See {@link FastPaths#readAsFileRange}: only a stream (bypass-sized) over nothing dirty. */
     static FileRange readAsFileRange(Handle h, long offset, int len) {
         Volume v = h.volume();
         v.checkOpen();
@@ -353,7 +353,7 @@ final class BufferedIo {
         return range;
     }
 
-    /** See {@link Handle#writeFromPipe}: only ever the streaming bypass, which splices. */
+    /** See {@link FastPaths#writeFromPipe}: only ever the streaming bypass, which splices. */
     static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
         Volume v = h.volume();
         v.checkOpen();

@@ -60,7 +60,7 @@ final class DirectIo {
     }
 
     /**
-     * See {@link Handle#readDirectAsFileRange}: the direct read's first half (BLOCK, dirty pages
+     * See {@link FastPaths#readDirectAsFileRange}: the direct read's first half (BLOCK, dirty pages
      * of the range written back), then the range of the file that now holds every completed
      * write, for the kernel to read when it sends it; null where the store has no file or the
      * range is not in the kernel's page cache (the caller then reads it where it may wait: a send
@@ -119,7 +119,7 @@ final class DirectIo {
         }
     }
 
-    /** See {@link Handle#writeFromPipe}: the direct write, its bytes spliced from the pipe into the store. */
+    /** See {@link FastPaths#writeFromPipe}: the direct write, its bytes spliced from the pipe into the store. */
     static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
         Volume v = h.volume();
         v.checkOpen();

@@ -61,7 +61,7 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
-     * Whether writes can come in through a pipe ({@link Handle#writeFromPipe}) without being
+     * Whether writes can come in through a pipe ({@link FastPaths#writeFromPipe}) without being
      * copied through the JVM: a writable volume on a store that splices. Front ends ask once.
      */
     public boolean writesFromPipes() {

@@ -130,7 +130,7 @@ final class ReadReplies {
     /**
      * The read of {@code [offset, offset+length)} as a range of the file, sent with sendfile(2),
      * where the engine gives one (buffered: a stream over nothing dirty, see
-     * {@link Handle#readAsFileRange}; direct: any read of at least {@link #DIRECT_FROM_FILE_BYTES},
+     * {@link io.blockhaus.engine.FastPaths#readAsFileRange}; direct: any read of at least {@link #DIRECT_FROM_FILE_BYTES},
      * see {@link Handle#readDirectAsFileRange}; both only when the bytes are in the kernel's page
      * cache); null otherwise (then the caller copies, here on the worker). NBD lets requests in
      * flight complete in any order, which is what makes a read done at send time sound.

@@ -65,11 +65,16 @@ class CallBudgetTest {
 
     /** BLOCK on {@code [first, end)} held by a thread of the pool until the returned latch opens. */
     CountDownLatch holdBlock(long first, long end) throws Exception {
+        return holdElsewhere(() -> vol.block(first, end, CallBudget.NONE));
+    }
+
+    /** A hold {@code take} gets on a thread of the pool, kept until the returned latch opens. */
+    CountDownLatch holdElsewhere(java.util.function.Supplier<PagecacheLock.Hold> take) throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         releases.add(release);
         pool.execute(() -> {
-            try (PagecacheLock.Hold b = vol.block(first, end, CallBudget.NONE)) {
+            try (PagecacheLock.Hold b = take.get()) {
                 held.countDown();
                 release.await();
             } catch (InterruptedException e) {
@@ -142,18 +147,7 @@ class CallBudgetTest {
     void aDirectWriteWaitingForBlockBehindAddIsCancelledBeforeItInvalidatesAnything() throws Exception {
         open(LockPolicy.TWO_STATE, 1 << 20);
         TestSupport.write(h, 0, filled(PAGE, 1), false); // a cached, dirty page the write would shoot down
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        releases.add(release);
-        pool.execute(() -> {
-            try (PagecacheLock.Hold a = vol.add(100, 101, CallBudget.NONE)) {
-                held.countDown();
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch release = holdElsewhere(() -> vol.add(100, 101, CallBudget.NONE));
         CallBudget call = CallBudget.unbounded();
         CompletableFuture<Void> writer = under(call, () -> h.writeDirect(0, ByteBuffer.wrap(filled(PAGE, 2)), false));
         awaitCondition(() -> vol.lock().waiters(LockMode.BLOCK) == 1, Duration.ofSeconds(10),

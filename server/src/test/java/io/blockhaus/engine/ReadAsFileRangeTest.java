@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Handle#readAsFileRange}: a streaming read over nothing dirty, whose bytes are in the
+ * {@link FastPaths#readAsFileRange}: a streaming read over nothing dirty, whose bytes are in the
  * kernel's page cache, is handed out as a range of the volume's own file (for sendfile, which may
  * then run where nothing may wait for a disk); anything else gets null and is read as usual.
  * Tests that expect a range first make the whole file resident ({@link #resident}): a fresh
@@ -141,7 +141,7 @@ class ReadAsFileRangeTest {
     }
 
     /**
-     * {@link Handle#readDirectAsFileRange}: any size, dirty pages or not: the range's dirty pages
+     * {@link FastPaths#readDirectAsFileRange}: any size, dirty pages or not: the range's dirty pages
      * are written back first (they stay cached, clean), as a direct read does, under BLOCK.
      */
     @Test

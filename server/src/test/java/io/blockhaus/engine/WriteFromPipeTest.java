@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Handle#writeFromPipe}: a large write whose bytes wait in a kernel pipe goes into the
+ * {@link FastPaths#writeFromPipe}: a large write whose bytes wait in a kernel pipe goes into the
  * file without passing through the JVM, and the cache stays coherent; whenever it cannot, it
  * declines with nothing written and the pipe untouched, so the caller can copy instead.
  */

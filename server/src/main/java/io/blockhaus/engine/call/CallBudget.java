@@ -123,10 +123,6 @@ public final class CallBudget {
         return state.get() == CANCELLED;
     }
 
-    /** Whether this budget can end a wait early at all ({@link #NONE} cannot: waits skip registering). */
-    public boolean isBounded() {
-        return this != NONE;
-    }
 
     /** Nanoseconds the call may still wait: 0 once expired or cancelled; Long.MAX_VALUE without a deadline. */
     public long remainingNanos() {
