@@ -23,8 +23,8 @@ import java.util.Map;
  * the thread's scope is exactly the operation's. Invalidations outside any scope (closing a
  * volume, unmapping) are not waited for: nobody is waiting for them to complete.
  *
- * <p>Cost on the fast path: one ThreadLocal lookup and a counter per operation; the map is
- * only allocated by the first invalidation. Only the newest recall per mapping is kept, since
+ * <p>Cost on the fast path: one ThreadLocal lookup, a counter and a read of the call's budget
+ * (a ScopedValue lookup) per operation; the map is only allocated by the first invalidation. Only the newest recall per mapping is kept, since
  * an owner's acknowledgements are cumulative (a later one covers the earlier ones).
  *
  * <p>Scopes nest (a gather write is several writes; a truncate through the admin API is a
