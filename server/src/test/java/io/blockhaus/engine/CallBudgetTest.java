@@ -69,16 +69,18 @@ class CallBudgetTest {
     }
 
     /** A hold {@code take} gets on a thread of the pool, kept until the returned latch opens. */
-    CountDownLatch holdElsewhere(java.util.function.Supplier<PagecacheLock.Hold> take) throws Exception {
+    CountDownLatch holdElsewhere(java.util.function.Supplier<? extends AutoCloseable> take) throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         releases.add(release);
         pool.execute(() -> {
-            try (PagecacheLock.Hold b = take.get()) {
+            try (AutoCloseable b = take.get()) {
                 held.countDown();
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                throw new AssertionError(e);
             }
         });
         assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
@@ -155,6 +157,22 @@ class CallBudgetTest {
         call.cancel();
         assertThat(errnoOf(writer)).isEqualTo(Errno.EINTR);
         assertThat(vol.dirtyPages()).as("the dirty page was not written back nor dropped").isEqualTo(1);
+        release.countDown();
+        assertThat(read(h, 0, PAGE)).isEqualTo(filled(PAGE, 1));
+    }
+
+    @Test
+    void aDirectWriteBehindATruncateGivesUpAtItsDeadlineHavingDoneNothing() throws Exception {
+        open(LockPolicy.RANGE, 1 << 20);
+        TestSupport.write(h, 0, filled(PAGE, 1), false);
+        CountDownLatch release = holdElsewhere(() -> vol.resizeExclusive(CallBudget.NONE)); // a resize in progress
+        long start = System.nanoTime();
+        CallBudget call = CallBudget.within(TimeUnit.MILLISECONDS.toNanos(100));
+        ErrnoException e = TestSupport.expectErrno(Errno.ETIMEDOUT,
+                () -> call.run(() -> h.writeDirect(0, ByteBuffer.wrap(filled(PAGE, 2)), false)));
+        assertThat(e.getMessage()).contains("the call's deadline").contains("resize");
+        assertThat(System.nanoTime() - start).isLessThan(WELL_WITHIN);
+        assertThat(vol.dirtyPages()).as("nothing shot down").isEqualTo(1);
         release.countDown();
         assertThat(read(h, 0, PAGE)).isEqualTo(filled(PAGE, 1));
     }
