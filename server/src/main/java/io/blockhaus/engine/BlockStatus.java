@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.store.Extent;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ final class BlockStatus {
         }
         // The resize lock (shared) keeps a truncate from cutting the range off under the query;
         // it does not stop I/O, so the answer is still only a snapshot.
-        try (Volume.ResizeHold r = v.resizeShared()) {
+        try (Volume.ResizeHold r = v.resizeShared(CallBudget.current())) {
             v.checkRange(offset, length, false);
             return query(v, offset, length, maxExtents);
         }

@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.PageReservation;
@@ -23,7 +24,13 @@ final class BufferedIo {
     private BufferedIo() {
     }
 
+    /**
+     * The read, its waits bounded by the caller's {@link CallBudget} throughout: a read changes
+     * nothing a client can see (pages it added stay cached, as after any read), so it may give
+     * up at any wait.
+     */
     static void read(Handle h, long offset, ByteBuffer dst) {
+        CallBudget call = CallBudget.current();
         Volume v = h.volume();
         v.checkOpen();
         int len = dst.remaining();
@@ -37,7 +44,7 @@ final class BufferedIo {
         long firstIdx = v.firstPage(offset);
         long endIdx = v.endPage(offset, len);
         // A large read whose first page is cached is more likely a re-read than a stream.
-        if (bypasses(v, len) && c.get(firstIdx) == null && StreamBypass.read(v, offset, dst)) {
+        if (bypasses(v, len) && c.get(firstIdx) == null && StreamBypass.read(v, offset, dst, call)) {
             ra.completed(endIdx);
             return;
         }
@@ -66,7 +73,7 @@ final class BufferedIo {
                 continue;
             }
             long raEnd = Math.min(ra.onMiss(idx, firstIdx, endIdx), v.pageCount());
-            pos = readMiss(v, idx, Math.max(raEnd, idx + 1), endIdx, pos, end, dst, h.noReuse());
+            pos = readMiss(v, idx, Math.max(raEnd, idx + 1), endIdx, pos, end, dst, h.noReuse(), call);
         }
         reportHits(c, hits, usedAhead);
         ra.completed(endIdx);
@@ -266,10 +273,10 @@ final class BufferedIo {
      * memory is reserved before ADD, so nothing waits for memory holding it.
      */
     private static long readMiss(Volume v, long idx, long raEnd, long endIdx, long pos, long end, ByteBuffer dst,
-            boolean noReuse) {
+            boolean noReuse, CallBudget call) {
         PageCache c = v.cache();
-        try (PageReservation mem = c.reserve(idx, raEnd, true);
-                PagecacheLock.Hold hold = v.add(idx, raEnd)) {
+        try (PageReservation mem = c.reserve(idx, raEnd, true, call);
+                PagecacheLock.Hold hold = v.add(idx, raEnd, call)) {
             v.checkRange(pos, end - pos, false); // a truncate may have run while we waited
             List<Page> run = c.insertAbsent(idx, raEnd, mem);
             try {
@@ -334,6 +341,15 @@ final class BufferedIo {
     }
 
     static void write(Handle h, long offset, ByteBuffer src) {
+        write(h, offset, src, CallBudget.current());
+    }
+
+    /**
+     * The write, its waits bounded by {@code call} until its first change (a byte copied into a
+     * page, or the bypass's store write): its last cancellation point is the last wait before
+     * that, so a cancelled call never leaves it half-done. After it, {@link CallBudget#NONE}.
+     */
+    private static void write(Handle h, long offset, ByteBuffer src, CallBudget call) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
@@ -343,7 +359,7 @@ final class BufferedIo {
             return;
         }
         PageCache c = v.cache();
-        if (bypasses(v, len) && StreamBypass.write(v, offset, new ByteBuffer[] {src})) {
+        if (bypasses(v, len) && StreamBypass.write(v, offset, new ByteBuffer[] {src}, call)) {
             return;
         }
         long end = offset + len;
@@ -365,13 +381,15 @@ final class BufferedIo {
                 } finally {
                     p.unlock();
                 }
+                call = CallBudget.NONE; // changed: from here on the write completes
                 continue;
             }
-            pos = writeMiss(v, idx, endIdx, pos, end, src);
+            pos = writeMiss(v, idx, endIdx, pos, end, src, call);
+            call = CallBudget.NONE;
         }
     }
 
-    /** See {@link Handle#readAsFileRange}: only a stream (bypass-sized) over nothing dirty. */
+    /** See {@link FastPaths#readAsFileRange}: only a stream (bypass-sized) over nothing dirty. */
     static FileRange readAsFileRange(Handle h, long offset, int len) {
         Volume v = h.volume();
         v.checkOpen();
@@ -379,21 +397,21 @@ final class BufferedIo {
         if (len == 0 || !bypasses(v, len)) {
             return null;
         }
-        FileRange range = StreamBypass.fileRange(v, offset, len);
+        FileRange range = StreamBypass.fileRange(v, offset, len, CallBudget.current());
         if (range != null) {
             h.readahead().completed(v.endPage(offset, len));
         }
         return range;
     }
 
-    /** See {@link Handle#writeFromPipe}: only ever the streaming bypass, which splices. */
+    /** See {@link FastPaths#writeFromPipe}: only ever the streaming bypass, which splices. */
     static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
         v.checkRange(offset, len, true);
         return len > 0 && bypasses(v, len) && v.store().writesFromPipes()
-                && StreamBypass.writeFromPipe(v, offset, pipe, len);
+                && StreamBypass.writeFromPipe(v, offset, pipe, len, CallBudget.current());
     }
 
     /**
@@ -401,19 +419,23 @@ final class BufferedIo {
      * {@link #write(Handle, long, ByteBuffer)} would (FUA is {@link Handle}'s, over the whole range).
      */
     static void write(Handle h, long offset, ByteBuffer[] srcs) {
+        CallBudget call = CallBudget.current();
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
         long len = remaining(srcs);
         v.checkRange(offset, len, true);
-        if (bypasses(v, len) && StreamBypass.write(v, offset, srcs)) {
+        if (bypasses(v, len) && StreamBypass.write(v, offset, srcs, call)) {
             return;
         }
         long pos = offset;
         for (ByteBuffer src : srcs) {
             int n = src.remaining();
-            write(h, pos, src);
+            write(h, pos, src, call);
             pos += n;
+            if (n > 0) {
+                call = CallBudget.NONE; // the first buffer changed the volume: the rest follow
+            }
         }
     }
 
@@ -429,11 +451,12 @@ final class BufferedIo {
      * Inserts the absent run at {@code idx} under ADD, reading only partial edge pages, and
      * writes into it. Its memory is reserved before ADD, as in {@link #readMiss}.
      */
-    private static long writeMiss(Volume v, long idx, long endIdx, long pos, long end, ByteBuffer src) {
+    private static long writeMiss(Volume v, long idx, long endIdx, long pos, long end, ByteBuffer src,
+            CallBudget call) {
         PageCache c = v.cache();
         int ps = c.pageSize();
-        try (PageReservation mem = c.reserve(idx, endIdx, true);
-                PagecacheLock.Hold hold = v.add(idx, endIdx)) {
+        try (PageReservation mem = c.reserve(idx, endIdx, true, call);
+                PagecacheLock.Hold hold = v.add(idx, endIdx, call)) {
             v.checkRange(pos, end - pos, true);
             List<Page> run = c.insertAbsent(idx, endIdx, mem);
             try {

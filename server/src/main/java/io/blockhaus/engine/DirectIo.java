@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.events.InvalidationReason;
@@ -38,6 +39,11 @@ final class DirectIo {
     }
 
     static void read(Handle h, long offset, ByteBuffer dst) {
+        read(h, offset, dst, CallBudget.current());
+    }
+
+    /** The read, its waits (resize lock, BLOCK) bounded by {@code call}: it changes nothing. */
+    private static void read(Handle h, long offset, ByteBuffer dst, CallBudget call) {
         Volume v = h.volume();
         v.checkOpen();
         int len = dst.remaining();
@@ -47,7 +53,7 @@ final class DirectIo {
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
+        try (Volume.ResizeHold r = v.resizeShared(call); PagecacheLock.Hold hold = v.block(first, end, call)) {
             v.checkRange(offset, len, false);
             v.cache().writebackRange(first, end);
             v.store().read(offset, dst);
@@ -55,7 +61,7 @@ final class DirectIo {
     }
 
     /**
-     * See {@link Handle#readDirectAsFileRange}: the direct read's first half (BLOCK, dirty pages
+     * See {@link FastPaths#readDirectAsFileRange}: the direct read's first half (BLOCK, dirty pages
      * of the range written back), then the range of the file that now holds every completed
      * write, for the kernel to read when it sends it; null where the store has no file or the
      * range is not in the kernel's page cache (the caller then reads it where it may wait: a send
@@ -72,7 +78,8 @@ final class DirectIo {
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
+        CallBudget call = CallBudget.current();
+        try (Volume.ResizeHold r = v.resizeShared(call); PagecacheLock.Hold hold = v.block(first, end, call)) {
             v.checkRange(offset, len, false);
             v.cache().writebackRange(first, end);
             return v.store().isInMemory(offset, len) ? new FileRange(ch, offset, len) : null;
@@ -80,11 +87,20 @@ final class DirectIo {
     }
 
     static void write(Handle h, long offset, ByteBuffer src) {
-        write(h, offset, new ByteBuffer[] {src});
+        write(h, offset, new ByteBuffer[] {src}, CallBudget.current());
     }
 
     /** The gather form: the buffers' bytes in turn, as one write (a front end's payload in pieces). */
     static void write(Handle h, long offset, ByteBuffer[] srcs) {
+        write(h, offset, srcs, CallBudget.current());
+    }
+
+    /**
+     * The write. Its waits (resize lock, BLOCK) come before any change, so all are bounded by
+     * {@code call}; once BLOCK is held it completes (the page locks of write-and-invalidate are
+     * waited for within the engine's own bound).
+     */
+    private static void write(Handle h, long offset, ByteBuffer[] srcs, CallBudget call) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
@@ -95,7 +111,7 @@ final class DirectIo {
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
+        try (Volume.ResizeHold r = v.resizeShared(call); PagecacheLock.Hold hold = v.block(first, end, call)) {
             v.checkRange(offset, len, true);
             // Dirty pages are written back even where this write covers them whole: if the store
             // write fails, the data they held (acknowledged) must still be there.
@@ -104,7 +120,7 @@ final class DirectIo {
         }
     }
 
-    /** See {@link Handle#writeFromPipe}: the direct write, its bytes spliced from the pipe into the store. */
+    /** See {@link FastPaths#writeFromPipe}: the direct write, its bytes spliced from the pipe into the store. */
     static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
         Volume v = h.volume();
         v.checkOpen();
@@ -115,7 +131,8 @@ final class DirectIo {
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
+        CallBudget call = CallBudget.current();
+        try (Volume.ResizeHold r = v.resizeShared(call); PagecacheLock.Hold hold = v.block(first, end, call)) {
             v.checkRange(offset, len, true);
             v.cache().invalidate(first, end, true, InvalidationReason.WRITE_AND_INVALIDATE); // as in write: acknowledged data survives a failed store write
             return v.store().writeFrom(offset, pipe, len);
@@ -131,11 +148,15 @@ final class DirectIo {
             return;
         }
         refuseRecursiveFault(v, offset, dst);
+        // Storing into the mapping is this read's change: the call's budget bounds the waits
+        // before the first chunk's store, and none after (see CallBudget, "Changing nothing").
+        CallBudget call = CallBudget.current();
         ByteBuffer bounce = ByteBuffer.allocate(Math.min(dst.length(), MAX_BOUNCE_BYTES));
         for (int done = 0; done < dst.length(); done += bounce.limit()) {
             bounce.clear().limit(Math.min(dst.length() - done, MAX_BOUNCE_BYTES));
-            read(h, offset + done, bounce);
-            dst.mapping().write(dst.offset() + done, bounce.flip());
+            read(h, offset + done, bounce, call);
+            dst.mapping().write(dst.offset() + done, bounce.flip(), call);
+            call = CallBudget.NONE;
         }
     }
 
@@ -149,11 +170,13 @@ final class DirectIo {
             return;
         }
         refuseRecursiveFault(v, offset, src);
+        CallBudget call = CallBudget.current(); // bounds the waits before the first chunk's write only
         ByteBuffer bounce = ByteBuffer.allocate(Math.min(src.length(), MAX_BOUNCE_BYTES));
         for (int done = 0; done < src.length(); done += bounce.limit()) {
             bounce.clear().limit(Math.min(src.length() - done, MAX_BOUNCE_BYTES));
-            src.mapping().read(src.offset() + done, bounce);
-            write(h, offset + done, bounce.flip());
+            src.mapping().read(src.offset() + done, bounce, call);
+            write(h, offset + done, new ByteBuffer[] {bounce.flip()}, call);
+            call = CallBudget.NONE;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.Errno;
@@ -29,7 +30,7 @@ final class Fadvise {
         long endPage = end <= offset ? first : v.endPage(offset, end - offset);
         switch (advice) {
             case NORMAL, SEQUENTIAL, RANDOM -> h.readahead().setMode(advice);
-            case WILLNEED -> Readahead.populate(v, first, endPage);
+            case WILLNEED -> Readahead.populate(v, first, endPage, CallBudget.current()); // adds pages, changes no byte
             case DONTNEED -> dontNeed(v, first, endPage);
             case NOREUSE -> {
                 h.setNoReuse(true);

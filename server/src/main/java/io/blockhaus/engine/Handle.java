@@ -11,10 +11,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client's open volume (an NBD connection, a gRPC Open). Every I/O operation of DESIGN.md's
- * table is here, implemented once for both front ends; each delegates to the class that owns
- * that path ({@link BufferedIo}, {@link DirectIo}, {@link SpaceOps}, {@link Fadvise},
- * {@link BlockStatus}, {@link Mapping}). A handle is safe for concurrent use: a connection has
- * many requests in flight.
+ * table is here, implemented once: the API both front ends share. Each delegates to the class
+ * that owns that path ({@link BufferedIo}, {@link DirectIo}, {@link SpaceOps}, {@link Fadvise},
+ * {@link BlockStatus}, {@link Mapping}). The shortcuts only some front ends may take (no
+ * waiting, no copying) are apart, behind {@link #fastPaths()}. A handle is safe for concurrent
+ * use: a connection has many requests in flight.
+ *
+ * <p>Waits follow the calling front end's {@link io.blockhaus.engine.call.CallBudget}, if it
+ * bound one: each lock or memory wait before an operation's first change ends at the call's
+ * deadline (ETIMEDOUT) or as soon as the call is cancelled (EINTR), having changed nothing.
  *
  * <p>Errors ({@link io.blockhaus.engine.errno.ErrnoException}), common to all operations:
  * negative offsets or lengths, or a range that overflows: EINVAL; a read past the end: EINVAL;
@@ -29,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * either mode, fallocate, truncate, a store through another mapping) returns only after each
  * such mapping's owner completed its {@link Recall} (acknowledged, or revoked after the owner's
  * timeout), whichever front end the operation came from; see {@link Recalls}. The one exception
- * is {@link #writeIfCached}, which never waits: it refuses mapped pages.
+ * is {@link FastPaths#writeIfCached}, which never waits: it refuses mapped pages.
  *
  * <p>Buffers: reads fill {@code dst} from position to limit and advance its position; writes
  * consume {@code src} from position to limit and advance its position.
@@ -43,6 +48,7 @@ public final class Handle implements AutoCloseable {
     private final long pinQuota;
     /** Pages its mappings pin now (plus, for a moment, what a fault in progress reserved). */
     private final AtomicLong pinned = new AtomicLong();
+    private final FastPaths fastPaths = new HandleFastPaths(this);
     private volatile boolean noReuse;
     private volatile boolean closed;
 
@@ -81,22 +87,16 @@ public final class Handle implements AutoCloseable {
         BufferedIo.read(this, offset, dst);
     }
 
-    /**
-     * The buffered read if it can be done without waiting: from cached pages, and for a few
-     * absent ones from data the kernel holds in memory (never from a disk). False, with
-     * {@code dst}'s position unchanged, otherwise; the caller then uses {@link #read} where it
-     * may block.
-     */
-    public boolean readWithoutWaiting(long offset, ByteBuffer dst) {
-        return !closed && BufferedIo.readWithoutWaiting(this, offset, dst);
+    boolean isClosed() {
+        return closed;
     }
 
     /**
-     * The buffered write (without FUA) if it can be done in the cache without waiting or I/O;
-     * false, with nothing written, otherwise. See {@link #readWithoutWaiting}.
+     * The shortcuts beside the operation table (no waiting, no copying) that only some front
+     * ends can use: see {@link FastPaths}. Every front end shares the operations here.
      */
-    public boolean writeIfCached(long offset, ByteBuffer src) {
-        return !closed && BufferedIo.writeIfCached(this, offset, src);
+    public FastPaths fastPaths() {
+        return fastPaths;
     }
 
     /**
@@ -136,29 +136,8 @@ public final class Handle implements AutoCloseable {
         }
     }
 
-    /**
-     * The buffered read of the range as a range of the volume's file, for a front end to send
-     * with sendfile(2) instead of copying: when the read is a stream (at least the bypass size),
-     * the store is a file, and no page of the range is dirty, so the file holds every byte
-     * written before the call (clean cached pages hold the same bytes as the file), and those
-     * bytes are in the kernel's page cache, so sending them waits for no disk (see
-     * {@link FileRange}). The kernel reads them when it sends them, so a write running meanwhile
-     * may show through: only for front ends whose concurrent requests have no order (NBD). Null
-     * otherwise (the caller then reads with {@link #read}). Errors as for {@link #read}.
-     */
-    public FileRange readAsFileRange(long offset, int length) {
-        return BufferedIo.readAsFileRange(this, offset, length);
-    }
-
-    /**
-     * The write of {@code length} bytes waiting in {@code pipe} (a front end spliced them there
-     * from its socket), spliced on into the store without passing through the JVM, when it can
-     * be: a store that splices and, for a buffered write ({@code direct} false), a transfer the
-     * streaming bypass takes (see {@link StreamBypass}). Otherwise false, with nothing written
-     * and the pipe untouched: the caller then drains the pipe and calls {@link #write} or
-     * {@link #writeDirect}. Errors as for those; after one, the pipe's contents are unspecified.
-     */
-    public boolean writeFromPipe(long offset, PayloadPipe pipe, long length, boolean direct, boolean fua) {
+    /** {@link FastPaths#writeFromPipe}: here for its recall scope and FUA, which it shares with the writes. */
+    boolean writeFromPipe(long offset, PayloadPipe pipe, long length, boolean direct, boolean fua) {
         boolean written;
         try (Recalls.Scope recall = recalls()) {
             written = direct ? DirectIo.writeFromPipe(this, offset, pipe.storePipe(), length)
@@ -171,20 +150,6 @@ public final class Handle implements AutoCloseable {
     /** Direct read: BLOCK on the range, dirty cached pages written back (they stay), store read. */
     public void readDirect(long offset, ByteBuffer dst) {
         DirectIo.read(this, offset, dst);
-    }
-
-    /**
-     * The direct read of the range as a range of the volume's file, for a front end to send with
-     * sendfile(2) instead of copying: BLOCK on the range and its dirty pages written back, as
-     * {@link #readDirect(long, ByteBuffer)} does, and then, instead of reading the file, the
-     * range of it, which now holds every byte written before the call. The kernel reads them
-     * when it sends them, after BLOCK is released, so a write running meanwhile may show
-     * through: only for front ends whose concurrent requests have no order (NBD). Null where
-     * the store is not a file, or the range is not in the kernel's page cache after the
-     * write-back (see {@link FileRange}; the caller then reads). Errors as for {@code readDirect}.
-     */
-    public FileRange readDirectAsFileRange(long offset, int length) {
-        return DirectIo.readAsFileRange(this, offset, length);
     }
 
     /**
@@ -321,14 +286,6 @@ public final class Handle implements AutoCloseable {
      */
     public List<Allocation> blockStatus(long offset, long length, int maxExtents) {
         return BlockStatus.query(this, offset, length, maxExtents);
-    }
-
-    /**
-     * Whether zeroing a range is cheap on this volume's store (a hole punch, or with
-     * {@code keepAllocated} a real zero-range), rather than writing zeroes.
-     */
-    public boolean zeroesFast(boolean keepAllocated) {
-        return volume().store().zeroesFast(keepAllocated);
     }
 
     /** Unmaps this handle's mappings. Idempotent. */

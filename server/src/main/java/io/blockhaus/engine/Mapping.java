@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.PageMapper;
@@ -84,21 +85,34 @@ public final class Mapping implements AutoCloseable, PageMapper {
 
     /** Read faults as needed and copies the bytes out (a CPU load from the mapping). */
     public void read(long off, ByteBuffer dst) {
-        access(off, dst, false);
+        read(off, dst, CallBudget.current());
+    }
+
+    /** {@link #read(long, ByteBuffer)} with its faults' waits bounded by {@code call} (a load changes nothing). */
+    void read(long off, ByteBuffer dst, CallBudget call) {
+        access(off, dst, false, call);
     }
 
     /** Write faults as needed, stores the bytes and dirties the pages (a CPU store). EPERM if read-only. */
     public void write(long off, ByteBuffer src) {
+        write(off, src, CallBudget.current());
+    }
+
+    /**
+     * {@link #write(long, ByteBuffer)} with the waits of its faults bounded by {@code call} until
+     * its first store, and by the engine's own bounds after it (see CallBudget, "Changing nothing").
+     */
+    void write(long off, ByteBuffer src, CallBudget call) {
         if (!writable) {
             throw new ErrnoException(Errno.EPERM, "store through a read-only mapping");
         }
         volume.checkWritable();
         try (Recalls.Scope recall = volume.engine().recalls().open()) {
-            access(off, src, true);
+            access(off, src, true, call);
         }
     }
 
-    private void access(long off, ByteBuffer buf, boolean store) {
+    private void access(long off, ByteBuffer buf, boolean store, CallBudget call) {
         checkUsable();
         int len = buf.remaining();
         if (off < 0 || off + len > length || off + len < 0) {
@@ -120,7 +134,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
         }
         handle.reservePins(r.left, this);
         try {
-            copy(pos, end, buf, store, r);
+            copy(pos, end, buf, store, r, call);
         } finally {
             handle.releasePins(r.left); // pages a concurrent access of this mapping mapped first
         }
@@ -131,7 +145,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
         long left;
     }
 
-    private void copy(long pos, long end, ByteBuffer buf, boolean store, Reservation r) {
+    private void copy(long pos, long end, ByteBuffer buf, boolean store, Reservation r, CallBudget call) {
         PageCache c = volume.cache();
         while (pos < end) {
             if (store) {
@@ -144,7 +158,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
                 handle.reservePins(1, this); // shot down since the reservation (see class comment)
                 r.left = 1;
             }
-            Page p = fault(idx, r);
+            Page p = fault(idx, r, call);
             try {
                 if (pos + n > volume.size()) {
                     throw beyondEnd(pos, n);
@@ -153,6 +167,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
                     p.buffer().put(inPage, buf, buf.position(), n);
                     p.changedInPlace(this); // other mappings' copies are stale now
                     c.markDirty(p);
+                    call = CallBudget.NONE; // stored: the rest of the store completes
                 } else {
                     buf.put(buf.position(), p.buffer(), inPage, n);
                 }
@@ -165,7 +180,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
     }
 
     /** The live page at {@code idx}, locked and mapped here, its pin taken from {@code r}; faulted in on a miss. */
-    private Page fault(long idx, Reservation r) {
+    private Page fault(long idx, Reservation r, CallBudget call) {
         PageCache c = volume.cache();
         while (true) {
             Page p = c.lookupLocked(idx);
@@ -183,11 +198,11 @@ public final class Mapping implements AutoCloseable, PageMapper {
                 }
                 return p;
             }
-            faultAround(idx);
+            faultAround(idx, call);
         }
     }
 
-    private void faultAround(long idx) {
+    private void faultAround(long idx, CallBudget call) {
         PageCache c = volume.cache();
         long fa = volume.config().faultAroundPages();
         long first = Math.floorDiv(idx, fa) * fa;
@@ -196,8 +211,8 @@ public final class Mapping implements AutoCloseable, PageMapper {
             throw beyondEnd(c.offsetOf(idx), c.pageSize());
         }
         // The faulting page's memory is reserved before ADD: nothing waits for memory holding it.
-        try (PageReservation mem = c.reserve(idx, idx + 1, true);
-                PagecacheLock.Hold hold = volume.add(first, end)) {
+        try (PageReservation mem = c.reserve(idx, idx + 1, true, call);
+                PagecacheLock.Hold hold = volume.add(first, end, call)) {
             end = Math.min(end, volume.pageCount());
             long i = first;
             while (i < end) {

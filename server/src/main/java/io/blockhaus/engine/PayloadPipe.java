@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 
 /**
  * A kernel pipe that a front end fills from its socket so that a large write's bytes go on into
- * the volume's file without entering the JVM ({@link Handle#writeFromPipe}): the engine's face of
+ * the volume's file without entering the JVM ({@link FastPaths#writeFromPipe}): the engine's face of
  * the store's {@link Pipe}, so front ends see the engine's errors (ErrnoException) and never the
  * store's system calls. One owner at a time, handed between threads through an executor, as the
  * store's pipe says.

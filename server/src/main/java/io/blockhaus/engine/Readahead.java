@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.ErrnoException;
@@ -24,7 +25,7 @@ final class Readahead {
     static void startAsync(Volume v, long first, long end) {
         v.engine().readahead(() -> {
             try {
-                populate(v, first, end);
+                populate(v, first, end, CallBudget.NONE);
             } catch (ErrnoException e) {
                 // A hint that failed (volume closed, lock timeout, store error): the read that
                 // needs the data will report the error itself.
@@ -36,7 +37,7 @@ final class Readahead {
     static void queueAsync(Volume v, long first, long end) {
         v.engine().readaheadIfQueued(() -> {
             try {
-                populate(v, first, end);
+                populate(v, first, end, CallBudget.NONE);
             } catch (ErrnoException e) {
                 // a hint, as in startAsync
             }
@@ -46,9 +47,9 @@ final class Readahead {
     /**
      * Reads the absent pages of {@code [first, end)} into the cache (clipped to the volume's
      * current end, and to a quarter of the cache so a huge WILLNEED cannot flush everything
-     * else). Returns the number of pages inserted.
+     * else). Returns the number of pages inserted. Its ADD waits are bounded by {@code call}.
      */
-    static long populate(Volume v, long first, long end) {
+    static long populate(Volume v, long first, long end, CallBudget call) {
         PageCache c = v.cache();
         long limit = Math.max(1, c.system().limitBytes() / c.pageSize() / 4);
         long inserted = 0;
@@ -61,7 +62,7 @@ final class Readahead {
                 break;
             }
             long chunkEnd = Math.min(stop, idx + CHUNK_PAGES);
-            try (PagecacheLock.Hold hold = v.add(idx, chunkEnd)) {
+            try (PagecacheLock.Hold hold = v.add(idx, chunkEnd, call)) {
                 chunkEnd = Math.min(chunkEnd, v.pageCount());
                 while (idx < chunkEnd) {
                     if (c.get(idx) != null) {

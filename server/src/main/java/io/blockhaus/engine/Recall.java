@@ -1,5 +1,7 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
+
 /**
  * How an operation that invalidated a mapping's pages waits for the mapping's owner to drop its
  * copies: returned by the owner's {@link InvalidationListener}, and completed by the engine once
@@ -20,4 +22,15 @@ public interface Recall {
      * Never throws: the operation it completes has already happened.
      */
     void complete();
+
+    /**
+     * {@link #complete()} for a call with a budget: when {@code call}'s deadline passes or it is
+     * cancelled before the owner answers, the owner's mapping is revoked at once, as after its
+     * own timeout, and this returns. The operation has happened, so the wait cannot give up
+     * "changing nothing"; revoking is what keeps the promise that once the operation's thread
+     * leaves, no mapping shows the old bytes. In-process recalls ignore the budget (the default).
+     */
+    default void complete(CallBudget call) {
+        complete();
+    }
 }

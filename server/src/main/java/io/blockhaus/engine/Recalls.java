@@ -1,6 +1,7 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.events.CacheListener;
+import io.blockhaus.engine.call.CallBudget;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -23,8 +24,8 @@ import java.util.Map;
  * the thread's scope is exactly the operation's. Invalidations outside any scope (closing a
  * volume, unmapping) are not waited for: nobody is waiting for them to complete.
  *
- * <p>Cost on the fast path: one ThreadLocal lookup and a counter per operation; the map is
- * only allocated by the first invalidation. Only the newest recall per mapping is kept, since
+ * <p>Cost on the fast path: one ThreadLocal lookup, a counter and a read of the call's budget
+ * (a ScopedValue lookup) per operation; the map is only allocated by the first invalidation. Only the newest recall per mapping is kept, since
  * an owner's acknowledgements are cumulative (a later one covers the earlier ones).
  *
  * <p>Scopes nest (a gather write is several writes; a truncate through the admin API is a
@@ -32,6 +33,11 @@ import java.util.Map;
  * enclosing step held. Completion must never run with a page or pagecache lock held: the owner
  * may need to fault (ADD) before it can acknowledge, and the client library's acknowledgement is
  * independent of its faults, but another front end's need not be.
+ *
+ * <p>The outermost scope remembers its call's {@link CallBudget}: the recall wait is the
+ * operation's last, after its change, so the budget cannot make it give up having changed
+ * nothing; a deadline or cancellation there revokes the mappings that have not answered, as
+ * their own timeout would, and the operation completes (see {@link Recall#complete(CallBudget)}).
  */
 final class Recalls {
     private final ThreadLocal<Scope> scopes = ThreadLocal.withInitial(Scope::new);
@@ -39,7 +45,9 @@ final class Recalls {
     /** Opens (or joins) the calling thread's scope; close it when the operation is done. */
     Scope open() {
         Scope s = scopes.get();
-        s.depth++;
+        if (s.depth++ == 0) {
+            s.call = CallBudget.current();
+        }
         return s;
     }
 
@@ -57,6 +65,8 @@ final class Recalls {
     /** One thread's operation in progress. Not thread-safe: only its thread uses it. */
     static final class Scope implements AutoCloseable {
         private int depth;
+        /** The outermost operation's call: it bounds the wait for the recalls (see {@link Recall#complete(CallBudget)}). */
+        private CallBudget call = CallBudget.NONE;
         private Map<Mapping, Recall> pending; // null until the first invalidation
 
         private void note(Mapping m, Recall r) {
@@ -68,7 +78,12 @@ final class Recalls {
 
         @Override
         public void close() {
-            if (--depth > 0 || pending == null || pending.isEmpty()) {
+            if (--depth > 0) {
+                return;
+            }
+            CallBudget budget = call;
+            call = CallBudget.NONE; // not kept past the operation: the thread serves other calls next
+            if (pending == null || pending.isEmpty()) {
                 return;
             }
             List<Map.Entry<Mapping, Recall>> due = new ArrayList<>(pending.entrySet());
@@ -80,7 +95,7 @@ final class Recalls {
                 CacheListener events = m.volume().events();
                 events.recalled(1);
                 boolean open = !m.isClosed();
-                e.getValue().complete();
+                e.getValue().complete(budget);
                 // The engine does not see the owner's verdict; a mapping that was open when its
                 // recall began and is closed when it completes was revoked (or, rarely, unmapped
                 // by its owner meanwhile, which this counts too).

@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.Errno;
@@ -21,25 +22,30 @@ final class SpaceOps {
     private SpaceOps() {
     }
 
+    /**
+     * Every operation here waits (resize lock, then BLOCK) before it changes anything, so both
+     * waits are bounded by the caller's {@link CallBudget}; holding BLOCK, it completes.
+     */
     static void fallocate(Handle h, FallocateMode mode, long offset, long length) {
+        CallBudget call = CallBudget.current();
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
         switch (mode) {
-            case PUNCH_HOLE, ZERO_RANGE, ALLOCATE -> inPlace(v, mode, offset, length);
-            case COLLAPSE_RANGE -> collapse(v, offset, length);
-            case INSERT_RANGE -> insert(v, offset, length);
+            case PUNCH_HOLE, ZERO_RANGE, ALLOCATE -> inPlace(v, mode, offset, length, call);
+            case COLLAPSE_RANGE -> collapse(v, offset, length, call);
+            case INSERT_RANGE -> insert(v, offset, length, call);
         }
     }
 
-    private static void inPlace(Volume v, FallocateMode mode, long offset, long length) {
+    private static void inPlace(Volume v, FallocateMode mode, long offset, long length, CallBudget call) {
         v.checkRange(offset, length, true);
         if (length == 0) {
             return;
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, length);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
+        try (Volume.ResizeHold r = v.resizeShared(call); PagecacheLock.Hold hold = v.block(first, end, call)) {
             v.checkRange(offset, length, true);
             switch (mode) {
                 case PUNCH_HOLE -> {
@@ -104,10 +110,10 @@ final class SpaceOps {
         }
     }
 
-    private static void collapse(Volume v, long offset, long length) {
+    private static void collapse(Volume v, long offset, long length, CallBudget call) {
         checkShiftable(v, "collapse range", offset, length);
-        try (Volume.ResizeHold r = v.resizeExclusive();
-             PagecacheLock.Hold hold = v.block(v.firstPage(offset), Long.MAX_VALUE)) {
+        try (Volume.ResizeHold r = v.resizeExclusive(call);
+             PagecacheLock.Hold hold = v.block(v.firstPage(offset), Long.MAX_VALUE, call)) {
             long size = v.size();
             if (offset + length >= size || offset + length < 0) {
                 throw new ErrnoException(Errno.EINVAL, "collapse range " + offset + "+" + length
@@ -119,10 +125,10 @@ final class SpaceOps {
         }
     }
 
-    private static void insert(Volume v, long offset, long length) {
+    private static void insert(Volume v, long offset, long length, CallBudget call) {
         checkShiftable(v, "insert range", offset, length);
-        try (Volume.ResizeHold r = v.resizeExclusive();
-             PagecacheLock.Hold hold = v.block(v.firstPage(offset), Long.MAX_VALUE)) {
+        try (Volume.ResizeHold r = v.resizeExclusive(call);
+             PagecacheLock.Hold hold = v.block(v.firstPage(offset), Long.MAX_VALUE, call)) {
             long size = v.size();
             if (offset >= size) {
                 throw new ErrnoException(Errno.EINVAL, "insert range offset " + offset
@@ -147,8 +153,9 @@ final class SpaceOps {
         if (newSize > Volume.MAX_SIZE) {
             throw new ErrnoException(Errno.EFBIG, "size " + newSize + " is past the maximum " + Volume.MAX_SIZE);
         }
-        try (Volume.ResizeHold r = v.resizeExclusive();
-             PagecacheLock.Hold hold = v.block(v.firstPage(Math.min(newSize, v.size())), Long.MAX_VALUE)) {
+        CallBudget call = CallBudget.current();
+        try (Volume.ResizeHold r = v.resizeExclusive(call);
+             PagecacheLock.Hold hold = v.block(v.firstPage(Math.min(newSize, v.size())), Long.MAX_VALUE, call)) {
             long old = v.size();
             if (newSize < old) {
                 shrink(v, newSize);

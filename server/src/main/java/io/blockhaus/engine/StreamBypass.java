@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.events.InvalidationReason;
@@ -39,12 +40,12 @@ final class StreamBypass {
     }
 
     /** The read, done around the cache (the caller has checked the range); false (nothing done) if BLOCK is busy. */
-    static boolean read(Volume v, long offset, ByteBuffer dst) {
+    static boolean read(Volume v, long offset, ByteBuffer dst, CallBudget call) {
         int len = dst.remaining();
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
         PageCache c = v.cache();
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
+        try (Volume.ResizeHold r = v.resizeShared(call); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
             if (hold == null) {
                 return false;
             }
@@ -85,12 +86,12 @@ final class StreamBypass {
      * show through, which is only sound for a front end whose concurrent requests have no order
      * (NBD: a READ and a WRITE both in flight may be done in either order).
      */
-    static FileRange fileRange(Volume v, long offset, int len) {
+    static FileRange fileRange(Volume v, long offset, int len, CallBudget call) {
         java.nio.channels.FileChannel ch = v.store().channelForSending();
         if (ch == null) {
             return null;
         }
-        try (Volume.ResizeHold r = v.resizeShared()) {
+        try (Volume.ResizeHold r = v.resizeShared(call)) {
             v.checkRange(offset, len, false);
             return v.cache().anyDirtyIn(v.firstPage(offset), v.endPage(offset, len))
                     || !v.store().isInMemory(offset, len) ? null : new FileRange(ch, offset, len);
@@ -98,9 +99,9 @@ final class StreamBypass {
     }
 
     /** The write, done around the cache; false (nothing written) unless it covers whole pages and BLOCK is free. */
-    static boolean write(Volume v, long offset, ByteBuffer[] srcs) {
+    static boolean write(Volume v, long offset, ByteBuffer[] srcs, CallBudget call) {
         long len = BufferedIo.remaining(srcs);
-        return writeAround(v, offset, len, cached -> {
+        return writeAround(v, offset, len, call, cached -> {
             PageCache c = v.cache();
             ByteBuffer[] view = new ByteBuffer[srcs.length];
             for (int i = 0; i < srcs.length; i++) {
@@ -128,8 +129,8 @@ final class StreamBypass {
      * are removed rather than left older than the store). Removing is what keeps a stream over
      * a scattered working set cheap: reading each page back was one system call per page.
      */
-    static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len) {
-        return writeAround(v, offset, len, cached -> {
+    static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len, CallBudget call) {
+        return writeAround(v, offset, len, call, cached -> {
             if (!v.store().writeFrom(offset, pipe, len)) {
                 return false;
             }
@@ -156,7 +157,7 @@ final class StreamBypass {
      * The frame both writes share: whole pages only, BLOCK only tried, the range checked under it,
      * the cached pages locked (ascending) for the body and released after it.
      */
-    private static boolean writeAround(Volume v, long offset, long len, LockedWrite body) {
+    private static boolean writeAround(Volume v, long offset, long len, CallBudget call, LockedWrite body) {
         PageCache c = v.cache();
         int ps = c.pageSize();
         if (offset % ps != 0 || len % ps != 0) {
@@ -164,7 +165,7 @@ final class StreamBypass {
         }
         long first = v.firstPage(offset);
         long end = v.endPage(offset, len);
-        try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
+        try (Volume.ResizeHold r = v.resizeShared(call); PagecacheLock.Hold hold = v.tryBlock(first, end)) {
             if (hold == null) {
                 return false;
             }

@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.WritebackErrors;
 import io.blockhaus.engine.errno.Errno;
@@ -63,7 +64,7 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
-     * Whether writes can come in through a pipe ({@link Handle#writeFromPipe}) without being
+     * Whether writes can come in through a pipe ({@link FastPaths#writeFromPipe}) without being
      * copied through the JVM: a writable volume on a store that splices. Front ends ask once.
      */
     public boolean writesFromPipes() {
@@ -191,8 +192,9 @@ public final class Volume implements AutoCloseable {
         }
     }
 
-    PagecacheLock.Hold add(long firstPage, long endPage) {
-        return acquire(LockMode.ADD, firstPage, endPage);
+    /** ADD on the range, waited for within the lock timeout or {@code call}'s deadline if sooner. */
+    PagecacheLock.Hold add(long firstPage, long endPage, CallBudget call) {
+        return acquire(LockMode.ADD, firstPage, endPage, call);
     }
 
     /** ADD if it is free for the taking right now; null otherwise (or when closed). Never waits. */
@@ -215,12 +217,13 @@ public final class Volume implements AutoCloseable {
         return h;
     }
 
-    PagecacheLock.Hold block(long firstPage, long endPage) {
-        return acquire(LockMode.BLOCK, firstPage, endPage);
+    /** BLOCK on the range, waited for as {@link #add} does. */
+    PagecacheLock.Hold block(long firstPage, long endPage, CallBudget call) {
+        return acquire(LockMode.BLOCK, firstPage, endPage, call);
     }
 
-    private PagecacheLock.Hold acquire(LockMode mode, long firstPage, long endPage) {
-        PagecacheLock.Hold h = lock.acquire(mode, firstPage, endPage, lockTimeoutNanos);
+    private PagecacheLock.Hold acquire(LockMode mode, long firstPage, long endPage, CallBudget call) {
+        PagecacheLock.Hold h = lock.acquire(mode, firstPage, endPage, lockTimeoutNanos, call);
         if (closed) {
             h.close();
             throw new ErrnoException(Errno.ESHUTDOWN, "volume " + name() + " is closed");
@@ -235,17 +238,33 @@ public final class Volume implements AutoCloseable {
         void close();
     }
 
-    ResizeHold resizeShared() {
-        return takeResize(resizeLock.readLock());
+    /**
+     * The resize lock shared, waited for within the lock timeout or {@code call}'s deadline if
+     * sooner. A cancellation of {@code call} is seen when that wait ends, not at once: the
+     * resize lock is a {@link ReentrantReadWriteLock}, whose waits only an interrupt ends early
+     * (and the engine never interrupts: a FileChannel closes when its thread is interrupted).
+     * Only truncate, collapse and insert hold it exclusively, for one store operation each.
+     */
+    ResizeHold resizeShared(CallBudget call) {
+        return takeResize(resizeLock.readLock(), call);
     }
 
-    ResizeHold resizeExclusive() {
-        return takeResize(resizeLock.writeLock());
+    /** The resize lock exclusive, waited for as {@link #resizeShared} does. */
+    ResizeHold resizeExclusive(CallBudget call) {
+        return takeResize(resizeLock.writeLock(), call);
     }
 
-    private ResizeHold takeResize(java.util.concurrent.locks.Lock l) {
+    private ResizeHold takeResize(java.util.concurrent.locks.Lock l, CallBudget call) {
         try {
-            if (!l.tryLock(lockTimeoutNanos, TimeUnit.NANOSECONDS)) {
+            // A timed tryLock even for 0 ns: the untimed one barges past a waiting truncate.
+            long start = System.nanoTime();
+            if (!l.tryLock(call.waitNanos(lockTimeoutNanos), TimeUnit.NANOSECONDS)) {
+                if (call.isCancelled()) {
+                    throw call.cancelled("a resize of " + name());
+                }
+                if (call.endedBefore(start, lockTimeoutNanos)) {
+                    throw call.deadlinePassed("a resize of " + name());
+                }
                 throw new ErrnoException(Errno.ETIMEDOUT, "timed out waiting for a resize of " + name());
             }
         } catch (InterruptedException e) {
@@ -304,7 +323,7 @@ public final class Volume implements AutoCloseable {
                 return;
             }
             long start = System.nanoTime();
-            try (ResizeHold r = takeResize(resizeLock.writeLock());
+            try (ResizeHold r = takeResize(resizeLock.writeLock(), CallBudget.NONE);
                  PagecacheLock.Hold h = lock.acquire(LockMode.BLOCK, 0, Long.MAX_VALUE,
                          Math.max(0, lockTimeoutNanos - (System.nanoTime() - start)))) {
                 closed = true;

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 
 /**
  * Runs calls and ends them: the answer, or the failure mapped by {@link GrpcErrors} and logged at
- * the level it picked. Service methods already run on the server's bounded executor, never on
+ * the level it picked. The body runs under the call's budget ({@link GrpcCallBudget}). Service methods already run on the server's bounded executor, never on
  * a transport thread, so the engine may block here.
  */
 final class Calls {
@@ -22,7 +22,7 @@ final class Calls {
         T answer;
         try {
             checkNotCancelled();
-            answer = body.get();
+            answer = GrpcCallBudget.run(body);
         } catch (RuntimeException | Error e) {
             fail(observer, e);
             return;
@@ -33,8 +33,8 @@ final class Calls {
 
     /**
      * A call whose client gave up (cancelled, or its deadline passed) while it waited for a worker
-     * is not started: the engine's waits do not yet follow a call's deadline, so this is where a
-     * deadline is honoured.
+     * is not started. Once started, its engine waits follow the call's deadline and cancellation
+     * themselves ({@link GrpcCallBudget}).
      */
     static void checkNotCancelled() {
         Context c = Context.current();

@@ -109,7 +109,7 @@ public final class LockStatsRecorder implements LockListener {
         switch (outcome) {
             case TIMEOUT -> c.timeouts.increment();
             case EDEADLOCK -> c.deadlocks.increment();
-            case INTERRUPTED -> c.interrupts.increment();
+            case INTERRUPTED, CANCELLED -> c.interrupts.increment(); // a cancelled call interrupts its wait too
             case ACQUIRED -> { }
         }
     }

@@ -3,6 +3,7 @@ package io.blockhaus.grpc;
 import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.Mapping;
 import io.blockhaus.engine.Recall;
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.limits.RefusalReason;
 import io.blockhaus.limits.Refusals;
 import io.blockhaus.limits.UntrustedText;
@@ -10,8 +11,10 @@ import io.blockhaus.proto.v1.Invalidation;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One handle a gRPC client opened: the engine's handle, its mappings by name, and the Watch
@@ -27,9 +30,11 @@ final class OpenHandle {
     private final AtomicLong nextMapping;
     private final String owner;
     private volatile WatchStream watch;
-    private final Object acks = new Object();
-    private long acked; // guarded by acks
-    private boolean closed; // guarded by acks
+    /** The highest sequence the client acknowledged. */
+    private final AtomicLong acked = new AtomicLong();
+    /** Operations waiting for an acknowledgement; unparked by each one, and by close. */
+    private final ConcurrentLinkedQueue<Thread> ackWaiters = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
     private final java.util.Set<String> revoked = ConcurrentHashMap.newKeySet();
     private final long recallNanos;
     private final int maxMappings; // mappings held at once: each pins the pages it maps
@@ -115,42 +120,57 @@ final class OpenHandle {
      * until {@code deadline} (System.nanoTime: the invalidation's time plus the recall timeout,
      * so however many handles an operation recalls, a dead client delays it by at most the
      * timeout), then revokes the mapping: its next use answers ESTALE and the client maps again.
+     * The operation's call ({@link CallBudget}) shortens that: past its deadline, or once it is
+     * cancelled, the mapping is revoked at once (the operation has happened; revoking keeps
+     * every mapping from showing its old bytes after the operation's thread leaves).
      */
     private record Acknowledgement(OpenHandle handle, long sequence, String mapping, long deadline) implements Recall {
         @Override
         public void complete() {
-            if (!handle.awaitAck(sequence, deadline)) {
+            complete(CallBudget.NONE);
+        }
+
+        @Override
+        public void complete(CallBudget call) {
+            if (!handle.awaitAck(sequence, deadline, call)) {
                 handle.revoke(mapping);
             }
         }
     }
 
-    /** The client has dropped every invalidated page up to {@code sequence}. */
+    /** The client has dropped every invalidated page up to {@code sequence}. Never blocks (a transport thread calls it). */
     void ack(long sequence) {
-        synchronized (acks) {
-            if (sequence > acked) {
-                acked = sequence;
-                acks.notifyAll();
-            }
+        if (acked.accumulateAndGet(sequence, Math::max) == sequence) {
+            wakeAckWaiters();
         }
     }
 
-    /** Waits until {@code sequence} is acknowledged or {@code deadline} (System.nanoTime) passes. */
-    boolean awaitAck(long sequence, long deadline) {
-        synchronized (acks) {
-            while (acked < sequence && !closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+    private void wakeAckWaiters() {
+        for (Thread t : ackWaiters) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Waits until {@code sequence} is acknowledged, {@code deadline} (System.nanoTime) passes, or
+     * {@code call} ends (its deadline, or its cancellation, which unparks us). No lost wake-up:
+     * a waiter is listed before it reads {@link #acked}, an acknowledgement is recorded before
+     * the list is walked (both volatile), so one of them sees the other.
+     */
+    boolean awaitAck(long sequence, long deadline, CallBudget call) {
+        Thread me = Thread.currentThread();
+        ackWaiters.add(me);
+        try (CallBudget.Registration wake = call.wakeOnCancel()) {
+            while (acked.get() < sequence && !closed) {
+                long left = Math.min(deadline - System.nanoTime(), call.remainingNanos());
+                if (left <= 0 || me.isInterrupted()) {
                     return false;
                 }
-                try {
-                    acks.wait(Math.max(1, left / 1_000_000), 0);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
+                LockSupport.parkNanos(this, left);
             }
             return true; // acknowledged, or the handle closed (its mappings with it)
+        } finally {
+            ackWaiters.remove(me);
         }
     }
 
@@ -182,10 +202,8 @@ final class OpenHandle {
 
     /** Unmaps everything, closes the engine's handle and ends the Watch stream. */
     void close() {
-        synchronized (acks) {
-            closed = true;
-            acks.notifyAll();
-        }
+        closed = true;
+        wakeAckWaiters();
         try {
             mappings.clear();
             handle.close();

@@ -50,11 +50,13 @@ final class ReadStreamer {
                 }
                 int n = (int) Math.min(Transfers.MAX_CHUNK, end - pos);
                 ByteBuffer chunk = ByteBuffer.allocate(n);
-                if (direct) {
-                    handle.readDirect(pos, chunk);
-                } else {
-                    handle.read(pos, chunk);
-                }
+                GrpcCallBudget.run(() -> {
+                    if (direct) {
+                        handle.readDirect(pos, chunk);
+                    } else {
+                        handle.read(pos, chunk);
+                    }
+                });
                 observer.onNext(ReadResponse.newBuilder().setOffset(pos)
                         .setData(UnsafeByteOperations.unsafeWrap(chunk.array())).build());
                 pos += n;

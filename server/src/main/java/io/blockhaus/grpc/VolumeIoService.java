@@ -89,7 +89,8 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
                 if (!direct) {
                     throw new ErrnoException(Errno.EINVAL, "a mapping is a buffer for DIRECT reads only");
                 }
-                h.readDirect(r.getOffset(), Transfers.buffer(handles, r.getIntoMapping(), r.getLength()));
+                GrpcCallBudget.run(() -> h.readDirect(r.getOffset(),
+                        Transfers.buffer(handles, r.getIntoMapping(), r.getLength())));
                 call.onNext(ReadResponse.newBuilder().setOffset(r.getOffset()).build());
                 call.onCompleted();
                 return;

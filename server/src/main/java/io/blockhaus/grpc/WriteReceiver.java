@@ -16,7 +16,10 @@ import io.grpc.stub.StreamObserver;
  * one chunk of a write is in the server's memory at a time, however long the write. FUA is
  * applied once, to the whole range, at the end: written back and forced before the answer. A
  * chunk (either mode) returns only after the mappings it invalidated were recalled (the engine's
- * recall before completion, see {@code io.blockhaus.engine.Recalls}).
+ * recall before completion, see {@code io.blockhaus.engine.Recalls}). Each chunk's write runs
+ * under the call's budget ({@link GrpcCallBudget}): cancelled or past its deadline, the chunk
+ * waiting for a lock or memory gives up having written nothing, and the chunks before it stay
+ * written, as after a short write(2).
  */
 final class WriteReceiver implements StreamObserver<WriteRequest> {
     private final HandleTable handles;
@@ -42,7 +45,7 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
         try {
             if (handle == null) {
                 Calls.checkNotCancelled();
-                begin(m);
+                GrpcCallBudget.run(() -> begin(m));
             } else if (!m.getHandle().isEmpty() || m.hasFromMapping()) {
                 throw new ErrnoException(Errno.EINVAL, "only the first message of a Write names the handle or a mapping");
             }
@@ -56,11 +59,13 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
             if (data.size() > Transfers.MAX_CHUNK) {
                 throw new ErrnoException(Errno.EINVAL, "a Write message carries at most " + Transfers.MAX_CHUNK + " bytes");
             }
-            if (direct) {
-                handle.writeDirect(pos, data.asReadOnlyByteBuffer(), false);
-            } else {
-                handle.write(pos, data.asReadOnlyByteBuffer(), false);
-            }
+            GrpcCallBudget.run(() -> {
+                if (direct) {
+                    handle.writeDirect(pos, data.asReadOnlyByteBuffer(), false);
+                } else {
+                    handle.write(pos, data.asReadOnlyByteBuffer(), false);
+                }
+            });
             pos += data.size();
         } catch (RuntimeException e) {
             failed = true;

@@ -64,7 +64,7 @@ final class NbdCommandRunner {
                 zero(r, FallocateMode.PUNCH_HOLE);
             } else if (c.equals(NbdCommand.WRITE_ZEROES)) {
                 boolean keep = r.flags().has(NbdCommandFlags.NO_HOLE);
-                if (r.flags().has(NbdCommandFlags.FAST_ZERO) && !handle.zeroesFast(keep)) {
+                if (r.flags().has(NbdCommandFlags.FAST_ZERO) && !handle.fastPaths().zeroesFast(keep)) {
                     return error(r, NbdError.ENOTSUP, "zeroing would not be fast on this store");
                 }
                 zero(r, keep ? FallocateMode.ZERO_RANGE : FallocateMode.PUNCH_HOLE);
@@ -91,7 +91,7 @@ final class NbdCommandRunner {
      */
     List<Object> runSpliced(NbdRequest r, PayloadPipe pipe, ByteBuf rest) {
         try {
-            if (rest == null && handle.writeFromPipe(r.offset(), pipe, pipe.buffered(), direct(),
+            if (rest == null && handle.fastPaths().writeFromPipe(r.offset(), pipe, pipe.buffered(), direct(),
                     r.flags().has(NbdCommandFlags.FUA))) {
                 splices.spliced();
                 return ok(r);
@@ -143,7 +143,7 @@ final class NbdCommandRunner {
         if (direct() || r.flags().has(NbdCommandFlags.FUA) || payload.nioBufferCount() != 1) {
             return null; // a payload in pieces takes the gather path on a worker
         }
-        if (!handle.writeIfCached(r.offset(), payload.nioBuffer(payload.readerIndex(), payload.readableBytes()))) {
+        if (!handle.fastPaths().writeIfCached(r.offset(), payload.nioBuffer(payload.readerIndex(), payload.readableBytes()))) {
             return null;
         }
         payload.release();

@@ -64,7 +64,7 @@ final class ReadReplies {
             return null;
         }
         ByteBuf buf = alloc.directBuffer(len, len);
-        if (!handle.readWithoutWaiting(r.offset(), buf.nioBuffer(0, len))) {
+        if (!handle.fastPaths().readWithoutWaiting(r.offset(), buf.nioBuffer(0, len))) {
             buf.release();
             return null;
         }
@@ -130,14 +130,14 @@ final class ReadReplies {
     /**
      * The read of {@code [offset, offset+length)} as a range of the file, sent with sendfile(2),
      * where the engine gives one (buffered: a stream over nothing dirty, see
-     * {@link Handle#readAsFileRange}; direct: any read of at least {@link #DIRECT_FROM_FILE_BYTES},
+     * {@link io.blockhaus.engine.FastPaths#readAsFileRange}; direct: any read of at least {@link #DIRECT_FROM_FILE_BYTES},
      * see {@link Handle#readDirectAsFileRange}; both only when the bytes are in the kernel's page
      * cache); null otherwise (then the caller copies, here on the worker). NBD lets requests in
      * flight complete in any order, which is what makes a read done at send time sound.
      */
     private StoreFileRegion fromFile(long offset, int length) {
-        FileRange range = !direct() ? handle.readAsFileRange(offset, length)
-                : length >= DIRECT_FROM_FILE_BYTES ? handle.readDirectAsFileRange(offset, length) : null;
+        FileRange range = !direct() ? handle.fastPaths().readAsFileRange(offset, length)
+                : length >= DIRECT_FROM_FILE_BYTES ? handle.fastPaths().readDirectAsFileRange(offset, length) : null;
         if (range == null) {
             return null;
         }

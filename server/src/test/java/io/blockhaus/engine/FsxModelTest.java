@@ -354,7 +354,7 @@ class FsxModelTest {
             long off = randOff(len);
             ByteBuffer b = buffer(len);
             int p = b.position();
-            boolean hit = h[hi].readWithoutWaiting(off, b);
+            boolean hit = h[hi].fastPaths().readWithoutWaiting(off, b);
             log("readWithoutWaiting h%d %d+%d -> %s", hi, off, len, hit);
             if (hit) {
                 checkRead(b, p, len, model, off, "cached read");
@@ -372,7 +372,7 @@ class FsxModelTest {
             ByteBuffer b = buffer(len);
             b.put(b.position(), data);
             int p = b.position();
-            boolean done = h[hi].writeIfCached(off, b);
+            boolean done = h[hi].fastPaths().writeIfCached(off, b);
             log("writeIfCached h%d %d+%d -> %s", hi, off, len, done);
             if (done) {
                 check(!b.hasRemaining(), "cached write left %d bytes in the buffer", b.remaining());

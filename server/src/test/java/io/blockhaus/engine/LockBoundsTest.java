@@ -84,7 +84,7 @@ class LockBoundsTest {
     void aPathHoldingBlockThatFaultsItsOwnRangeGetsEdeadlockAtOnce(LockPolicy policy) {
         Handle h = open(policy);
         Mapping m = h.map(0, 16L * PAGE, true, InvalidationListener.NONE);
-        try (PagecacheLock.Hold block = vol.block(0, 16)) {
+        try (PagecacheLock.Hold block = vol.block(0, 16, io.blockhaus.engine.call.CallBudget.NONE)) {
             long start = System.nanoTime();
             expectErrno(Errno.EDEADLOCK, () -> read(m, 0, PAGE));
             assertThat(System.nanoTime() - start).as("refused, not timed out").isLessThan(WELL_WITHIN);
@@ -117,7 +117,7 @@ class LockBoundsTest {
     void closeBehindAStuckOperationFailsWithEtimedoutAndCanBeRetried(LockPolicy policy) throws Exception {
         Handle h = open(policy);
         write(h, 0, filled(PAGE, 5), false);
-        HeldElsewhere add = holdElsewhere(() -> vol.add(0, 1), PagecacheLock.Hold::close);
+        HeldElsewhere add = holdElsewhere(() -> vol.add(0, 1, io.blockhaus.engine.call.CallBudget.NONE), PagecacheLock.Hold::close);
 
         long start = System.nanoTime();
         expectErrno(Errno.ETIMEDOUT, vol::close);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Handle#readAsFileRange}: a streaming read over nothing dirty, whose bytes are in the
+ * {@link FastPaths#readAsFileRange}: a streaming read over nothing dirty, whose bytes are in the
  * kernel's page cache, is handed out as a range of the volume's own file (for sendfile, which may
  * then run where nothing may wait for a disk); anything else gets null and is read as usual.
  * Tests that expect a range first make the whole file resident ({@link #resident}): a fresh
@@ -75,12 +75,12 @@ class ReadAsFileRangeTest {
         h.writeDirect(32 * PAGE, ByteBuffer.wrap(data), false);
         Files.move(img, dir.resolve("renamed.img")); // what the path names no longer matters
         Files.write(img, new byte[SIZE]);
-        FileRange r = h.readAsFileRange(32 * PAGE, data.length);
+        FileRange r = h.fastPaths().readAsFileRange(32 * PAGE, data.length);
         assertThat(r).isNotNull();
         assertThat(r.offset()).isEqualTo(32 * PAGE);
         assertThat(r.length()).isEqualTo(data.length);
         assertThat(readFrom(r)).as("the volume's bytes, through its own descriptor").isEqualTo(data);
-        assertThat(h.readAsFileRange(0, data.length).channel()).as("one channel for every read").isSameAs(r.channel());
+        assertThat(h.fastPaths().readAsFileRange(0, data.length).channel()).as("one channel for every read").isSameAs(r.channel());
         engine.close();
         engine = null;
         assertThat(r.channel().isOpen()).as("closed with the store").isFalse();
@@ -89,10 +89,10 @@ class ReadAsFileRangeTest {
     @Test
     void aDirtyPageInTheRangeOrAShortReadIsReadAsUsual() {
         Handle h = resident(open(TestStores.file(dir.resolve("v.img"), SIZE)));
-        assertThat(h.readAsFileRange(0, BYPASS - PAGE)).as("under the bypass size").isNull();
+        assertThat(h.fastPaths().readAsFileRange(0, BYPASS - PAGE)).as("under the bypass size").isNull();
         write(h, 3 * PAGE, filled(PAGE, 7), false); // a cached page, dirty: the file is behind it
-        assertThat(h.readAsFileRange(0, BYPASS)).as("a dirty page in the range").isNull();
-        assertThat(h.readAsFileRange(8 * PAGE, BYPASS)).as("next to it, nothing dirty").isNotNull();
+        assertThat(h.fastPaths().readAsFileRange(0, BYPASS)).as("a dirty page in the range").isNull();
+        assertThat(h.fastPaths().readAsFileRange(8 * PAGE, BYPASS)).as("next to it, nothing dirty").isNotNull();
     }
 
     @Test
@@ -102,7 +102,7 @@ class ReadAsFileRangeTest {
         write(h, 3 * PAGE, page, false);
         h.flush();
         assertThat(vol.cache().anyCachedIn(3, 4)).as("still cached, clean").isTrue();
-        FileRange r = h.readAsFileRange(0, BYPASS);
+        FileRange r = h.fastPaths().readAsFileRange(0, BYPASS);
         assertThat(r).as("a clean cached page in the range").isNotNull();
         byte[] expected = new byte[BYPASS];
         System.arraycopy(page, 0, expected, 3 * PAGE, PAGE);
@@ -115,7 +115,7 @@ class ReadAsFileRangeTest {
         // Adding pages reads the file into the cache: the file is unchanged, so nothing to wait for.
         var add = vol.lock().acquire(LockMode.ADD, 0, vol.pageCount(), Long.MAX_VALUE);
         try {
-            assertThat(h.readAsFileRange(8 * PAGE, BYPASS)).isNotNull();
+            assertThat(h.fastPaths().readAsFileRange(8 * PAGE, BYPASS)).isNotNull();
         } finally {
             add.close();
         }
@@ -124,24 +124,24 @@ class ReadAsFileRangeTest {
     @Test
     void bytesTheKernelDoesNotHoldAreReadAsUsual() {
         Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE)); // one hole: no page of it in memory
-        assertThat(h.readAsFileRange(0, BYPASS)).as("buffered").isNull();
-        assertThat(h.readDirectAsFileRange(0, BYPASS)).as("direct").isNull();
+        assertThat(h.fastPaths().readAsFileRange(0, BYPASS)).as("buffered").isNull();
+        assertThat(h.fastPaths().readDirectAsFileRange(0, BYPASS)).as("direct").isNull();
         h.writeDirect(0, ByteBuffer.allocateDirect(BYPASS - PAGE), false);
-        assertThat(h.readAsFileRange(0, BYPASS)).as("all but the last page in memory").isNull();
+        assertThat(h.fastPaths().readAsFileRange(0, BYPASS)).as("all but the last page in memory").isNull();
         h.writeDirect(BYPASS - PAGE, ByteBuffer.allocateDirect(PAGE), false);
-        assertThat(h.readAsFileRange(0, BYPASS)).as("every page in memory").isNotNull();
-        assertThat(h.readDirectAsFileRange(0, BYPASS)).isNotNull();
+        assertThat(h.fastPaths().readAsFileRange(0, BYPASS)).as("every page in memory").isNotNull();
+        assertThat(h.fastPaths().readDirectAsFileRange(0, BYPASS)).isNotNull();
     }
 
     @Test
     void aStoreWithoutAFileHasNoRanges() {
         Handle h = open(TestStores.memory(SIZE));
-        assertThat(h.readAsFileRange(0, BYPASS)).isNull();
-        assertThat(h.readDirectAsFileRange(0, BYPASS)).isNull();
+        assertThat(h.fastPaths().readAsFileRange(0, BYPASS)).isNull();
+        assertThat(h.fastPaths().readDirectAsFileRange(0, BYPASS)).isNull();
     }
 
     /**
-     * {@link Handle#readDirectAsFileRange}: any size, dirty pages or not: the range's dirty pages
+     * {@link FastPaths#readDirectAsFileRange}: any size, dirty pages or not: the range's dirty pages
      * are written back first (they stay cached, clean), as a direct read does, under BLOCK.
      */
     @Test
@@ -151,7 +151,7 @@ class ReadAsFileRangeTest {
         write(h, 5 * PAGE, page, false);
         write(h, 40 * PAGE, page, false); // dirty too, outside the range: left alone
         assertThat(vol.dirtyPages()).isEqualTo(2);
-        FileRange r = h.readDirectAsFileRange(4 * PAGE, 2 * PAGE);
+        FileRange r = h.fastPaths().readDirectAsFileRange(4 * PAGE, 2 * PAGE);
         assertThat(r).as("under the bypass size too").isNotNull();
         byte[] expected = new byte[2 * PAGE];
         System.arraycopy(page, 0, expected, PAGE, PAGE);
@@ -164,6 +164,6 @@ class ReadAsFileRangeTest {
         } finally {
             block.close();
         }
-        assertThat(h.readDirectAsFileRange(0, 0)).as("nothing to send").isNull();
+        assertThat(h.fastPaths().readDirectAsFileRange(0, 0)).as("nothing to send").isNull();
     }
 }

@@ -74,11 +74,11 @@ class RecallBeforeCompletionTest {
     @Test
     void theCachedWriteThatNeverWaitsRefusesAMappedPage() {
         Mapping m = mapAll();
-        assertThat(writer.writeIfCached(PAGE, ByteBuffer.wrap(filled(10, 1)))).isFalse();
+        assertThat(writer.fastPaths().writeIfCached(PAGE, ByteBuffer.wrap(filled(10, 1)))).isFalse();
         assertThat(events).isEmpty();
         assertThat(m.mappedPages()).isEqualTo(16);
         write(writer, 20L * PAGE, filled(PAGE, 1), false);
-        assertThat(writer.writeIfCached(20L * PAGE, ByteBuffer.wrap(filled(10, 2)))).isTrue();
+        assertThat(writer.fastPaths().writeIfCached(20L * PAGE, ByteBuffer.wrap(filled(10, 2)))).isTrue();
     }
 
     @Test

@@ -420,7 +420,7 @@ class VolumeBasicsTest {
         byte[] data = filled(2 * PAGE + 100, 5);
         store.write(PAGE, ByteBuffer.wrap(data));
         ByteBuffer dst = ByteBuffer.allocate(data.length);
-        assertThat(h.readWithoutWaiting(PAGE, dst)).isTrue();
+        assertThat(h.fastPaths().readWithoutWaiting(PAGE, dst)).isTrue();
         assertThat(dst.array()).isEqualTo(data);
         assertThat(vol.cachedPages()).as("the three pages it filled stay cached").isEqualTo(3);
     }
@@ -431,11 +431,11 @@ class VolumeBasicsTest {
         int pages = BufferedIo.MAX_NONBLOCKING_FILL_PAGES + 1;
         ByteBuffer dst = ByteBuffer.allocate(pages * PAGE);
         dst.position(7).limit(dst.position() + (pages - 1) * PAGE + 1);
-        assertThat(h.readWithoutWaiting(0, dst)).isFalse();
+        assertThat(h.fastPaths().readWithoutWaiting(0, dst)).isFalse();
         assertThat(dst.position()).as("a refusal leaves the position").isEqualTo(7);
         assertThat(vol.cachedPages()).as("a request over the budget fills nothing").isZero();
         dst.clear().limit(BufferedIo.MAX_NONBLOCKING_FILL_PAGES * PAGE);
-        assertThat(h.readWithoutWaiting(0, dst)).as("exactly the budget is fine").isTrue();
+        assertThat(h.fastPaths().readWithoutWaiting(0, dst)).as("exactly the budget is fine").isTrue();
     }
 
     @Test
@@ -446,12 +446,12 @@ class VolumeBasicsTest {
         vol = engine.open(VolumeConfig.of("cold"), store);
         Handle h = vol.open();
         ByteBuffer dst = ByteBuffer.allocate(PAGE);
-        assertThat(h.readWithoutWaiting(0, dst)).isFalse();
+        assertThat(h.fastPaths().readWithoutWaiting(0, dst)).isFalse();
         assertThat(dst.position()).isZero();
         assertThat(vol.cachedPages()).as("the page it tried is gone again").isZero();
         h.read(0, dst);
         assertThat(dst.array()).isEqualTo(filled(PAGE, 3));
-        assertThat(h.readWithoutWaiting(0, dst.clear())).as("now a cache hit").isTrue();
+        assertThat(h.fastPaths().readWithoutWaiting(0, dst.clear())).as("now a cache hit").isTrue();
     }
 
     @Test
@@ -459,11 +459,11 @@ class VolumeBasicsTest {
         Handle h = open();
         var hold = vol.lock().acquire(LockMode.BLOCK, 0, vol.pageCount(), Long.MAX_VALUE);
         try {
-            assertThat(h.readWithoutWaiting(0, ByteBuffer.allocate(PAGE))).as("ADD is not free").isFalse();
+            assertThat(h.fastPaths().readWithoutWaiting(0, ByteBuffer.allocate(PAGE))).as("ADD is not free").isFalse();
         } finally {
             hold.close();
         }
-        assertThat(h.readWithoutWaiting(0, ByteBuffer.allocate(PAGE))).isTrue();
+        assertThat(h.fastPaths().readWithoutWaiting(0, ByteBuffer.allocate(PAGE))).isTrue();
     }
 
     @Test

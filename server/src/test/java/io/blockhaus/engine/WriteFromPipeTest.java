@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Handle#writeFromPipe}: a large write whose bytes wait in a kernel pipe goes into the
+ * {@link FastPaths#writeFromPipe}: a large write whose bytes wait in a kernel pipe goes into the
  * file without passing through the JVM, and the cache stays coherent; whenever it cannot, it
  * declines with nothing written and the pipe untouched, so the caller can copy instead.
  */
@@ -70,7 +70,7 @@ class WriteFromPipeTest {
         byte[] data = random(16 * PAGE);
         try (Pipe p = TestPipes.holding(dir, data)) {
             assertThat(vol.writesFromPipes()).isTrue();
-            assertThat(h.writeFromPipe(32 * PAGE, new PayloadPipe(p), data.length, false, false)).isTrue();
+            assertThat(h.fastPaths().writeFromPipe(32 * PAGE, new PayloadPipe(p), data.length, false, false)).isTrue();
             assertThat(p.buffered()).isZero();
         }
         assertThat(vol.cachedPages()).as("nothing was cached on the way").isZero();
@@ -93,7 +93,7 @@ class WriteFromPipeTest {
         assertThat(mapped).isBetween(2L, 4L);
         byte[] data = random(16 * PAGE);
         try (Pipe p = TestPipes.holding(dir, data)) {
-            assertThat(h.writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).isTrue();
+            assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).isTrue();
         }
         assertThat(vol.cachedPages()).as("unmapped pages of the range are gone; mapped ones and the one outside stay")
                 .isEqualTo(mapped + 1);
@@ -118,18 +118,18 @@ class WriteFromPipeTest {
         Handle h = open();
         byte[] data = random(BYPASS);
         try (Pipe p = TestPipes.holding(dir, data)) {
-            assertThat(h.writeFromPipe(PAGE + 512, new PayloadPipe(p), data.length, false, false)).as("not page-aligned").isFalse();
-            assertThat(h.writeFromPipe(0, new PayloadPipe(p), data.length - PAGE, false, false)).as("under the bypass threshold").isFalse();
+            assertThat(h.fastPaths().writeFromPipe(PAGE + 512, new PayloadPipe(p), data.length, false, false)).as("not page-aligned").isFalse();
+            assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), data.length - PAGE, false, false)).as("under the bypass threshold").isFalse();
             var hold = vol.lock().acquire(LockMode.ADD, 0, vol.pageCount(), Long.MAX_VALUE);
             try {
-                assertThat(h.writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).as("BLOCK busy: never waits for it").isFalse();
+                assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).as("BLOCK busy: never waits for it").isFalse();
             } finally {
                 hold.close();
             }
             assertThat(p.buffered()).isEqualTo(data.length);
-            expectErrno(Errno.ENOSPC, () -> h.writeFromPipe(SIZE - PAGE, new PayloadPipe(p), data.length, false, false));
+            expectErrno(Errno.ENOSPC, () -> h.fastPaths().writeFromPipe(SIZE - PAGE, new PayloadPipe(p), data.length, false, false));
             assertThat(p.buffered()).as("a refused range takes nothing either").isEqualTo(data.length);
-            assertThat(h.writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).isTrue();
+            assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).isTrue();
         }
         assertThat(readStore(store, 0, data.length)).isEqualTo(data);
     }
@@ -139,7 +139,7 @@ class WriteFromPipeTest {
         Handle h = open(VolumeConfig.of("no-bypass").withBypassBytes(0));
         byte[] data = random(16 * PAGE);
         try (Pipe p = TestPipes.holding(dir, data)) {
-            assertThat(h.writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).isFalse();
+            assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), data.length, false, false)).isFalse();
             assertThat(p.buffered()).isEqualTo(data.length);
         }
     }
@@ -151,7 +151,7 @@ class WriteFromPipeTest {
         write(h, 2 * PAGE, filled(PAGE, 6), false);   // dirty, inside it: superseded
         byte[] data = random(4 * PAGE);
         try (Pipe p = TestPipes.holding(dir, data)) {
-            assertThat(h.writeFromPipe(PAGE, new PayloadPipe(p), data.length, true, false)).isTrue();
+            assertThat(h.fastPaths().writeFromPipe(PAGE, new PayloadPipe(p), data.length, true, false)).isTrue();
         }
         assertThat(vol.cachedPages()).as("only the page outside the range is left").isEqualTo(1);
         assertThat(readStore(store, PAGE, data.length)).isEqualTo(data);
@@ -168,7 +168,7 @@ class WriteFromPipeTest {
         assertThat(vol.writesFromPipes()).isFalse();
         byte[] data = random(BYPASS);
         try (Pipe p = TestPipes.holding(dir, data)) {
-            expectErrno(Errno.EROFS, () -> h.writeFromPipe(0, new PayloadPipe(p), data.length, false, false));
+            expectErrno(Errno.EROFS, () -> h.fastPaths().writeFromPipe(0, new PayloadPipe(p), data.length, false, false));
             assertThat(p.buffered()).isEqualTo(data.length);
         }
     }

@@ -65,7 +65,7 @@ class CacheMetricsTest {
             read(h, 2, 4);       // hit 2-3, miss 4-5
             assertThat(count("blockhaus.cache.hits")).isEqualTo(4);
             assertThat(count("blockhaus.cache.misses")).isEqualTo(6);
-            assertThat(h.readWithoutWaiting(PAGE, ByteBuffer.allocate(2 * PAGE))).isTrue(); // the event loop's path
+            assertThat(h.fastPaths().readWithoutWaiting(PAGE, ByteBuffer.allocate(2 * PAGE))).isTrue(); // the event loop's path
             assertThat(count("blockhaus.cache.hits")).isEqualTo(6);
             assertThat(count("blockhaus.cache.evictions")).isZero();
 

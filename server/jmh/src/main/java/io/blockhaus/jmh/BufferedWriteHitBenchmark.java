@@ -73,6 +73,6 @@ public class BufferedWriteHitBenchmark {
 
     @Benchmark
     public boolean writeIfCached() {
-        return handle.writeIfCached(nextOffset(), src.clear());
+        return handle.fastPaths().writeIfCached(nextOffset(), src.clear());
     }
 }

@@ -85,6 +85,6 @@ public class MetricsOverheadBenchmark {
     @Benchmark
     public boolean cachedReadWithoutWaiting() {
         buf.clear();
-        return handle.readWithoutWaiting(random.nextLong(cachedPages) * PAGE, buf);
+        return handle.fastPaths().readWithoutWaiting(random.nextLong(cachedPages) * PAGE, buf);
     }
 }

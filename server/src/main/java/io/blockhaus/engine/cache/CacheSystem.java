@@ -1,5 +1,6 @@
 package io.blockhaus.engine.cache;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.events.CacheListener;
@@ -136,13 +137,15 @@ public final class CacheSystem implements AutoCloseable {
      * lock of the engine (no pagecache lock, no page lock). With {@code waitForFirst} the first
      * page is had whatever it takes: reclaim, writing dirty pages back, and finally waiting to be
      * woken (ENOMEM past the memory-wait deadline); the others only as far as clean pages can be
-     * reclaimed. Without, none waits and the reservation may be empty.
+     * reclaimed. Without, none waits and the reservation may be empty. The wait lasts the memory
+     * wait or until {@code call}'s deadline if sooner (ETIMEDOUT then), and ends at once if the
+     * call is cancelled (EINTR); either way nothing is reserved.
      */
-    PageReservation reserve(PageCache owner, int pages, boolean waitForFirst) {
+    PageReservation reserve(PageCache owner, int pages, boolean waitForFirst, CallBudget call) {
         int pageSize = owner.pageSize();
         int got = 0;
         if (pages > 0 && waitForFirst) {
-            reserveWaiting(owner);
+            reserveWaiting(owner, call);
             got = 1;
         }
         while (got < pages && tryReserveReclaiming(pageSize)) {
@@ -169,9 +172,10 @@ public final class CacheSystem implements AutoCloseable {
 
     /**
      * One page's budget whatever it takes (see {@link #reserve}). The wait is woken by
-     * {@link MemoryWaits}: memory freed or a page turned evictable, never a timer.
+     * {@link MemoryWaits}: memory freed or a page turned evictable, never a timer; or by the
+     * call's cancellation, which unparks the thread the same way.
      */
-    private void reserveWaiting(PageCache owner) {
+    private void reserveWaiting(PageCache owner, CallBudget call) {
         int pageSize = owner.pageSize();
         List<Page> dirty = new ArrayList<>();
         // First without announcing a wait: while a waiter is announced, every unlock of an
@@ -179,19 +183,25 @@ public final class CacheSystem implements AutoCloseable {
         if (reserveReclaimingOrPagingOut(pageSize, dirty)) {
             return;
         }
-        long began = System.nanoTime(); // real time for the listener; the deadline is on the engine's clock
-        long deadline = now() + memoryWaitNanos;
+        long began = System.nanoTime(); // real time for the listener and the call; the deadline is on the engine's clock
+        long deadline = now() + call.waitNanos(memoryWaitNanos);
         long seen = waits.prepare();
-        try {
+        try (CallBudget.Registration wake = call.wakeOnCancel()) {
             while (!reserveReclaimingOrPagingOut(pageSize, dirty)) {
                 if (budget.dirty() > 0 && writebackSome(RECLAIM_BATCH) > 0) {
                     continue; // dirty pages the hand could not reach yet (referenced, or busy)
                 }
-                if (now() - deadline >= 0) {
+                if (call.isCancelled()) {
+                    throw call.cancelled("page memory");
+                }
+                if (now() - deadline >= 0 || call.remainingNanos() == 0) {
+                    if (call.endedBefore(began, memoryWaitNanos)) {
+                        throw call.deadlinePassed("page memory");
+                    }
                     throw new ErrnoException(Errno.ENOMEM, "page cache full of pinned pages (mapped or locked) for "
                             + (memoryWaitNanos / 1_000_000) + " ms; raise --cache-size or unmap");
                 }
-                seen = waits.await(seen, deadline, nanoClock);
+                seen = waits.await(seen, deadline, nanoClock, call);
             }
         } finally {
             waits.done();

@@ -1,5 +1,6 @@
 package io.blockhaus.engine.cache;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -28,6 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * evictable page does), and a monitor there would let a waiter, preempted while it held it
  * between two checks, stall the loop. An unpark that comes before the park leaves a permit, so
  * the park returns at once and the waiter re-reads the count: still no lost wake-up.
+ *
+ * <p>A call's cancellation wakes a waiter the same way: its thread is registered with the call
+ * ({@link CallBudget#wakeOnCancel}) before it checks, and the cancellation only unparks it.
  */
 final class MemoryWaits {
     private final AtomicInteger waiters = new AtomicInteger();
@@ -57,14 +61,15 @@ final class MemoryWaits {
     }
 
     /**
-     * Sleeps until an event after {@code seen} or until {@code deadlineNanos} (by {@code now});
-     * returns the event count to pass next time.
+     * Sleeps until an event after {@code seen}, until {@code deadlineNanos} (by {@code now}), or
+     * until {@code call} ends (cancelled or expired: its {@link CallBudget#wakeOnCancel}
+     * registration, made by the caller, unparks us); returns the event count to pass next time.
      */
-    long await(long seen, long deadlineNanos, java.util.function.LongSupplier now) {
+    long await(long seen, long deadlineNanos, java.util.function.LongSupplier now, CallBudget call) {
         long cur;
         while ((cur = events.get()) == seen) {
             long left = deadlineNanos - now.getAsLong();
-            if (left <= 0) {
+            if (left <= 0 || call.remainingNanos() == 0) {
                 return cur;
             }
             LockSupport.parkNanos(this, left);

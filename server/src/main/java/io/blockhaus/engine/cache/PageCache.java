@@ -1,5 +1,6 @@
 package io.blockhaus.engine.cache;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.events.CacheListener;
@@ -165,16 +166,17 @@ public final class PageCache {
      * Memory for the pages {@link #insertAbsent} would insert at {@code [from, to)}, reserved by
      * a caller that holds no lock yet (it is about to take ADD): as many pages as are absent from
      * {@code from} on right now (at least one), within the run limits. With
-     * {@code waitForFirst} the first page waits for memory (ENOMEM past the deadline); the rest
-     * are had only from clean pages.
+     * {@code waitForFirst} the first page waits for memory (ENOMEM past the deadline; ETIMEDOUT
+     * past {@code call}'s deadline if sooner, EINTR at once if it is cancelled: nothing reserved
+     * then); the rest are had only from clean pages.
      */
-    public PageReservation reserve(long from, long to, boolean waitForFirst) {
+    public PageReservation reserve(long from, long to, boolean waitForFirst, CallBudget call) {
         int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
         int absent = 1;
         while (absent < want && !pages.containsKey(from + absent)) {
             absent++;
         }
-        return system.reserve(this, absent, waitForFirst);
+        return system.reserve(this, absent, waitForFirst, call);
     }
 
     /**

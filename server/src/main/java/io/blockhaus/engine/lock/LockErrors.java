@@ -31,6 +31,35 @@ final class LockErrors {
                         + (endPage == Long.MAX_VALUE ? "end" : endPage) + ") would wait for a hold of this same thread");
     }
 
+    /** The call's deadline, shorter than the lock's timeout, ended the wait. */
+    static ErrnoException deadlinePassed(LockMode mode, LockPolicy policy) {
+        return new ErrnoException(Errno.ETIMEDOUT,
+                "the call's deadline passed while waiting for the pagecache lock (" + policy.label() + ") in "
+                        + mode + " mode");
+    }
+
+    /** The call was cancelled while it waited: EINTR, as a killable wait answers a killed task. */
+    static ErrnoException cancelled(LockMode mode, LockPolicy policy) {
+        return new ErrnoException(Errno.EINTR,
+                "the call was cancelled while waiting for the pagecache lock (" + policy.label() + ") in "
+                        + mode + " mode");
+    }
+
+    /**
+     * The error for an attempt that ended with {@code outcome}; a timeout is the call's deadline
+     * when the call, not the lock's timeout, ended it.
+     */
+    static ErrnoException of(LockOutcome outcome, LockMode mode, LockPolicy policy, long first, long end,
+            long timeoutNanos, boolean callsDeadline) {
+        return switch (outcome) {
+            case INTERRUPTED -> interrupted(mode, policy);
+            case CANCELLED -> cancelled(mode, policy);
+            case EDEADLOCK -> deadlock(mode, policy, first, end);
+            case TIMEOUT -> callsDeadline ? deadlinePassed(mode, policy) : timedOut(mode, policy, timeoutNanos);
+            case ACQUIRED -> throw new IllegalArgumentException("not a failure: " + outcome);
+        };
+    }
+
     static ErrnoException interrupted(LockMode mode, LockPolicy policy) {
         return new ErrnoException(Errno.EINTR,
                 "interrupted while waiting for the pagecache lock (" + policy.label() + ") in " + mode + " mode");

@@ -1,5 +1,7 @@
 package io.blockhaus.engine.lock;
 
+import io.blockhaus.engine.call.CallBudget;
+
 /**
  * The per-volume pagecache lock (DESIGN.md, "The pagecache lock"). It guards adding pages to the
  * page cache and nothing else.
@@ -12,7 +14,9 @@ package io.blockhaus.engine.lock;
  *   <li>Fair hand-off: a waiting BLOCK stops new ADD holders from entering (where they would
  *       conflict), and the reverse, so neither side can starve the other.</li>
  *   <li>Acquisition is bounded by a timeout; running out is {@code ETIMEDOUT}, never a hang.
- *       Interruption is {@code EINTR} with the interrupt flag kept.</li>
+ *       Interruption is {@code EINTR} with the interrupt flag kept. A call's budget
+ *       ({@link CallBudget}) shortens the wait to the call's deadline, and its cancellation ends
+ *       the wait at once with {@code EINTR}; either way nothing is held.</li>
  *   <li>Not reentrant. A request that would wait for a hold of its own thread fails at once with
  *       {@code EDEADLOCK} instead of waiting out its timeout: BLOCK held and ADD asked on an
  *       overlapping range (both policies), and the cases each policy's essay lists.</li>
@@ -34,13 +38,20 @@ public sealed interface PagecacheLock permits TwoStateLock, RangeLock {
 
     LockPolicy policy();
 
+    /** {@link #acquire(LockMode, long, long, long, CallBudget)} for no call in particular ({@link CallBudget#NONE}). */
+    default Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos) {
+        return acquire(mode, firstPage, endPage, timeoutNanos, CallBudget.NONE);
+    }
+
     /**
-     * Waits up to {@code timeoutNanos} for {@code mode} on the range.
+     * Waits up to {@code timeoutNanos}, or until {@code call}'s deadline if sooner, for
+     * {@code mode} on the range. A cancellation of {@code call} wakes the waiter at once.
      *
-     * @throws io.blockhaus.engine.errno.ErrnoException ETIMEDOUT, EINTR, or EDEADLOCK (it would
-     *         wait for this thread's own hold); nothing is held then
+     * @throws io.blockhaus.engine.errno.ErrnoException ETIMEDOUT (either bound), EINTR (interrupt
+     *         or the call's cancellation), or EDEADLOCK (it would wait for this thread's own
+     *         hold); nothing is held then, and the waiter has left every queue
      */
-    Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos);
+    Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos, CallBudget call);
 
     /**
      * Takes the lock only if it is free for this caller now (fairness included); null otherwise.

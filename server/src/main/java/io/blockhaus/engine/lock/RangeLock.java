@@ -1,5 +1,6 @@
 package io.blockhaus.engine.lock;
 
+import io.blockhaus.engine.call.CallBudget;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
@@ -18,7 +19,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * other mode. So a waiting BLOCK holds back later overlapping ADDs (and the reverse), a stream of
  * one mode cannot starve the other on a shared range, and requests on other ranges pass freely.
  * Every request gets a sequence number; "earlier" means a smaller one. {@link #tryAcquire} applies
- * the same test. Waits are bounded by the caller's timeout ({@code ETIMEDOUT}).
+ * the same test. Waits are bounded by the caller's timeout, or its call's deadline if
+ * sooner ({@code ETIMEDOUT}), and end at once when the call is cancelled ({@code EINTR}); a
+ * waiter that gives up leaves its tree and lets in whoever it held back, exactly as after a
+ * timeout (see {@link TwoStateLock}, "Giving up: timeouts, deadlines, cancellation").
  *
  * <h2>Structure and cost</h2>
  * Four {@link RangeTree}s (interval treaps), holders and waiters per mode, under one
@@ -119,7 +123,7 @@ public final class RangeLock implements PagecacheLock {
     }
 
     @Override
-    public Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos) {
+    public Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos, CallBudget call) {
         LockErrors.checkRange(mode, firstPage, endPage);
         RangeHold node = new RangeHold(this, mode, firstPage, endPage);
         long start = 0L;
@@ -134,7 +138,9 @@ public final class RangeLock implements PagecacheLock {
                 start = System.nanoTime();
                 if (waitsForItself(node)) {
                     refused = LockOutcome.EDEADLOCK;
-                } else if (timeoutNanos <= 0) {
+                } else if (call.isCancelled()) {
+                    refused = LockOutcome.CANCELLED;
+                } else if (call.waitNanos(timeoutNanos) <= 0) {
                     refused = LockOutcome.TIMEOUT;
                 } else if (Thread.currentThread().isInterrupted()) {
                     refused = LockOutcome.INTERRUPTED;
@@ -147,12 +153,12 @@ public final class RangeLock implements PagecacheLock {
             exit();
         }
         if (refused != null) {
-            throw failed(node, refused, start, timeoutNanos);
+            throw failed(node, refused, start, timeoutNanos, call);
         }
         if (!queued) {
             return acquired(node, 0L, false);
         }
-        int result = node.await(start, timeoutNanos);
+        int result = node.await(start, timeoutNanos, call);
         if (result != WaitNode.GRANTED) {
             enter();
             try {
@@ -167,8 +173,7 @@ public final class RangeLock implements PagecacheLock {
                 Thread.currentThread().interrupt(); // restored whether or not we got the lock
             }
             if (!node.granted) {
-                throw failed(node, result == WaitNode.INTERRUPTED ? LockOutcome.INTERRUPTED : LockOutcome.TIMEOUT,
-                        start, timeoutNanos);
+                throw failed(node, TwoStateLock.outcomeOf(result), start, timeoutNanos, call);
             }
             // Granted while giving up: we hold it, so take it rather than leak it.
         }
@@ -365,15 +370,13 @@ public final class RangeLock implements PagecacheLock {
         return node;
     }
 
-    private RuntimeException failed(RangeHold node, LockOutcome outcome, long start, long timeoutNanos) {
+    private RuntimeException failed(RangeHold node, LockOutcome outcome, long start, long timeoutNanos,
+            CallBudget call) {
         long waited = System.nanoTime() - start;
         listener.failed(node.mode, LockPolicy.RANGE, timed ? waited : 0L, outcome);
         listener.waited(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage, waited, outcome);
-        return switch (outcome) {
-            case INTERRUPTED -> LockErrors.interrupted(node.mode, LockPolicy.RANGE);
-            case EDEADLOCK -> LockErrors.deadlock(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage);
-            default -> LockErrors.timedOut(node.mode, LockPolicy.RANGE, timeoutNanos);
-        };
+        return LockErrors.of(outcome, node.mode, LockPolicy.RANGE, node.firstPage, node.endPage, timeoutNanos,
+                call.endedBefore(start, timeoutNanos));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.blockhaus.engine.lock;
 
+import io.blockhaus.engine.call.CallBudget;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +74,33 @@ import java.util.concurrent.locks.ReentrantLock;
  * also reports each request's wait with its page range ({@link LockListener#waited}): this lock
  * ignores the range but passes on the caller's, so a long wait names what was asked for.
  *
+ * <h2>Giving up: timeouts, deadlines, cancellation</h2>
+ * A wait ends without the lock in four ways: the lock's timeout, the call's deadline when it is
+ * sooner, an interrupt, or the call's cancellation ({@link CallBudget}). All four leave by the
+ * same door, and the lock itself knows nothing of calls:
+ * <ul>
+ *   <li><b>Nothing is left behind.</b> The waiter itself, under the mutex, re-checks
+ *       {@code granted}; if it was not granted it unlinks its node, clears its waiting bit if
+ *       its queue is now empty, and dispatches (its leaving may let in those it held back). So
+ *       "bit set iff queue non-empty" holds as before, the waiter lists are clean, and the
+ *       caller holds nothing. Only the waiter ever touches the queues on its way out.</li>
+ *   <li><b>A cancellation never waits.</b> {@link CallBudget#cancel} sets the call's state and
+ *       unparks the threads registered with it ({@link WaitNode#await} registers before its
+ *       first check); it never takes this lock's mutex or touches its state word. So it may run
+ *       on any thread, a transport's event loop included, and it cannot be lost: either the
+ *       waiter's check sees the state, or the unpark comes after the registration and wakes the
+ *       park (or leaves the permit that makes the next park return at once).</li>
+ *   <li><b>A grant racing a cancellation wins.</b> {@link #dispatch} counts a node as a holder
+ *       before it sets {@code granted}; a waiter that finds itself granted under the mutex holds
+ *       the lock and takes it, as after a late timeout. The operation then goes on: the
+ *       cancellation came too late for this wait, as it may come too late for any other.</li>
+ *   <li><b>The fast path never looks.</b> An admitted caller is granted without reading its
+ *       budget: a cancellation ends waits, it does not refuse work that needs none (Linux's
+ *       killable waits look for a fatal signal only when they would sleep). A request that must
+ *       wait checks the budget before it queues, so an already cancelled or expired call is
+ *       refused without ever being queued.</li>
+ * </ul>
+ *
  * <h2>Waiting for oneself: EDEADLOCK</h2>
  * A thread that holds BLOCK and asks for ADD (a direct I/O faulting in its own buffer) would wait
  * for its own hold until the timeout. So would a thread that holds BLOCK and asks for BLOCK again
@@ -145,13 +173,13 @@ public final class TwoStateLock implements PagecacheLock {
     }
 
     @Override
-    public Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos) {
+    public Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos, CallBudget call) {
         LockErrors.checkRange(mode, firstPage, endPage);
         int entered = tryFast(mode);
         if (entered != NOT_ADMITTED) {
             return acquiredUncontended(mode, entered == SWITCHED);
         }
-        return acquireSlow(mode, firstPage, endPage, timeoutNanos);
+        return acquireSlow(mode, firstPage, endPage, timeoutNanos, call);
     }
 
     @Override
@@ -279,7 +307,7 @@ public final class TwoStateLock implements PagecacheLock {
 
     // ---- slow path ------------------------------------------------------------------------
 
-    private Hold acquireSlow(LockMode mode, long firstPage, long endPage, long timeoutNanos) {
+    private Hold acquireSlow(LockMode mode, long firstPage, long endPage, long timeoutNanos, CallBudget call) {
         long start = System.nanoTime();
         boolean holdsBlock = blockHolds.get().holding();
         WaitNode node = null;
@@ -297,7 +325,10 @@ public final class TwoStateLock implements PagecacheLock {
                 } else if (holdsBlock) {
                     refused = LockOutcome.EDEADLOCK;
                     break;
-                } else if (timeoutNanos <= 0) {
+                } else if (call.isCancelled()) {
+                    refused = LockOutcome.CANCELLED;
+                    break;
+                } else if (call.waitNanos(timeoutNanos) <= 0) {
                     refused = LockOutcome.TIMEOUT;
                     break;
                 } else if (Thread.currentThread().isInterrupted()) {
@@ -316,12 +347,12 @@ public final class TwoStateLock implements PagecacheLock {
             exit();
         }
         if (refused != null) {
-            throw failed(mode, refused, start, timeoutNanos, firstPage, endPage);
+            throw failed(mode, refused, start, timeoutNanos, firstPage, endPage, call);
         }
         if (node == null) {
             return acquiredAfterWait(mode, start, false, switched);
         }
-        int result = node.await(start, timeoutNanos);
+        int result = node.await(start, timeoutNanos, call);
         if (result != WaitNode.GRANTED) {
             mutex.lock();
             try {
@@ -335,10 +366,10 @@ public final class TwoStateLock implements PagecacheLock {
                 Thread.currentThread().interrupt(); // restored whether or not we got the lock
             }
             if (!node.granted) {
-                throw failed(mode, result == WaitNode.INTERRUPTED ? LockOutcome.INTERRUPTED : LockOutcome.TIMEOUT,
-                        start, timeoutNanos, firstPage, endPage);
+                throw failed(mode, outcomeOf(result), start, timeoutNanos, firstPage, endPage, call);
             }
-            // Granted while giving up: we hold it, so take it rather than leak it.
+            // Granted while giving up: we hold it, so take it rather than leak it (a cancelled
+            // call's operation then goes on: the cancellation lost the race, as it may anywhere).
         }
         Hold h = acquiredAfterWait(mode, start, true, node.switched);
         listener.waited(mode, LockPolicy.TWO_STATE, firstPage, endPage, ((TwoStateHold) h).since - start,
@@ -356,14 +387,20 @@ public final class TwoStateLock implements PagecacheLock {
     }
 
     private RuntimeException failed(LockMode mode, LockOutcome outcome, long start, long timeoutNanos,
-            long firstPage, long endPage) {
+            long firstPage, long endPage, CallBudget call) {
         long waited = System.nanoTime() - start;
         listener.failed(mode, LockPolicy.TWO_STATE, timed ? waited : 0L, outcome);
         listener.waited(mode, LockPolicy.TWO_STATE, firstPage, endPage, waited, outcome);
-        return switch (outcome) {
-            case INTERRUPTED -> LockErrors.interrupted(mode, LockPolicy.TWO_STATE);
-            case EDEADLOCK -> LockErrors.deadlock(mode, LockPolicy.TWO_STATE, 0, Long.MAX_VALUE);
-            default -> LockErrors.timedOut(mode, LockPolicy.TWO_STATE, timeoutNanos);
+        return LockErrors.of(outcome, mode, LockPolicy.TWO_STATE, 0, Long.MAX_VALUE, timeoutNanos,
+                call.endedBefore(start, timeoutNanos));
+    }
+
+    /** The outcome of a wait that ended without a grant ({@link WaitNode#await}'s result). */
+    static LockOutcome outcomeOf(int awaitResult) {
+        return switch (awaitResult) {
+            case WaitNode.INTERRUPTED -> LockOutcome.INTERRUPTED;
+            case WaitNode.CANCELLED -> LockOutcome.CANCELLED;
+            default -> LockOutcome.TIMEOUT;
         };
     }
 

@@ -1,5 +1,6 @@
 package io.blockhaus.engine.lock;
 
+import io.blockhaus.engine.call.CallBudget;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -9,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * ever reads {@link #granted}.
  *
  * <p>Hand-off protocol: the granter, holding the mutex, first accounts the node as a holder, then
- * sets {@code granted}, then unparks. A waiter that gives up (deadline or interrupt) must re-check
+ * sets {@code granted}, then unparks. A waiter that gives up (deadline, interrupt or its call's
+ * cancellation) must re-check
  * {@code granted} under the mutex before dequeuing itself: if it was granted in the meantime it
  * holds the lock and must not throw it away.
  */
@@ -17,6 +19,8 @@ class WaitNode {
     static final int GRANTED = 0;
     static final int TIMED_OUT = 1;
     static final int INTERRUPTED = 2;
+    /** The caller's call was cancelled ({@link CallBudget#cancel}). */
+    static final int CANCELLED = 3;
 
     /** Set before the node is queued as a waiter; unpark target. */
     Thread thread;
@@ -33,16 +37,28 @@ class WaitNode {
     WaitNode next;
 
     /**
-     * Parks until granted, the deadline ({@code timeoutNanos} after {@code startNanos}) or an
-     * interrupt. The interrupt flag is consumed here; the caller decides how to restore it.
-     * Subtraction-based deadline arithmetic so that {@code Long.MAX_VALUE} never overflows.
+     * Parks until granted, the deadline (the lock's {@code timeoutNanos} after
+     * {@code startNanos}, or the call's if sooner, or the call's expiry), an interrupt, or the call's cancellation. The
+     * interrupt flag is consumed here; the caller decides how to restore it. A cancellation
+     * wakes the thread ({@link CallBudget#wakeOnCancel}, registered before the first check, so
+     * one that comes at any point is either seen or unparks the park). Subtraction-based
+     * deadline arithmetic so that {@code Long.MAX_VALUE} never overflows.
      */
-    final int await(long startNanos, long timeoutNanos) {
+    final int await(long startNanos, long timeoutNanos, CallBudget call) {
+        try (CallBudget.Registration wake = call.wakeOnCancel()) {
+            return awaitRegistered(startNanos, timeoutNanos, call);
+        }
+    }
+
+    private int awaitRegistered(long startNanos, long timeoutNanos, CallBudget call) {
         while (!granted) {
             if (Thread.interrupted()) {
                 return INTERRUPTED;
             }
-            long remaining = timeoutNanos - (System.nanoTime() - startNanos);
+            if (call.isCancelled()) {
+                return CANCELLED;
+            }
+            long remaining = Math.min(timeoutNanos - (System.nanoTime() - startNanos), call.remainingNanos());
             if (remaining <= 0) {
                 return TIMED_OUT;
             }

@@ -1,6 +1,7 @@
 /**
  * The per-volume pagecache lock: ADD and BLOCK modes, two policies (one lock per volume, or
- * page ranges), fair hand-off between modes, bounded waits, and a listener that sees every
+ * page ranges), fair hand-off between modes, bounded waits (the volume's timeout, or a call's
+ * deadline and cancellation: {@link io.blockhaus.engine.call.CallBudget}), and a listener that sees every
  * acquisition.
  *
  * <p>Start with {@link io.blockhaus.engine.lock.PagecacheLock} (the contract), then the design

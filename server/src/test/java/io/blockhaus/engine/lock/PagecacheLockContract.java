@@ -5,6 +5,7 @@ import static io.blockhaus.engine.lock.LockTestSupport.awaitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.blockhaus.engine.call.CallBudget;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.lock.PagecacheLock.Hold;
@@ -172,6 +173,78 @@ abstract class PagecacheLockContract {
         awaitUntil("the waiter is queued", () -> lock.waiters(mode) == 1);
         waiter.interrupt();
         assertThat(waiter.join()).isEqualTo("EINTR interrupted=true");
+        assertThat(lock.waiters(mode)).isZero();
+        h.close();
+        assertIdle(lock);
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockMode.class)
+    void cancellingTheCallWakesTheWaiterWithCancelledAndLeavesNoTrace(LockMode mode) throws Throwable {
+        RecordingListener listener = new RecordingListener(false);
+        PagecacheLock lock = newLock(listener);
+        Hold h = hold(lock, mode.other());
+        CallBudget call = CallBudget.unbounded();
+        Actor<String> waiter = track(Actor.start("waiter", () -> {
+            try (Hold ignored = lock.acquire(mode, FIRST, END, LONG_TIMEOUT, call)) {
+                return "acquired";
+            } catch (ErrnoException e) {
+                return e.errno() + " interrupted=" + Thread.currentThread().isInterrupted();
+            }
+        }));
+        awaitUntil("the waiter is queued", () -> lock.waiters(mode) == 1 && call.registeredWaiters() == 1);
+        call.cancel(); // from this thread: only unparks, so it returns at once whatever the lock does
+        assertThat(waiter.join()).as("EINTR, no interrupt involved").isEqualTo("EINTR interrupted=false");
+        assertThat(lock.waiters(mode)).isZero();
+        assertThat(lock.holders(mode.other())).as("the holder is untouched").isEqualTo(1);
+        assertThat(call.registeredWaiters()).as("the call's waiter list is clean").isZero();
+        assertThat(listener.shapes()).contains("failed " + mode + " " + policy() + " CANCELLED");
+        // The cancelled waiter no longer holds back the held mode (fairness): more may join it.
+        try (Hold again = lock.tryAcquire(mode.other(), FIRST, END)) {
+            assertThat(again).isNotNull();
+        }
+        h.close();
+        assertIdle(lock);
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockMode.class)
+    void aCallsDeadlineShorterThanTheTimeoutEndsTheWaitWithEtimedout(LockMode mode) {
+        RecordingListener listener = new RecordingListener(false);
+        PagecacheLock lock = newLock(listener);
+        Hold h = holdElsewhere(lock, mode.other());
+        CallBudget call = CallBudget.within(TimeUnit.MILLISECONDS.toNanos(50));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> lock.acquire(mode, FIRST, END, LONG_TIMEOUT, call))
+                .isInstanceOfSatisfying(ErrnoException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT);
+                    assertThat(e.getMessage()).contains("the call's deadline");
+                });
+        assertThat(System.nanoTime() - start).as("the call's deadline, not the lock's 30 s")
+                .isLessThan(LONG_TIMEOUT / 3);
+        assertThat(listener.shapes()).contains("failed " + mode + " " + policy() + " TIMEOUT");
+        assertThat(lock.waiters(mode)).isZero();
+        assertThat(call.registeredWaiters()).isZero();
+        h.close();
+        assertIdle(lock);
+    }
+
+    @ParameterizedTest
+    @EnumSource(LockMode.class)
+    void anEndedCallIsRefusedBeforeQueueingButAFreeLockIsStillGranted(LockMode mode) {
+        PagecacheLock lock = newLock();
+        CallBudget cancelled = CallBudget.unbounded();
+        cancelled.cancel();
+        CallBudget expired = CallBudget.unbounded();
+        expired.expire();
+        try (Hold free = lock.acquire(mode, FIRST, END, LONG_TIMEOUT, cancelled)) {
+            assertThat(free.mode()).as("an admitted caller never looks at its call").isEqualTo(mode);
+        }
+        Hold h = holdElsewhere(lock, mode.other());
+        assertThatThrownBy(() -> lock.acquire(mode, FIRST, END, LONG_TIMEOUT, cancelled))
+                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINTR));
+        assertThatThrownBy(() -> lock.acquire(mode, FIRST, END, LONG_TIMEOUT, expired))
+                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ETIMEDOUT));
         assertThat(lock.waiters(mode)).isZero();
         h.close();
         assertIdle(lock);
