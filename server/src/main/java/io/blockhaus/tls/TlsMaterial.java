@@ -23,6 +23,8 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The server's certificate chain and private key, and the CA that client certificates must chain
@@ -44,6 +46,8 @@ import java.util.Objects;
  * @param trusted CA certificates client certificates must chain to; empty when no {@code --tls-ca}
  */
 public record TlsMaterial(List<X509Certificate> chain, PrivateKey key, List<X509Certificate> trusted) {
+    private static final Pattern CERTIFICATE_BLOCK = Pattern.compile(
+            "-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]*?-----END CERTIFICATE-----");
 
     public TlsMaterial {
         chain = List.copyOf(chain);
@@ -88,7 +92,17 @@ public record TlsMaterial(List<X509Certificate> chain, PrivateKey key, List<X509
 
     /** Every certificate in a PEM file, each valid at {@code now}; at least one. */
     static List<X509Certificate> certificates(String option, Path file, Instant now) {
-        byte[] bytes = text(option, file).getBytes(StandardCharsets.US_ASCII);
+        // Only the PEM blocks: tools write text around them (certtool a dump, openssl x509 -text one).
+        StringBuilder pem = new StringBuilder();
+        Matcher m = CERTIFICATE_BLOCK.matcher(text(option, file));
+        while (m.find()) {
+            pem.append(m.group()).append('\n');
+        }
+        if (pem.isEmpty()) {
+            throw new TlsConfigException(option + " " + file + ": no certificate in the file"
+                    + " (expected -----BEGIN CERTIFICATE-----)");
+        }
+        byte[] bytes = pem.toString().getBytes(StandardCharsets.US_ASCII);
         Collection<? extends Certificate> read;
         try {
             read = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes));
