@@ -30,4 +30,9 @@ final class ExportAllowLists implements ExportAccess {
         AllowList list = lists.get(exportName);
         return list == null || list.admits(peer);
     }
+
+    /** Whether any export has an allow list. */
+    boolean restrictsAny() {
+        return !lists.isEmpty();
+    }
 }

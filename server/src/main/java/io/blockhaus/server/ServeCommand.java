@@ -7,9 +7,10 @@ import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.nbd.NbdServer;
 import io.blockhaus.nbd.NbdServerConfig;
 import io.blockhaus.nbd.NbdSecurity;
-import io.blockhaus.tls.ExportAccess;
 import io.blockhaus.tls.TlsConfig;
+import io.blockhaus.tls.TlsConfigException;
 import io.blockhaus.tls.TlsOptions;
+import java.time.Instant;
 import io.blockhaus.engine.IoMode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -211,7 +212,11 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--nbd-payload-budget: " + e.getMessage());
         }
-        ServeSecurity.check(tls, this::usage);
+        try {
+            tls.check();
+        } catch (TlsConfigException e) {
+            throw usage(e.getMessage());
+        }
         List<HostPort> listens = List.of(nbdListen, grpcListen, metricsListen);
         for (int i = 0; i < listens.size(); i++) {
             for (int j = i + 1; j < listens.size(); j++) {
@@ -234,8 +239,7 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        TlsConfig tlsConfig = ServeSecurity.load(tls, this::usage);
-        NbdSecurity nbdSecurity = ServeSecurity.nbd(tlsConfig, this::usage);
+        NbdSecurity nbdSecurity = loadTls();
         Path dir = dataDir.toAbsolutePath().normalize();
         prepareDirectories(dir, plans);
 
@@ -268,11 +272,10 @@ public final class ServeCommand implements Callable<Integer> {
         }
         shutdown.register("the volumes", registry);
 
-        // Both front ends ask this one which exports a client may open.
-        ExportAccess access = ServeSecurity.access(exports, remembered);
         NbdServer nbd;
         try {
-            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry), nbdSecurity.withAccess(access));
+            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry), nbdSecurity.withAccess(
+                    new ExportAllowLists(concat(exports, remembered))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -382,6 +385,25 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new StartupException("cannot create " + parent + ": " + StartupException.describe(e), e);
             }
         }
+    }
+
+    /**
+     * The TLS options' files read and checked, and the TLS context built: a problem is a usage
+     * error (exit 2) before anything is opened.
+     */
+    private NbdSecurity loadTls() {
+        try {
+            TlsConfig config = tls.load(Instant.now());
+            return new NbdSecurity(config.mode(), config.handlers(), io.blockhaus.tls.ExportAccess.OPEN);
+        } catch (TlsConfigException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private static List<ExportSpec> concat(List<ExportSpec> a, List<ExportSpec> b) {
+        List<ExportSpec> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private ParameterException usage(String message) {
