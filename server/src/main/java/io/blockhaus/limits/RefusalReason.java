@@ -22,7 +22,15 @@ public enum RefusalReason {
     /** A gRPC Map past a handle's mapping bound. */
     MAPPINGS("mappings"),
     /** A volume or export name from the network outside the allowed characters or length. */
-    INVALID_NAME("invalid-name");
+    INVALID_NAME("invalid-name"),
+    /** An export or volume the client's identity may not open (its {@code allow=} list): hidden and refused. */
+    ACCESS("access"),
+    /** An admin RPC from an identity {@code --admin} does not name. */
+    ADMIN("admin"),
+    /** An NBD option other than STARTTLS or ABORT in the clear under {@code --tls require}. */
+    TLS_REQUIRED("tls-required"),
+    /** A TLS handshake that failed (a certificate from another CA, none under --tls-verify-peer, a wrong PSK). */
+    TLS_HANDSHAKE("tls-handshake");
 
     private final String label;
 

@@ -43,6 +43,11 @@ public final class Refusals {
         log.log(reason, frontend + ": refused (" + reason.label() + "): " + detail);
     }
 
+    /** Counts one refusal without logging it: for refusals their front end logs in its own way. */
+    public void tally(RefusalReason reason) {
+        counts.get(reason).increment();
+    }
+
     /** Refusals of {@code reason} since the server started. */
     public long count(RefusalReason reason) {
         return counts.get(reason).sum();

@@ -10,7 +10,8 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Wires one connection's pipeline: the handshake codec and handler, which later replace
- * themselves with the transmission codec and handler. Also admits the connection (total and
+ * themselves with the transmission codec and handler. STARTTLS later puts a TLS handler at the
+ * head of the pipeline ({@link ConnectionSecurity}). Also admits the connection (total and
  * per-source caps, {@link ConnectionAdmission}) and, when the idle timeout is on, puts
  * {@link IdleDisconnect} at the head.
  */
@@ -22,17 +23,21 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final NbdConnectionLimits limits;
     private final ServerResources shared;
     private final ConnectionAdmission admission;
+    private final NbdSecurity security;
+    private final SecurityRefusals refusals;
 
     NbdChannelInitializer(NbdExports exports, NbdServerConfig config, NbdConnectionLimits limits,
-            ExecutorService workers, NbdEvents events) {
+            NbdSecurity security, ExecutorService workers, NbdEvents events) {
         this.exports = exports;
         this.config = config;
         this.limits = limits;
+        this.security = security;
         this.shared = new ServerResources(workers, new ConnectionGauges(),
                 new PayloadBudget(config.maxServerInflightBytes(), config.maxConnections(), config.maxPayload()),
                 new SpliceCounters(), new Refusals("nbd"), events);
         this.admission = new ConnectionAdmission(config.maxConnections(), limits.maxPerSource(), shared.gauges(),
                 shared.refusals());
+        this.refusals = new SecurityRefusals(shared.refusals());
     }
 
     ServerResources shared() {
@@ -41,6 +46,10 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     ConnectionAdmission admission() {
         return admission;
+    }
+
+    SecurityRefusals refusals() {
+        return refusals;
     }
 
     @Override
@@ -62,6 +71,6 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
                 // out in one write system call rather than one each.
                 .addLast(new FlushConsolidationHandler(FLUSH_BATCH, true))
                 .addLast(new NbdHandshakeCodec())
-                .addLast(new NbdHandshakeHandler(exports, config, shared));
+                .addLast(new NbdHandshakeHandler(exports, config, shared, security, refusals));
     }
 }

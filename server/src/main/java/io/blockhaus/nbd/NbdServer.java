@@ -34,8 +34,8 @@ public final class NbdServer implements AutoCloseable {
     private final NbdChannelInitializer initializer;
     private final Channel listener;
 
-    private NbdServer(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports, NbdEvents events)
-            throws InterruptedException {
+    private NbdServer(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports, NbdSecurity security,
+            NbdEvents events) throws InterruptedException {
         this.config = config;
         boolean epoll = Epoll.isAvailable();
         this.transport = epoll ? "epoll" : "nio";
@@ -45,7 +45,7 @@ public final class NbdServer implements AutoCloseable {
                 config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new LinkedTransferQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
-        this.initializer = new NbdChannelInitializer(exports, config, limits, workers, events);
+        this.initializer = new NbdChannelInitializer(exports, config, limits, security, workers, events);
         try {
             this.listener = new ServerBootstrap()
                     .group(boss, loops)
@@ -80,22 +80,30 @@ public final class NbdServer implements AutoCloseable {
      * address); {@code serve} passes its own {@link NbdConnectionLimits}.
      */
     public static NbdServer start(NbdServerConfig config, NbdExports exports) throws InterruptedException {
-        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports, NbdEvents.NONE);
+        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports, NbdSecurity.NONE,
+                NbdEvents.NONE);
     }
 
     /** {@link #start(NbdServerConfig, NbdExports)} reporting requests to {@code events} (metrics). */
     public static NbdServer start(NbdServerConfig config, NbdExports exports, NbdEvents events)
             throws InterruptedException {
-        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports, events);
+        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports, NbdSecurity.NONE, events);
+    }
+
+    /** As {@link #start(NbdServerConfig, NbdExports)}, with TLS and per-export access control. */
+    public static NbdServer start(NbdServerConfig config, NbdExports exports, NbdSecurity security)
+            throws InterruptedException {
+        return new NbdServer(config, NbdConnectionLimits.noPerSourceCap(config), exports, security, NbdEvents.NONE);
     }
 
     /**
      * {@link #start(NbdServerConfig, NbdExports)} with per-source and idle limits other than the
-     * defaults, reporting requests to {@code events} ({@link NbdEvents#NONE} for none).
+     * defaults, TLS and access control ({@link NbdSecurity#NONE} for none), reporting requests to
+     * {@code events} ({@link NbdEvents#NONE} for none): what {@code serve} uses.
      */
     public static NbdServer start(NbdServerConfig config, NbdConnectionLimits limits, NbdExports exports,
-            NbdEvents events) throws InterruptedException {
-        return new NbdServer(config, limits, exports, events);
+            NbdSecurity security, NbdEvents events) throws InterruptedException {
+        return new NbdServer(config, limits, exports, security, events);
     }
 
     /** The bound address (with the real port when the configuration asked for port 0). */
@@ -155,6 +163,21 @@ public final class NbdServer implements AutoCloseable {
     /** READ data chunks sent from the volume's file with sendfile(2) rather than copied. */
     public long readsSentFromFile() {
         return initializer.shared().splices().readsSentFromFile();
+    }
+
+    /** Times a client was refused an export its allow list does not admit it to (reason {@code access}). */
+    public long accessRefusals() {
+        return initializer.refusals().accessRefusals();
+    }
+
+    /** Options refused in the clear under {@code --tls require} (reason {@code tls-required}). */
+    public long tlsRequiredRefusals() {
+        return initializer.refusals().tlsRequiredRefusals();
+    }
+
+    /** TLS handshakes that failed (reason {@code tls-handshake}): a certificate from another CA, none when required, ... */
+    public long tlsHandshakeFailures() {
+        return initializer.refusals().tlsHandshakeFailures();
     }
 
     public NbdServerConfig config() {

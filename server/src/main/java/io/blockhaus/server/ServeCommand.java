@@ -8,6 +8,11 @@ import io.blockhaus.metrics.EngineMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.blockhaus.nbd.NbdServer;
 import io.blockhaus.nbd.NbdServerConfig;
+import io.blockhaus.nbd.NbdSecurity;
+import io.blockhaus.tls.TlsConfig;
+import io.blockhaus.tls.TlsConfigException;
+import io.blockhaus.tls.TlsOptions;
+import java.time.Instant;
 import io.blockhaus.engine.IoMode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,6 +60,8 @@ import picocli.CommandLine.Spec;
             "  page-size=N           cache page size, power of two, 512 to 64K (4K)",
             "  bypass=SIZE|off       buffered reads and aligned writes this long or longer",
             "                        go around the cache, cached pages kept coherent (256K)",
+            "  allow=ID[;ID...]      only these client identities (certificate CN or SAN,",
+            "                        PSK identity) may see and open it (default: anyone)",
             "Sizes are bytes or binary units: 4096, 4K, 256M, 1G, 2T.",
             "Example:",
             "  serve --export name=disk1,size=10G \\",
@@ -114,6 +121,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     private LimitOptions limits = new LimitOptions();
+
+    @Mixin
+    private TlsOptions tls = new TlsOptions();
 
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
     private static final int GRPC_THREADS = 16;
@@ -215,6 +225,11 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--nbd-payload-budget: " + e.getMessage());
         }
+        try {
+            tls.check();
+        } catch (TlsConfigException e) {
+            throw usage(e.getMessage());
+        }
         List<HostPort> listens = metricsListen() == null ? List.of(nbdListen, grpcListen)
                 : List.of(nbdListen, grpcListen, metricsListen());
         for (int i = 0; i < listens.size(); i++) {
@@ -238,6 +253,7 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        NbdSecurity nbdSecurity = loadTls();
         Path dir = dataDir.toAbsolutePath().normalize();
         prepareDirectories(dir, plans);
 
@@ -284,7 +300,7 @@ public final class ServeCommand implements Callable<Integer> {
         NbdServer nbd;
         try {
             nbd = NbdServer.start(nbdConfig(), limits.nbdConnectionLimits(), new RegistryExports(registry),
-                    metrics.nbdEvents());
+                    nbdSecurity.withAccess(new ExportAllowLists(concat(exports, remembered))), metrics.nbdEvents());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -320,6 +336,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         out.println("blockhaus: NBD listening on " + nbd.address().getHostString() + ":" + nbd.address().getPort()
                 + " (nbd://" + nbdListen + "/" + all.getFirst().config().name() + "; " + nbd.transport() + " transport)");
+        out.println("blockhaus: NBD TLS " + nbdSecurity.mode().label()
+                + nbdSecurity.handlers().map(h -> ", " + h.describe()).orElse(""));
         out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
                 + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection)");
         out.println("blockhaus: " + metrics.describe());
@@ -405,6 +423,25 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new StartupException("cannot create " + parent + ": " + StartupException.describe(e), e);
             }
         }
+    }
+
+    /**
+     * The TLS options' files read and checked, and the TLS context built: a problem is a usage
+     * error (exit 2) before anything is opened.
+     */
+    private NbdSecurity loadTls() {
+        try {
+            TlsConfig config = tls.load(Instant.now());
+            return new NbdSecurity(config.mode(), config.handlers(), io.blockhaus.tls.ExportAccess.OPEN);
+        } catch (TlsConfigException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private static List<ExportSpec> concat(List<ExportSpec> a, List<ExportSpec> b) {
+        List<ExportSpec> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private ParameterException usage(String message) {

@@ -38,7 +38,7 @@ class NbdClientLimitsTest {
         engine = new Engine(EngineConfig.withCache(8 << 20).withBackgroundThreads(false));
         Volume v = engine.open(VolumeConfig.of("default"), new MemoryStore(4 << 20));
         server = NbdServer.start(NbdTestServer.config(maxConnections, Duration.ofSeconds(30), 16), limits,
-                NbdExports.of(List.of(v)), NbdEvents.NONE);
+                NbdExports.of(List.of(v)), NbdSecurity.NONE, NbdEvents.NONE);
         return server;
     }
 
