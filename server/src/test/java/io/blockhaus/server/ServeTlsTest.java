@@ -106,7 +106,7 @@ class ServeTlsTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/nbdinfo")), "nbdinfo not installed (libnbd-bin): skipped");
         Path alice = TestPki.clientDir(dir.resolve("alice"), pki.caCert(), pki.client("alice"));
         Path bob = TestPki.clientDir(dir.resolve("bob"), pki.caCert(), pki.client("bob"));
-        try (InProcessServe s = InProcessServe.start(dir.resolve("served"), "--metrics-listen", "127.0.0.1:0",
+        try (InProcessServe s = InProcessServe.start(dir.resolve("served"),
                 "--tls", "require", "--tls-cert", server.cert().toString(), "--tls-key", server.key().toString(),
                 "--tls-ca", pki.caCert().toString(), "--tls-verify-peer",
                 "--export", "name=open,size=1M", "--export", "name=secret,size=1M,allow=alice;carol")) {
