@@ -43,12 +43,19 @@ final class BufferedIo {
         }
         long pos = offset;
         ReadaheadState.Window async = null;
+        // Counted here and reported once per read: the listener costs one call however long the read.
+        int hits = 0;
+        int usedAhead = 0;
         while (pos < end) {
             long idx = c.indexOf(pos);
             Page p = c.lookupLocked(idx);
             if (p != null) {
                 try {
                     pos += copyOut(c, p, pos, end, dst);
+                    hits++;
+                    if (p.takeReadAhead()) {
+                        usedAhead++;
+                    }
                 } finally {
                     p.unlock();
                 }
@@ -59,8 +66,9 @@ final class BufferedIo {
                 continue;
             }
             long raEnd = Math.min(ra.onMiss(idx, firstIdx, endIdx), v.pageCount());
-            pos = readMiss(v, idx, Math.max(raEnd, idx + 1), pos, end, dst, h.noReuse());
+            pos = readMiss(v, idx, Math.max(raEnd, idx + 1), endIdx, pos, end, dst, h.noReuse());
         }
+        reportHits(c, hits, usedAhead);
         ra.completed(endIdx);
         if (async != null) {
             Readahead.startAsync(v, async.first(), async.end());
@@ -98,6 +106,10 @@ final class BufferedIo {
         // pages that then also keep a streaming read from going around the cache.
         int fillBudget = endIdx - firstIdx <= MAX_NONBLOCKING_FILL_PAGES ? MAX_NONBLOCKING_FILL_PAGES : 0;
         ReadaheadState.Window async = null;
+        // As in read(); pages counted here were copied, even if the read gives up later and a
+        // worker copies them again (a second hit, as a second read would be).
+        int hits = 0;
+        int usedAhead = 0;
         while (pos < end) {
             long idx = c.indexOf(pos);
             Page p = c.get(idx);
@@ -106,6 +118,7 @@ final class BufferedIo {
                 pos = fillWithoutWaiting(v, idx, Math.min(endIdx, idx + fillBudget), pos, end, dst, h.noReuse());
                 if (pos < 0) {
                     dst.position(start);
+                    reportHits(c, hits, usedAhead);
                     return false;
                 }
                 fillBudget -= (int) (v.endPage(before, pos - before) - idx);
@@ -114,15 +127,21 @@ final class BufferedIo {
             }
             if (!p.tryLock()) {
                 dst.position(start);
+                reportHits(c, hits, usedAhead);
                 return false;
             }
             try {
                 if (!p.isLive()) {
                     dst.position(start);
+                    reportHits(c, hits, usedAhead);
                     return false;
                 }
                 p.touch();
                 pos += copyOut(c, p, pos, end, dst);
+                hits++;
+                if (p.takeReadAhead()) {
+                    usedAhead++;
+                }
             } finally {
                 p.unlock();
             }
@@ -139,10 +158,21 @@ final class BufferedIo {
             }
         }
         ra.tryCompleted(endIdx);
+        reportHits(c, hits, usedAhead);
         if (async != null) {
             Readahead.queueAsync(v, async.first(), async.end());
         }
         return true;
+    }
+
+    /** One listener call per read, and none when nothing was hit (a read made only of misses). */
+    private static void reportHits(PageCache c, int hits, int usedAhead) {
+        if (hits != 0) {
+            c.events().hits(hits);
+            if (usedAhead != 0) {
+                c.readaheadEvents().used(usedAhead);
+            }
+        }
     }
 
     /**
@@ -164,6 +194,7 @@ final class BufferedIo {
             if (run.isEmpty()) {
                 return -1; // no memory without waiting, a busy mutex, not in memory, or inserted meanwhile
             }
+            c.events().misses(run.size());
             try {
                 pos = copyOutRun(c, run, noReuse, pos, end, dst);
             } finally {
@@ -234,7 +265,7 @@ final class BufferedIo {
      * Fills the absent run at {@code idx} under ADD and copies what the read needs from it. Its
      * memory is reserved before ADD, so nothing waits for memory holding it.
      */
-    private static long readMiss(Volume v, long idx, long raEnd, long pos, long end, ByteBuffer dst,
+    private static long readMiss(Volume v, long idx, long raEnd, long endIdx, long pos, long end, ByteBuffer dst,
             boolean noReuse) {
         PageCache c = v.cache();
         try (PageReservation mem = c.reserve(idx, raEnd, true);
@@ -243,12 +274,32 @@ final class BufferedIo {
             List<Page> run = c.insertAbsent(idx, raEnd, mem);
             try {
                 c.fill(run);
+                reportFilled(c, run, endIdx);
                 pos = copyOutRun(c, run, noReuse, pos, end, dst);
             } finally {
                 PageCache.unlockAll(run);
             }
         }
         return pos;
+    }
+
+    /**
+     * A read's miss filled {@code run}: its pages before {@code endIdx} are the read's misses,
+     * the rest were read ahead (marked, so a later read counts them used, an eviction wasted).
+     * The run is contiguous and ascending, so the split is arithmetic.
+     */
+    private static void reportFilled(PageCache c, List<Page> run, long endIdx) {
+        if (run.isEmpty()) {
+            return;
+        }
+        int demand = (int) Math.clamp(endIdx - run.getFirst().index(), 0, run.size());
+        c.events().misses(demand);
+        if (demand < run.size()) {
+            for (int i = demand; i < run.size(); i++) {
+                run.get(i).setReadAhead();
+            }
+            c.readaheadEvents().window(run.size() - demand);
+        }
     }
 
     /** Whether a transfer this long goes around the cache (see {@link StreamBypass}). */
@@ -411,6 +462,7 @@ final class BufferedIo {
     }
 
     private static void copyIn(PageCache c, Page p, int inPage, int n, ByteBuffer src) {
+        p.takeReadAhead(); // written before read: neither used nor, when it goes, wasted
         p.buffer().put(inPage, src, src.position(), n);
         src.position(src.position() + n);
         p.changedInPlace(null); // mappings' copies are stale: recalled before the write returns

@@ -2,6 +2,7 @@ package io.blockhaus.engine;
 
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.events.InvalidationReason;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.LockPolicy;
 import io.blockhaus.engine.lock.PagecacheLock;
@@ -98,7 +99,7 @@ final class DirectIo {
             v.checkRange(offset, len, true);
             // Dirty pages are written back even where this write covers them whole: if the store
             // write fails, the data they held (acknowledged) must still be there.
-            v.cache().invalidate(first, end, true);
+            v.cache().invalidate(first, end, true, InvalidationReason.WRITE_AND_INVALIDATE);
             v.store().write(offset, srcs);
         }
     }
@@ -116,7 +117,7 @@ final class DirectIo {
         long end = v.endPage(offset, len);
         try (Volume.ResizeHold r = v.resizeShared(); PagecacheLock.Hold hold = v.block(first, end)) {
             v.checkRange(offset, len, true);
-            v.cache().invalidate(first, end, true); // as in write: acknowledged data survives a failed store write
+            v.cache().invalidate(first, end, true, InvalidationReason.WRITE_AND_INVALIDATE); // as in write: acknowledged data survives a failed store write
             return v.store().writeFrom(offset, pipe, len);
         }
     }

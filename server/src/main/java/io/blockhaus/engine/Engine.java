@@ -1,6 +1,7 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.cache.CacheSystem;
+import io.blockhaus.engine.events.VolumeListeners;
 import io.blockhaus.engine.lock.LockListener;
 import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.BackingStore;
@@ -69,6 +70,16 @@ public final class Engine implements AutoCloseable {
      * the volume. {@code lockListener} sees every acquisition of the volume's pagecache lock.
      */
     public Volume open(VolumeConfig config, BackingStore store, LockListener lockListener) {
+        return open(config, store, VolumeListeners.lockOnly(lockListener));
+    }
+
+    /**
+     * Opens a volume over {@code store} whose lock, cache, readahead and writeback events go to
+     * {@code listeners} for its whole life (a metrics binding attaches here, see
+     * {@code io.blockhaus.metrics.EngineMetrics}). The cache listener hears {@code closed()}
+     * last, when the volume has closed.
+     */
+    public Volume open(VolumeConfig config, BackingStore store, VolumeListeners listeners) {
         if (closed) {
             throw new IllegalStateException("engine closed");
         }
@@ -77,7 +88,8 @@ public final class Engine implements AutoCloseable {
                 throw new IllegalArgumentException("volume " + config.name() + " is already open");
             }
         }
-        Volume v = new Volume(this, config, store, PagecacheLock.create(config.lockPolicy(), lockListener));
+        Volume v = new Volume(this, config, store, PagecacheLock.create(config.lockPolicy(), listeners.lock()),
+                listeners);
         volumes.add(v);
         return v;
     }
@@ -106,6 +118,21 @@ public final class Engine implements AutoCloseable {
     /** Dirty page memory, in bytes, across all volumes. */
     public long dirtyBytes() {
         return system.dirtyBytes();
+    }
+
+    /** The page memory budget, in bytes ({@code --cache-size}). */
+    public long limitBytes() {
+        return system.limitBytes();
+    }
+
+    /** Dirty bytes above which background writeback starts. */
+    public long dirtyBackgroundBytes() {
+        return system.dirtyBackgroundBytes();
+    }
+
+    /** Dirty bytes above which writers are throttled (write back themselves, or wait). */
+    public long dirtyHardBytes() {
+        return system.dirtyHardBytes();
     }
 
     public EngineConfig config() {

@@ -4,6 +4,7 @@ import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.events.InvalidationReason;
 
 /**
  * posix_fadvise(2), with Linux's semantics: advice about access patterns changes the handle's
@@ -40,6 +41,7 @@ final class Fadvise {
     private static void dontNeed(Volume v, long first, long end) {
         PageCache c = v.cache();
         c.writebackRange(first, end);
+        int dropped = 0;
         for (Page p : c.pagesIn(first, end)) {
             if (!p.tryLock()) {
                 continue; // in use right now: keep it, as Linux does
@@ -47,11 +49,13 @@ final class Fadvise {
             try {
                 if (p.isLive() && !p.isDirty() && p.mapCount() == 0) {
                     c.remove(p);
+                    dropped++;
                 }
             } finally {
                 p.unlock();
             }
         }
+        c.reportInvalidated(InvalidationReason.DONTNEED, dropped, 0);
     }
 
     private static void markNoReuse(PageCache c, long first, long end) {

@@ -52,6 +52,11 @@ public final class Mapping implements AutoCloseable, PageMapper {
         return volume;
     }
 
+    /** Whether the mapping was closed (unmapped, its handle closed, or revoked by its front end). */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Volume byte offset where the mapping starts (page-aligned). */
     public long offset() {
         return offset;

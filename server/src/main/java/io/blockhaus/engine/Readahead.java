@@ -71,12 +71,15 @@ final class Readahead {
                     List<Page> run = c.insertAbsent(idx, chunkEnd, null);
                     if (run.isEmpty()) {
                         if (c.get(idx) == null) {
-                            return inserted; // out of memory that reclaim could free: stop
+                            return reportWindow(c, inserted); // out of memory that reclaim could free: stop
                         }
                         continue;
                     }
                     try {
                         c.fill(run);
+                        for (Page p : run) {
+                            p.setReadAhead(); // still locked: no read can have used it yet
+                        }
                     } finally {
                         PageCache.unlockAll(run);
                     }
@@ -84,6 +87,14 @@ final class Readahead {
                     idx += run.size();
                 }
             }
+        }
+        return reportWindow(c, inserted);
+    }
+
+    /** A window that read pages is counted once, with them (one that found everything cached is not). */
+    private static long reportWindow(PageCache c, long inserted) {
+        if (inserted > 0) {
+            c.readaheadEvents().window((int) Math.min(inserted, Integer.MAX_VALUE));
         }
         return inserted;
     }

@@ -1,5 +1,6 @@
 package io.blockhaus.engine;
 
+import io.blockhaus.engine.events.CacheListener;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -70,12 +71,22 @@ final class Recalls {
             if (--depth > 0 || pending == null || pending.isEmpty()) {
                 return;
             }
-            List<Recall> due = new ArrayList<>(pending.values());
+            List<Map.Entry<Mapping, Recall>> due = new ArrayList<>(pending.entrySet());
             pending.clear();
             // Recall.complete never throws (its contract). Were one to, the recalls after it would
             // go unwaited, never undone: their invalidations are already queued for their owners.
-            for (Recall r : due) {
-                r.complete();
+            for (Map.Entry<Mapping, Recall> e : due) {
+                Mapping m = e.getKey();
+                CacheListener events = m.volume().events();
+                events.recalled(1);
+                boolean open = !m.isClosed();
+                e.getValue().complete();
+                // The engine does not see the owner's verdict; a mapping that was open when its
+                // recall began and is closed when it completes was revoked (or, rarely, unmapped
+                // by its owner meanwhile, which this counts too).
+                if (open && m.isClosed()) {
+                    events.revoked();
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.events.InvalidationReason;
 import io.blockhaus.engine.lock.PagecacheLock;
 
 /**
@@ -68,7 +69,7 @@ final class SpaceOps {
         long firstWhole = Math.ceilDiv(start, ps);
         long endWhole = Math.floorDiv(end, ps);
         if (firstWhole < endWhole) {
-            c.invalidate(firstWhole, endWhole, true);
+            c.invalidate(firstWhole, endWhole, true, InvalidationReason.PUNCH);
         }
         long headIdx = Math.floorDiv(start, ps);
         if (start % ps != 0) {
@@ -112,7 +113,7 @@ final class SpaceOps {
                 throw new ErrnoException(Errno.EINVAL, "collapse range " + offset + "+" + length
                         + " must end before the end of the volume (" + size + " bytes)");
             }
-            v.cache().invalidate(v.firstPage(offset), Long.MAX_VALUE, true);
+            v.cache().invalidate(v.firstPage(offset), Long.MAX_VALUE, true, InvalidationReason.PUNCH);
             v.store().collapseRange(offset, length);
             v.setSize(size - length);
         }
@@ -130,7 +131,7 @@ final class SpaceOps {
             if (size + length > Volume.MAX_SIZE || size + length < 0) {
                 throw new ErrnoException(Errno.EFBIG, "insert range would grow the volume past " + Volume.MAX_SIZE);
             }
-            v.cache().invalidate(v.firstPage(offset), Long.MAX_VALUE, true);
+            v.cache().invalidate(v.firstPage(offset), Long.MAX_VALUE, true, InvalidationReason.PUNCH);
             v.store().insertRange(offset, length);
             v.setSize(size + length);
         }
@@ -167,7 +168,7 @@ final class SpaceOps {
     private static void shrink(Volume v, long newSize) {
         PageCache c = v.cache();
         v.setSize(newSize);
-        c.invalidate(Math.ceilDiv(newSize, c.pageSize()), Long.MAX_VALUE, false);
+        c.invalidate(Math.ceilDiv(newSize, c.pageSize()), Long.MAX_VALUE, false, InvalidationReason.TRUNCATE);
         if (newSize % c.pageSize() != 0) {
             long idx = c.indexOf(newSize);
             zeroInPlace(c, idx, newSize, c.offsetOf(idx + 1));

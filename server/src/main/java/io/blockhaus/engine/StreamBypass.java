@@ -2,6 +2,7 @@ package io.blockhaus.engine;
 
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
+import io.blockhaus.engine.events.InvalidationReason;
 import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.NativeIo;
 import io.blockhaus.engine.store.Pipe;
@@ -140,6 +141,7 @@ final class StreamBypass {
                     v.cache().remove(p); // stale now; still locked, unlocked with the rest
                 }
             }
+            v.cache().reportInvalidated(InvalidationReason.WRITE_AND_INVALIDATE, cached.size() - mapped.size(), 0);
             refreshFromStore(v, mapped);
             return true;
         });

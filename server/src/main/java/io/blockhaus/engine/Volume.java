@@ -4,6 +4,8 @@ import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.WritebackErrors;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.events.CacheListener;
+import io.blockhaus.engine.events.VolumeListeners;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.BackingStore;
@@ -40,14 +42,15 @@ public final class Volume implements AutoCloseable {
     private volatile long size;
     private volatile boolean closed;
 
-    Volume(Engine engine, VolumeConfig config, BackingStore store, PagecacheLock lock) {
+    Volume(Engine engine, VolumeConfig config, BackingStore store, PagecacheLock lock, VolumeListeners listeners) {
         this.engine = engine;
         this.config = config;
         this.store = store;
         this.lock = lock;
         this.size = store.size();
         this.lockTimeoutNanos = config.lockTimeout().toNanos();
-        this.cache = engine.cacheSystem().newCache(config.name(), store, config.pageSize(), this::size);
+        this.cache = engine.cacheSystem().newCache(config.name(), store, config.pageSize(), this::size,
+                listeners.cache(), listeners.readahead(), listeners.writeback());
     }
 
     public String name() {
@@ -108,6 +111,21 @@ public final class Volume implements AutoCloseable {
     /** Dirty pages of this volume now. */
     public long dirtyPages() {
         return cache.dirtyPages();
+    }
+
+    /** Pages of this volume being written back now (they are still counted dirty). */
+    public long writebackPages() {
+        return cache.pagesUnderWriteback();
+    }
+
+    /** Pages of this volume some mapping maps now. */
+    public long mappedPages() {
+        return cache.mappedPages();
+    }
+
+    /** Where this volume's cache events go (the operations report to it). */
+    CacheListener events() {
+        return cache.events();
     }
 
     public boolean isClosed() {
@@ -304,6 +322,7 @@ public final class Volume implements AutoCloseable {
                     } finally {
                         store.close();
                         engine.forget(this);
+                        cache.events().closed();
                     }
                 }
             }

@@ -4,6 +4,8 @@ import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
 import io.blockhaus.grpc.GrpcServer;
 import io.blockhaus.grpc.LockStatsBook;
+import io.blockhaus.metrics.EngineMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.blockhaus.nbd.NbdServer;
 import io.blockhaus.nbd.NbdServerConfig;
 import io.blockhaus.engine.IoMode;
@@ -21,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -101,6 +104,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Share of --cache-size that one handle's mappings may pin (0 < FRACTION <= 1);"
                     + " a fault past it fails with ENOMEM, so one client cannot pin the whole cache.")
     private double mappedShare;
+
+    @Mixin
+    private JfrOptions jfr = new JfrOptions();
 
     @Option(names = "--recall-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = OptionConverters.DurationConverter.class,
             description = "How long a write, punch or truncate waits for a gRPC mapping to acknowledge its"
@@ -241,12 +247,17 @@ public final class ServeCommand implements Callable<Integer> {
         VolumeRegistry registry = new VolumeRegistry(storeFactory);
         EngineConfig engineConfig = engineConfig();
         LockStatsBook lockStats = new LockStatsBook();
+        // The engine's meters (docs/metrics.md); a registry the /metrics endpoint serves joins this one.
+        CompositeMeterRegistry meters = new CompositeMeterRegistry();
+        EngineMetrics engineMetrics = new EngineMetrics(meters, jfr.lockWaitThreshold());
         VolumeRegistry.VolumeOpener[] opener = new VolumeRegistry.VolumeOpener[1];
         try {
             registry.openAll(all, () -> {
                 Engine engine = new Engine(engineConfig);
                 shutdown.register("the engine", engine);
-                opener[0] = (config, store) -> engine.open(config, store, lockStats.recorderFor(config.name()));
+                engineMetrics.bindEngine(engine);
+                opener[0] = (config, store) -> engineMetrics.open(engine, config, store,
+                        lockStats.recorderFor(config.name()));
                 return opener[0];
             });
         } catch (RuntimeException e) {

@@ -2,6 +2,9 @@ package io.blockhaus.engine.cache;
 
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.events.CacheListener;
+import io.blockhaus.engine.events.ReadaheadListener;
+import io.blockhaus.engine.events.WritebackListener;
 import io.blockhaus.engine.store.BackingStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +82,15 @@ public final class CacheSystem implements AutoCloseable {
     }
 
     public PageCache newCache(String name, BackingStore store, int pageSize, LongSupplier volumeSize) {
-        PageCache c = new PageCache(this, name, store, pageSize, volumeSize);
+        return newCache(name, store, pageSize, volumeSize, CacheListener.NONE, ReadaheadListener.NONE,
+                WritebackListener.NONE);
+    }
+
+    /** A volume's cache whose events go to the given listeners. */
+    public PageCache newCache(String name, BackingStore store, int pageSize, LongSupplier volumeSize,
+            CacheListener events, ReadaheadListener readaheadEvents, WritebackListener writebackEvents) {
+        PageCache c = new PageCache(this, name, store, pageSize, volumeSize, events, readaheadEvents,
+                writebackEvents);
         caches.add(c);
         return c;
     }
@@ -104,6 +115,16 @@ public final class CacheSystem implements AutoCloseable {
         return budget.limit();
     }
 
+    /** Dirty bytes above which background writeback runs. */
+    public long dirtyBackgroundBytes() {
+        return budget.backgroundThreshold();
+    }
+
+    /** Dirty bytes above which writers write back themselves, or wait (dirty throttling). */
+    public long dirtyHardBytes() {
+        return budget.hardThreshold();
+    }
+
     MemoryBudget budget() {
         return budget;
     }
@@ -117,10 +138,11 @@ public final class CacheSystem implements AutoCloseable {
      * woken (ENOMEM past the memory-wait deadline); the others only as far as clean pages can be
      * reclaimed. Without, none waits and the reservation may be empty.
      */
-    PageReservation reserve(int pageSize, int pages, boolean waitForFirst) {
+    PageReservation reserve(PageCache owner, int pages, boolean waitForFirst) {
+        int pageSize = owner.pageSize();
         int got = 0;
         if (pages > 0 && waitForFirst) {
-            reserveWaiting(pageSize);
+            reserveWaiting(owner);
             got = 1;
         }
         while (got < pages && tryReserveReclaiming(pageSize)) {
@@ -149,13 +171,15 @@ public final class CacheSystem implements AutoCloseable {
      * One page's budget whatever it takes (see {@link #reserve}). The wait is woken by
      * {@link MemoryWaits}: memory freed or a page turned evictable, never a timer.
      */
-    private void reserveWaiting(int pageSize) {
+    private void reserveWaiting(PageCache owner) {
+        int pageSize = owner.pageSize();
         List<Page> dirty = new ArrayList<>();
         // First without announcing a wait: while a waiter is announced, every unlock of an
         // evictable page anywhere notifies, and under a full budget every miss comes here.
         if (reserveReclaimingOrPagingOut(pageSize, dirty)) {
             return;
         }
+        long began = System.nanoTime(); // real time for the listener; the deadline is on the engine's clock
         long deadline = now() + memoryWaitNanos;
         long seen = waits.prepare();
         try {
@@ -171,6 +195,7 @@ public final class CacheSystem implements AutoCloseable {
             }
         } finally {
             waits.done();
+            owner.events().memoryWaited(System.nanoTime() - began);
         }
     }
 
@@ -338,7 +363,12 @@ public final class CacheSystem implements AutoCloseable {
             backgroundKick.run();
         }
         long deadline = 0;
+        boolean counted = false;
         while (budget.overHard()) {
+            if (!counted) {
+                counted = true;
+                writer.writebackEvents().throttled();
+            }
             if (writebackSome(RECLAIM_BATCH) > 0) {
                 continue;
             }

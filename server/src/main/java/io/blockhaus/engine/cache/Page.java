@@ -36,6 +36,8 @@ public final class Page {
     private boolean dirty;
     private boolean writeback;
     private boolean noReuse;
+    /** Read ahead and not yet read: counted as used by the first read, wasted if it leaves unread. */
+    private boolean readAhead;
     private List<PageMapper> mappers;
 
     // racy by design: a hint for reclaim, set on every access without the lock. A new page
@@ -199,6 +201,20 @@ public final class Page {
         noReuse = n;
     }
 
+    /** Marks a page just inserted by readahead (lock held). */
+    public void setReadAhead() {
+        readAhead = true;
+    }
+
+    /** Whether the page was read ahead and not read since; clears it (lock held). One field read when not. */
+    public boolean takeReadAhead() {
+        if (!readAhead) {
+            return false;
+        }
+        readAhead = false;
+        return true;
+    }
+
     public void touch() {
         if (!referenced) {
             referenced = true;
@@ -233,13 +249,16 @@ public final class Page {
             }
         }
         mappers.add(m);
+        if (mappers.size() == 1) {
+            owner.mappedPages(1);
+        }
         return true;
     }
 
     /** Lock held. */
     public void removeMapper(PageMapper m) {
-        if (mappers != null) {
-            mappers.remove(m);
+        if (mappers != null && mappers.remove(m) && mappers.isEmpty()) {
+            owner.mappedPages(-1);
         }
     }
 
@@ -255,6 +274,9 @@ public final class Page {
         }
         List<PageMapper> others = mappers;
         mappers = null;
+        if (!others.isEmpty()) {
+            owner.mappedPages(-1); // addMapper below counts the writer's mapping back in
+        }
         for (PageMapper m : others) {
             if (m == writer) {
                 addMapper(m);
@@ -267,6 +289,9 @@ public final class Page {
     /** Tells every mapper the page is gone and forgets them. Lock held. */
     void unmapAll() {
         if (mappers != null) {
+            if (!mappers.isEmpty()) {
+                owner.mappedPages(-1);
+            }
             for (PageMapper m : mappers) {
                 m.pageRemoved(index);
             }

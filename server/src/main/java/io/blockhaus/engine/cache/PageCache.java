@@ -2,6 +2,11 @@ package io.blockhaus.engine.cache;
 
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.engine.events.CacheListener;
+import io.blockhaus.engine.events.GuardedListeners;
+import io.blockhaus.engine.events.InvalidationReason;
+import io.blockhaus.engine.events.ReadaheadListener;
+import io.blockhaus.engine.events.WritebackListener;
 import io.blockhaus.engine.store.BackingStore;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -41,9 +46,19 @@ public final class PageCache {
     private final java.util.concurrent.atomic.AtomicLong dirtyCount = new java.util.concurrent.atomic.AtomicLong();
     private final WritebackErrors writebackErrors;
     private final WritebackBackoff backoff = new WritebackBackoff();
+    /** Pages under writeback now, and pages some mapping maps now (gauges; see {@link #pagesUnderWriteback}). */
+    private final java.util.concurrent.atomic.AtomicLong writebackCount = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong mappedCount = new java.util.concurrent.atomic.AtomicLong();
+    private final CacheListener events;
+    private final ReadaheadListener readaheadEvents;
+    private final WritebackListener writebackEvents;
 
-    PageCache(CacheSystem system, String name, BackingStore store, int pageSize, LongSupplier volumeSize) {
+    PageCache(CacheSystem system, String name, BackingStore store, int pageSize, LongSupplier volumeSize,
+            CacheListener events, ReadaheadListener readaheadEvents, WritebackListener writebackEvents) {
         this.system = system;
+        this.events = GuardedListeners.guard(events);
+        this.readaheadEvents = GuardedListeners.guard(readaheadEvents);
+        this.writebackEvents = GuardedListeners.guard(writebackEvents);
         this.name = name;
         this.store = store;
         this.pageSize = pageSize;
@@ -81,6 +96,34 @@ public final class PageCache {
 
     public long dirtyPages() {
         return dirtyCount.get();
+    }
+
+    /** Pages being written back right now (a subset of the dirty ones: they are marked clean after the write). */
+    public long pagesUnderWriteback() {
+        return writebackCount.get();
+    }
+
+    /** Pages at least one mapping maps right now. */
+    public long mappedPages() {
+        return mappedCount.get();
+    }
+
+    /** A page gained its first mapper (+1) or lost its last (-1); page lock held. */
+    void mappedPages(int delta) {
+        mappedCount.addAndGet(delta);
+    }
+
+    /** The volume's cache listener (the engine's operations report hits, misses and shootdowns to it). */
+    public CacheListener events() {
+        return events;
+    }
+
+    public ReadaheadListener readaheadEvents() {
+        return readaheadEvents;
+    }
+
+    public WritebackListener writebackEvents() {
+        return writebackEvents;
     }
 
     /** This volume's writeback failures, which every handle's flush reports once (see {@link WritebackErrors}). */
@@ -131,7 +174,7 @@ public final class PageCache {
         while (absent < want && !pages.containsKey(from + absent)) {
             absent++;
         }
-        return system.reserve(pageSize, absent, waitForFirst);
+        return system.reserve(this, absent, waitForFirst);
     }
 
     /**
@@ -398,6 +441,7 @@ public final class PageCache {
         long size = volumeSize.getAsLong();
         List<ByteBuffer> bufs = new ArrayList<>(run.size());
         long pos = start;
+        long bytes = 0;
         for (Page p : run) {
             // The last page of the volume may be partial: write only what lies inside it.
             long n = Math.min(pageSize, size - pos);
@@ -405,11 +449,14 @@ public final class PageCache {
                 break;
             }
             bufs.add(p.bufferView().limit((int) n));
+            bytes += n;
             pos += pageSize;
         }
         for (Page p : run) {
             p.setWriteback(true);
         }
+        writebackCount.addAndGet(run.size());
+        long began = System.nanoTime(); // a store write follows: two clock reads are nothing beside it
         try {
             if (!bufs.isEmpty()) {
                 store.write(start, bufs.toArray(ByteBuffer[]::new));
@@ -420,15 +467,19 @@ public final class PageCache {
         } catch (RuntimeException e) {
             // The pages stay dirty (never dropped); the failure is reported to every handle's
             // next flush, and the volume is left alone for a while (see WritebackBackoff).
-            writebackErrors.record(e instanceof ErrnoException ee ? ee
-                    : new ErrnoException(Errno.EIO, "writeback of " + name + " failed", e));
+            ErrnoException failure = e instanceof ErrnoException ee ? ee
+                    : new ErrnoException(Errno.EIO, "writeback of " + name + " failed", e);
+            writebackErrors.record(failure);
             backoff.failed(system.now());
+            writebackEvents.failed(failure.errno());
             throw e;
         } finally {
             for (Page p : run) {
                 p.setWriteback(false);
             }
+            writebackCount.addAndGet(-run.size());
         }
+        writebackEvents.ran(bytes, System.nanoTime() - began);
         backoff.succeeded();
         system.writebackProgressed();
     }
@@ -565,9 +616,19 @@ public final class PageCache {
      * fails, its run stays cached and dirty and the error propagates.
      */
     public void invalidate(long first, long end, boolean writeback) {
+        invalidate(first, end, writeback, null);
+    }
+
+    /**
+     * {@link #invalidate(long, long, boolean)}, reported to the volume's listener as a shootdown
+     * for {@code reason} (null: not a shootdown, e.g. a volume closing, and not reported).
+     */
+    public void invalidate(long first, long end, boolean writeback, InvalidationReason reason) {
         List<Page> found = pagesIn(first, end);
         found.sort(java.util.Comparator.comparingLong(Page::index));
         List<Page> run = new ArrayList<>(); // locked, dirty, contiguous, not yet written
+        int dropped = 0;
+        int written = 0;
         try {
             for (Page p : found) {
                 if (!p.lockIfLive()) {
@@ -575,35 +636,51 @@ public final class PageCache {
                 }
                 if (writeback && p.isDirty()) {
                     if (!run.isEmpty() && (run.getLast().index() + 1 != p.index() || run.size() == MAX_RUN_PAGES)) {
-                        writeAndRemove(run);
+                        written += writeAndRemove(run);
                     }
                     run.add(p);
                     continue;
                 }
-                writeAndRemove(run);
+                written += writeAndRemove(run);
                 try {
                     remove(p);
+                    dropped++;
                 } finally {
                     p.unlock();
                 }
             }
-            writeAndRemove(run);
+            written += writeAndRemove(run);
         } finally {
             unlockAll(run); // only when a write failed: those pages stay, dirty
+            if (reason != null) {
+                reportInvalidated(reason, dropped + written, written);
+            }
         }
     }
 
-    /** Writes a locked dirty run back in one gather write, then removes and unlocks its pages. */
-    private void writeAndRemove(List<Page> run) {
+    /** Reports a shootdown of {@code pages} pages, {@code written} of them written back first. */
+    public void reportInvalidated(InvalidationReason reason, int pages, int written) {
+        if (pages > 0) {
+            events.invalidated(reason, pages);
+        }
+        if (written > 0) {
+            events.invalidateWritten(written);
+        }
+    }
+
+    /** Writes a locked dirty run back in one gather write, then removes and unlocks its pages; returns how many. */
+    private int writeAndRemove(List<Page> run) {
         if (run.isEmpty()) {
-            return;
+            return 0;
         }
         writeRun(run);
         for (Page p : run) {
             remove(p);
         }
         unlockAll(run);
+        int n = run.size();
         run.clear();
+        return n;
     }
 
     /**
@@ -685,6 +762,9 @@ public final class PageCache {
         markClean(p);
         p.unmapAll();
         p.kill();
+        if (p.takeReadAhead()) {
+            readaheadEvents.wasted(1);
+        }
         if (pages.get(p.index()) == p) {
             resident.remove(p.index()); // before it leaves the index: see ResidentSet
         }
@@ -737,6 +817,10 @@ public final class PageCache {
     /** Reclaim's removal of a clean, unmapped page it has locked. */
     void evict(Page p) {
         p.kill();
+        events.evicted(1);
+        if (p.takeReadAhead()) {
+            readaheadEvents.wasted(1);
+        }
         if (pages.get(p.index()) == p) {
             resident.remove(p.index()); // before it leaves the index: see ResidentSet
         }

@@ -50,6 +50,25 @@ final class GuardedListener implements LockListener {
         }
     }
 
+    @Override
+    public void modeSwitched(LockMode to, LockPolicy policy) {
+        try {
+            delegate.modeSwitched(to, policy);
+        } catch (Throwable ignored) {
+            // see class comment
+        }
+    }
+
+    @Override
+    public void waited(LockMode mode, LockPolicy policy, long firstPage, long endPage, long waitNanos,
+            LockOutcome outcome) {
+        try {
+            delegate.waited(mode, policy, firstPage, endPage, waitNanos, outcome);
+        } catch (Throwable ignored) {
+            // see class comment
+        }
+    }
+
     /** A listener that cannot say whether it wants times gets them. */
     @Override
     public boolean timed() {

@@ -97,6 +97,9 @@ public final class RangeLock implements PagecacheLock {
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile RangeHold released;
 
+    /** The mode of the latest grant, for {@link LockListener#modeSwitched}. // guarded by mutex */
+    private LockMode lastGranted = LockMode.ADD;
+
     private final LockListener listener;
     /** Cached {@link LockListener#timed()}: false means the uncontended path never reads the clock. */
     private final boolean timed;
@@ -165,7 +168,10 @@ public final class RangeLock implements PagecacheLock {
             }
             // Granted while giving up: we hold it, so take it rather than leak it.
         }
-        return acquired(node, start, true);
+        acquired(node, start, true);
+        listener.waited(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage, node.since - start,
+                LockOutcome.ACQUIRED);
+        return node;
     }
 
     @Override
@@ -315,6 +321,8 @@ public final class RangeLock implements PagecacheLock {
 
     private void hold(RangeHold node) {
         holders[node.mode.ordinal()].insert(node);
+        node.switched = lastGranted != node.mode;
+        lastGranted = node.mode;
     }
 
     /** See "Waiting for oneself" in the class comment. Only for a request that must wait. */
@@ -347,11 +355,16 @@ public final class RangeLock implements PagecacheLock {
         } else {
             listener.acquired(node.mode, LockPolicy.RANGE, 0L, false);
         }
+        if (node.switched) {
+            listener.modeSwitched(node.mode, LockPolicy.RANGE);
+        }
         return node;
     }
 
     private RuntimeException failed(RangeHold node, LockOutcome outcome, long start, long timeoutNanos) {
-        listener.failed(node.mode, LockPolicy.RANGE, timed ? System.nanoTime() - start : 0L, outcome);
+        long waited = System.nanoTime() - start;
+        listener.failed(node.mode, LockPolicy.RANGE, timed ? waited : 0L, outcome);
+        listener.waited(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage, waited, outcome);
         return switch (outcome) {
             case INTERRUPTED -> LockErrors.interrupted(node.mode, LockPolicy.RANGE);
             case EDEADLOCK -> LockErrors.deadlock(node.mode, LockPolicy.RANGE, node.firstPage, node.endPage);

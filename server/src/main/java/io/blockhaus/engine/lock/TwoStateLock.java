@@ -138,16 +138,18 @@ public final class TwoStateLock implements PagecacheLock {
     @Override
     public Hold acquire(LockMode mode, long firstPage, long endPage, long timeoutNanos) {
         LockErrors.checkRange(mode, firstPage, endPage);
-        if (tryFast(mode)) {
-            return acquiredUncontended(mode);
+        int entered = tryFast(mode);
+        if (entered != NOT_ADMITTED) {
+            return acquiredUncontended(mode, entered == SWITCHED);
         }
-        return acquireSlow(mode, timeoutNanos);
+        return acquireSlow(mode, firstPage, endPage, timeoutNanos);
     }
 
     @Override
     public Hold tryAcquire(LockMode mode, long firstPage, long endPage) {
         LockErrors.checkRange(mode, firstPage, endPage);
-        return tryFast(mode) ? acquiredUncontended(mode) : null;
+        int entered = tryFast(mode);
+        return entered != NOT_ADMITTED ? acquiredUncontended(mode, entered == SWITCHED) : null;
     }
 
     @Override
@@ -186,15 +188,29 @@ public final class TwoStateLock implements PagecacheLock {
         return (s & waitingBit(mode.other())) == 0 && (count(s) == 0 || modeOf(s) == mode);
     }
 
-    /** One CAS when admitted; retries only while still admitted (other same-mode acquirers racing). */
-    private boolean tryFast(LockMode mode) {
+    /** {@link #tryFast}'s answers: refused, entered in the mode last held, entered switching modes. */
+    private static final int NOT_ADMITTED = 0;
+    private static final int ENTERED = 1;
+    private static final int SWITCHED = 2;
+
+    /**
+     * One CAS when admitted; retries only while still admitted (other same-mode acquirers racing).
+     * Says whether the entry switched modes (the state word keeps the last mode held, so that
+     * costs a compare on a value already read).
+     */
+    private int tryFast(LockMode mode) {
         long s;
         while (admits(s = state, mode)) {
             if (STATE.compareAndSet(this, s, entered(s, mode))) {
-                return true;
+                return switches(s, mode) ? SWITCHED : ENTERED;
             }
         }
-        return false;
+        return NOT_ADMITTED;
+    }
+
+    /** Whether entering {@code mode} from state {@code s} is a mode switch: free, last held in the other mode. */
+    private static boolean switches(long s, LockMode mode) {
+        return count(s) == 0 && modeOf(s) != mode;
     }
 
     private static long entered(long s, LockMode mode) {
@@ -204,9 +220,12 @@ public final class TwoStateLock implements PagecacheLock {
         return ((s & ~BLOCK_MODE) | modeBit(mode)) + 1;
     }
 
-    private Hold acquiredUncontended(LockMode mode) {
+    private Hold acquiredUncontended(LockMode mode, boolean switched) {
         long now = timed ? System.nanoTime() : 0L;
         listener.acquired(mode, LockPolicy.TWO_STATE, 0L, false);
+        if (switched) {
+            listener.modeSwitched(mode, LockPolicy.TWO_STATE);
+        }
         return new TwoStateHold(this, mode, now, owned(mode));
     }
 
@@ -251,17 +270,19 @@ public final class TwoStateLock implements PagecacheLock {
 
     // ---- slow path ------------------------------------------------------------------------
 
-    private Hold acquireSlow(LockMode mode, long timeoutNanos) {
+    private Hold acquireSlow(LockMode mode, long firstPage, long endPage, long timeoutNanos) {
         long start = System.nanoTime();
         boolean holdsBlock = blockHolds.get().holding();
         WaitNode node = null;
         LockOutcome refused = null;
+        boolean switched = false;
         mutex.lock();
         try {
             for (;;) {
                 long s = state;
                 if (admits(s, mode)) {
                     if (STATE.compareAndSet(this, s, entered(s, mode))) {
+                        switched = switches(s, mode);
                         break; // admitted after all: a same-mode race or a hand-off in progress
                     }
                 } else if (holdsBlock) {
@@ -286,10 +307,10 @@ public final class TwoStateLock implements PagecacheLock {
             exit();
         }
         if (refused != null) {
-            throw failed(mode, refused, start, timeoutNanos);
+            throw failed(mode, refused, start, timeoutNanos, firstPage, endPage);
         }
         if (node == null) {
-            return acquiredAfterWait(mode, start, false);
+            return acquiredAfterWait(mode, start, false, switched);
         }
         int result = node.await(start, timeoutNanos);
         if (result != WaitNode.GRANTED) {
@@ -306,21 +327,30 @@ public final class TwoStateLock implements PagecacheLock {
             }
             if (!node.granted) {
                 throw failed(mode, result == WaitNode.INTERRUPTED ? LockOutcome.INTERRUPTED : LockOutcome.TIMEOUT,
-                        start, timeoutNanos);
+                        start, timeoutNanos, firstPage, endPage);
             }
             // Granted while giving up: we hold it, so take it rather than leak it.
         }
-        return acquiredAfterWait(mode, start, true);
+        Hold h = acquiredAfterWait(mode, start, true, node.switched);
+        listener.waited(mode, LockPolicy.TWO_STATE, firstPage, endPage, ((TwoStateHold) h).since - start,
+                LockOutcome.ACQUIRED);
+        return h;
     }
 
-    private Hold acquiredAfterWait(LockMode mode, long start, boolean contended) {
+    private Hold acquiredAfterWait(LockMode mode, long start, boolean contended, boolean switched) {
         long now = System.nanoTime();
         listener.acquired(mode, LockPolicy.TWO_STATE, timed ? now - start : 0L, contended);
+        if (switched) {
+            listener.modeSwitched(mode, LockPolicy.TWO_STATE);
+        }
         return new TwoStateHold(this, mode, now, owned(mode));
     }
 
-    private RuntimeException failed(LockMode mode, LockOutcome outcome, long start, long timeoutNanos) {
-        listener.failed(mode, LockPolicy.TWO_STATE, timed ? System.nanoTime() - start : 0L, outcome);
+    private RuntimeException failed(LockMode mode, LockOutcome outcome, long start, long timeoutNanos,
+            long firstPage, long endPage) {
+        long waited = System.nanoTime() - start;
+        listener.failed(mode, LockPolicy.TWO_STATE, timed ? waited : 0L, outcome);
+        listener.waited(mode, LockPolicy.TWO_STATE, firstPage, endPage, waited, outcome);
         return switch (outcome) {
             case INTERRUPTED -> LockErrors.interrupted(mode, LockPolicy.TWO_STATE);
             case EDEADLOCK -> LockErrors.deadlock(mode, LockPolicy.TWO_STATE, 0, Long.MAX_VALUE);
@@ -391,7 +421,9 @@ public final class TwoStateLock implements PagecacheLock {
             long n = ((s & ~BLOCK_MODE & ~waitingBit(grant)) | modeBit(grant)) + q.size();
             if (STATE.compareAndSet(this, s, n)) {
                 // Counted first, then woken: a granted waiter never has to touch the state.
-                for (WaitNode w = q.clear(), next; w != null; w = next) {
+                WaitNode head = q.clear();
+                head.switched = switches(s, grant); // one switch per batch, reported by its first
+                for (WaitNode w = head, next; w != null; w = next) {
                     next = w.next;
                     w.prev = null;
                     w.next = null;

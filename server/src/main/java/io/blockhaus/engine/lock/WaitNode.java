@@ -22,6 +22,12 @@ class WaitNode {
     Thread thread;
     /** Written once, under the mutex, by whoever grants; read by the parked thread without it. */
     volatile boolean granted;
+    /**
+     * This grant switched the lock's mode (see {@link LockListener#modeSwitched}): set by the
+     * granter before {@link #grant()} (on the first node of a batch only), read by the granted
+     * thread after it sees {@code granted}.
+     */
+    boolean switched;
     /** List links. // guarded by the owning lock's mutex */
     WaitNode prev;
     WaitNode next;

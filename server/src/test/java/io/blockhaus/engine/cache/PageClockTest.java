@@ -66,7 +66,7 @@ class PageClockTest {
             PageCache c = cacheOf(pages);
             fill(c, pages, true);
             long visits = system.clockVisits();
-            try (PageReservation r = system.reserve(PAGE, 1, true)) {
+            try (PageReservation r = system.reserve(c, 1, true)) {
                 assertThat(r.pages()).isEqualTo(1);
             }
             assertThat(system.clockVisits() - visits).as("visits with %d cached", pages).isLessThanOrEqualTo(32);
