@@ -77,9 +77,8 @@ public final class ServeCommand implements Callable<Integer> {
             converter = OptionConverters.HostPortConverter.class, description = "gRPC listen address (data plane, admin, health, reflection).")
     private HostPort grpcListen;
 
-    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9464",
-            converter = OptionConverters.HostPortConverter.class, description = "Metrics listen address (reserved; metrics not built yet).")
-    private HostPort metricsListen;
+    @Mixin
+    private MetricsOptions metricsOptions = new MetricsOptions();
 
     @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "256M", converter = OptionConverters.SizeConverter.class,
             description = "Page cache memory shared by all volumes (at least 64K).")
@@ -120,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
     private final boolean processWide;
 
     /** What a running {@code serve} bound, for tests that run it in-process (port 0) and stop it. */
-    record Running(Shutdown shutdown, InetSocketAddress nbd, InetSocketAddress grpc) {
+    record Running(Shutdown shutdown, InetSocketAddress nbd, InetSocketAddress grpc, InetSocketAddress metrics) {
     }
 
     private volatile Running running;
@@ -156,8 +155,9 @@ public final class ServeCommand implements Callable<Integer> {
         return grpcListen;
     }
 
+    /** Null for {@code --metrics-listen off}. */
     HostPort metricsListen() {
-        return metricsListen;
+        return metricsOptions.listen();
     }
 
     long cacheSize() {
@@ -207,7 +207,8 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--nbd-payload-budget: " + e.getMessage());
         }
-        List<HostPort> listens = List.of(nbdListen, grpcListen, metricsListen);
+        List<HostPort> listens = metricsListen() == null ? List.of(nbdListen, grpcListen)
+                : List.of(nbdListen, grpcListen, metricsListen());
         for (int i = 0; i < listens.size(); i++) {
             for (int j = i + 1; j < listens.size(); j++) {
                 HostPort a = listens.get(i);
@@ -244,6 +245,16 @@ public final class ServeCommand implements Callable<Integer> {
             shutdown.installSignalHandlers();
             shutdown.installShutdownHook();
         }
+        ServerReadiness readiness = new ServerReadiness();
+        MetricsSetup metrics = MetricsSetup.create(metricsListen() == null);
+        shutdown.register("the metrics", metrics);
+        InetSocketAddress metricsAddress = null;
+        try {
+            metricsAddress = metricsListen() == null ? null : metrics.serve(metricsListen(), readiness);
+        } catch (RuntimeException e) {
+            shutdown.closeAll();
+            throw e;
+        }
         VolumeRegistry registry = new VolumeRegistry(storeFactory);
         EngineConfig engineConfig = engineConfig();
         LockStatsBook lockStats = new LockStatsBook();
@@ -265,6 +276,8 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         shutdown.register("the volumes", registry);
+        metrics.bindVolumes(registry);
+        readiness.volumesOpen(registry);
 
         NbdServer nbd;
         try {
@@ -278,6 +291,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new StartupException("cannot listen for NBD on " + nbdListen + ": " + e.getMessage(), e);
         }
         shutdown.register("the NBD server", nbd);
+        readiness.nbdListening();
 
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
         GrpcServer grpc;
@@ -288,7 +302,9 @@ public final class ServeCommand implements Callable<Integer> {
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
         }
         shutdown.register("the gRPC server", grpc);
-        running = new Running(shutdown, nbd.address(), grpc.address());
+        readiness.grpcListening();
+        shutdown.register("readiness", readiness::stopping); // closed first: /readyz fails from the first step of a stop
+        running = new Running(shutdown, nbd.address(), grpc.address(), metricsAddress);
 
         out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
                 + ", " + all.size() + (all.size() == 1 ? " volume" : " volumes"));
@@ -299,7 +315,9 @@ public final class ServeCommand implements Callable<Integer> {
                 + " (nbd://" + nbdListen + "/" + all.getFirst().config().name() + "; " + nbd.transport() + " transport)");
         out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
                 + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection)");
-        out.println("blockhaus: metrics (--metrics-listen " + metricsListen + ") are not built yet and are not bound");
+        out.println(metricsAddress == null ? "blockhaus: metrics off (--metrics-listen off): none recorded or served"
+                : "blockhaus: metrics on http://" + new HostPort(metricsAddress.getHostString(), metricsAddress.getPort())
+                        + "/metrics (Prometheus text, OpenMetrics when asked; /healthz, /readyz)");
         out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
         out.flush();
 

@@ -28,7 +28,7 @@ public final class InProcessServe implements AutoCloseable {
         cl.setOut(new PrintWriter(log, true));
         cl.setErr(new PrintWriter(log, true));
         List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--nbd-listen", "127.0.0.1:0",
-                "--grpc-listen", "127.0.0.1:0"));
+                "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"));
         args.addAll(extra);
         exit = CompletableFuture.supplyAsync(() -> cl.execute(args.toArray(String[]::new)));
     }
@@ -49,6 +49,11 @@ public final class InProcessServe implements AutoCloseable {
     /** HOST:PORT of the gRPC front end. */
     public String grpcTarget() {
         return "127.0.0.1:" + command.running().grpc().getPort();
+    }
+
+    /** HOST:PORT of the metrics endpoint ({@code /metrics}, {@code /healthz}, {@code /readyz}). */
+    public String metricsTarget() {
+        return "127.0.0.1:" + command.running().metrics().getPort();
     }
 
     @Override

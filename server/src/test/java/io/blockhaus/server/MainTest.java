@@ -89,7 +89,7 @@ class MainTest {
         Path data = tmp.resolve("data");
         int code = run((file, size, ro) -> {
             throw new UnsupportedOperationException("wired after store lands");
-        }, "serve", "--data-dir", data.toString());
+        }, "serve", "--metrics-listen", "127.0.0.1:0", "--data-dir", data.toString());
         assertThat(code).isEqualTo(Main.EXIT_FAILURE);
         assertThat(errLines()).containsExactly("blockhaus-server: error: cannot open the file of export 'default' ("
                 + data.toAbsolutePath().resolve("default.img") + "): wired after store lands");
@@ -101,7 +101,7 @@ class MainTest {
     void verbosePrintsTheStackTrace() {
         int code = run((file, size, ro) -> {
             throw new UnsupportedOperationException("wired after store lands");
-        }, "serve", "--verbose", "--data-dir", tmp.toString());
+        }, "serve", "--metrics-listen", "127.0.0.1:0", "--verbose", "--data-dir", tmp.toString());
         assertThat(code).isEqualTo(Main.EXIT_FAILURE);
         assertThat(errLines()[0]).startsWith("blockhaus-server: error: ");
         assertThat(err.toString()).contains("at io.blockhaus.server.VolumeRegistry.openAll");

@@ -1,0 +1,134 @@
+package io.blockhaus.server;
+
+import io.blockhaus.metrics.frontend.VolumeReadyGauges;
+import io.blockhaus.metrics.http.MetricsHttpServer;
+import io.blockhaus.metrics.http.Readiness;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * The server's one meter registry and what serves it: built by {@code serve} before anything
+ * else, so the endpoint answers {@code /healthz} (and a 503 {@code /readyz}) while the volumes
+ * open. Holds Micrometer's JVM and process binders, the {@code blockhaus.volume.ready} gauges and
+ * the HTTP endpoint; closes them last on shutdown. With {@code --metrics-listen off} there is no
+ * registry at all and the front ends record nothing.
+ */
+final class MetricsSetup implements AutoCloseable {
+    /** Histogram range of every {@code blockhaus.*} timer (docs/metrics.md: 1 µs to 60 s). */
+    static final Duration HISTOGRAM_MIN = Duration.ofNanos(1_000);
+    static final Duration HISTOGRAM_MAX = Duration.ofSeconds(60);
+
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    private MetricsHttpServer http;
+    private volatile VolumeReadyGauges volumes;
+
+    private MetricsSetup(PrometheusMeterRegistry registry) {
+        this.registry = registry;
+        if (registry == null) {
+            gc = null;
+            return;
+        }
+        registry.config().meterFilter(timerHistograms());
+        new JvmMemoryMetrics().bindTo(registry);
+        gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    /** A registry with the JVM and process binders; {@code off} for none. */
+    static MetricsSetup create(boolean off) {
+        return new MetricsSetup(off ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    boolean enabled() {
+        return registry != null;
+    }
+
+    /** The registry every binding registers with; null when metrics are off. */
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Starts the endpoint on {@code listen} and returns its bound address.
+     *
+     * @throws StartupException when the address cannot be bound
+     */
+    InetSocketAddress serve(HostPort listen, Readiness readiness) {
+        try {
+            http = MetricsHttpServer.start(listen.toSocketAddress(), registry, this::beforeScrape, readiness);
+        } catch (RuntimeException e) {
+            throw new StartupException("cannot listen for metrics on " + listen + ": " + e.getMessage(), e);
+        }
+        return http.address();
+    }
+
+    /**
+     * Binds what the volumes report. The one seam for the engine's meters: the binding of
+     * io.blockhaus.metrics (lock, cache, readahead, writeback) connects here, with
+     * {@link #registry()}, once it is merged. Today: the {@code blockhaus.volume.ready} gauges,
+     * which follow the registry of volumes as gRPC creates and deletes them.
+     */
+    void bindVolumes(VolumeRegistry volumeRegistry) {
+        if (registry != null) {
+            volumes = new VolumeReadyGauges(registry, volumeRegistry::volumes);
+        }
+    }
+
+    private void beforeScrape() {
+        VolumeReadyGauges v = volumes;
+        if (v != null) {
+            v.refresh();
+        }
+    }
+
+    /** Every {@code blockhaus.*} timer publishes a histogram over the catalogue's range. */
+    private static MeterFilter timerHistograms() {
+        return new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getType() != Meter.Type.TIMER || !id.getName().startsWith("blockhaus.")) {
+                    return config;
+                }
+                return DistributionStatisticConfig.builder()
+                        .percentilesHistogram(true)
+                        .minimumExpectedValue((double) HISTOGRAM_MIN.toNanos())
+                        .maximumExpectedValue((double) HISTOGRAM_MAX.toNanos())
+                        .build()
+                        .merge(config);
+            }
+        };
+    }
+
+    /** Stops the endpoint, then the binders and the registry. Idempotent. */
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+        if (gc != null) {
+            gc.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+    }
+}
