@@ -260,6 +260,9 @@ public final class ServeCommand implements Callable<Integer> {
         LockStatsBook lockStats = new LockStatsBook();
         // The engine's meters (docs/metrics.md); a registry the /metrics endpoint serves joins this one.
         CompositeMeterRegistry meters = new CompositeMeterRegistry();
+        if (metrics.enabled()) {
+            meters.add(metrics.registry()); // s8-monitor's join of s8-metrics and s8-web; keep one copy on merge
+        }
         EngineMetrics engineMetrics = new EngineMetrics(meters, jfr.lockWaitThreshold());
         VolumeRegistry.VolumeOpener[] opener = new VolumeRegistry.VolumeOpener[1];
         try {
