@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,14 +114,7 @@ class LivePrometheusTest {
     }
 
     private void awaitUntil(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + SEEN_DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not seen within " + SEEN_DEADLINE + ": " + what + "\nprometheus log:\n"
-                        + prometheus.log() + "\ntargets: " + prometheus.api("/api/v1/targets"));
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500)); // polling interval of a bounded wait
-        }
+        prometheus.await(what, SEEN_DEADLINE, condition);
     }
 
     private static double value(JsonElement sample) {

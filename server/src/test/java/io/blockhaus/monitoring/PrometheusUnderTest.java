@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -43,11 +44,7 @@ final class PrometheusUnderTest implements AutoCloseable {
 
     /** Starts Prometheus in {@code dir} scraping {@code target} (HOST:PORT) as job blockhaus, and waits until it is ready. */
     static PrometheusUnderTest start(Path prometheus, Path dir, String target, Path rules) throws IOException {
-        int port;
-        // The port is free when we look; were it taken before Prometheus binds it, Prometheus exits and start fails loudly.
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = freeLoopbackPort();
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, """
                 global:
@@ -61,14 +58,33 @@ final class PrometheusUnderTest implements AutoCloseable {
                     static_configs:
                       - targets: ['%s']
                 """.formatted(rules, target));
+        return launch(dir, port, prometheus.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port, "--log.level=warn");
+    }
+
+    /** Runs {@code command} (a Prometheus, or a script that execs one) in {@code dir}, and waits until it answers on {@code port}. */
+    static PrometheusUnderTest launch(Path dir, int port, String... command) throws IOException {
         Path log = dir.resolve("prometheus.log");
-        Process p = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn").directory(dir.toFile()).redirectErrorStream(true)
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         PrometheusUnderTest prom = new PrometheusUnderTest(p, log, URI.create("http://127.0.0.1:" + port));
-        prom.awaitReady();
+        try {
+            prom.awaitReady();
+        } catch (RuntimeException e) {
+            prom.close();
+            throw e;
+        }
         return prom;
+    }
+
+    /**
+     * A loopback port free when asked. Were it taken before Prometheus binds it, Prometheus exits and
+     * the start fails loudly (never the system Prometheus's :9090 by accident: that one is not free).
+     */
+    static int freeLoopbackPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     private void awaitReady() {
@@ -119,6 +135,18 @@ final class PrometheusUnderTest implements AutoCloseable {
         return data.getAsJsonObject().getAsJsonArray("result");
     }
 
+    /** Polls {@code condition} until it holds; fails with Prometheus's log and targets past {@code timeout}. */
+    void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not seen within " + timeout + ": " + what + "\nprometheus log:\n" + log()
+                        + "\ntargets: " + api("/api/v1/targets"));
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500)); // polling interval of a bounded wait
+        }
+    }
+
     String log() {
         try {
             return Files.exists(log) ? Files.readString(log) : "(no log)";
@@ -129,6 +157,7 @@ final class PrometheusUnderTest implements AutoCloseable {
 
     @Override
     public void close() {
+        process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
