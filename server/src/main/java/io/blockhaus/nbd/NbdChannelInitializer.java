@@ -17,12 +17,12 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final NbdServerConfig config;
     private final ServerResources shared;
 
-    NbdChannelInitializer(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
+    NbdChannelInitializer(NbdExports exports, NbdServerConfig config, ExecutorService workers, NbdEvents events) {
         this.exports = exports;
         this.config = config;
         this.shared = new ServerResources(workers, new ConnectionGauges(),
                 new PayloadBudget(config.maxServerInflightBytes(), config.maxConnections(), config.maxPayload()),
-                new SpliceCounters());
+                new SpliceCounters(), events);
     }
 
     ServerResources shared() {

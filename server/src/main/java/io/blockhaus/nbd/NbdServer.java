@@ -33,7 +33,7 @@ public final class NbdServer implements AutoCloseable {
     private final NbdChannelInitializer initializer;
     private final Channel listener;
 
-    private NbdServer(NbdServerConfig config, NbdExports exports) throws InterruptedException {
+    private NbdServer(NbdServerConfig config, NbdExports exports, NbdEvents events) throws InterruptedException {
         this.config = config;
         boolean epoll = Epoll.isAvailable();
         this.transport = epoll ? "epoll" : "nio";
@@ -43,7 +43,7 @@ public final class NbdServer implements AutoCloseable {
                 config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new LinkedTransferQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
-        this.initializer = new NbdChannelInitializer(exports, config, workers);
+        this.initializer = new NbdChannelInitializer(exports, config, workers, events);
         try {
             this.listener = new ServerBootstrap()
                     .group(boss, loops)
@@ -74,7 +74,13 @@ public final class NbdServer implements AutoCloseable {
 
     /** Binds and starts serving {@code exports}; the returned server is listening. */
     public static NbdServer start(NbdServerConfig config, NbdExports exports) throws InterruptedException {
-        return new NbdServer(config, exports);
+        return new NbdServer(config, exports, NbdEvents.NONE);
+    }
+
+    /** {@link #start(NbdServerConfig, NbdExports)} reporting requests to {@code events} (metrics). */
+    public static NbdServer start(NbdServerConfig config, NbdExports exports, NbdEvents events)
+            throws InterruptedException {
+        return new NbdServer(config, exports, events);
     }
 
     /** The bound address (with the real port when the configuration asked for port 0). */

@@ -61,6 +61,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private ReplyWriter replies;
     private PayloadReceiver payloads;
     private PayloadSplicing splicing;
+    private RequestReporter reporter;
     private NbdTransmissionDecoder decoder;
     private boolean pumping;
     private boolean pumpAgain;
@@ -87,6 +88,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         replies = new ReplyWriter(ctx);
         payloads = new PayloadReceiver(ctx.alloc(), config.payloadStallTimeout());
         splicing = WriteSplicer.forConnection(ctx.channel(), session, config, shared.splices());
+        reporter = RequestReporter.of(shared.events(), session.volume().name());
         ctx.read();
     }
 
@@ -191,7 +193,9 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(NbdRequest r, NbdError refusal, PayloadBudget.Lease lease) {
+        long started = reporter.start();
         if (!r.decoderResult().isSuccess()) {
+            reporter.malformed();
             NbdDecoderException.Reason reason = NbdDecoderException.reasonOf(r.decoderResult());
             if (reason == null || !reason.recoverable()) {
                 close(); // wrong magic or an absurd length: the stream cannot be trusted
@@ -200,6 +204,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             // Too large a WRITE: the decoder skips its payload and then sends an empty last chunk;
             // the answer waits for it, as for any refused WRITE (EINVAL: the spec keeps
             // EOVERFLOW for reads).
+            reporter.refused(r, started, NbdError.EINVAL);
             payloads.skip(runner.error(r, NbdError.EINVAL,
                     "request payload of " + r.length() + " bytes is over the " + config.maxPayload() + " byte limit"));
             return;
@@ -214,6 +219,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (refusal != null) {
+            reporter.refused(r, started, refusal);
             List<Object> error = runner.error(r, refusal, "request refused: " + refusal.name());
             if (r.hasPayload()) {
                 payloads.skip(error);
@@ -225,10 +231,10 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         window.begin(r);
         PayloadPipe piped = splicing.start(r, decoder());
         if (r.hasPayload() && (piped == null || piped.buffered() < r.length())) {
-            payloads.receive(r, lease, piped);
+            payloads.receive(r, lease, piped, started);
             return;
         }
-        dispatcher.dispatch(new Job(r, lease, null, piped), this::complete);
+        dispatcher.dispatch(new Job(r, lease, null, piped, started), this::complete);
     }
 
     private void onPayload(NbdPayloadChunk chunk) {
@@ -256,6 +262,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             out.forEach(ReferenceCountUtil::release);
             return;
         }
+        reporter.answered(job.request(), job.started(), out); // before the write: its buffers may be freed by then
         replies.write(out, lease);
         if (disconnecting && window.idle()) {
             close();

@@ -37,6 +37,7 @@ final class PayloadReceiver {
     private NbdRequest writing;
     private PayloadBudget.Lease lease;
     private PayloadPipe piped;
+    private long started;
     private WritePayload buffer;
     private List<Object> refusal; // non-null while skipping a refused WRITE's payload
     private long chunks;          // payload chunks received, ever: progress for the stall check
@@ -48,8 +49,9 @@ final class PayloadReceiver {
     }
 
     /** Expects the payload of {@code r}, after the {@code piped} part (may be null) already taken. */
-    void receive(NbdRequest r, PayloadBudget.Lease lease, PayloadPipe piped) {
+    void receive(NbdRequest r, PayloadBudget.Lease lease, PayloadPipe piped, long started) {
         this.writing = r;
+        this.started = started;
         this.lease = lease;
         this.piped = piped;
         this.buffer = new WritePayload(alloc, r.length() - (piped == null ? 0 : piped.buffered()));
@@ -98,7 +100,7 @@ final class PayloadReceiver {
         if (!chunk.last()) {
             return null;
         }
-        Job job = new Job(writing, lease, buffer.finish(), piped);
+        Job job = new Job(writing, lease, buffer.finish(), piped, started);
         writing = null;
         lease = null;
         piped = null;

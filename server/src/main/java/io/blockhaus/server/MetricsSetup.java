@@ -1,8 +1,12 @@
 package io.blockhaus.server;
 
+import io.blockhaus.metrics.frontend.FrontendMeters;
+import io.blockhaus.metrics.frontend.NbdMeters;
 import io.blockhaus.metrics.frontend.VolumeReadyGauges;
 import io.blockhaus.metrics.http.MetricsHttpServer;
 import io.blockhaus.metrics.http.Readiness;
+import io.blockhaus.nbd.NbdEvents;
+import io.blockhaus.nbd.NbdServer;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -17,7 +21,6 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 
 /**
  * The server's one meter registry and what serves it: built by {@code serve} before anything
@@ -27,12 +30,9 @@ import java.time.Duration;
  * registry at all and the front ends record nothing.
  */
 final class MetricsSetup implements AutoCloseable {
-    /** Histogram range of every {@code blockhaus.*} timer (docs/metrics.md: 1 µs to 60 s). */
-    static final Duration HISTOGRAM_MIN = Duration.ofNanos(1_000);
-    static final Duration HISTOGRAM_MAX = Duration.ofSeconds(60);
-
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
+    private final NbdMeters nbd;
     private MetricsHttpServer http;
     private volatile VolumeReadyGauges volumes;
 
@@ -40,6 +40,7 @@ final class MetricsSetup implements AutoCloseable {
         this.registry = registry;
         if (registry == null) {
             gc = null;
+            nbd = null;
             return;
         }
         registry.config().meterFilter(timerHistograms());
@@ -51,6 +52,7 @@ final class MetricsSetup implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        nbd = new NbdMeters(registry);
     }
 
     /** A registry with the JVM and process binders; {@code off} for none. */
@@ -93,6 +95,18 @@ final class MetricsSetup implements AutoCloseable {
         }
     }
 
+    /** Where the NBD server reports its requests ({@link NbdEvents#NONE} when metrics are off). */
+    NbdEvents nbdEvents() {
+        return nbd == null ? NbdEvents.NONE : nbd;
+    }
+
+    /** The NBD server's connections gauge, once it listens. */
+    void bindNbd(NbdServer server) {
+        if (nbd != null) {
+            nbd.bindConnections(server);
+        }
+    }
+
     private void beforeScrape() {
         VolumeReadyGauges v = volumes;
         if (v != null) {
@@ -110,8 +124,8 @@ final class MetricsSetup implements AutoCloseable {
                 }
                 return DistributionStatisticConfig.builder()
                         .percentilesHistogram(true)
-                        .minimumExpectedValue((double) HISTOGRAM_MIN.toNanos())
-                        .maximumExpectedValue((double) HISTOGRAM_MAX.toNanos())
+                        .minimumExpectedValue((double) FrontendMeters.HISTOGRAM_MIN.toNanos())
+                        .maximumExpectedValue((double) FrontendMeters.HISTOGRAM_MAX.toNanos())
                         .build()
                         .merge(config);
             }

@@ -284,7 +284,7 @@ public final class ServeCommand implements Callable<Integer> {
 
         NbdServer nbd;
         try {
-            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry));
+            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry), metrics.nbdEvents());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -294,6 +294,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new StartupException("cannot listen for NBD on " + nbdListen + ": " + e.getMessage(), e);
         }
         shutdown.register("the NBD server", nbd);
+        metrics.bindNbd(nbd);
         readiness.nbdListening();
 
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
