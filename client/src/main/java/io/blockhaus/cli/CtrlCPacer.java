@@ -6,10 +6,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The watch's pacer in a real terminal: waits the interval, and ends the watch cleanly on Ctrl-C
- * (SIGINT) or SIGTERM. The JVM runs shutdown hooks on those signals and exits when they return, so
- * the hook tells the watch to stop and then waits (briefly) for the refresh in progress to finish:
- * the screen is never left with half a table, and the command returns through its normal path,
- * closing its channel. Installed for the duration of one watch; {@link #close()} removes the hook.
+ * (SIGINT) or SIGTERM. The JVM runs shutdown hooks on those signals and halts when they return
+ * (exit status 130 for SIGINT, 143 for SIGTERM), so the hook tells the watch to stop and then
+ * waits, briefly, until the watch has left its loop: a refresh being printed is printed whole, and
+ * the terminal is never left with half a table (or a stack trace from a channel torn down under a
+ * call). Installed for the duration of one watch; {@link #close()} removes the hook.
  */
 final class CtrlCPacer implements LockWatch.Pacer, AutoCloseable {
     /** How long the hook lets a refresh in progress finish (one GetLockStats per volume). */

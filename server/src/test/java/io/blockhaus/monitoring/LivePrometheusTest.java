@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.blockhaus.server.FileStoreFactory;
 import io.blockhaus.server.InProcessServe;
 import io.blockhaus.server.StoreFactory;
@@ -105,7 +106,12 @@ class LivePrometheusTest {
         String out = Files.readString(dir.resolve("load.log"), StandardCharsets.UTF_8);
         System.out.println("LivePrometheusTest: load " + out.strip());
         assertThat(load.exitValue()).as(out).isZero();
-        assertThat(out).as("the failing volume's flush reports the disk-full writeback").contains("\"failing_flush\": \"failed");
+        JsonObject counts = JsonParser.parseString(out.strip().lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
+        for (String kind : List.of("read", "write", "trim", "seq_read")) {
+            assertThat(counts.get(kind).getAsLong()).as(kind + " in " + out).isPositive();
+        }
+        assertThat(counts.get("failing_flush").getAsString()).as("the failing volume's flush reports the disk-full writeback")
+                .contains("ENOSPC");
     }
 
     private double scrapeCount() {

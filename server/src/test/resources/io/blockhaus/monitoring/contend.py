@@ -22,6 +22,7 @@ REGION = 8 << 20
 PAGE = 4096
 counts = {"read": 0, "write": 0, "trim": 0, "seq_read": 0, "flush": 0, "errors": 0, "failing_flush": "not run"}
 lock = threading.Lock()
+crashes = []
 
 
 def running():
@@ -61,6 +62,9 @@ def worker(kind, index):
                 count(kind)
             except nbd.Error:
                 count("errors")
+    except BaseException as e:  # a worker that dies must fail the run, not vanish
+        crashes.append("%s %d: %r" % (kind, index, e))
+        raise
     finally:
         h.shutdown()
 
@@ -80,9 +84,11 @@ def fail_writeback():
 
 fail_writeback()
 threads = [threading.Thread(target=worker, args=(kind, i))
-           for i, kind in enumerate(["read", "read", "read", "write", "write", "trim", "trim", "seq"])]
+           for i, kind in enumerate(["read", "read", "read", "write", "write", "trim", "trim", "seq_read"])]
 for t in threads:
     t.start()
 for t in threads:
     t.join()
 print(json.dumps(counts))
+if crashes:
+    sys.exit("workers crashed: %s" % crashes)
