@@ -20,6 +20,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -53,12 +55,17 @@ public final class BlockhausClient implements AutoCloseable {
     private final VolumeIoGrpc.VolumeIoStub ioAsync;
     private final VolumeAdminGrpc.VolumeAdminBlockingStub admin;
     private final LongAdder fallbacks = new LongAdder();
+    /** {@code blockhaus.client.edeadlock.fallbacks} on the application's registry; null without one. */
+    private final Counter fallbackMeter;
     private final String clientId;
 
     /**
      * The header naming this client to the server: its handles belong to that name and outlive a
      * reconnect for the server's lease (30 s by default) after its last connection closed.
      */
+    /** The Micrometer name of the fallback count (docs/metrics.md). */
+    public static final String FALLBACKS_METER = "blockhaus.client.edeadlock.fallbacks";
+
     static final Metadata.Key<String> CLIENT_HEADER = Metadata.Key.of("blockhaus-client", Metadata.ASCII_STRING_MARSHALLER);
 
     private BlockhausClient(Builder b) {
@@ -66,6 +73,11 @@ public final class BlockhausClient implements AutoCloseable {
         this.ownsChannel = b.ownsChannel;
         this.fallbackOnDeadlock = b.fallbackOnDeadlock;
         this.clientId = b.clientId;
+        // A plain counter, not a function of this client's adder: clients sharing a registry
+        // share the meter (same name, no per-client tag) and their fallbacks add up in it.
+        this.fallbackMeter = b.meterRegistry == null ? null : Counter.builder(FALLBACKS_METER)
+                .description("direct I/Os from a mapping of the same volume refused with EDEADLOCK and redone buffered")
+                .register(b.meterRegistry);
         Metadata headers = new Metadata();
         headers.put(CLIENT_HEADER, clientId);
         ClientInterceptor named = MetadataUtils.newAttachHeadersInterceptor(headers);
@@ -99,6 +111,7 @@ public final class BlockhausClient implements AutoCloseable {
         private final boolean ownsChannel;
         private boolean fallbackOnDeadlock = true;
         private String clientId = UUID.randomUUID().toString();
+        private MeterRegistry meterRegistry;
 
         private Builder(ManagedChannel channel, boolean ownsChannel) {
             this.channel = channel;
@@ -117,6 +130,16 @@ public final class BlockhausClient implements AutoCloseable {
                 throw new IllegalArgumentException("client id must not be empty");
             }
             this.clientId = id;
+            return this;
+        }
+
+        /**
+         * Counts this client's EDEADLOCK fallbacks on {@code registry} as
+         * {@value BlockhausClient#FALLBACKS_METER} as well (default: no registry; the count is
+         * then only {@link BlockhausClient#deadlockFallbacks()}).
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = registry;
             return this;
         }
 
@@ -197,6 +220,9 @@ public final class BlockhausClient implements AutoCloseable {
 
     void countFallback() {
         fallbacks.increment();
+        if (fallbackMeter != null) {
+            fallbackMeter.increment();
+        }
     }
 
     VolumeIoGrpc.VolumeIoBlockingStub io() {

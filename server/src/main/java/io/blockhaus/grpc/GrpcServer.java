@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 import java.util.concurrent.Executor;
@@ -102,7 +103,7 @@ public final class GrpcServer implements AutoCloseable {
      * the NBD server does), with {@code threads} worker threads for calls.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT, b -> { });
     }
 
     /**
@@ -111,17 +112,27 @@ public final class GrpcServer implements AutoCloseable {
      * revoking it.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall);
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall, b -> { });
+    }
+
+    /**
+     * {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} with {@code decorate}
+     * applied to the builder before the services are added (serve's metrics: an interceptor and
+     * a transport filter).
+     */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall,
+            Consumer<ServerBuilder<?>> decorate) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall, decorate);
     }
 
     /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
     static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
             LongSupplier clock, Duration recall) {
-        return listen(address, catalog, threads, lease, clock, false, recall);
+        return listen(address, catalog, threads, lease, clock, false, recall, b -> { });
     }
 
     private static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
-            LongSupplier clock, boolean sweep, Duration recall) {
+            LongSupplier clock, boolean sweep, Duration recall, Consumer<ServerBuilder<?>> decorate) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-grpc-worker-", 0).daemon().factory());
         NettyServerBuilder b = NettyServerBuilder.forAddress(address);
@@ -159,6 +170,7 @@ public final class GrpcServer implements AutoCloseable {
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
         List<EventLoopGroup> owned = groups;
+        decorate.accept(b);
         return start(b, catalog, () -> {
             pool.shutdown();
             for (EventLoopGroup g : owned) {

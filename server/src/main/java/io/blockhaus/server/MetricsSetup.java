@@ -1,6 +1,7 @@
 package io.blockhaus.server;
 
 import io.blockhaus.metrics.frontend.FrontendMeters;
+import io.blockhaus.metrics.frontend.GrpcMeters;
 import io.blockhaus.metrics.frontend.NbdMeters;
 import io.blockhaus.metrics.frontend.VolumeReadyGauges;
 import io.blockhaus.metrics.http.MetricsHttpServer;
@@ -20,7 +21,9 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.grpc.ServerBuilder;
 import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /**
  * The server's one meter registry and what serves it: built by {@code serve} before anything
@@ -33,7 +36,7 @@ final class MetricsSetup implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     private final NbdMeters nbd;
-    private MetricsHttpServer http;
+    private MetricsHttpServer http; // set once by start, before the setup is shared
     private volatile VolumeReadyGauges volumes;
 
     private MetricsSetup(PrometheusMeterRegistry registry) {
@@ -55,13 +58,23 @@ final class MetricsSetup implements AutoCloseable {
         nbd = new NbdMeters(registry);
     }
 
-    /** A registry with the JVM and process binders; {@code off} for none. */
-    static MetricsSetup create(boolean off) {
-        return new MetricsSetup(off ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    }
-
-    boolean enabled() {
-        return registry != null;
+    /**
+     * A registry with the JVM and process binders, served on {@code listen}; with a null
+     * {@code listen} ({@code --metrics-listen off}) neither.
+     *
+     * @throws StartupException when {@code listen} cannot be bound (nothing is left open)
+     */
+    static MetricsSetup start(HostPort listen, Readiness readiness) {
+        MetricsSetup m = new MetricsSetup(listen == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        if (listen != null) {
+            try {
+                m.http = MetricsHttpServer.start(listen.toSocketAddress(), m.registry, m::beforeScrape, readiness);
+            } catch (RuntimeException e) {
+                m.close();
+                throw new StartupException("cannot listen for metrics on " + listen + ": " + e.getMessage(), e);
+            }
+        }
+        return m;
     }
 
     /** The registry every binding registers with; null when metrics are off. */
@@ -69,18 +82,17 @@ final class MetricsSetup implements AutoCloseable {
         return registry;
     }
 
-    /**
-     * Starts the endpoint on {@code listen} and returns its bound address.
-     *
-     * @throws StartupException when the address cannot be bound
-     */
-    InetSocketAddress serve(HostPort listen, Readiness readiness) {
-        try {
-            http = MetricsHttpServer.start(listen.toSocketAddress(), registry, this::beforeScrape, readiness);
-        } catch (RuntimeException e) {
-            throw new StartupException("cannot listen for metrics on " + listen + ": " + e.getMessage(), e);
-        }
-        return http.address();
+    /** Where the endpoint listens; null when metrics are off. */
+    InetSocketAddress address() {
+        return http == null ? null : http.address();
+    }
+
+    /** The start-up line's words: where metrics are served, or that they are off. */
+    String describe() {
+        InetSocketAddress a = address();
+        return a == null ? "metrics off (--metrics-listen off): none recorded or served"
+                : "metrics on http://" + new HostPort(a.getHostString(), a.getPort())
+                        + "/metrics (Prometheus text, OpenMetrics when asked; /healthz, /readyz)";
     }
 
     /**
@@ -105,6 +117,19 @@ final class MetricsSetup implements AutoCloseable {
         if (nbd != null) {
             nbd.bindConnections(server);
         }
+    }
+
+    /**
+     * What the gRPC server's builder gets: an interceptor timing calls and a transport filter
+     * counting connections; nothing when metrics are off. Volume tags only for volumes
+     * {@code volumes} holds.
+     */
+    Consumer<ServerBuilder<?>> grpcMeters(VolumeRegistry volumes) {
+        if (registry == null) {
+            return b -> { };
+        }
+        GrpcMeters grpc = new GrpcMeters(registry, name -> volumes.get(name).isPresent());
+        return b -> b.intercept(grpc.interceptor()).addTransportFilter(grpc.transportFilter());
     }
 
     private void beforeScrape() {

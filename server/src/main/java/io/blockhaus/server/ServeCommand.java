@@ -246,15 +246,8 @@ public final class ServeCommand implements Callable<Integer> {
             shutdown.installShutdownHook();
         }
         ServerReadiness readiness = new ServerReadiness();
-        MetricsSetup metrics = MetricsSetup.create(metricsListen() == null);
+        MetricsSetup metrics = MetricsSetup.start(metricsListen(), readiness); // first: /readyz says 503 while volumes open
         shutdown.register("the metrics", metrics);
-        InetSocketAddress metricsAddress = null;
-        try {
-            metricsAddress = metricsListen() == null ? null : metrics.serve(metricsListen(), readiness);
-        } catch (RuntimeException e) {
-            shutdown.closeAll();
-            throw e;
-        }
         VolumeRegistry registry = new VolumeRegistry(storeFactory);
         EngineConfig engineConfig = engineConfig();
         LockStatsBook lockStats = new LockStatsBook();
@@ -300,7 +293,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
         GrpcServer grpc;
         try {
-            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout);
+            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout,
+                    metrics.grpcMeters(registry));
         } catch (RuntimeException e) {
             shutdown.closeAll();
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
@@ -308,7 +302,7 @@ public final class ServeCommand implements Callable<Integer> {
         shutdown.register("the gRPC server", grpc);
         readiness.grpcListening();
         shutdown.register("readiness", readiness::stopping); // closed first: /readyz fails from the first step of a stop
-        running = new Running(shutdown, nbd.address(), grpc.address(), metricsAddress);
+        running = new Running(shutdown, nbd.address(), grpc.address(), metrics.address());
 
         out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
                 + ", " + all.size() + (all.size() == 1 ? " volume" : " volumes"));
@@ -319,9 +313,7 @@ public final class ServeCommand implements Callable<Integer> {
                 + " (nbd://" + nbdListen + "/" + all.getFirst().config().name() + "; " + nbd.transport() + " transport)");
         out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
                 + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection)");
-        out.println(metricsAddress == null ? "blockhaus: metrics off (--metrics-listen off): none recorded or served"
-                : "blockhaus: metrics on http://" + new HostPort(metricsAddress.getHostString(), metricsAddress.getPort())
-                        + "/metrics (Prometheus text, OpenMetrics when asked; /healthz, /readyz)");
+        out.println("blockhaus: " + metrics.describe());
         out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
         out.flush();
 

@@ -174,16 +174,7 @@ class LockMetricsTest {
     @EnumSource(LockPolicy.class)
     void aWaitPastTheThresholdIsAFlightRecorderEventWithVolumeModeAndRange(LockPolicy policy) throws Exception {
         Volume v = open(policy, Duration.ZERO);
-        Path file = tmp.resolve("lockwait.jfr");
-        try (Recording r = new Recording()) {
-            r.enable(LockWaitEvent.NAME);
-            r.start();
-            blockHeldWhileAddsWait(v);
-            r.stop();
-            r.dump(file);
-        }
-        List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
-                .filter(e -> e.getEventType().getName().equals(LockWaitEvent.NAME)).toList();
+        List<RecordedEvent> events = lockWaitEventsOfContention(v);
         assertThat(events).hasSize(WAITERS);
         double waitSum = 0;
         for (RecordedEvent e : events) {
@@ -203,16 +194,7 @@ class LockMetricsTest {
     @Test
     void waitsUnderTheThresholdMakeNoEvent() throws Exception {
         Volume v = open(LockPolicy.TWO_STATE, Duration.ofMinutes(10));
-        Path file = tmp.resolve("none.jfr");
-        try (Recording r = new Recording()) {
-            r.enable(LockWaitEvent.NAME);
-            r.start();
-            blockHeldWhileAddsWait(v);
-            r.stop();
-            r.dump(file);
-        }
-        assertThat(Files.exists(file)).isTrue();
-        assertThat(RecordingFile.readAllEvents(file)).noneMatch(e -> e.getEventType().getName().equals(LockWaitEvent.NAME));
+        assertThat(lockWaitEventsOfContention(v)).isEmpty();
         assertThat(count("blockhaus.lock.contended", "add", LockPolicy.TWO_STATE)).isEqualTo(WAITERS);
     }
 
@@ -225,6 +207,21 @@ class LockMetricsTest {
         assertThat(recorder.snapshot(LockMode.ADD).contended()).isEqualTo(WAITERS);
         assertThat(recorder.snapshot(LockMode.BLOCK).acquisitions()).isEqualTo(1);
         assertThat(count("blockhaus.lock.contended", "add", LockPolicy.TWO_STATE)).isEqualTo(WAITERS);
+    }
+
+    /** Records {@link #blockHeldWhileAddsWait} with JFR (the event enabled, dumped and read back) and returns its LockWait events. */
+    private List<RecordedEvent> lockWaitEventsOfContention(Volume v) throws Exception {
+        Path file = tmp.resolve("lockwait.jfr");
+        try (Recording r = new Recording()) {
+            r.enable(LockWaitEvent.NAME);
+            r.start();
+            blockHeldWhileAddsWait(v);
+            r.stop();
+            r.dump(file);
+        }
+        assertThat(Files.size(file)).isPositive();
+        return RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals(LockWaitEvent.NAME)).toList();
     }
 
     private double count(String name, String mode, LockPolicy policy) {

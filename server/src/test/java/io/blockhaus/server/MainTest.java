@@ -113,4 +113,17 @@ class MainTest {
         assertThat(run("serve", "--data-dir", file.resolve("data").toString())).isEqualTo(Main.EXIT_FAILURE);
         assertThat(errLines()).singleElement().asString().startsWith("blockhaus-server: error: cannot create the data directory");
     }
+
+    @Test
+    void aBusyMetricsPortIsOneLineAndOpensNothing() throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = busy.getLocalPort();
+            int code = run((file, size, ro) -> {
+                throw new AssertionError("no volume may be opened");
+            }, "serve", "--data-dir", tmp.toString(), "--metrics-listen", "127.0.0.1:" + port);
+            assertThat(code).isEqualTo(Main.EXIT_FAILURE);
+            assertThat(errLines()).singleElement().asString()
+                    .startsWith("blockhaus-server: error: cannot listen for metrics on 127.0.0.1:" + port + ": ");
+        }
+    }
 }

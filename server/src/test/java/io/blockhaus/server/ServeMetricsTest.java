@@ -56,8 +56,10 @@ class ServeMetricsTest {
                 assertThat(get(at, "/metrics").body()).contains("blockhaus_volume_ready{volume=\"made\"} 1.0",
                         "blockhaus_volume_ready{volume=\"a\"} 1.0");
                 c.deleteVolume("made", false);
-                assertThat(get(at, "/metrics").body()).doesNotContain("volume=\"made\"")
-                        .contains("blockhaus_volume_ready{volume=\"a\"} 1.0");
+                assertThat(get(at, "/metrics").body()).doesNotContain("blockhaus_volume_ready{volume=\"made\"}")
+                        .contains("blockhaus_volume_ready{volume=\"a\"} 1.0",
+                                "blockhaus_requests_seconds_count{frontend=\"grpc\",op=\"DeleteVolume\",outcome=\"ok\",volume=\"made\"} 1",
+                                "blockhaus_frontend_connections{frontend=\"grpc\"} 1.0");
             }
         }
     }
@@ -83,16 +85,10 @@ class ServeMetricsTest {
             }
             return files.open(file, size, readOnly);
         };
-        ServeCommand cmd = new ServeCommand(held, false);
-        StringWriter out = new StringWriter();
-        CommandLine cl = new CommandLine(cmd);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(out, true));
         String at = "127.0.0.1:" + port;
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("--data-dir", data.toString(),
-                "--nbd-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--metrics-listen", at));
+        Serve serve = Serve.start(held, data, at);
         try {
-            assertThat(opening.await(60, TimeUnit.SECONDS)).as("serve reached the volumes: " + out).isTrue();
+            assertThat(opening.await(60, TimeUnit.SECONDS)).as("serve reached the volumes: " + serve.out()).isTrue();
             HttpResponse<String> before = get(at, "/readyz");
             assertThat(before.statusCode()).isEqualTo(503);
             assertThat(before.body()).isEqualTo("not ready: the volumes are being opened\n");
@@ -100,47 +96,56 @@ class ServeMetricsTest {
         } finally {
             release.countDown();
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (cmd.running() == null) {
-            assertThat(exit).as("serve ended early: " + out).isNotDone();
-            assertThat(System.nanoTime()).as("serve did not start: " + out).isLessThan(deadline);
-            LockSupport.parkNanos(10_000_000); // polling interval of a bounded wait for start-up
-        }
+        ServeCommand.Running running = serve.awaitRunning();
         try {
-            assertThat(cmd.running().metrics().getPort()).isEqualTo(port);
+            assertThat(running.metrics().getPort()).isEqualTo(port);
             assertThat(get(at, "/readyz").statusCode()).isEqualTo(200);
         } finally {
-            cmd.running().shutdown().requestStop("test");
-            assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+            serve.stop();
         }
-        assertThat(out.toString()).contains("blockhaus: metrics on http://127.0.0.1:" + port
+        assertThat(serve.out().toString()).contains("blockhaus: metrics on http://127.0.0.1:" + port
                 + "/metrics (Prometheus text, OpenMetrics when asked; /healthz, /readyz)");
         assertThatRefused(port);
     }
 
     @Test
     void offServesNothing() throws Exception {
-        StringWriter out = new StringWriter();
-        ServeCommand cmd = new ServeCommand(new FileStoreFactory(), false);
-        CommandLine cl = new CommandLine(cmd);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(out, true));
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("--data-dir", data.toString(),
-                "--nbd-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "off"));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (cmd.running() == null) {
-            assertThat(exit).as("serve ended early: " + out).isNotDone();
-            assertThat(System.nanoTime()).as("serve did not start: " + out).isLessThan(deadline);
-            LockSupport.parkNanos(10_000_000); // polling interval of a bounded wait for start-up
-        }
+        Serve serve = Serve.start(new FileStoreFactory(), data, "off");
         try {
-            assertThat(cmd.metricsListen()).isNull();
-            assertThat(cmd.running().metrics()).isNull();
+            assertThat(serve.awaitRunning().metrics()).isNull();
+            assertThat(serve.cmd().metricsListen()).isNull();
         } finally {
+            serve.stop();
+        }
+        assertThat(serve.out().toString()).contains("blockhaus: metrics off (--metrics-listen off): none recorded or served");
+    }
+
+    /** {@code serve} in this JVM over {@code stores}; {@link #awaitRunning} waits for it to listen. */
+    private record Serve(ServeCommand cmd, CompletableFuture<Integer> exit, StringWriter out) {
+        static Serve start(StoreFactory stores, Path data, String metricsListen) {
+            ServeCommand cmd = new ServeCommand(stores, false);
+            StringWriter out = new StringWriter();
+            CommandLine cl = new CommandLine(cmd);
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(out, true));
+            return new Serve(cmd, CompletableFuture.supplyAsync(() -> cl.execute("--data-dir", data.toString(),
+                    "--nbd-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--metrics-listen", metricsListen)), out);
+        }
+
+        ServeCommand.Running awaitRunning() {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (cmd.running() == null) {
+                assertThat(exit).as("serve ended early: " + out).isNotDone();
+                assertThat(System.nanoTime()).as("serve did not start: " + out).isLessThan(deadline);
+                LockSupport.parkNanos(10_000_000); // polling interval of a bounded wait for start-up
+            }
+            return cmd.running();
+        }
+
+        void stop() throws Exception {
             cmd.running().shutdown().requestStop("test");
             assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
         }
-        assertThat(out.toString()).contains("blockhaus: metrics off (--metrics-listen off): none recorded or served");
     }
 
     private static void assertThatRefused(int port) throws Exception {

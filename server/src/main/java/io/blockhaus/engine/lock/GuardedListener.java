@@ -12,12 +12,13 @@ final class GuardedListener implements LockListener {
         this.delegate = delegate;
     }
 
-    /** The no-op listener cannot throw, so it stays unwrapped (one less indirection on the hot path). */
+    /** The no-op listener cannot throw, so it stays unwrapped (one less indirection on the hot path); nor is a fan-out wrapped twice. */
     static LockListener guard(LockListener listener) {
         if (listener == null) {
             throw new NullPointerException("listener (use LockListener.NONE)");
         }
-        if (listener == LockListener.NONE || listener instanceof GuardedListener) {
+        if (listener == LockListener.NONE || listener instanceof GuardedListener
+                || listener instanceof FanOutLockListener) { // a fan-out guards each of its listeners
             return listener;
         }
         return new GuardedListener(listener);

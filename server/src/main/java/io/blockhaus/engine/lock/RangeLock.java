@@ -66,6 +66,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * before it takes any lock). Longer chains through other threads' waiters end at those waiters'
  * deadlines and are not searched.
  *
+ * <p>A grant whose mode differs from the volume's previous grant, whatever its range, is a mode
+ * switch: {@code hold} compares with {@code lastGranted} under the mutex it already holds and
+ * marks the node, and the granted thread tells the listener.
+ *
  * <p>The listener is called outside the mutex. The granted node itself is the {@link Hold}.
  */
 public final class RangeLock implements PagecacheLock {

@@ -64,6 +64,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * held, that holder's later read sees the flag. A dispatch run later than the release is
  * still right, since it judges the state as it finds it (it already does after a cancel).
  *
+ * <h2>What the listener hears</h2>
+ * Grants, releases and failures, as before; a <em>mode switch</em> when a grant's mode differs
+ * from the previous grant's: exactly an entry from a state of count 0 whose mode bit (kept after
+ * the last release) is the other mode, judged on the state the winning CAS replaced, so racing
+ * first entrants of the new mode see one switch between them, and a batch granted by
+ * {@link #dispatch} is one switch (marked on its first node before it is woken). The slow path
+ * also reports each request's wait with its page range ({@link LockListener#waited}): this lock
+ * ignores the range but passes on the caller's, so a long wait names what was asked for.
+ *
  * <h2>Waiting for oneself: EDEADLOCK</h2>
  * A thread that holds BLOCK and asks for ADD (a direct I/O faulting in its own buffer) would wait
  * for its own hold until the timeout. So would a thread that holds BLOCK and asks for BLOCK again
