@@ -253,7 +253,7 @@ public final class ServeCommand implements Callable<Integer> {
         LockStatsBook lockStats = new LockStatsBook();
         // The engine's meters (docs/metrics.md); a registry the /metrics endpoint serves joins this one.
         CompositeMeterRegistry meters = new CompositeMeterRegistry();
-        if (metrics.enabled()) {
+        if (metrics.registry() != null) { // null with --metrics-listen off
             meters.add(metrics.registry()); // s8-monitor's join of s8-metrics and s8-web; keep one copy on merge
         }
         EngineMetrics engineMetrics = new EngineMetrics(meters, jfr.lockWaitThreshold());
