@@ -106,8 +106,8 @@ final class BufferedIo {
         // pages that then also keep a streaming read from going around the cache.
         int fillBudget = endIdx - firstIdx <= MAX_NONBLOCKING_FILL_PAGES ? MAX_NONBLOCKING_FILL_PAGES : 0;
         ReadaheadState.Window async = null;
-        // As in read(); pages counted here were copied, even if the read gives up later and a
-        // worker copies them again (a second hit, as a second read would be).
+        // As in read(). A read that gives up reports no hits (the worker's read of the same
+        // pages will), but the read-ahead flags it took are used.
         int hits = 0;
         int usedAhead = 0;
         while (pos < end) {
@@ -118,7 +118,7 @@ final class BufferedIo {
                 pos = fillWithoutWaiting(v, idx, Math.min(endIdx, idx + fillBudget), pos, end, dst, h.noReuse());
                 if (pos < 0) {
                     dst.position(start);
-                    reportHits(c, hits, usedAhead);
+                    reportHits(c, 0, usedAhead); // the worker's read counts the hits; the flags taken are used
                     return false;
                 }
                 fillBudget -= (int) (v.endPage(before, pos - before) - idx);
@@ -127,13 +127,13 @@ final class BufferedIo {
             }
             if (!p.tryLock()) {
                 dst.position(start);
-                reportHits(c, hits, usedAhead);
+                reportHits(c, 0, usedAhead); // as above
                 return false;
             }
             try {
                 if (!p.isLive()) {
                     dst.position(start);
-                    reportHits(c, hits, usedAhead);
+                    reportHits(c, 0, usedAhead); // the worker's read counts the hits; the flags taken are used
                     return false;
                 }
                 p.touch();
@@ -169,9 +169,9 @@ final class BufferedIo {
     private static void reportHits(PageCache c, int hits, int usedAhead) {
         if (hits != 0) {
             c.events().hits(hits);
-            if (usedAhead != 0) {
-                c.readaheadEvents().used(usedAhead);
-            }
+        }
+        if (usedAhead != 0) {
+            c.readaheadEvents().used(usedAhead);
         }
     }
 

@@ -106,5 +106,18 @@ class ServeCommandTest {
                 .hasMessageContaining("--export").hasMessageContaining("missing name=NAME");
         assertThatThrownBy(() -> parse("--export")).isInstanceOf(ParameterException.class);
         assertThatThrownBy(() -> parse("--frobnicate")).isInstanceOf(ParameterException.class);
+        assertThatThrownBy(() -> parse("--metrics-listen", "9464")).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("--metrics-listen").hasMessageContaining("no port").hasMessageContaining("or 'off'");
+    }
+
+    @Test
+    void metricsCanBeTurnedOffAndThenTakeNoAddress() {
+        assertThat(parse("--metrics-listen", "off").metricsListen()).isNull();
+        assertThat(parse("--metrics-listen", "OFF").metricsListen()).isNull();
+        // Off, the default metrics port is no one's: NBD may have it.
+        ServeCommand serve = parse("--metrics-listen", "off", "--nbd-listen", "127.0.0.1:9464");
+        serve.checkOptions();
+        assertThatThrownBy(() -> parse("--nbd-listen", "127.0.0.1:9464").checkOptions())
+                .isInstanceOf(ParameterException.class).hasMessageContaining("127.0.0.1:9464");
     }
 }

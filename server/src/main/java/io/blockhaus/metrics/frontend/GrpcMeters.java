@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -60,6 +61,12 @@ public final class GrpcMeters {
                         timed.received(message);
                         super.onMessage(message);
                     }
+
+                    @Override
+                    public void onCancel() {
+                        timed.ended(Status.Code.CANCELLED); // the service may never close a call the client cancelled
+                        super.onCancel();
+                    }
                 };
             }
         };
@@ -95,6 +102,7 @@ public final class GrpcMeters {
     /** One call: its start, its volume (from the first message), its payload counters. */
     private final class TimedCall<Q, A> extends ForwardingServerCall.SimpleForwardingServerCall<Q, A> {
         private final long started = System.nanoTime();
+        private final AtomicBoolean ended = new AtomicBoolean();
         private volatile String volume = "";
         private volatile boolean named;
         private Counter in;
@@ -136,15 +144,23 @@ public final class GrpcMeters {
 
         @Override
         public void close(Status status, Metadata trailers) {
+            ended(status.getCode());
+            super.close(status, trailers);
+        }
+
+        /** Records the call once: at its close, or at its cancellation if that comes first. */
+        void ended(Status.Code code) {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
             try {
                 FrontendMeters.requests(registry, FRONTEND, volume, getMethodDescriptor().getBareMethodName(),
-                        status.isOk() ? "ok" : status.getCode().name())
+                        code == Status.Code.OK ? "ok" : code.name())
                         .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             } catch (RuntimeException e) {
                 // A metrics failure must never fail the call: its status still goes out.
                 System.getLogger(GrpcMeters.class.getName()).log(System.Logger.Level.WARNING, "gRPC metrics failed", e);
             }
-            super.close(status, trailers);
         }
     }
 }
