@@ -4,7 +4,9 @@ import io.blockhaus.engine.lock.LockListener;
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.lock.LockOutcome;
 import io.blockhaus.engine.lock.LockPolicy;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -23,9 +25,14 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LockStatsRecorder implements LockListener {
     private static final int BUCKETS = 64;
 
-    /** A snapshot of one mode's numbers. Percentiles are bucket upper bounds in nanoseconds. */
+    /**
+     * A snapshot of one mode's numbers. Percentiles are bucket upper bounds in nanoseconds;
+     * {@code waitBuckets} are the wait histogram's counts (index i: [2^i, 2^(i+1)) ns), trailing
+     * empty buckets left out, for clients that subtract two snapshots.
+     */
     public record ModeSnapshot(LockMode mode, long acquisitions, long contended, long timeouts, long deadlocks,
-            long interrupts, long waitP50, long waitP99, long waitMax, long holdP50, long holdP99, long holdMax) {
+            long interrupts, long waitP50, long waitP99, long waitMax, long holdP50, long holdP99, long holdMax,
+            List<Long> waitBuckets) {
     }
 
     private static final class Histogram {
@@ -45,6 +52,20 @@ public final class LockStatsRecorder implements LockListener {
             if (v > max.get()) {
                 max.accumulateAndGet(v, Math::max);
             }
+        }
+
+        /** The bucket counts up to the last non-empty one. */
+        List<Long> counts() {
+            List<Long> out = new ArrayList<>();
+            int used = 0;
+            for (int i = 0; i < BUCKETS; i++) {
+                long n = buckets[i].sum();
+                out.add(n);
+                if (n != 0) {
+                    used = i + 1;
+                }
+            }
+            return List.copyOf(out.subList(0, used));
         }
 
         /** The upper bound of the bucket holding the {@code q}-quantile; 0 when empty. */
@@ -118,6 +139,6 @@ public final class LockStatsRecorder implements LockListener {
         ModeCounters c = modes.get(mode);
         return new ModeSnapshot(mode, c.acquisitions.sum(), c.contended.sum(), c.timeouts.sum(), c.deadlocks.sum(),
                 c.interrupts.sum(), c.waits.quantile(0.5), c.waits.quantile(0.99), c.waits.max.get(),
-                c.holds.quantile(0.5), c.holds.quantile(0.99), c.holds.max.get());
+                c.holds.quantile(0.5), c.holds.quantile(0.99), c.holds.max.get(), c.waits.counts());
     }
 }

@@ -134,7 +134,8 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
                         .setAcquisitions(s.acquisitions()).setContendedAcquisitions(s.contended())
                         .setTimeouts(s.timeouts()).setDeadlocks(s.deadlocks()).setInterrupts(s.interrupts())
                         .setWaitP50Nanos(s.waitP50()).setWaitP99Nanos(s.waitP99()).setWaitMaxNanos(s.waitMax())
-                        .setHoldP50Nanos(s.holdP50()).setHoldP99Nanos(s.holdP99()).setHoldMaxNanos(s.holdMax()));
+                        .setHoldP50Nanos(s.holdP50()).setHoldP99Nanos(s.holdP99()).setHoldMaxNanos(s.holdMax())
+                        .addAllWaitBuckets(s.waitBuckets()));
             }
             return b.build();
         });

@@ -5,11 +5,14 @@ import io.blockhaus.engine.store.Extent;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** A store that passes every call to another: test stores override the calls they break or count. */
-abstract class ForwardingStore implements BackingStore {
+/**
+ * A store that passes every call to another: test stores override the calls they break or count.
+ * Public for the tests of other packages that break a store under a whole server (monitoring's).
+ */
+public abstract class ForwardingStore implements BackingStore {
     private final BackingStore d;
 
-    ForwardingStore(BackingStore delegate) {
+    protected ForwardingStore(BackingStore delegate) {
         this.d = delegate;
     }
 

@@ -35,5 +35,16 @@ class LockStatsRecorderTest {
         assertThat(block.timeouts()).isEqualTo(1);
         assertThat(block.interrupts()).isEqualTo(1);
         assertThat(block.waitP50()).isZero(); // nothing acquired, nothing timed
+        assertThat(block.waitBuckets()).isEmpty();
+    }
+
+    @Test
+    void waitBucketsAreTheLog2HistogramUpToTheLastNonEmptyBucket() {
+        LockStatsRecorder r = new LockStatsRecorder();
+        r.acquired(LockMode.ADD, LockPolicy.TWO_STATE, 0, false); // bucket 0 holds 0 and 1
+        r.acquired(LockMode.ADD, LockPolicy.TWO_STATE, 1, false);
+        r.acquired(LockMode.ADD, LockPolicy.TWO_STATE, 1000, false); // [512, 1024): bucket 9
+        r.acquired(LockMode.ADD, LockPolicy.TWO_STATE, 1024, true); // [1024, 2048): bucket 10
+        assertThat(r.snapshot(LockMode.ADD).waitBuckets()).containsExactly(2L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 1L, 1L);
     }
 }

@@ -22,8 +22,8 @@ public final class InProcessServe implements AutoCloseable {
     private final CompletableFuture<Integer> exit;
     private final StringWriter log = new StringWriter();
 
-    private InProcessServe(Path dataDir, List<String> extra) {
-        command = new ServeCommand(new FileStoreFactory(), false);
+    private InProcessServe(Path dataDir, StoreFactory stores, List<String> extra) {
+        command = new ServeCommand(stores, false);
         CommandLine cl = new CommandLine(command);
         cl.setOut(new PrintWriter(log, true));
         cl.setErr(new PrintWriter(log, true));
@@ -35,7 +35,12 @@ public final class InProcessServe implements AutoCloseable {
 
     /** Starts serve with {@code extra} options (e.g. {@code --export name=x,size=1M}) and waits until it listens. */
     public static InProcessServe start(Path dataDir, String... extra) {
-        InProcessServe s = new InProcessServe(dataDir, List.of(extra));
+        return start(dataDir, new FileStoreFactory(), extra);
+    }
+
+    /** As {@link #start(Path, String...)}, with the volumes' stores opened by {@code stores} (a failing disk, say). */
+    public static InProcessServe start(Path dataDir, StoreFactory stores, String... extra) {
+        InProcessServe s = new InProcessServe(dataDir, stores, List.of(extra));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (s.command.running() == null) {
             if (s.exit.isDone() || System.nanoTime() > deadline) {
