@@ -75,7 +75,7 @@ public final class GrpcServer implements AutoCloseable {
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
-                .addService(new VolumeIoService(catalog, handles, notifier))
+                .addService(ZeroCopyWrites.bind(new VolumeIoService(catalog, handles, notifier)))
                 .addService(new VolumeAdminService(catalog, handles))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
