@@ -75,10 +75,9 @@ final class ChunkedWrite implements ClientResponseObserver<WriteRequest, WriteRe
     }
 
     /**
-     * The bytes as a ByteString without a copy. A heap buffer is wrapped by its array: protobuf
-     * then serialises it with one write of the whole slice, where over a ByteBuffer it writes
-     * 4 KiB at a time, and each such write became its own gRPC buffer and transport command
-     * (measured: 5 ms of client CPU per 1 MiB write, docs/benchmarks/grpc-2026-12-05.md).
+     * The bytes as a ByteString without a copy. A heap buffer is wrapped by its array, so
+     * protobuf serialises it into gRPC's buffers with one write of the whole slice; wrapped as a
+     * ByteBuffer it goes through protobuf's 4 KiB staging buffer, a write at a time.
      */
     static ByteString wrap(ByteBuffer slice) {
         return slice.hasArray()
