@@ -1,5 +1,6 @@
 package io.blockhaus.client;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
 import io.blockhaus.proto.v1.WriteRequest;
@@ -53,7 +54,7 @@ final class ChunkedWrite implements ClientResponseObserver<WriteRequest, WriteRe
                 ByteBuffer slice = src.slice(src.position(), n);
                 WriteRequest.Builder m = first ? header.toBuilder() : WriteRequest.newBuilder();
                 // The slice is not copied: gRPC serialises it before onNext returns.
-                requests.onNext(m.setData(UnsafeByteOperations.unsafeWrap(slice)).build());
+                requests.onNext(m.setData(wrap(slice)).build());
                 src.position(src.position() + n);
                 first = false;
             }
@@ -71,6 +72,17 @@ final class ChunkedWrite implements ClientResponseObserver<WriteRequest, WriteRe
             requests.cancel("interrupted", e);
             throw ClientErrors.from(e);
         }
+    }
+
+    /**
+     * The bytes as a ByteString without a copy. A heap buffer is wrapped by its array, so
+     * protobuf serialises it into gRPC's buffers with one write of the whole slice; wrapped as a
+     * ByteBuffer it goes through protobuf's 4 KiB staging buffer, a write at a time.
+     */
+    static ByteString wrap(ByteBuffer slice) {
+        return slice.hasArray()
+                ? UnsafeByteOperations.unsafeWrap(slice.array(), slice.arrayOffset() + slice.position(), slice.remaining())
+                : UnsafeByteOperations.unsafeWrap(slice);
     }
 
     private void awaitReady() {

@@ -16,6 +16,7 @@ import io.blockhaus.proto.v1.StatRequest;
 import io.blockhaus.proto.v1.TruncateRequest;
 import io.blockhaus.proto.v1.VolumeStat;
 import io.blockhaus.proto.v1.WriteRequest;
+import io.grpc.stub.ClientCalls;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SeekableByteChannel;
@@ -75,11 +76,12 @@ public final class VolumeHandle implements SeekableByteChannel {
     private ByteBuffer read(long offset, int length, IoMode mode) {
         ByteBuffer out = ByteBuffer.allocate(length);
         BlockhausClient.call(() -> {
-            Iterator<ReadResponse> it = client.io().read(ReadRequest.newBuilder().setHandle(name()).setOffset(offset)
-                    .setLength(length).setMode(mode).build());
-            while (it.hasNext()) {
-                it.next().getData().copyTo(out);
-            }
+            // The replies land in out as they are parsed (ReadInto): one copy on this side.
+            var stub = client.io();
+            Iterator<ReadInto.Received> it = ClientCalls.blockingServerStreamingCall(stub.getChannel(),
+                    new ReadInto(out).method(), stub.getCallOptions(), ReadRequest.newBuilder().setHandle(name())
+                            .setOffset(offset).setLength(length).setMode(mode).build());
+            it.forEachRemaining(r -> { });
             return null;
         });
         if (out.hasRemaining()) {

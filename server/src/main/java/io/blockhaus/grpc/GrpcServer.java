@@ -57,6 +57,15 @@ public final class GrpcServer implements AutoCloseable {
     public static final Duration DEFAULT_RECALL_TIMEOUT = Duration.ofSeconds(5);
     /** How long a client's handles outlive its last connection. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /**
+     * HTTP/2 receive window of {@link #listen}'s transport, per call and per connection (gRPC
+     * grows it further when it measures the link can use more): how many bytes of Write data one
+     * client connection may have in flight toward the server, so what the server buffers per
+     * connection at most, however many calls. gRPC's default, 1 MiB, let a 1 MiB Write chunk wait
+     * for a window update in mid-message, and eight concurrent writers share one 1 MiB window
+     * (docs/benchmarks/grpc-2026-12-05.md).
+     */
+    public static final int FLOW_CONTROL_WINDOW = 8 << 20;
     private static final long GRACE_SECONDS = 5;
 
     private final Server server;
@@ -79,7 +88,7 @@ public final class GrpcServer implements AutoCloseable {
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
-                .addService(new VolumeIoService(catalog, handles, notifier))
+                .addService(ZeroCopyWrites.bind(new VolumeIoService(catalog, handles, notifier)))
                 .addService(new VolumeAdminService(catalog, handles, refusals))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -177,6 +186,7 @@ public final class GrpcServer implements AutoCloseable {
                     }
                 })
                 .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+                .initialFlowControlWindow(FLOW_CONTROL_WINDOW)
                 // A peer that stops answering pings loses its connection, and so starts its lease.
                 .keepAliveTime(10, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)

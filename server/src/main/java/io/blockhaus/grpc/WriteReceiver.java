@@ -8,6 +8,7 @@ import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.proto.v1.WriteRequest;
 import io.blockhaus.proto.v1.WriteResponse;
 import io.grpc.stub.StreamObserver;
+import java.nio.ByteBuffer;
 
 /**
  * One Write: the first message says where and how, every message's data is written at the next
@@ -59,11 +60,13 @@ final class WriteReceiver implements StreamObserver<WriteRequest> {
             if (data.size() > Transfers.MAX_CHUNK) {
                 throw new ErrnoException(Errno.EINVAL, "a Write message carries at most " + Transfers.MAX_CHUNK + " bytes");
             }
+            // The data may span the transport's buffers (ZeroCopyWrites): written as they are, a gather write.
+            ByteBuffer[] srcs = data.asReadOnlyByteBufferList().toArray(ByteBuffer[]::new);
             GrpcCallBudget.run(() -> {
                 if (direct) {
-                    handle.writeDirect(pos, data.asReadOnlyByteBuffer(), false);
+                    handle.writeDirect(pos, srcs, false);
                 } else {
-                    handle.write(pos, data.asReadOnlyByteBuffer(), false);
+                    handle.write(pos, srcs, false);
                 }
             });
             pos += data.size();
