@@ -19,6 +19,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.function.Supplier;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +56,17 @@ final class ZeroCopyWrites {
     private ZeroCopyWrites() {
     }
 
-    /** One received Write message; its data may live in {@code backing}, the transport's buffers, until {@link #close}. */
-    record Chunk(WriteRequest message, InputStream backing) implements AutoCloseable {
+    /**
+     * One received Write message; its data may live in {@code backing}, the transport's buffers,
+     * until {@link #close}. A {@link Supplier} of the message, so what watches calls from outside
+     * this package (the metrics interceptor) reads the WriteRequest without knowing this type.
+     */
+    record Chunk(WriteRequest message, InputStream backing) implements AutoCloseable, Supplier<WriteRequest> {
+        @Override
+        public WriteRequest get() {
+            return message;
+        }
+
         @Override
         public void close() {
             if (backing != null) {

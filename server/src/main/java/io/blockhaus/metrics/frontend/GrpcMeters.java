@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -112,7 +113,9 @@ public final class GrpcMeters {
             super(call);
         }
 
-        void received(Q message) {
+        void received(Q received) {
+            // A Write arrives wrapped (grpc.ZeroCopyWrites: its data still in the transport's buffers).
+            Object message = received instanceof Supplier<?> wrapped ? wrapped.get() : received;
             if (!named) {
                 named = true;
                 String name = VolumeNames.named(message);
