@@ -29,10 +29,13 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  * <h2>What GnuTLS clients (libnbd, qemu) negotiate</h2>
  * GnuTLS offers TLS 1.3 first, with the external PSK in the ClientHello's pre_shared_key
  * extension and both psk_ke and psk_dhe_ke modes; Bouncy Castle takes psk_dhe_ke (an ephemeral
- * key exchange on top of the PSK: forward secrecy). GnuTLS binds an external PSK to SHA-256, so
- * only the SHA-256 TLS 1.3 suites are offered here: with a SHA-384 suite the binder would not
- * verify. A client limited to TLS 1.2 gets ECDHE-PSK or DHE-PSK with an AEAD; plain PSK suites
- * (no forward secrecy) are not offered.
+ * key exchange on top of the PSK: forward secrecy; seen in gnutls-cli's debug output). GnuTLS
+ * binds an external PSK to SHA-256, so the TLS 1.3 suite is TLS_AES_128_GCM_SHA256: with a
+ * SHA-384 suite the binder would not verify. A client limited to TLS 1.2 gets ECDHE-PSK or
+ * DHE-PSK with AES-GCM (GnuTLS has no ECDHE-PSK GCM suite, so it takes DHE-PSK); plain PSK
+ * suites (no forward secrecy) are not offered. ChaCha20-Poly1305 is absent: Bouncy Castle's JCA
+ * crypto cannot build it from the JDK's providers (no Poly1305 MAC), and AES-GCM is the fast
+ * path there anyway.
  *
  * <h2>The identity</h2>
  * {@link #identity()} is the identity whose key was selected. It is only proven once the
@@ -43,15 +46,12 @@ final class PskTlsServer extends PSKTlsServer {
 
     private static final int[] TLS13_SUITES = {
         CipherSuite.TLS_AES_128_GCM_SHA256,
-        CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
     };
     private static final int[] TLS12_PSK_SUITES = {
         CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256,
         CipherSuite.TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
         CipherSuite.TLS_DHE_PSK_WITH_AES_128_GCM_SHA256,
         CipherSuite.TLS_DHE_PSK_WITH_AES_256_GCM_SHA384,
-        CipherSuite.TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
     };
 
     private final KeyringIdentities identities;
