@@ -8,7 +8,8 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Wires one connection's pipeline: the handshake codec and handler, which later replace
- * themselves with the transmission codec and handler. Also enforces the connection limit.
+ * themselves with the transmission codec and handler. STARTTLS later puts a TLS handler at the
+ * head of the pipeline ({@link ConnectionSecurity}). Also enforces the connection limit.
  */
 final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final int FLUSH_BATCH = 64;
@@ -16,10 +17,13 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final NbdExports exports;
     private final NbdServerConfig config;
     private final ServerResources shared;
+    private final NbdSecurity security;
+    private final Refusals refusals = new Refusals();
 
-    NbdChannelInitializer(NbdExports exports, NbdServerConfig config, ExecutorService workers) {
+    NbdChannelInitializer(NbdExports exports, NbdServerConfig config, NbdSecurity security, ExecutorService workers) {
         this.exports = exports;
         this.config = config;
+        this.security = security;
         this.shared = new ServerResources(workers, new ConnectionGauges(),
                 new PayloadBudget(config.maxServerInflightBytes(), config.maxConnections(), config.maxPayload()),
                 new SpliceCounters());
@@ -27,6 +31,10 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     ServerResources shared() {
         return shared;
+    }
+
+    Refusals refusals() {
+        return refusals;
     }
 
     @Override
@@ -44,6 +52,6 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
                 // out in one write system call rather than one each.
                 .addLast(new FlushConsolidationHandler(FLUSH_BATCH, true))
                 .addLast(new NbdHandshakeCodec())
-                .addLast(new NbdHandshakeHandler(exports, config, shared));
+                .addLast(new NbdHandshakeHandler(exports, config, shared, security, refusals));
     }
 }

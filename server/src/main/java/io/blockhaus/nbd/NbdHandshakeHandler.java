@@ -17,6 +17,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -29,11 +30,17 @@ import java.util.concurrent.TimeUnit;
  * Runs on the event loop; nothing here blocks. Auto-read is off: one option is read, answered,
  * and only then is the next one read, so a client cannot queue up work here; a client that has
  * not finished within the handshake timeout is dropped.
+ *
+ * <p>Security ({@link ConnectionSecurity}): STARTTLS puts TLS under the rest of the handshake
+ * (and the transmission phase); under {@code --tls require} every option but STARTTLS and ABORT is
+ * answered NBD_REP_ERR_TLS_REQD and EXPORT_NAME closes, so nothing about the exports is said in
+ * the clear; an export the peer's identity may not open is answered as if it did not exist.
  */
 final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private final NbdExports exports;
     private final NbdServerConfig config;
     private final ServerResources shared;
+    private final ConnectionSecurity security;
     private boolean clientFlagsSeen;
     private boolean noZeroes;
     private boolean structured;
@@ -41,10 +48,12 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private boolean allocationContext;
     private ScheduledFuture<?> timeout;
 
-    NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ServerResources shared) {
+    NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ServerResources shared, NbdSecurity security,
+            Refusals refusals) {
         this.exports = exports;
         this.config = config;
         this.shared = shared;
+        this.security = new ConnectionSecurity(security, refusals);
     }
 
     @Override
@@ -77,7 +86,18 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            security.handshakeDone(ctx, done);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        if (!ctx.channel().isActive()) {
+            return; // closed while the decoder still held options (e.g. bytes behind STARTTLS)
+        }
         if (msg instanceof NbdClientFlags flags) {
             onClientFlags(ctx, flags);
         } else if (msg instanceof NbdOptionRequest option && clientFlagsSeen) {
@@ -98,12 +118,26 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     }
 
     private void onOption(ChannelHandlerContext ctx, NbdOptionRequest request) {
+        // A malformed option takes the usual path: it is answered without naming any export.
+        if (security.clearTextRefused() && !startTlsOrAbort(request) && request.decoderResult().isSuccess()) {
+            if (request instanceof NbdOptionRequest.ExportName) {
+                ctx.close(); // EXPORT_NAME has no error reply: the spec says disconnect
+            } else {
+                ctx.writeAndFlush(security.tlsRequired(request.option()));
+            }
+            return;
+        }
         switch (request) {
             case NbdOptionRequest.ExportName(String name) -> exportName(ctx, name);
             case NbdOptionRequest.Info info -> infoOrGo(ctx, info);
             case NbdOptionRequest.MetaContext meta -> metaContext(ctx, meta);
             case NbdOptionRequest.Plain plain -> plain(ctx, plain);
         }
+    }
+
+    private static boolean startTlsOrAbort(NbdOptionRequest r) {
+        return r instanceof NbdOptionRequest.Plain p
+                && (p.option().equals(NbdOption.STARTTLS) || p.option().equals(NbdOption.ABORT));
     }
 
     private void plain(ChannelHandlerContext ctx, NbdOptionRequest.Plain p) {
@@ -120,11 +154,18 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
                 return;
             }
             for (Volume v : exports.all()) {
-                ctx.write(new NbdOptionReply.Server(o, v.name(), ""));
+                if (security.listed(v)) {
+                    ctx.write(new NbdOptionReply.Server(o, v.name(), ""));
+                }
             }
             ctx.writeAndFlush(new NbdOptionReply.Ack(o));
         } else if (o.equals(NbdOption.STARTTLS)) {
-            error(ctx, o, NbdOptionReplyType.ERR_POLICY, "TLS is not offered by this server");
+            if (security.startTls(ctx, o, p.dataLength())) {
+                // What was negotiated in the clear does not carry over into TLS (spec).
+                structured = false;
+                extended = false;
+                allocationContext = false;
+            }
         } else if (o.equals(NbdOption.STRUCTURED_REPLY) || o.equals(NbdOption.EXTENDED_HEADERS)) {
             negotiate(ctx, p);
         } else {
@@ -162,7 +203,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     }
 
     private void exportName(ChannelHandlerContext ctx, String name) {
-        Optional<Volume> v = exports.find(name);
+        Optional<Volume> v = visible(ctx, name);
         if (v.isEmpty()) {
             ctx.close(); // EXPORT_NAME cannot be refused politely: the spec says disconnect
             return;
@@ -173,7 +214,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
 
     private void infoOrGo(ChannelHandlerContext ctx, NbdOptionRequest.Info info) {
         NbdOption o = info.option();
-        Optional<Volume> found = exports.find(info.name());
+        Optional<Volume> found = visible(ctx, info.name());
         if (found.isEmpty()) {
             error(ctx, o, NbdOptionReplyType.ERR_UNKNOWN, "no export named '" + info.name() + "'");
             return;
@@ -206,7 +247,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
             error(ctx, o, NbdOptionReplyType.ERR_INVALID, "meta contexts need structured replies first");
             return;
         }
-        if (exports.find(m.exportName()).isEmpty()) {
+        if (visible(ctx, m.exportName()).isEmpty()) {
             error(ctx, o, NbdOptionReplyType.ERR_UNKNOWN, "no export named '" + m.exportName() + "'");
             return;
         }
@@ -229,6 +270,11 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
         ctx.writeAndFlush(new NbdOptionReply.Ack(o));
     }
 
+    /** The export {@code name} if it exists and the peer may open it; a refused one looks missing. */
+    private Optional<Volume> visible(ChannelHandlerContext ctx, String name) {
+        return exports.find(name).filter(v -> security.mayOpen(ctx, v));
+    }
+
     private void error(ChannelHandlerContext ctx, NbdOption o, NbdOptionReplyType type, String message) {
         ctx.writeAndFlush(new NbdOptionReply.Error(o, type, message));
     }
@@ -240,7 +286,8 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
      */
     private void enterTransmission(ChannelHandlerContext ctx, Volume v) {
         timeout.cancel(false);
-        NbdSession session = new NbdSession(v, structured, extended, allocationContext);
+        NbdSession session = new NbdSession(v, structured, extended, allocationContext, security.tlsStarted(),
+                security.peer());
         ctx.pipeline().replace(this, NbdTransmissionHandler.NAME, new NbdTransmissionHandler(session, config, shared));
         NbdHandshakeCodec.switchToTransmission(ctx.pipeline(), structured, extended, config.maxPayload());
     }

@@ -33,7 +33,7 @@ public final class NbdServer implements AutoCloseable {
     private final NbdChannelInitializer initializer;
     private final Channel listener;
 
-    private NbdServer(NbdServerConfig config, NbdExports exports) throws InterruptedException {
+    private NbdServer(NbdServerConfig config, NbdExports exports, NbdSecurity security) throws InterruptedException {
         this.config = config;
         boolean epoll = Epoll.isAvailable();
         this.transport = epoll ? "epoll" : "nio";
@@ -43,7 +43,7 @@ public final class NbdServer implements AutoCloseable {
                 config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors(), io);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new LinkedTransferQueue<>(), Thread.ofPlatform().name("blockhaus-nbd-worker-", 0).daemon().factory());
-        this.initializer = new NbdChannelInitializer(exports, config, workers);
+        this.initializer = new NbdChannelInitializer(exports, config, security, workers);
         try {
             this.listener = new ServerBootstrap()
                     .group(boss, loops)
@@ -74,7 +74,13 @@ public final class NbdServer implements AutoCloseable {
 
     /** Binds and starts serving {@code exports}; the returned server is listening. */
     public static NbdServer start(NbdServerConfig config, NbdExports exports) throws InterruptedException {
-        return new NbdServer(config, exports);
+        return new NbdServer(config, exports, NbdSecurity.NONE);
+    }
+
+    /** As {@link #start(NbdServerConfig, NbdExports)}, with TLS and per-export access control. */
+    public static NbdServer start(NbdServerConfig config, NbdExports exports, NbdSecurity security)
+            throws InterruptedException {
+        return new NbdServer(config, exports, security);
     }
 
     /** The bound address (with the real port when the configuration asked for port 0). */
@@ -129,6 +135,21 @@ public final class NbdServer implements AutoCloseable {
     /** READ data chunks sent from the volume's file with sendfile(2) rather than copied. */
     public long readsSentFromFile() {
         return initializer.shared().splices().readsSentFromFile();
+    }
+
+    /** Times a client was refused an export its allow list does not admit it to (reason {@code access}). */
+    public long accessRefusals() {
+        return initializer.refusals().accessRefusals();
+    }
+
+    /** Options refused in the clear under {@code --tls require} (reason {@code tls_required}). */
+    public long tlsRequiredRefusals() {
+        return initializer.refusals().tlsRequiredRefusals();
+    }
+
+    /** TLS handshakes that failed (reason {@code tls_handshake}): a certificate from another CA, none when required, ... */
+    public long tlsHandshakeFailures() {
+        return initializer.refusals().tlsHandshakeFailures();
     }
 
     public NbdServerConfig config() {

@@ -86,7 +86,9 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         dispatcher = new CommandDispatcher(shared.workers(), ctx.executor(), runner, reads);
         replies = new ReplyWriter(ctx);
         payloads = new PayloadReceiver(ctx.alloc(), config.payloadStallTimeout());
-        splicing = WriteSplicer.forConnection(ctx.channel(), session, config, shared.splices());
+        // Over TLS the payload is ciphertext in the socket: only the TLS handler can read it.
+        splicing = session.tls() ? PayloadSplicing.OFF
+                : WriteSplicer.forConnection(ctx.channel(), session, config, shared.splices());
         ctx.read();
     }
 

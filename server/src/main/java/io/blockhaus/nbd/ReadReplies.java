@@ -136,6 +136,9 @@ final class ReadReplies {
      * flight complete in any order, which is what makes a read done at send time sound.
      */
     private StoreFileRegion fromFile(long offset, int length) {
+        if (session.tls()) {
+            return null; // sendfile would put plaintext on a TLS connection: the TLS handler takes buffers only
+        }
         FileRange range = !direct() ? handle.readAsFileRange(offset, length)
                 : length >= DIRECT_FROM_FILE_BYTES ? handle.readDirectAsFileRange(offset, length) : null;
         if (range == null) {

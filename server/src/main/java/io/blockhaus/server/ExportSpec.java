@@ -3,6 +3,7 @@ package io.blockhaus.server;
 import io.blockhaus.engine.IoMode;
 import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.engine.lock.LockPolicy;
+import io.blockhaus.tls.AllowList;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -14,7 +15,7 @@ import java.util.Set;
 
 /**
  * One {@code --export} as the operator wrote it:
- * {@code name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct][,lock=two-state|range][,page-size=N][,bypass=SIZE|off]}.
+ * {@code name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct][,lock=two-state|range][,page-size=N][,bypass=SIZE|off][,allow=ID[;ID...]]}.
  *
  * <p>Where the volume's bytes live ({@link VolumePlan} applies these rules):
  * <ul>
@@ -40,15 +41,17 @@ import java.util.Set;
  * @param lock     the pagecache lock policy
  * @param pageSize cache page size in bytes
  * @param bypassBytes buffered transfers at least this long over uncached ranges go around the cache; 0 = never
+ * @param allow    who may list and open it ({@code allow=ID[;ID...]}); {@link AllowList#ANYONE} without the key
  */
 public record ExportSpec(String name, OptionalLong size, Optional<Path> path, boolean readOnly, IoMode io,
-        LockPolicy lock, int pageSize, int bypassBytes) {
+        LockPolicy lock, int pageSize, int bypassBytes, AllowList allow) {
 
     /** The keys {@link #parse} knows, in the order the help lists them. */
     public static final List<String> KEYS = List.of("name", "size", "path", "readonly", "io", "lock", "page-size",
-            "bypass");
+            "bypass", "allow");
 
     public ExportSpec {
+        Objects.requireNonNull(allow, "allow");
         Objects.requireNonNull(size, "size");
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(io, "io");
@@ -67,6 +70,12 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         if (bypassBytes < 0) {
             throw new IllegalArgumentException("export '" + name + "': bypass threshold must be 0 (off) or positive");
         }
+    }
+
+    /** An export open to anyone (no {@code allow=}). */
+    public ExportSpec(String name, OptionalLong size, Optional<Path> path, boolean readOnly, IoMode io,
+            LockPolicy lock, int pageSize, int bypassBytes) {
+        this(name, size, path, readOnly, io, lock, pageSize, bypassBytes, AllowList.ANYONE);
     }
 
     /** An export with every option at its default: no size, default path, read-write, buffered, two-state, 4K pages. */
@@ -88,6 +97,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         LockPolicy lock = LockPolicy.TWO_STATE;
         int pageSize = VolumeConfig.DEFAULT_PAGE_SIZE;
         int bypass = VolumeConfig.DEFAULT_BYPASS_BYTES;
+        AllowList allow = AllowList.ANYONE;
         Set<String> seen = new LinkedHashSet<>();
         for (String item : text.split(",", -1)) {
             if (item.isEmpty()) {
@@ -153,6 +163,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
                         }
                         bypass = (int) n;
                     }
+                    case "allow" -> allow = AllowList.parse(value);
                     default -> throw new AssertionError(key);
                 }
             } catch (IllegalArgumentException e) {
@@ -162,7 +173,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         if (name == null) {
             throw bad(text, "missing name=NAME");
         }
-        return new ExportSpec(name, size, path, readOnly, io, lock, pageSize, bypass);
+        return new ExportSpec(name, size, path, readOnly, io, lock, pageSize, bypass, allow);
     }
 
     /** The engine's view of this export (size and file are not part of it; see {@link VolumePlan}). */
@@ -184,6 +195,9 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         b.append(",lock=").append(lock.label());
         b.append(",page-size=").append(SizeParser.format(pageSize));
         b.append(",bypass=").append(bypassBytes == 0 ? "off" : SizeParser.format(bypassBytes));
+        if (allow.restricted()) {
+            b.append(",allow=").append(allow);
+        }
         return b.toString();
     }
 
@@ -196,6 +210,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
             case "lock" -> "two-state";
             case "page-size" -> "4K";
             case "bypass" -> "256K";
+            case "allow" -> "alice;host.example.com";
             default -> "...";
         };
     }

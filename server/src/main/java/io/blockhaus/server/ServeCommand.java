@@ -6,6 +6,11 @@ import io.blockhaus.grpc.GrpcServer;
 import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.nbd.NbdServer;
 import io.blockhaus.nbd.NbdServerConfig;
+import io.blockhaus.nbd.NbdSecurity;
+import io.blockhaus.tls.TlsConfig;
+import io.blockhaus.tls.TlsConfigException;
+import io.blockhaus.tls.TlsOptions;
+import java.time.Instant;
 import io.blockhaus.engine.IoMode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -52,6 +58,8 @@ import picocli.CommandLine.Spec;
             "  page-size=N           cache page size, power of two, 512 to 64K (4K)",
             "  bypass=SIZE|off       buffered reads and aligned writes this long or longer",
             "                        go around the cache, cached pages kept coherent (256K)",
+            "  allow=ID[;ID...]      only these client identities (certificate CN or SAN,",
+            "                        PSK identity) may see and open it (default: anyone)",
             "Sizes are bytes or binary units: 4096, 4K, 256M, 1G, 2T.",
             "Example:",
             "  serve --export name=disk1,size=10G \\",
@@ -106,6 +114,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "How long a write, punch or truncate waits for a gRPC mapping to acknowledge its"
                     + " invalidation before revoking it (ESTALE on its next access): 100ms to 10m.")
     private Duration recallTimeout;
+
+    @Mixin
+    private TlsOptions tls = new TlsOptions();
 
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
     private static final int GRPC_THREADS = 16;
@@ -201,6 +212,11 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--nbd-payload-budget: " + e.getMessage());
         }
+        try {
+            tls.check();
+        } catch (TlsConfigException e) {
+            throw usage(e.getMessage());
+        }
         List<HostPort> listens = List.of(nbdListen, grpcListen, metricsListen);
         for (int i = 0; i < listens.size(); i++) {
             for (int j = i + 1; j < listens.size(); j++) {
@@ -223,6 +239,7 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        NbdSecurity nbdSecurity = loadTls();
         Path dir = dataDir.toAbsolutePath().normalize();
         prepareDirectories(dir, plans);
 
@@ -257,7 +274,8 @@ public final class ServeCommand implements Callable<Integer> {
 
         NbdServer nbd;
         try {
-            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry));
+            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry), nbdSecurity.withAccess(
+                    new ExportAllowLists(concat(exports, remembered))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -286,6 +304,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         out.println("blockhaus: NBD listening on " + nbd.address().getHostString() + ":" + nbd.address().getPort()
                 + " (nbd://" + nbdListen + "/" + all.getFirst().config().name() + "; " + nbd.transport() + " transport)");
+        out.println("blockhaus: NBD TLS " + nbdSecurity.mode().label()
+                + nbdSecurity.handlers().map(h -> ", " + h.describe()).orElse(""));
         out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
                 + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection)");
         out.println("blockhaus: metrics (--metrics-listen " + metricsListen + ") are not built yet and are not bound");
@@ -365,6 +385,25 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new StartupException("cannot create " + parent + ": " + StartupException.describe(e), e);
             }
         }
+    }
+
+    /**
+     * The TLS options' files read and checked, and the TLS context built: a problem is a usage
+     * error (exit 2) before anything is opened.
+     */
+    private NbdSecurity loadTls() {
+        try {
+            TlsConfig config = tls.load(Instant.now());
+            return new NbdSecurity(config.mode(), config.handlers(), io.blockhaus.tls.ExportAccess.OPEN);
+        } catch (TlsConfigException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private static List<ExportSpec> concat(List<ExportSpec> a, List<ExportSpec> b) {
+        List<ExportSpec> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private ParameterException usage(String message) {

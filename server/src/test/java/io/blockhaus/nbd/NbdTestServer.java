@@ -26,11 +26,16 @@ public final class NbdTestServer implements AutoCloseable {
 
     NbdTestServer(EngineConfig engineConfig, NbdServerConfig serverConfig, List<VolumeConfig> configs,
             List<BackingStore> stores) throws InterruptedException {
+        this(engineConfig, serverConfig, NbdSecurity.NONE, configs, stores);
+    }
+
+    NbdTestServer(EngineConfig engineConfig, NbdServerConfig serverConfig, NbdSecurity security,
+            List<VolumeConfig> configs, List<BackingStore> stores) throws InterruptedException {
         engine = new Engine(engineConfig);
         for (int i = 0; i < configs.size(); i++) {
             volumes.add(engine.open(configs.get(i), stores.get(i)));
         }
-        server = NbdServer.start(serverConfig, NbdExports.of(volumes));
+        server = NbdServer.start(serverConfig, NbdExports.of(volumes), security);
     }
 
     /** One 64 MiB memory volume named "default". */
@@ -104,6 +109,7 @@ public final class NbdTestServer implements AutoCloseable {
     public static final class Builder {
         private EngineConfig engineConfig = EngineConfig.withCache(32L << 20);
         private NbdServerConfig serverConfig = config();
+        private NbdSecurity security = NbdSecurity.NONE;
         private final List<VolumeConfig> configs = new ArrayList<>();
         private final List<BackingStore> stores = new ArrayList<>();
 
@@ -127,6 +133,12 @@ public final class NbdTestServer implements AutoCloseable {
 
         public Builder server(NbdServerConfig config) {
             this.serverConfig = config;
+            return this;
+        }
+
+        /** TLS mode, handlers and export access (default: none, everything open). */
+        public Builder security(NbdSecurity security) {
+            this.security = security;
             return this;
         }
 
@@ -158,7 +170,7 @@ public final class NbdTestServer implements AutoCloseable {
             if (configs.isEmpty()) {
                 throw new IllegalStateException("no volumes");
             }
-            return new NbdTestServer(engineConfig, serverConfig, configs, stores);
+            return new NbdTestServer(engineConfig, serverConfig, security, configs, stores);
         }
     }
 }

@@ -20,6 +20,14 @@ public final class NbdHandshakeCodec extends CombinedChannelDuplexHandler<NbdHan
     }
 
     /**
+     * Bytes received but not yet decoded. After an option the client must wait for the answer to
+     * (STARTTLS), any byte here was sent before that answer: in the clear, where TLS was asked for.
+     */
+    public int bufferedBytes() {
+        return inboundHandler().buffered();
+    }
+
+    /**
      * Replaces this codec in {@code pipeline} with a transmission codec for what was negotiated.
      *
      * @param structuredReplies NBD_OPT_STRUCTURED_REPLY was acknowledged
