@@ -30,10 +30,11 @@ public final class PskServerContext {
 
     /** A handler for one new connection, to put first in its pipeline (or at STARTTLS). */
     public PskTlsHandler newHandler() {
-        return new PskTlsHandler(new PskTlsServer(crypto, keyring));
+        return new PskTlsHandler(new PskTlsServer(crypto, keyring), PskTlsHandler.HANDSHAKE_TIMEOUT_MILLIS);
     }
 
-    TlsCrypto crypto() {
-        return crypto;
+    /** The same with another handshake deadline (tests). */
+    PskTlsHandler newHandler(long handshakeTimeoutMillis) {
+        return new PskTlsHandler(new PskTlsServer(crypto, keyring), handshakeTimeoutMillis);
     }
 }

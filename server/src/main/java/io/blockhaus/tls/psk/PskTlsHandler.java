@@ -7,6 +7,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.UnsupportedMessageTypeException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -14,6 +15,7 @@ import io.netty.util.concurrent.PromiseCombiner;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.TlsServerProtocol;
 
 /**
@@ -34,6 +36,9 @@ import org.bouncycastle.tls.TlsServerProtocol;
  *       several socket writes rather than one ciphertext copy of its whole size.</li>
  *   <li><b>Writes before the handshake ends</b> are queued, in order, and encrypted when it
  *       does; they fail with the handshake if it fails, or when the channel closes.</li>
+ *   <li><b>Handshake deadline.</b> A client that starts TLS but does not finish within
+ *       {@link #HANDSHAKE_TIMEOUT_MILLIS} (silent, or trickling bytes) fails the handshake and is
+ *       closed, as {@code SslHandler} does with its own timeout.</li>
  *   <li><b>Identity.</b> {@link #identity()} is null until the handshake has completed: only the
  *       client's verified Finished proves it holds the key of the identity it named.</li>
  *   <li><b>Closing.</b> A close from above sends close_notify before the TCP close. A
@@ -52,8 +57,11 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     static final int CHUNK = 16 * 1024;
     /** Encrypted output is handed to the socket once this much has accumulated. */
     static final int OUTPUT_BATCH = 64 * 1024;
+    /** The same bound as the X.509 handler's. */
+    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final PskTlsServer server;
+    private final long handshakeTimeoutMillis;
     private final TlsServerProtocol protocol = new TlsServerProtocol();
     /** Copies out of direct buffers: the engine takes byte arrays (it copies what it keeps). */
     private final byte[] scratch = new byte[CHUNK];
@@ -63,8 +71,9 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
 
     private record PendingWrite(ByteBuf buf, ChannelPromise promise) { }
 
-    PskTlsHandler(PskTlsServer server) {
+    PskTlsHandler(PskTlsServer server, long handshakeTimeoutMillis) {
         this.server = server;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
     /** Completes with the client's PSK identity when the handshake succeeds; fails with it. */
@@ -80,6 +89,13 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         handshake = ctx.executor().newPromise();
+        var deadline = ctx.executor().schedule(() -> {
+            if (!handshake.isDone()) {
+                fail(ctx, new SslHandshakeTimeoutException(
+                        "TLS-PSK handshake not done in " + handshakeTimeoutMillis + " ms"));
+            }
+        }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        handshake.addListener(f -> deadline.cancel(false));
         try {
             protocol.accept(server);   // non-blocking: only arms the engine for a ClientHello
         } catch (IOException e) {

@@ -15,6 +15,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.UnsupportedMessageTypeException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
@@ -229,6 +231,25 @@ class PskTlsHandlerTest {
         assertThat(pump(BcPskClient.tls13("mallory", ALICE_KEY), 0)).isNotNull();
         assertThat(queued.isDone()).isTrue();
         assertThat(queued.isSuccess()).isFalse();
+    }
+
+    @Test
+    void aClientThatStallsInTheHandshakeIsDroppedAtTheDeadline() throws IOException {
+        PskTlsHandler slow = PskServerContext.of(KEYS).newHandler(10_000);
+        Above seen = new Above();
+        EmbeddedChannel ch = new EmbeddedChannel(slow, seen);
+        ch.freezeTime();   // the deadline was armed a moment ago: from here only advanceTimeBy moves
+        byte[] hello = BcPskClient.tls13("alice", ALICE_KEY).takeOutput();
+        ch.writeInbound(Unpooled.wrappedBuffer(hello, 0, hello.length / 2));   // half a ClientHello, then nothing
+        ch.advanceTimeBy(9_900, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(slow.handshakeFuture().cause()).isInstanceOf(SslHandshakeTimeoutException.class);
+        assertThat(seen.events).singleElement()
+                .isInstanceOfSatisfying(SslHandshakeCompletionEvent.class, e -> assertThat(e.isSuccess()).isFalse());
     }
 
     @Test
