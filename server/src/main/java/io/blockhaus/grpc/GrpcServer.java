@@ -66,7 +66,7 @@ public final class GrpcServer implements AutoCloseable {
     private final Runnable stopOwned;
 
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned, Duration lease,
-            LongSupplier clock, Duration recall) {
+            LongSupplier clock, Duration recall, GrpcSecurity security) {
         this.stopOwned = stopOwned;
         this.handles = new HandleTable(MAX_HANDLES, MAX_HANDLES_PER_CLIENT, recall.toNanos());
         this.leases = new Leases(lease.toNanos(), clock);
@@ -75,8 +75,9 @@ public final class GrpcServer implements AutoCloseable {
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
-                .addService(new VolumeIoService(catalog, handles, notifier))
-                .addService(new VolumeAdminService(catalog, handles))
+                .intercept(Caller.interceptor())
+                .addService(new VolumeIoService(catalog, handles, notifier, security))
+                .addService(new VolumeAdminService(catalog, handles, security))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
@@ -85,7 +86,12 @@ public final class GrpcServer implements AutoCloseable {
 
     /** Starts the services on {@code builder} (whose executor and transport the caller chose). */
     public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog) {
-        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
+        return start(builder, catalog, GrpcSecurity.NONE);
+    }
+
+    /** {@link #start(ServerBuilder, VolumeCatalog)} with allow lists and an admin rule (tests, in-process). */
+    public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcSecurity security) {
+        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT, security);
     }
 
     /**
@@ -94,7 +100,7 @@ public final class GrpcServer implements AutoCloseable {
      */
     static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock,
             Duration recall) {
-        return start(builder, catalog, null, lease, clock, false, recall);
+        return start(builder, catalog, null, lease, clock, false, recall, GrpcSecurity.NONE);
     }
 
     /**
@@ -102,7 +108,8 @@ public final class GrpcServer implements AutoCloseable {
      * the NBD server does), with {@code threads} worker threads for calls.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT);
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT,
+                GrpcSecurity.NONE);
     }
 
     /**
@@ -111,20 +118,30 @@ public final class GrpcServer implements AutoCloseable {
      * revoking it.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall);
+        return listen(address, catalog, threads, recall, GrpcSecurity.NONE);
+    }
+
+    /**
+     * {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} under {@code security}:
+     * TLS on the port when it has a context, allow lists, the admin rule.
+     */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall,
+            GrpcSecurity security) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall, security);
     }
 
     /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
     static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
             LongSupplier clock, Duration recall) {
-        return listen(address, catalog, threads, lease, clock, false, recall);
+        return listen(address, catalog, threads, lease, clock, false, recall, GrpcSecurity.NONE);
     }
 
     private static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
-            LongSupplier clock, boolean sweep, Duration recall) {
+            LongSupplier clock, boolean sweep, Duration recall, GrpcSecurity security) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-grpc-worker-", 0).daemon().factory());
         NettyServerBuilder b = NettyServerBuilder.forAddress(address);
+        security.ssl().ifPresent(b::sslContext);
         List<EventLoopGroup> groups = List.of();
         if (Epoll.isAvailable()) {
             EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
@@ -164,12 +181,12 @@ public final class GrpcServer implements AutoCloseable {
             for (EventLoopGroup g : owned) {
                 g.shutdownGracefully(0, 5, TimeUnit.SECONDS);
             }
-        }, lease, clock, sweep, recall);
+        }, lease, clock, sweep, recall, security);
     }
 
     private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned,
-            Duration lease, LongSupplier clock, boolean sweep, Duration recall) {
-        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, recall);
+            Duration lease, LongSupplier clock, boolean sweep, Duration recall, GrpcSecurity security) {
+        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, recall, security);
         try {
             s.server.start();
         } catch (IOException e) {

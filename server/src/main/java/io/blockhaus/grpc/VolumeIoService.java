@@ -52,16 +52,26 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     private final HandleTable handles;
     private final Executor notifier;
 
-    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier) {
+    private final GrpcSecurity security;
+
+    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier, GrpcSecurity security) {
         this.catalog = catalog;
         this.handles = handles;
         this.notifier = notifier;
+        this.security = security;
     }
 
     @Override
     public void openHandle(OpenHandleRequest r, StreamObserver<Handle> out) {
         Calls.unary(out, () -> {
             String id = ResourceNames.volumeId(r.getVolume());
+            Caller caller = Caller.current();
+            if (!security.mayOpen(caller, id)) {
+                // Worded as for a missing volume: a refused caller learns nothing about it.
+                System.getLogger(VolumeIoService.class.getName()).log(System.Logger.Level.INFO,
+                        () -> "OpenHandle of " + id + " refused to " + caller.identity().describe());
+                throw RequestException.notFound("no volume " + r.getVolume());
+            }
             Volume v = catalog.find(id).orElseThrow(() -> RequestException.notFound("no volume " + r.getVolume()));
             OpenHandle h = handles.open(id, v.open(), Leases.currentClient());
             return Handle.newBuilder().setName(h.name()).setSizeBytes(v.size()).setPageSize(v.pageSize())

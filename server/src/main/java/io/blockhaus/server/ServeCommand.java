@@ -2,6 +2,7 @@ package io.blockhaus.server;
 
 import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
+import io.blockhaus.grpc.GrpcSecurity;
 import io.blockhaus.grpc.GrpcServer;
 import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.nbd.NbdServer;
@@ -117,6 +118,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     private TlsOptions tls = new TlsOptions();
+
+    @Mixin
+    private GrpcAccessOptions grpcAccess = new GrpcAccessOptions();
+    private GrpcSecurity grpcSecurity = GrpcSecurity.NONE;
 
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
     private static final int GRPC_THREADS = 16;
@@ -274,8 +279,9 @@ public final class ServeCommand implements Callable<Integer> {
 
         NbdServer nbd;
         try {
-            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry), nbdSecurity.withAccess(
-                    new ExportAllowLists(concat(exports, remembered))));
+            ExportAllowLists allowLists = new ExportAllowLists(concat(exports, remembered));
+            grpcSecurity = grpcSecurity.withAccess(allowLists);
+            nbd = NbdServer.start(nbdConfig(), new RegistryExports(registry), nbdSecurity.withAccess(allowLists));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -289,7 +295,7 @@ public final class ServeCommand implements Callable<Integer> {
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
         GrpcServer grpc;
         try {
-            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout);
+            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout, grpcSecurity);
         } catch (RuntimeException e) {
             shutdown.closeAll();
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
@@ -307,7 +313,8 @@ public final class ServeCommand implements Callable<Integer> {
         out.println("blockhaus: NBD TLS " + nbdSecurity.mode().label()
                 + nbdSecurity.handlers().map(h -> ", " + h.describe()).orElse(""));
         out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
-                + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection)");
+                + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection; "
+                + (grpcSecurity.ssl().isPresent() ? "TLS" : "plaintext") + ")");
         out.println("blockhaus: metrics (--metrics-listen " + metricsListen + ") are not built yet and are not bound");
         out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
         out.flush();
@@ -394,6 +401,7 @@ public final class ServeCommand implements Callable<Integer> {
     private NbdSecurity loadTls() {
         try {
             TlsConfig config = tls.load(Instant.now());
+            grpcSecurity = grpcAccess.security(config, grpcListen);
             return new NbdSecurity(config.mode(), config.handlers(), io.blockhaus.tls.ExportAccess.OPEN);
         } catch (TlsConfigException e) {
             throw usage(e.getMessage());
