@@ -93,6 +93,22 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /**
+     * After STARTTLS the TLS handler reports a failed handshake (another CA, no certificate when
+     * one is required, an old protocol) both as an event, logged and counted in
+     * {@link ConnectionSecurity#handshakeDone}, and as this exception: the connection just closes.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (security.tlsStarted()) {
+            System.getLogger(NbdHandshakeHandler.class.getName()).log(System.Logger.Level.DEBUG,
+                    "NBD client " + ctx.channel().remoteAddress() + ": " + cause);
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
         if (!ctx.channel().isActive()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.blockhaus.engine.IoMode;
+import io.blockhaus.tls.AllowList;
 import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.engine.lock.LockPolicy;
 import java.nio.file.Path;
@@ -40,6 +41,15 @@ class ExportSpecTest {
     }
 
     @Test
+    void allowNamesTheIdentitiesThatMayOpenTheExportAndSurvivesToString() {
+        ExportSpec spec = ExportSpec.parse("name=a,allow=alice;host.example.com");
+        assertThat(spec.allow()).isEqualTo(AllowList.parse("host.example.com;alice"));
+        assertThat(ExportSpec.parse(spec.toString())).isEqualTo(spec);
+        assertThat(ExportSpec.parse("name=a").allow()).isEqualTo(AllowList.ANYONE);
+        assertThat(ExportSpec.parse("name=a").toString()).doesNotContain("allow");
+    }
+
+    @Test
     void mapsToTheEngineVolumeConfig() {
         VolumeConfig config = ExportSpec.parse("name=v,size=1M,io=direct,lock=range,page-size=512,readonly").toVolumeConfig();
         assertThat(config).isEqualTo(VolumeConfig.of("v").withIo(IoMode.DIRECT).withLockPolicy(LockPolicy.RANGE)
@@ -56,7 +66,7 @@ class ExportSpecTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "name=a,colour=red              | unknown key 'colour' (known keys: name, size, path, readonly, io, lock, page-size, bypass)",
+        "name=a,colour=red              | unknown key 'colour' (known keys: name, size, path, readonly, io, lock, page-size, bypass, allow)",
         "name=a,Size=1G                 | unknown key 'Size'",
         "name=a,size=1G,size=2G         | key 'size' given twice",
         "name=a,name=b                  | key 'name' given twice",

@@ -46,6 +46,11 @@ public final class InProcessServe implements AutoCloseable {
         return s;
     }
 
+    /** The NBD front end's port. */
+    public int nbdPort() {
+        return command.running().nbd().getPort();
+    }
+
     /** HOST:PORT of the gRPC front end. */
     public String grpcTarget() {
         return "127.0.0.1:" + command.running().grpc().getPort();
