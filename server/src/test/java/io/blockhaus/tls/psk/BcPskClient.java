@@ -5,18 +5,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Vector;
-import org.bouncycastle.tls.AbstractTlsClient;
-import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.BasicTlsPSKExternal;
 import org.bouncycastle.tls.BasicTlsPSKIdentity;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.PRFAlgorithm;
 import org.bouncycastle.tls.PSKTlsClient;
 import org.bouncycastle.tls.ProtocolVersion;
-import org.bouncycastle.tls.TlsAuthentication;
-import org.bouncycastle.tls.TlsClient;
 import org.bouncycastle.tls.TlsClientProtocol;
-import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCrypto;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
@@ -36,28 +31,38 @@ final class BcPskClient {
     private BcPskClient() { }
 
     static BcPskClient tls13(String identity, byte[] key) throws IOException {
+        return connect(identity, key, ProtocolVersion.TLSv13, CipherSuite.TLS_AES_128_GCM_SHA256);
+    }
+
+    static BcPskClient tls12(String identity, byte[] key, int suite) throws IOException {
+        return connect(identity, key, ProtocolVersion.TLSv12, suite);
+    }
+
+    /**
+     * One client for both versions: BC's PSKTlsClient sends the TLS 1.2 PSK identity, and its
+     * external PSK list is what TLS 1.3 offers in pre_shared_key.
+     */
+    private static BcPskClient connect(String identity, byte[] key, ProtocolVersion version, int suite)
+            throws IOException {
         BcPskClient c = new BcPskClient();
         TlsCrypto crypto = new BcTlsCrypto(new SecureRandom());
-        c.protocol.connect(new AbstractTlsClient(crypto) {
+        c.protocol.connect(new PSKTlsClient(crypto, new BasicTlsPSKIdentity(identity, key)) {
             @Override
             protected ProtocolVersion[] getSupportedVersions() {
-                return ProtocolVersion.TLSv13.only();
+                return version.only();
             }
 
             @Override
             protected int[] getSupportedCipherSuites() {
-                return new int[] {CipherSuite.TLS_AES_128_GCM_SHA256};
+                return new int[] {suite};
             }
 
             @Override
             public Vector getExternalPSKs() {
-                return TlsUtils.vectorOfOne(new BasicTlsPSKExternal(identity.getBytes(StandardCharsets.UTF_8),
-                        getCrypto().createSecret(key), PRFAlgorithm.tls13_hkdf_sha256));
-            }
-
-            @Override
-            public TlsAuthentication getAuthentication() throws IOException {
-                throw new TlsFatalAlert(AlertDescription.internal_error, "a PSK server sends no certificate");
+                return version.equals(ProtocolVersion.TLSv13)
+                        ? TlsUtils.vectorOfOne(new BasicTlsPSKExternal(identity.getBytes(StandardCharsets.UTF_8),
+                                getCrypto().createSecret(key), PRFAlgorithm.tls13_hkdf_sha256))
+                        : null;
             }
 
             @Override
@@ -72,35 +77,6 @@ final class BcPskClient {
                 c.complete = true;
             }
         });
-        return c;
-    }
-
-    static BcPskClient tls12(String identity, byte[] key, int suite) throws IOException {
-        BcPskClient c = new BcPskClient();
-        TlsClient client = new PSKTlsClient(new BcTlsCrypto(new SecureRandom()), new BasicTlsPSKIdentity(identity, key)) {
-            @Override
-            protected ProtocolVersion[] getSupportedVersions() {
-                return ProtocolVersion.TLSv12.only();
-            }
-
-            @Override
-            protected int[] getSupportedCipherSuites() {
-                return new int[] {suite};
-            }
-
-            @Override
-            public void notifyServerVersion(ProtocolVersion v) throws IOException {
-                super.notifyServerVersion(v);
-                c.negotiated = v;
-            }
-
-            @Override
-            public void notifyHandshakeComplete() throws IOException {
-                super.notifyHandshakeComplete();
-                c.complete = true;
-            }
-        };
-        c.protocol.connect(client);
         return c;
     }
 
