@@ -61,6 +61,7 @@ public final class GrpcServer implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final HandleTable handles;
     private final Leases leases;
+    private final GrpcRefusals refusals = new GrpcRefusals();
     private final ScheduledExecutorService notifier;
     /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
     private final Runnable stopOwned;
@@ -76,8 +77,8 @@ public final class GrpcServer implements AutoCloseable {
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
                 .intercept(Caller.interceptor())
-                .addService(new VolumeIoService(catalog, handles, notifier, security))
-                .addService(new VolumeAdminService(catalog, handles, security))
+                .addService(new VolumeIoService(catalog, handles, notifier, security, refusals))
+                .addService(new VolumeAdminService(catalog, handles, security, refusals))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE)
@@ -203,6 +204,16 @@ public final class GrpcServer implements AutoCloseable {
             s.notifier.scheduleWithFixedDelay(s::sweepLeases, 1, 1, TimeUnit.SECONDS);
         }
         return s;
+    }
+
+    /** Calls refused by allow lists: a volume the caller may not open, answered NOT_FOUND. */
+    public long accessRefusals() {
+        return refusals.accessRefusals();
+    }
+
+    /** Admin RPCs refused: the caller is not named by {@code --admin} (or not local without it). */
+    public long adminRefusals() {
+        return refusals.adminRefusals();
     }
 
     /** The bound address, for a server that listens on a socket (the real port when 0 was asked). */

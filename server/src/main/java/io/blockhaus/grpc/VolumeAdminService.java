@@ -30,17 +30,20 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
     private final HandleTable handles;
 
     private final GrpcSecurity security;
+    private final GrpcRefusals refusals;
 
-    VolumeAdminService(VolumeCatalog catalog, HandleTable handles, GrpcSecurity security) {
+    VolumeAdminService(VolumeCatalog catalog, HandleTable handles, GrpcSecurity security, GrpcRefusals refusals) {
         this.catalog = catalog;
         this.handles = handles;
         this.security = security;
+        this.refusals = refusals;
     }
 
     /** Create, delete and resize: for the identities {@code --admin} names (see {@link GrpcSecurity}). */
     private void requireAdmin(String what) {
         Caller caller = Caller.current();
         if (!security.mayAdminister(caller)) {
+            refusals.admin();
             System.getLogger(VolumeAdminService.class.getName()).log(System.Logger.Level.INFO,
                     () -> what + " refused to " + caller.identity().describe() + (caller.local() ? " (local)" : ""));
             throw RequestException.denied(what + " needs an identity named by --admin"
@@ -165,6 +168,7 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
     /** {@code id}, or NOT_FOUND worded as for a missing volume if the caller may not open it. */
     private String visible(String id) {
         if (!security.mayOpen(Caller.current(), id)) {
+            refusals.access();
             throw RequestException.notFound("no volume " + ResourceNames.volume(id));
         }
         return id;

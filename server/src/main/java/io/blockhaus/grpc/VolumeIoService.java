@@ -53,12 +53,15 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     private final Executor notifier;
 
     private final GrpcSecurity security;
+    private final GrpcRefusals refusals;
 
-    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier, GrpcSecurity security) {
+    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier, GrpcSecurity security,
+            GrpcRefusals refusals) {
         this.catalog = catalog;
         this.handles = handles;
         this.notifier = notifier;
         this.security = security;
+        this.refusals = refusals;
     }
 
     @Override
@@ -67,6 +70,7 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
             String id = ResourceNames.volumeId(r.getVolume());
             Caller caller = Caller.current();
             if (!security.mayOpen(caller, id)) {
+                refusals.access();
                 // Worded as for a missing volume: a refused caller learns nothing about it.
                 System.getLogger(VolumeIoService.class.getName()).log(System.Logger.Level.INFO,
                         () -> "OpenHandle of " + id + " refused to " + caller.identity().describe());
