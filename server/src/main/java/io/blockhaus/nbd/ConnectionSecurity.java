@@ -35,12 +35,12 @@ final class ConnectionSecurity {
     static final String TLS_HANDLER_NAME = "tls";
 
     private final NbdSecurity security;
-    private final Refusals refusals;
+    private final SecurityRefusals refusals;
     private ChannelHandler tls;           // set when STARTTLS was accepted
     private PeerIdentity peer = PeerIdentity.ANONYMOUS;
     private boolean refusalLogged;
 
-    ConnectionSecurity(NbdSecurity security, Refusals refusals) {
+    ConnectionSecurity(NbdSecurity security, SecurityRefusals refusals) {
         this.security = security;
         this.refusals = refusals;
     }

@@ -18,7 +18,7 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final NbdServerConfig config;
     private final ServerResources shared;
     private final NbdSecurity security;
-    private final Refusals refusals = new Refusals();
+    private final SecurityRefusals refusals = new SecurityRefusals();
 
     NbdChannelInitializer(NbdExports exports, NbdServerConfig config, NbdSecurity security, ExecutorService workers) {
         this.exports = exports;
@@ -33,7 +33,7 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
         return shared;
     }
 
-    Refusals refusals() {
+    SecurityRefusals refusals() {
         return refusals;
     }
 

@@ -49,7 +49,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private ScheduledFuture<?> timeout;
 
     NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ServerResources shared, NbdSecurity security,
-            Refusals refusals) {
+            SecurityRefusals refusals) {
         this.exports = exports;
         this.config = config;
         this.shared = shared;

@@ -142,12 +142,12 @@ public final class NbdServer implements AutoCloseable {
         return initializer.refusals().accessRefusals();
     }
 
-    /** Options refused in the clear under {@code --tls require} (reason {@code tls_required}). */
+    /** Options refused in the clear under {@code --tls require} (reason {@code tls-required}). */
     public long tlsRequiredRefusals() {
         return initializer.refusals().tlsRequiredRefusals();
     }
 
-    /** TLS handshakes that failed (reason {@code tls_handshake}): a certificate from another CA, none when required, ... */
+    /** TLS handshakes that failed (reason {@code tls-handshake}): a certificate from another CA, none when required, ... */
     public long tlsHandshakeFailures() {
         return initializer.refusals().tlsHandshakeFailures();
     }
