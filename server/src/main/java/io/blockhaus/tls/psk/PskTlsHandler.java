@@ -135,10 +135,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
 
     /** One offer's results, in wire order: records to send, handshake end, plaintext, close. */
     private void afterInput(ChannelHandlerContext ctx) throws IOException {
-        ByteBuf out = takeOutput(ctx);
-        if (out != null) {
-            ctx.writeAndFlush(out);
-        }
+        sendOutput(ctx);
         if (!handshake.isDone() && server.handshakeComplete()) {
             // Queued writes first: whatever the completion's listeners write must follow them.
             flushPending(ctx);
@@ -154,10 +151,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
         }
         if (protocol.isClosed()) {
             // The peer's close_notify: the engine has queued ours in answer (sent above or now).
-            ByteBuf last = takeOutput(ctx);
-            if (last != null) {
-                ctx.writeAndFlush(last);
-            }
+            sendOutput(ctx);
             failPending(new ClosedChannelException());
             if (!handshake.isDone()) {
                 handshake.tryFailure(new ClosedChannelException());
@@ -209,10 +203,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
         if (handshake.isDone() && !failed && !protocol.isClosed()) {
             try {
                 protocol.close();   // queues close_notify
-                ByteBuf out = takeOutput(ctx);
-                if (out != null) {
-                    ctx.writeAndFlush(out);
-                }
+                sendOutput(ctx);
             } catch (IOException e) {
                 // The TCP close below ends the connection all the same.
             }
@@ -269,6 +260,14 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** Writes and flushes whatever records the engine has queued (handshake, alert, close_notify). */
+    private void sendOutput(ChannelHandlerContext ctx) {
+        ByteBuf out = takeOutput(ctx);
+        if (out != null) {
+            ctx.writeAndFlush(out);
+        }
+    }
+
     /** The engine's queued records as one buffer, or null if it has none. */
     private ByteBuf takeOutput(ChannelHandlerContext ctx) {
         int n = protocol.getAvailableOutputBytes();
@@ -287,10 +286,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
             return;
         }
         failed = true;
-        ByteBuf alert = takeOutput(ctx);
-        if (alert != null) {
-            ctx.writeAndFlush(alert);
-        }
+        sendOutput(ctx);   // the alert, if the engine raised one
         failPending(cause);
         if (handshake.tryFailure(cause)) {
             ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(cause));
