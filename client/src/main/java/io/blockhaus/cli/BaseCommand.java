@@ -67,8 +67,14 @@ abstract class BaseCommand implements Callable<Integer> {
 
     BlockhausClient connect(boolean fallbackOnDeadlock) {
         if (channel == null) {
-            channel = NettyChannelBuilder.forTarget(root.server()).usePlaintext()
-                    .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+            NettyChannelBuilder b;
+            try {
+                b = root.tls().map(tls -> tls.channelBuilder(root.server()))
+                        .orElseGet(() -> NettyChannelBuilder.forTarget(root.server()).usePlaintext());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            channel = b.withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
                     .idleTimeout(30, TimeUnit.DAYS).build();
         }
         return BlockhausClient.builder(channel).fallbackOnDeadlock(fallbackOnDeadlock).build();

@@ -1,8 +1,11 @@
 package io.blockhaus.cli;
 
+import io.blockhaus.client.ClientTls;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,6 +37,18 @@ public final class Bhctl implements Runnable {
             description = "The server's gRPC address (default: ${DEFAULT-VALUE}).")
     String server = DEFAULT_SERVER;
 
+    @Option(names = "--tls-ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Connect over TLS, trusting the CA certificate(s) in this PEM file.")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Connect over mutual TLS with this client certificate (PEM); needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "The client certificate's private key (PEM, PKCS#8).")
+    Path tlsKey;
+
     private final Streams streams;
 
     @CommandLine.Spec
@@ -54,6 +69,18 @@ public final class Bhctl implements Runnable {
 
     String server() {
         return server;
+    }
+
+    /** TLS when any --tls-* option is given; plaintext otherwise. */
+    Optional<ClientTls> tls() {
+        if (tlsCa == null && tlsCert == null && tlsKey == null) {
+            return Optional.empty();
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+        }
+        ClientTls tls = new ClientTls(Optional.ofNullable(tlsCa), Optional.empty(), Optional.empty());
+        return Optional.of(tlsCert == null ? tls : tls.withClientCertificate(tlsCert, tlsKey));
     }
 
     /** bhctl alone: the usage, as a usage error (a command is required). */

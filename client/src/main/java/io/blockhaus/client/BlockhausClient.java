@@ -104,6 +104,11 @@ public final class BlockhausClient implements AutoCloseable {
                 .initialFlowControlWindow(FLOW_CONTROL_WINDOW).build(), true).build();
     }
 
+    /** TLS connection to {@code host:port} (see {@link ClientTls}); otherwise as {@link #connect(String)}. */
+    public static BlockhausClient connect(String target, ClientTls tls) {
+        return builder(tls.channel(target), true).build();
+    }
+
     /** A client over a channel the caller made (and closes). */
     public static Builder builder(ManagedChannel channel) {
         return builder(channel, false);

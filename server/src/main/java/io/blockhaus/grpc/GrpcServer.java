@@ -1,5 +1,6 @@
 package io.blockhaus.grpc;
 
+import io.blockhaus.limits.RefusalReason;
 import io.blockhaus.limits.Refusals;
 import io.blockhaus.proto.v1.VolumeAdminGrpc;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
@@ -78,79 +79,92 @@ public final class GrpcServer implements AutoCloseable {
     private final Runnable stopOwned;
 
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned, Duration lease,
-            LongSupplier clock, Duration recall, GrpcLimits limits, Refusals refusals) {
+            LongSupplier clock, GrpcSetup setup, Refusals refusals) {
         this.stopOwned = stopOwned;
         this.refusals = refusals;
-        this.handles = new HandleTable(limits, recall.toNanos(), refusals);
+        this.handles = new HandleTable(setup.limits(), setup.recall().toNanos(), refusals);
         this.leases = new Leases(lease.toNanos(), clock);
         this.notifier = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
                 .intercept(leases.interceptor())
-                .addService(ZeroCopyWrites.bind(new VolumeIoService(catalog, handles, notifier)))
-                .addService(new VolumeAdminService(catalog, handles, refusals))
+                .intercept(Caller.interceptor())
+                .addService(ZeroCopyWrites.bind(new VolumeIoService(catalog, handles, notifier, setup.security(), refusals)))
+                .addService(new VolumeAdminService(catalog, handles, setup.security(), refusals))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
-                .maxInboundMessageSize(limits.maxInboundMessage())
+                .maxInboundMessageSize(setup.limits().maxInboundMessage())
                 .build();
     }
 
     /** Starts the services on {@code builder} (whose executor and transport the caller chose). */
     public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog) {
-        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true, DEFAULT_RECALL_TIMEOUT,
-                GrpcLimits.DEFAULTS, new Refusals("grpc"));
+        return start(builder, catalog, GrpcSecurity.NONE);
+    }
+
+    /** {@link #start(ServerBuilder, VolumeCatalog)} with allow lists and an admin rule (tests, in-process). */
+    public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcSecurity security) {
+        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true,
+                GrpcSetup.DEFAULTS.withSecurity(security), new Refusals("grpc"));
     }
 
     /**
-     * For tests of leases and recalls: {@code clock} for lease times, no background sweep (the
-     * test calls {@link #sweepLeases}), and the recall timeout.
+     * {@link #start(ServerBuilder, VolumeCatalog)} with a lease and clock of the test's choosing
+     * and no sweeper thread (the test sweeps by calling {@link #sweepLeases}).
      */
     static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock,
             Duration recall) {
-        return start(builder, catalog, null, lease, clock, false, recall, GrpcLimits.DEFAULTS, new Refusals("grpc"));
+        return start(builder, catalog, null, lease, clock, false, GrpcSetup.DEFAULTS.withRecall(recall),
+                new Refusals("grpc"));
     }
 
     /**
-     * Binds {@code address} over the project's Netty, on the epoll transport where it loads (as
-     * the NBD server does), with {@code threads} worker threads for calls.
+     * Listens on {@code address} with gRPC's Netty transport (on epoll where it loads, as the NBD
+     * server does), with {@code threads} worker threads for calls.
      */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads) {
-        return listen(address, catalog, threads, DEFAULT_RECALL_TIMEOUT, GrpcLimits.DEFAULTS, b -> { });
+        return listen(address, catalog, threads, GrpcSetup.DEFAULTS);
     }
 
-    /**
-     * {@link #listen} with a recall timeout other than {@link #DEFAULT_RECALL_TIMEOUT}: how long an
-     * engine operation from either front end waits for a mapping's acknowledgement before
-     * revoking it.
-     */
+    /** {@link #listen(InetSocketAddress, VolumeCatalog, int)} with a recall timeout other than 5 s. */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall) {
-        return listen(address, catalog, threads, recall, GrpcLimits.DEFAULTS, b -> { });
+        return listen(address, catalog, threads, GrpcSetup.DEFAULTS.withRecall(recall));
     }
 
-    /**
-     * {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} with client limits other than
-     * the defaults and {@code decorate} applied to the builder before the services are added
-     * (serve's metrics: an interceptor and a transport filter).
-     */
+    /** {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} under {@code security} (TLS, allow lists, admin). */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall,
+            GrpcSecurity security) {
+        return listen(address, catalog, threads, GrpcSetup.DEFAULTS.withRecall(recall).withSecurity(security));
+    }
+
+    /** {@link #listen(InetSocketAddress, VolumeCatalog, int, Duration)} with other limits and a builder hook. */
     public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration recall,
             GrpcLimits limits, Consumer<ServerBuilder<?>> decorate) {
-        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, recall, limits, decorate);
+        return listen(address, catalog, threads,
+                GrpcSetup.DEFAULTS.withRecall(recall).withLimits(limits).withDecoration(decorate));
+    }
+
+    /** Listens as {@link #listen(InetSocketAddress, VolumeCatalog, int)}, set up by {@code setup} (what {@code serve} uses). */
+    public static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, GrpcSetup setup) {
+        return listen(address, catalog, threads, DEFAULT_LEASE, System::nanoTime, true, setup);
     }
 
     /** {@link #listen} with the lease clock and sweep of {@link #start(ServerBuilder, VolumeCatalog, Duration, LongSupplier, Duration)}, for tests. */
     static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
             LongSupplier clock, Duration recall) {
-        return listen(address, catalog, threads, lease, clock, false, recall, GrpcLimits.DEFAULTS, b -> { });
+        return listen(address, catalog, threads, lease, clock, false, GrpcSetup.DEFAULTS.withRecall(recall));
     }
 
     private static GrpcServer listen(InetSocketAddress address, VolumeCatalog catalog, int threads, Duration lease,
-            LongSupplier clock, boolean sweep, Duration recall, GrpcLimits limits, Consumer<ServerBuilder<?>> decorate) {
+            LongSupplier clock, boolean sweep, GrpcSetup setup) {
+        GrpcLimits limits = setup.limits();
         // The queue itself is unbounded, but CallAdmission admits at most threads + callQueue
         // calls, each with at most one task queued, so it holds at most that many.
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-grpc-worker-", 0).daemon().factory());
         NettyServerBuilder b = NettyServerBuilder.forAddress(address);
+        setup.security().ssl().ifPresent(b::sslContext);
         List<EventLoopGroup> groups = List.of();
         if (Epoll.isAvailable()) {
             EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
@@ -197,18 +211,18 @@ public final class GrpcServer implements AutoCloseable {
             b.maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS);
         }
         List<EventLoopGroup> owned = groups;
-        decorate.accept(b);
+        setup.decorate().accept(b);
         return start(b, catalog, () -> {
             pool.shutdown();
             for (EventLoopGroup g : owned) {
                 g.shutdownGracefully(0, 5, TimeUnit.SECONDS);
             }
-        }, lease, clock, sweep, recall, limits, refusals);
+        }, lease, clock, sweep, setup, refusals);
     }
 
     private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned,
-            Duration lease, LongSupplier clock, boolean sweep, Duration recall, GrpcLimits limits, Refusals refusals) {
-        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, recall, limits, refusals);
+            Duration lease, LongSupplier clock, boolean sweep, GrpcSetup setup, Refusals refusals) {
+        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, setup, refusals);
         try {
             s.server.start();
         } catch (IOException e) {
@@ -225,6 +239,16 @@ public final class GrpcServer implements AutoCloseable {
             s.notifier.scheduleWithFixedDelay(s::sweepLeases, 1, 1, TimeUnit.SECONDS);
         }
         return s;
+    }
+
+    /** Calls refused by allow lists: a volume the caller may not open, answered NOT_FOUND. */
+    public long accessRefusals() {
+        return refusals.count(RefusalReason.ACCESS);
+    }
+
+    /** Admin RPCs refused: the caller is not named by {@code --admin} (or not local without it). */
+    public long adminRefusals() {
+        return refusals.count(RefusalReason.ADMIN);
     }
 
     /** The bound address, for a server that listens on a socket (the real port when 0 was asked). */

@@ -25,6 +25,11 @@ public final class RequestException extends RuntimeException {
         return new RequestException(Status.Code.ALREADY_EXISTS, "EEXIST", message);
     }
 
+    /** An admin RPC from a caller {@code --admin} does not name. */
+    public static RequestException denied(String message) {
+        return new RequestException(Status.Code.PERMISSION_DENIED, "EACCES", message);
+    }
+
     public static RequestException invalid(String message) {
         return new RequestException(Status.Code.INVALID_ARGUMENT, "EINVAL", message);
     }

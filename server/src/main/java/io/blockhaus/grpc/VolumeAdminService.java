@@ -33,15 +33,31 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
     private final HandleTable handles;
     private final Refusals refusals;
 
-    VolumeAdminService(VolumeCatalog catalog, HandleTable handles, Refusals refusals) {
+    private final GrpcSecurity security;
+
+    VolumeAdminService(VolumeCatalog catalog, HandleTable handles, GrpcSecurity security, Refusals refusals) {
         this.catalog = catalog;
         this.handles = handles;
+        this.security = security;
         this.refusals = refusals;
+    }
+
+    /** Create, delete and resize: for the identities {@code --admin} names (see {@link GrpcSecurity}). */
+    private void requireAdmin(String what) {
+        Caller caller = Caller.current();
+        if (!security.mayAdminister(caller)) {
+            refusals.tally(RefusalReason.ADMIN); // logged here, with the caller
+            System.getLogger(VolumeAdminService.class.getName()).log(System.Logger.Level.INFO,
+                    () -> what + " refused to " + caller.identity().describe() + (caller.local() ? " (local)" : ""));
+            throw RequestException.denied(what + " needs an identity named by --admin"
+                    + (security.admins().isEmpty() ? " (none given: only callers on the server's host)" : ""));
+        }
     }
 
     @Override
     public void createVolume(CreateVolumeRequest r, StreamObserver<Volume> out) {
         Calls.unary(out, () -> {
+            requireAdmin("CreateVolume");
             Volume v = r.getVolume();
             // The name becomes a file name in the data directory: this character set has no '/'
             // and no leading '.', so no "..", no absolute path, no NUL, and at most 255 bytes.
@@ -73,6 +89,7 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
     @Override
     public void deleteVolume(DeleteVolumeRequest r, StreamObserver<Empty> out) {
         Calls.unary(out, () -> {
+            requireAdmin("DeleteVolume");
             String id = ResourceNames.volumeId(r.getName());
             if (r.getForce()) {
                 handles.closeAll(id);
@@ -98,7 +115,11 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
             ListVolumesResponse.Builder b = ListVolumesResponse.newBuilder();
             String after = r.getPageToken();
             int limit = r.getPageSize() == 0 ? Integer.MAX_VALUE : r.getPageSize();
+            Caller caller = Caller.current();
             for (VolumeCatalog.Entry e : all) {
+                if (!security.mayOpen(caller, e.volume().name())) {
+                    continue;   // not listed to a caller it is not allowed to
+                }
                 if (!after.isEmpty() && e.volume().name().compareTo(after) <= 0) {
                     continue;
                 }
@@ -114,7 +135,11 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
 
     @Override
     public void resizeVolume(ResizeVolumeRequest r, StreamObserver<Volume> out) {
-        Calls.unary(out, () -> resource(catalog.resize(ResourceNames.volumeId(r.getName()), r.getSizeBytes())));
+        Calls.unary(out, () -> {
+            requireAdmin("ResizeVolume");
+            String id = visible(ResourceNames.volumeId(r.getName()));
+            return resource(catalog.resize(id, r.getSizeBytes()));
+        });
     }
 
     @Override
@@ -142,8 +167,18 @@ final class VolumeAdminService extends VolumeAdminGrpc.VolumeAdminImplBase {
     }
 
     private VolumeCatalog.Entry entry(String id) {
+        visible(id);
         return catalog.list().stream().filter(e -> e.volume().name().equals(id)).findFirst()
                 .orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote(ResourceNames.volume(id))));
+    }
+
+    /** {@code id}, or NOT_FOUND worded as for a missing volume if the caller may not open it. */
+    private String visible(String id) {
+        if (!security.mayOpen(Caller.current(), id)) {
+            refusals.tally(RefusalReason.ACCESS);
+            throw RequestException.notFound("no volume " + UntrustedText.quote(ResourceNames.volume(id)));
+        }
+        return id;
     }
 
     private static Volume resource(VolumeCatalog.Entry e) {

@@ -8,6 +8,8 @@ import io.blockhaus.engine.Mapping;
 import io.blockhaus.engine.Volume;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
+import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.Refusals;
 import io.blockhaus.limits.UntrustedText;
 import io.blockhaus.proto.v1.AckInvalidationsRequest;
 import io.blockhaus.proto.v1.BlockStatusRequest;
@@ -53,16 +55,30 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
     private final HandleTable handles;
     private final Executor notifier;
 
-    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier) {
+    private final GrpcSecurity security;
+    private final Refusals refusals;
+
+    VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier, GrpcSecurity security,
+            Refusals refusals) {
         this.catalog = catalog;
         this.handles = handles;
         this.notifier = notifier;
+        this.security = security;
+        this.refusals = refusals;
     }
 
     @Override
     public void openHandle(OpenHandleRequest r, StreamObserver<Handle> out) {
         Calls.unary(out, () -> {
             String id = ResourceNames.volumeId(r.getVolume());
+            Caller caller = Caller.current();
+            if (!security.mayOpen(caller, id)) {
+                refusals.tally(RefusalReason.ACCESS);
+                // Worded as for a missing volume: a refused caller learns nothing about it.
+                System.getLogger(VolumeIoService.class.getName()).log(System.Logger.Level.INFO,
+                        () -> "OpenHandle of " + id + " refused to " + caller.identity().describe());
+                throw RequestException.notFound("no volume " + UntrustedText.quote(r.getVolume()));
+            }
             Volume v = catalog.find(id)
                     .orElseThrow(() -> RequestException.notFound("no volume " + UntrustedText.quote(r.getVolume())));
             OpenHandle h = handles.open(id, v.open(), Leases.currentClient());

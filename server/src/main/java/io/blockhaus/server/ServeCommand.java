@@ -2,7 +2,9 @@ package io.blockhaus.server;
 
 import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
+import io.blockhaus.grpc.GrpcSecurity;
 import io.blockhaus.grpc.GrpcServer;
+import io.blockhaus.grpc.GrpcSetup;
 import io.blockhaus.grpc.LockStatsBook;
 import io.blockhaus.metrics.EngineMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -124,6 +126,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     private TlsOptions tls = new TlsOptions();
+
+    @Mixin
+    private GrpcAccessOptions grpcAccess = new GrpcAccessOptions();
+    private GrpcSecurity grpcSecurity = GrpcSecurity.NONE;
 
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
     private static final int GRPC_THREADS = 16;
@@ -299,8 +305,10 @@ public final class ServeCommand implements Callable<Integer> {
 
         NbdServer nbd;
         try {
+            ExportAllowLists allowLists = new ExportAllowLists(concat(exports, remembered));
+            grpcSecurity = grpcSecurity.withAccess(allowLists);
             nbd = NbdServer.start(nbdConfig(), limits.nbdConnectionLimits(), new RegistryExports(registry),
-                    nbdSecurity.withAccess(new ExportAllowLists(concat(exports, remembered))), metrics.nbdEvents());
+                    nbdSecurity.withAccess(allowLists), metrics.nbdEvents());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown.closeAll();
@@ -317,8 +325,9 @@ public final class ServeCommand implements Callable<Integer> {
         ServerCatalog catalog = new ServerCatalog(dir, registry, opener[0], apiFile, lockStats, remembered);
         GrpcServer grpc;
         try {
-            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, recallTimeout,
-                    limits.grpcLimits(), metrics.grpcMeters(registry));
+            grpc = GrpcServer.listen(grpcListen.toSocketAddress(), catalog, GRPC_THREADS, GrpcSetup.DEFAULTS
+                    .withRecall(recallTimeout).withLimits(limits.grpcLimits()).withSecurity(grpcSecurity)
+                    .withDecoration(metrics.grpcMeters(registry)));
         } catch (RuntimeException e) {
             shutdown.closeAll();
             throw new StartupException("cannot listen for gRPC on " + grpcListen + ": " + e.getMessage(), e);
@@ -339,7 +348,8 @@ public final class ServeCommand implements Callable<Integer> {
         out.println("blockhaus: NBD TLS " + nbdSecurity.mode().label()
                 + nbdSecurity.handlers().map(h -> ", " + h.describe()).orElse(""));
         out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
-                + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection)");
+                + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection; "
+                + (grpcSecurity.ssl().isPresent() ? "TLS" : "plaintext") + ")");
         out.println("blockhaus: " + metrics.describe());
         out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
         out.flush();
@@ -432,6 +442,7 @@ public final class ServeCommand implements Callable<Integer> {
     private NbdSecurity loadTls() {
         try {
             TlsConfig config = tls.load(Instant.now());
+            grpcSecurity = grpcAccess.security(config, grpcListen);
             return new NbdSecurity(config.mode(), config.handlers(), io.blockhaus.tls.ExportAccess.OPEN);
         } catch (TlsConfigException e) {
             throw usage(e.getMessage());

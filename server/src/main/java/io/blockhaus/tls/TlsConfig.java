@@ -1,5 +1,6 @@
 package io.blockhaus.tls;
 
+import io.blockhaus.tls.psk.PskHandlerFactory;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -51,17 +52,13 @@ public record TlsConfig(TlsMode mode, Optional<TlsMaterial> certificate, Optiona
         return mode != TlsMode.OFF;
     }
 
-    /**
-     * The handler factory for connections that start TLS; empty when off.
-     *
-     * @throws TlsConfigException for TLS-PSK until its handler is built (s8-psk)
-     */
+    /** The handler factory for connections that start TLS; empty when off. */
     public Optional<TlsHandlerFactory> handlers() {
         if (!enabled()) {
             return Optional.empty();
         }
         if (psk.isPresent()) {
-            throw new TlsConfigException("--tls-psk: TLS-PSK is not available in this build yet");
+            return Optional.of(new PskHandlerFactory(psk.get()));
         }
         return Optional.of(new X509HandlerFactory(certificate.orElseThrow(), verification));
     }

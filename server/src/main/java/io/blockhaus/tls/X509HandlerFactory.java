@@ -32,6 +32,20 @@ public final class X509HandlerFactory implements TlsHandlerFactory {
         if (verification != PeerVerification.NONE && material.trusted().isEmpty()) {
             throw new IllegalArgumentException("verifying client certificates needs a CA");
         }
+        SslContextBuilder b = serverContextBuilder(material, verification);
+        try {
+            this.context = b.build();
+        } catch (SSLException e) {
+            throw new TlsConfigException("cannot set up TLS with --tls-cert/--tls-key: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The server side's settings from the key material, shared with the gRPC port: the JDK's
+     * TLS, {@link #PROTOCOLS}, client certificates asked for as {@code verification} says and
+     * verified against the CA.
+     */
+    public static SslContextBuilder serverContextBuilder(TlsMaterial material, PeerVerification verification) {
         SslContextBuilder b = SslContextBuilder
                 .forServer(material.key(), material.chain().toArray(X509Certificate[]::new))
                 .sslProvider(SslProvider.JDK)
@@ -44,11 +58,7 @@ public final class X509HandlerFactory implements TlsHandlerFactory {
         if (verification != PeerVerification.NONE) {
             b.trustManager(material.trusted().toArray(X509Certificate[]::new));
         }
-        try {
-            this.context = b.build();
-        } catch (SSLException e) {
-            throw new TlsConfigException("cannot set up TLS with --tls-cert/--tls-key: " + e.getMessage(), e);
-        }
+        return b;
     }
 
     @Override

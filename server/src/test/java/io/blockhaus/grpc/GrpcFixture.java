@@ -21,12 +21,16 @@ final class GrpcFixture implements AutoCloseable {
     final ManagedChannel channel;
 
     GrpcFixture(long size, VolumeConfig... configs) {
+        this(GrpcSecurity.NONE, size, configs);
+    }
+
+    GrpcFixture(GrpcSecurity security, long size, VolumeConfig... configs) {
         for (VolumeConfig c : configs) {
             volumes.add(engine.open(c, new MemoryStore(size), stats.recorderFor(c.name())));
         }
         String name = InProcessServerBuilder.generateName();
         server = GrpcServer.start(InProcessServerBuilder.forName(name).directExecutor(),
-                new FixedCatalog(volumes, stats));
+                new FixedCatalog(volumes, stats), security);
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
 
