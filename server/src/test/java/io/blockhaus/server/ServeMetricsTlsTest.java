@@ -20,6 +20,8 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
@@ -56,7 +58,7 @@ class ServeMetricsTlsTest {
     void overHttpsWithNbdTlsOffAndPlainHttpToItFails() throws Exception {
         try (InProcessServe s = InProcessServe.start(dir.resolve("off"), "--metrics-tls",
                 "--tls-cert", server.cert().toString(), "--tls-key", server.key().toString())) {
-            assertThat(s.log()).contains("NBD TLS off", "metrics on https://127.0.0.1:");
+            assertThat(startUpLines(s)).contains("NBD TLS off", "metrics on https://127.0.0.1:");
             try (HttpClient https = client(context(null), "TLSv1.3", "TLSv1.2")) {
                 assertThat(get(https, "https", s, "/metrics").body()).contains("jvm_memory_used_bytes{");
                 assertThat(get(https, "https", s, "/healthz").statusCode()).isEqualTo(200);
@@ -76,7 +78,7 @@ class ServeMetricsTlsTest {
         try (InProcessServe s = InProcessServe.start(dir.resolve("mtls"), "--metrics-tls", "--tls", "require",
                 "--tls-cert", server.cert().toString(), "--tls-key", server.key().toString(),
                 "--tls-ca", pki.caCert().toString(), "--tls-verify-peer")) {
-            assertThat(s.log()).contains("NBD TLS require", "metrics on https://");
+            assertThat(startUpLines(s)).contains("NBD TLS require", "metrics on https://");
             try (HttpClient withCertificate = client(context(scraper), "TLSv1.3", "TLSv1.2")) {
                 assertThat(get(withCertificate, "https", s, "/metrics").body()).contains("jvm_memory_used_bytes{");
             }
@@ -126,13 +128,25 @@ class ServeMetricsTlsTest {
         cmd.setOut(new PrintWriter(new StringWriter(), true));
         cmd.setErr(new PrintWriter(err, true));
         List<String> args = new ArrayList<>(List.of("serve", "--data-dir", dir.resolve("refused").toString(),
-                "--nbd-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"));
+                "--nbd-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"));
+        if (!List.of(options).contains("--metrics-listen")) {
+            args.addAll(List.of("--metrics-listen", "127.0.0.1:0"));
+        }
         args.addAll(List.of(options));
         assertThat(cmd.execute(args.toArray(String[]::new))).as("%s", err).isEqualTo(Main.EXIT_USAGE);
         String[] lines = err.toString().lines().toArray(String[]::new);
         assertThat(lines).as("%s", err).hasSize(2);
         assertThat(lines[0]).startsWith("blockhaus-server serve: ").contains(message);
         assertThat(dir.resolve("refused")).doesNotExist();
+    }
+
+    /** The start-up lines, which serve prints just after it starts listening (so: a bounded wait for the last). */
+    private static String startUpLines(InProcessServe s) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!s.log().contains("running as pid") && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // polling interval of a bounded wait
+        }
+        return s.log();
     }
 
     private static HttpResponse<String> get(HttpClient client, String scheme, InProcessServe s, String path)
