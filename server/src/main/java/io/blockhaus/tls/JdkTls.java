@@ -27,8 +27,9 @@ public final class JdkTls {
     }
 
     /**
-     * A context presenting {@code material}'s chain and key, and trusting its CA certificates when
-     * there are any (as a server: to verify client certificates; as a client: the server's).
+     * A context presenting {@code material}'s chain and key, and trusting its CA certificates and
+     * nothing else (as a server: to verify client certificates; as a client: the server's). Never
+     * the JDK's public CAs: with no {@code --tls-ca}, no peer certificate verifies.
      *
      * @throws TlsConfigException when the JDK cannot use the key material
      */
@@ -39,7 +40,7 @@ public final class JdkTls {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, IN_MEMORY);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), material.trusted().isEmpty() ? null : trustManagers(material.trusted()), null);
+            context.init(kmf.getKeyManagers(), trustManagers(material.trusted()), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsConfigException("cannot set up TLS with --tls-cert/--tls-key: " + e.getMessage(), e);
