@@ -19,8 +19,10 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import com.sun.net.httpserver.HttpsConfigurator;
 import io.grpc.ServerBuilder;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +37,7 @@ final class MetricsSetup implements AutoCloseable {
     private final JvmGcMetrics gc;
     private final NbdMeters nbd;
     private MetricsHttpServer http; // set once by start, before the setup is shared
+    private boolean https; // likewise
     private volatile VolumeReadyGauges volumes;
 
     private MetricsSetup(PrometheusMeterRegistry registry) {
@@ -56,16 +59,18 @@ final class MetricsSetup implements AutoCloseable {
     }
 
     /**
-     * A registry with the JVM and process binders, served on {@code listen}; with a null
-     * {@code listen} ({@code --metrics-listen off}) neither.
+     * A registry with the JVM and process binders, served on {@code listen} (over HTTPS when
+     * {@code https} is present: {@code --metrics-tls}); with a null {@code listen}
+     * ({@code --metrics-listen off}) neither.
      *
      * @throws StartupException when {@code listen} cannot be bound (nothing is left open)
      */
-    static MetricsSetup start(HostPort listen, Readiness readiness) {
+    static MetricsSetup start(HostPort listen, Optional<HttpsConfigurator> https, Readiness readiness) {
         MetricsSetup m = new MetricsSetup(listen == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         if (listen != null) {
             try {
-                m.http = MetricsHttpServer.start(listen.toSocketAddress(), m.registry, m::beforeScrape, readiness);
+                m.http = MetricsHttpServer.start(listen.toSocketAddress(), https, m.registry, m::beforeScrape, readiness);
+                m.https = https.isPresent();
             } catch (RuntimeException e) {
                 m.close();
                 throw new StartupException("cannot listen for metrics on " + listen + ": " + e.getMessage(), e);
@@ -88,7 +93,7 @@ final class MetricsSetup implements AutoCloseable {
     String describe() {
         InetSocketAddress a = address();
         return a == null ? "metrics off (--metrics-listen off): none recorded or served"
-                : "metrics on http://" + new HostPort(a.getHostString(), a.getPort())
+                : "metrics on " + (https ? "https://" : "http://") + new HostPort(a.getHostString(), a.getPort())
                         + "/metrics (Prometheus text, OpenMetrics when asked; /healthz, /readyz)";
     }
 

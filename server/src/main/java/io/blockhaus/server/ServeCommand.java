@@ -27,6 +27,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Optional;
+import com.sun.net.httpserver.HttpsConfigurator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -232,7 +234,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw usage("--nbd-payload-budget: " + e.getMessage());
         }
         try {
-            tls.check();
+            metricsOptions.check(tls); // the TLS options too, as --metrics-tls uses them
         } catch (TlsConfigException e) {
             throw usage(e.getMessage());
         }
@@ -260,6 +262,12 @@ public final class ServeCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         NbdSecurity nbdSecurity = loadTls();
+        Optional<HttpsConfigurator> metricsHttps;
+        try {
+            metricsHttps = metricsOptions.https(tls, Instant.now());
+        } catch (TlsConfigException e) {
+            throw usage(e.getMessage());
+        }
         Path dir = dataDir.toAbsolutePath().normalize();
         prepareDirectories(dir, plans);
 
@@ -276,7 +284,7 @@ public final class ServeCommand implements Callable<Integer> {
             shutdown.installShutdownHook();
         }
         ServerReadiness readiness = new ServerReadiness();
-        MetricsSetup metrics = MetricsSetup.start(metricsListen(), readiness); // first: /readyz says 503 while volumes open
+        MetricsSetup metrics = MetricsSetup.start(metricsListen(), metricsHttps, readiness); // first: /readyz says 503 while volumes open
         shutdown.register("the metrics", metrics);
         VolumeRegistry registry = new VolumeRegistry(storeFactory);
         EngineConfig engineConfig = engineConfig();

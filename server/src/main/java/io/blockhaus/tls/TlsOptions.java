@@ -60,7 +60,19 @@ public final class TlsOptions {
 
     /** Rejects combinations that cannot work; reads no file. */
     public void check() {
+        check(false);
+    }
+
+    /**
+     * As {@link #check()}; with {@code certificateElsewhere} (the metrics port serves TLS), the
+     * certificate options are in use even when the NBD port's TLS is off.
+     */
+    public void check(boolean certificateElsewhere) {
         boolean anyFile = cert != null || key != null || ca != null || psk != null || verifyPeer;
+        if (mode == TlsMode.OFF && certificateElsewhere && psk == null) {
+            checkCertificate("--metrics-tls needs --tls-cert and --tls-key");
+            return;
+        }
         if (mode == TlsMode.OFF) {
             if (anyFile) {
                 throw new TlsConfigException("--tls-cert, --tls-key, --tls-ca, --tls-verify-peer and --tls-psk"
@@ -75,25 +87,46 @@ public final class TlsOptions {
             }
             return;
         }
-        if (cert == null || key == null) {
-            throw new TlsConfigException("--tls " + mode.label() + " needs --tls-cert and --tls-key (or --tls-psk)");
+        checkCertificate("--tls " + mode.label() + " needs --tls-cert and --tls-key (or --tls-psk)");
+    }
+
+    private void checkCertificate(String missing) {
+        if (!hasCertificate()) {
+            throw new TlsConfigException(missing);
         }
         if (verifyPeer && ca == null) {
             throw new TlsConfigException("--tls-verify-peer needs --tls-ca, the CA client certificates must chain to");
         }
     }
 
-    /** Checks the combination, then reads and checks the files as of {@code now}. */
+    /** Whether both {@code --tls-cert} and {@code --tls-key} are given. */
+    public boolean hasCertificate() {
+        return cert != null && key != null;
+    }
+
+    /** How client certificates are asked for: required, verified when sent (a CA alone), or not at all. */
+    public PeerVerification verification() {
+        return verifyPeer ? PeerVerification.REQUIRED : ca != null ? PeerVerification.OPTIONAL : PeerVerification.NONE;
+    }
+
+    /** The certificate options' files, read and checked as of {@code now}; call only when {@link #hasCertificate()}. */
+    public TlsMaterial certificate(Instant now) {
+        return TlsMaterial.load(cert, key, ca, now);
+    }
+
+    /**
+     * Checks the combination, then reads and checks the files as of {@code now}: the NBD port's
+     * TLS. A certificate with {@code --tls off} is the metrics port's alone (OFF here): the
+     * caller refused it already with {@link #check(boolean)} unless {@code --metrics-tls} asked.
+     */
     public TlsConfig load(Instant now) {
-        check();
+        check(hasCertificate());
         if (mode == TlsMode.OFF) {
             return TlsConfig.OFF;
         }
         if (psk != null) {
             return TlsConfig.psk(mode, PskFile.load(psk));
         }
-        PeerVerification verification = verifyPeer ? PeerVerification.REQUIRED
-                : ca != null ? PeerVerification.OPTIONAL : PeerVerification.NONE;
-        return TlsConfig.x509(mode, TlsMaterial.load(cert, key, ca, now), verification);
+        return TlsConfig.x509(mode, certificate(now), verification());
     }
 }

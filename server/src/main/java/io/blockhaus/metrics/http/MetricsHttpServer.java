@@ -1,10 +1,13 @@
 package io.blockhaus.metrics.http;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +18,11 @@ import java.util.concurrent.TimeUnit;
  * or gRPC event loop and never takes a thread an I/O needs. Bounded: {@value #QUEUE} exchanges may
  * wait for a thread; beyond that the JDK server closes the new connection (its dispatcher closes a
  * connection whose exchange the executor refuses), which a scraper retries at its next interval.
+ *
+ * <p>Plain HTTP, or HTTPS when given an {@link HttpsConfigurator} (its SSL context and
+ * parameters decide the protocols and whether a client certificate is required); never both on
+ * one port, so a scraper that forgot TLS fails its handshake instead of reading metrics in the
+ * clear. The JDK server runs each handshake on the exchange's pool thread, not its dispatcher.
  */
 public final class MetricsHttpServer implements AutoCloseable {
     static final int THREADS = 2;
@@ -30,22 +38,34 @@ public final class MetricsHttpServer implements AutoCloseable {
         this.pool = pool;
     }
 
+    /** Binds {@code listen} and serves plain HTTP. */
+    public static MetricsHttpServer start(InetSocketAddress listen, PrometheusMeterRegistry registry,
+            Runnable beforeScrape, Readiness readiness) {
+        return start(listen, Optional.empty(), registry, beforeScrape, readiness);
+    }
+
     /**
-     * Binds {@code listen} and serves.
+     * Binds {@code listen} and serves, over HTTPS when {@code https} is present.
      *
      * @param beforeScrape run on the scrape thread before each {@code /metrics} (gauges that follow
      *                     a changing set, such as the volumes, bring themselves up to date)
      * @throws UncheckedIOException when the address cannot be bound
      */
-    public static MetricsHttpServer start(InetSocketAddress listen, PrometheusMeterRegistry registry,
-            Runnable beforeScrape, Readiness readiness) {
+    public static MetricsHttpServer start(InetSocketAddress listen, Optional<HttpsConfigurator> https,
+            PrometheusMeterRegistry registry, Runnable beforeScrape, Readiness readiness) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUE), Thread.ofPlatform().name("blockhaus-metrics-http-", 0).daemon().factory(),
                 new ThreadPoolExecutor.AbortPolicy());
         pool.allowCoreThreadTimeOut(true); // idle between scrapes: no threads parked for nothing
         HttpServer server;
         try {
-            server = HttpServer.create(listen, 0);
+            if (https.isPresent()) {
+                HttpsServer tls = HttpsServer.create(listen, 0);
+                tls.setHttpsConfigurator(https.get());
+                server = tls;
+            } else {
+                server = HttpServer.create(listen, 0);
+            }
         } catch (IOException e) {
             pool.shutdown();
             throw new UncheckedIOException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
