@@ -353,13 +353,15 @@ start_server() {
             case "$name" in *-cached) cache=$BH_CACHED_CACHE ;; esac
             local extra=$BH_ARGS
             case "$name" in blockhaus-base*) jar=$BASE_JAR; extra=$BH_BASE_ARGS ;; esac
+            local metrics_listen=(--metrics-listen "127.0.0.1:$((port + 2))")
+            case " $extra " in *" --metrics-listen"*) metrics_listen=() ;; esac   # the extra arguments choose
             [ "$JFR" -eq 0 ] || jfr=("-XX:StartFlightRecording=filename=$OUT/jfr/$tag.jfr,settings=profile,dumponexit=true")
             rm -rf "$WORK/bh-data"
             # shellcheck disable=SC2086
             timeout -k 10 "$life" "$JDK25" java $BH_JVM_OPTS "${jfr[@]}" --enable-native-access=ALL-UNNAMED \
                 -jar "$jar" serve --data-dir "$WORK/bh-data" \
                 --nbd-listen "127.0.0.1:$port" --grpc-listen "127.0.0.1:$((port + 1))" \
-                --metrics-listen "127.0.0.1:$((port + 2))" --cache-size "$cache" \
+                "${metrics_listen[@]}" --cache-size "$cache" \
                 --export "name=bench,path=$FILE" "${bh_tls[@]}" $extra >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
