@@ -109,21 +109,7 @@ class DeadlineAndCancelTest {
     /** A buffered write of one page at {@code offset} on the async stub; its outcome as a future. */
     private CompletableFuture<WriteResponse> write(VolumeIoGrpc.VolumeIoStub async, long offset, int value) {
         CompletableFuture<WriteResponse> done = new CompletableFuture<>();
-        StreamObserver<WriteRequest> req = async.write(new StreamObserver<>() {
-            @Override
-            public void onNext(WriteResponse r) {
-                done.complete(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
+        StreamObserver<WriteRequest> req = async.write(new FutureObserver<>(done));
         byte[] data = new byte[PAGE];
         java.util.Arrays.fill(data, (byte) value);
         req.onNext(WriteRequest.newBuilder().setHandle(handle).setOffset(offset).setMode(IoMode.BUFFERED)

@@ -77,21 +77,7 @@ class GrpcLimitsTest {
 
     /** A Write stream whose first message is sent and which stays open: it holds a call slot. */
     private static StreamObserver<WriteRequest> holdWrite(ManagedChannel ch, String handle, CompletableFuture<WriteResponse> done) {
-        StreamObserver<WriteRequest> w = VolumeIoGrpc.newStub(ch).write(new StreamObserver<>() {
-            @Override
-            public void onNext(WriteResponse r) {
-                done.complete(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
+        StreamObserver<WriteRequest> w = VolumeIoGrpc.newStub(ch).write(new FutureObserver<>(done));
         w.onNext(WriteRequest.newBuilder().setHandle(handle).setOffset(0).setData(ByteString.copyFrom(new byte[512])).build());
         return w;
     }
