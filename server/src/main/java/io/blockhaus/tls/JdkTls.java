@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The key material as plain JSSE, for listeners that are not Netty's (the metrics port's JDK
@@ -40,7 +38,9 @@ public final class JdkTls {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, IN_MEMORY);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), trustManagers(material.trusted()), null);
+            // Names no CA to clients, as X509HandlerFactory: see UnadvertisedCaTrustManager.
+            context.init(kmf.getKeyManagers(),
+                    new TrustManager[] {UnadvertisedCaTrustManager.trusting(material.trusted())}, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsConfigException("cannot set up TLS with --tls-cert/--tls-key: " + e.getMessage(), e);
@@ -57,17 +57,6 @@ public final class JdkTls {
             case REQUIRED -> p.setNeedClientAuth(true);
         }
         return p;
-    }
-
-    private static TrustManager[] trustManagers(List<X509Certificate> cas)
-            throws GeneralSecurityException, IOException {
-        KeyStore trusted = emptyStore();
-        for (int i = 0; i < cas.size(); i++) {
-            trusted.setCertificateEntry("ca-" + i, cas.get(i));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trusted);
-        return tmf.getTrustManagers();
     }
 
     private static KeyStore emptyStore() throws GeneralSecurityException, IOException {

@@ -16,7 +16,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * TLS with certificates through the JDK's own TLS (no native library to ship), TLS 1.3 and 1.2
  * only. One {@link SslContext} for the server's life, one {@link SslHandler} per connection.
  * Client certificates are verified by the JDK's trust manager against {@code --tls-ca} (chain,
- * validity, signature); a client certificate that does not verify fails the handshake.
+ * validity, signature); a client certificate that does not verify fails the handshake. The CA is
+ * not named to clients (GnuTLS then fails to send RSA client certificates over TLS 1.3): see
+ * {@link UnadvertisedCaTrustManager}.
  */
 public final class X509HandlerFactory implements TlsHandlerFactory {
     /** What a client may be offered: nothing older than 1.2 (RFC 8996 retired 1.0 and 1.1). */
@@ -56,7 +58,8 @@ public final class X509HandlerFactory implements TlsHandlerFactory {
                     case REQUIRED -> ClientAuth.REQUIRE;
                 });
         if (verification != PeerVerification.NONE) {
-            b.trustManager(material.trusted().toArray(X509Certificate[]::new));
+            // Verifies against the CA like Netty's default, but names no CA to the client: see the class.
+            b.trustManager(UnadvertisedCaTrustManager.trusting(material.trusted()));
         }
         return b;
     }

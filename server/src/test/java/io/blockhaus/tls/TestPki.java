@@ -18,9 +18,8 @@ import java.util.concurrent.TimeUnit;
  * and server or client certificates it issues, in the directory layouts libnbd and qemu read.
  * Tests that need it skip with a message when certtool is missing.
  *
- * <p>Keys are ECDSA P-256: libnbd's GnuTLS was seen to answer the JDK's TLS 1.3 certificate
- * request with an empty certificate list when its client key was RSA (the same files work against
- * nbdkit's GnuTLS server), and to send an ECDSA client certificate; docs/security.md says so.
+ * <p>Keys are ECDSA P-256 (quick to make), but for {@link #rsaClient}: an RSA client key is the
+ * case GnuTLS clients once failed against the JDK's TLS 1.3 (see UnadvertisedCaTrustManager).
  */
 public final class TestPki {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -77,7 +76,12 @@ public final class TestPki {
         for (String d : dnsNames) {
             t.append("dns_name = \"").append(d).append("\"\n");
         }
-        return issue(cn, t.toString());
+        return issue(cn, t.toString(), "ecdsa");
+    }
+
+    /** A client certificate with subject CN {@code cn} on an RSA key (certtool's default size), in file {@code file}-cert.pem. */
+    public Issued rsaClient(String file, String cn) {
+        return issue(file, "cn = \"" + cn + "\"\ntls_www_client\nsigning_key\nexpiration_days = 30\n", "rsa");
     }
 
     /** A server certificate valid only between {@code from} and {@code to} (UTC): expired, or not yet valid. */
@@ -113,9 +117,13 @@ public final class TestPki {
     }
 
     private Issued issue(String name, String template) {
+        return issue(name, template, "ecdsa");
+    }
+
+    private Issued issue(String name, String template, String keyType) {
         Path key = dir.resolve(name + "-key.pem");
         Path cert = dir.resolve(name + "-cert.pem");
-        privateKey(key);
+        privateKey(key, keyType);
         run("certtool", "--generate-certificate", "--load-privkey", key.toString(), "--load-ca-certificate",
                 caCert.toString(), "--load-ca-privkey", caKey.toString(), "--template",
                 template(name, template).toString(), "--outfile", cert.toString());
@@ -123,7 +131,11 @@ public final class TestPki {
     }
 
     private void privateKey(Path key) {
-        run("certtool", "--generate-privkey", "--key-type=ecdsa", "--outfile", key.toString());
+        privateKey(key, "ecdsa");
+    }
+
+    private void privateKey(Path key, String keyType) {
+        run("certtool", "--generate-privkey", "--key-type=" + keyType, "--outfile", key.toString());
     }
 
     private Path template(String name, String text) {
