@@ -12,13 +12,8 @@ import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -44,8 +39,7 @@ class CallBudgetWaitsTest {
     static final long CACHE = 64L * PAGE;
 
     final AtomicLong clock = new AtomicLong(1_000_000_000L); // the engine's: never advanced unless a test says
-    final ExecutorService pool = Executors.newCachedThreadPool(r -> Thread.ofPlatform().daemon().unstarted(r));
-    final List<CountDownLatch> releases = new ArrayList<>();
+    final OtherThreads others = new OtherThreads();
     FaultInjectingStore store;
     Engine engine;
     Volume vol;
@@ -61,32 +55,15 @@ class CallBudgetWaitsTest {
 
     @AfterEach
     void close() throws InterruptedException {
-        releases.forEach(CountDownLatch::countDown);
-        pool.shutdownNow();
-        pool.awaitTermination(10, TimeUnit.SECONDS);
+        others.close();
         if (engine != null) {
             store.heal();
             engine.close();
         }
     }
 
-    /** A hold {@code take} gets on a thread of the pool, kept until the returned latch opens. */
     CountDownLatch holdElsewhere(Supplier<? extends AutoCloseable> take) throws Exception {
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        releases.add(release);
-        pool.execute(() -> {
-            try (AutoCloseable b = take.get()) {
-                held.countDown();
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
-        return release;
+        return others.hold(take);
     }
 
     /** Page {@code idx}'s lock, held elsewhere (a store I/O under it, say) until the latch opens. */
@@ -99,19 +76,11 @@ class CallBudgetWaitsTest {
     }
 
     CompletableFuture<Void> under(CallBudget call, Runnable op) {
-        return CompletableFuture.runAsync(() -> call.run(op), pool);
+        return others.under(call, op);
     }
 
     static ErrnoException failureOf(CompletableFuture<?> f) throws InterruptedException {
-        try {
-            f.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(ErrnoException.class);
-            return (ErrnoException) e.getCause();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("still waiting", e);
-        }
-        throw new AssertionError("succeeded");
+        return OtherThreads.failureOf(f);
     }
 
     static CallBudget shortDeadline() {

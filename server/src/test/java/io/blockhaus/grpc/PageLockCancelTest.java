@@ -2,7 +2,6 @@ package io.blockhaus.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
 import io.blockhaus.engine.ForwardingStore;
@@ -14,14 +13,12 @@ import io.blockhaus.proto.v1.OpenHandleRequest;
 import io.blockhaus.proto.v1.ReadRequest;
 import io.blockhaus.proto.v1.ReadResponse;
 import io.blockhaus.proto.v1.VolumeIoGrpc;
-import io.blockhaus.proto.v1.WriteRequest;
 import io.blockhaus.proto.v1.WriteResponse;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
@@ -114,28 +111,7 @@ class PageLockCancelTest {
     }
 
     private CompletableFuture<WriteResponse> write(long offset, int value) {
-        CompletableFuture<WriteResponse> done = new CompletableFuture<>();
-        StreamObserver<WriteRequest> req = VolumeIoGrpc.newStub(channel).write(new StreamObserver<>() {
-            @Override
-            public void onNext(WriteResponse r) {
-                done.complete(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
-        byte[] data = new byte[PAGE];
-        Arrays.fill(data, (byte) value);
-        req.onNext(WriteRequest.newBuilder().setHandle(handle).setOffset(offset).setMode(IoMode.BUFFERED)
-                .setData(ByteString.copyFrom(data)).build());
-        req.onCompleted();
-        return done;
+        return DeadlineAndCancelTest.writePage(VolumeIoGrpc.newStub(channel), handle, offset, value);
     }
 
     private byte[] readPage(long offset) {
