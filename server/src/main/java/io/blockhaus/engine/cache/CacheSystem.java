@@ -199,7 +199,7 @@ public final class CacheSystem implements AutoCloseable {
                 }
                 if (now() - deadline >= 0 || call.remainingNanos() == 0) {
                     if (call.endedBefore(began, memoryWaitNanos)) {
-                        throw call.deadlinePassed("page memory");
+                        throw call.ended("page memory"); // cancelled since the check above: EINTR still
                     }
                     throw new ErrnoException(Errno.ENOMEM, "page cache full of pinned pages (mapped or locked) for "
                             + (memoryWaitNanos / 1_000_000) + " ms; raise --cache-size or unmap");
@@ -417,7 +417,7 @@ public final class CacheSystem implements AutoCloseable {
                 throw call.cancelled("writeback of dirty pages (throttled)");
             }
             if (call.remainingNanos() == 0) { // before the engine's bound, which throws above
-                throw call.deadlinePassed("writeback of dirty pages (throttled)");
+                throw call.ended("writeback of dirty pages (throttled)"); // EINTR if cancelled since
             }
             throttled.await(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now), call);
         }

@@ -175,6 +175,16 @@ public final class CallBudget {
         return new ErrnoException(Errno.ETIMEDOUT, "the call's deadline passed while waiting for " + waitingFor);
     }
 
+    /**
+     * The error of a wait the call ended, read from its state now: {@code EINTR} if it was
+     * cancelled, else {@code ETIMEDOUT}. A waiter that checked {@link #isCancelled} and then
+     * found {@link #remainingNanos} at 0 must ask here, not assume the deadline: the
+     * cancellation may have landed between its two reads.
+     */
+    public ErrnoException ended(String waitingFor) {
+        return isCancelled() ? cancelled(waitingFor) : deadlinePassed(waitingFor);
+    }
+
     /** A registration from {@link #wakeOnCancel}. */
     public interface Registration extends AutoCloseable {
         Registration NOTHING = () -> { };

@@ -73,7 +73,7 @@ public final class ReleaseWaits {
                 long left = end - System.nanoTime();
                 if (left <= 0 || call.remainingNanos() == 0) {
                     if (call.endedBefore(start, ownNanos)) {
-                        throw call.deadlinePassed(waitingFor);
+                        throw call.ended(waitingFor); // cancelled since the check above: EINTR still
                     }
                     return false;
                 }
