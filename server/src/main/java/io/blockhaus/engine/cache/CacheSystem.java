@@ -306,7 +306,6 @@ public final class CacheSystem implements AutoCloseable {
         waits.signal();
     }
 
-    /** A page was unlocked in a state reclaim could evict: a memory waiter may now succeed. */
     ReleaseWaits pageLockWaits() {
         return pageLockWaits;
     }
@@ -316,6 +315,7 @@ public final class CacheSystem implements AutoCloseable {
         return pageLockWaits.waiters();
     }
 
+    /** A page was unlocked in a state reclaim could evict: a memory waiter may now succeed. */
     void pageEvictable() {
         waits.signal();
     }
@@ -325,11 +325,12 @@ public final class CacheSystem implements AutoCloseable {
         return pools.computeIfAbsent(pageSize, PagePool::new);
     }
 
-    /** Allocators waiting for memory right now (asleep or about to be). */
+    /** Writers throttled right now (see {@link #balanceDirty}). */
     public int throttledWriters() {
         return throttled.waiters();
     }
 
+    /** Allocators waiting for memory right now (asleep or about to be). */
     public int memoryWaiters() {
         return waits.waiters();
     }
