@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,8 +15,8 @@ import org.junit.jupiter.api.Timeout;
  * {@link ReleaseWaits} under contention: threads take one lock through it, their calls
  * cancelled at random by another thread racing them. The lock's own bound is a minute, so a
  * lost wake-up (a release or a cancellation that no waiter hears) stalls a thread past the
- * test's timeout and fails it; a cancelled call never holds the lock, a live one always gets
- * it, and no thread stays listed.
+ * test's timeout and fails it; a cancelled call never holds the lock and says EINTR, a live one
+ * always gets it, and no thread stays listed.
  */
 class ReleaseWaitsTest {
     private static final long OWN_BOUND = TimeUnit.MINUTES.toNanos(1);
@@ -37,54 +34,33 @@ class ReleaseWaitsTest {
         AtomicInteger waited = new AtomicInteger();
         int threads = 4;
         int rounds = 3000;
-        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
-        ExecutorService cancellers = Executors.newSingleThreadExecutor();
-        try {
-            Future<?>[] fs = new Future<?>[threads];
-            for (int t = 0; t < threads; t++) {
-                SplittableRandom rnd = new SplittableRandom(seed + t);
-                fs[t] = pool.submit(() -> {
-                    for (int i = 0; i < rounds; i++) {
-                        CallBudget call = CallBudget.unbounded();
-                        if (rnd.nextInt(4) == 0) {
-                            cancellers.execute(call::cancel); // races the wait, wherever it is
-                        }
-                        try {
-                            if (!lock.tryLock()) {
-                                waited.incrementAndGet();
-                                assertThat(waits.await(lock::tryLock, OWN_BOUND, call, "the lock")).isTrue();
-                            }
-                        } catch (ErrnoException e) {
-                            assertThat(e.errno()).isEqualTo(Errno.EINTR);
-                            assertThat(call.isCancelled()).isTrue();
-                            assertThat(lock.isHeldByCurrentThread()).as("gave up holding nothing").isFalse();
-                            cancelled.incrementAndGet();
-                            continue;
-                        } finally {
-                            assertThat(call.registeredWaiters()).isZero();
-                        }
-                        try {
-                            assertThat(holders.incrementAndGet()).isEqualTo(1);
-                            acquired.incrementAndGet();
-                            if (rnd.nextBoolean()) {
-                                Thread.yield(); // hold it a little, so others wait
-                            }
-                            holders.decrementAndGet();
-                        } finally {
-                            lock.unlock();
-                            waits.signal();
-                        }
-                    }
-                    return null;
-                });
+        CancellationRace.run(seed, threads, rounds, 4, (rnd, call) -> {
+            try {
+                if (!lock.tryLock()) {
+                    waited.incrementAndGet();
+                    assertThat(waits.await(lock::tryLock, OWN_BOUND, call, "the lock")).isTrue();
+                }
+            } catch (ErrnoException e) {
+                assertThat(e.errno()).as(e.getMessage()).isEqualTo(Errno.EINTR);
+                assertThat(call.isCancelled()).isTrue();
+                assertThat(lock.isHeldByCurrentThread()).as("gave up holding nothing").isFalse();
+                cancelled.incrementAndGet();
+                return;
+            } finally {
+                assertThat(call.registeredWaiters()).isZero();
             }
-            for (Future<?> f : fs) {
-                f.get(100, TimeUnit.SECONDS);
+            try {
+                assertThat(holders.incrementAndGet()).isEqualTo(1);
+                acquired.incrementAndGet();
+                if (rnd.nextBoolean()) {
+                    Thread.yield(); // hold it a little, so others wait
+                }
+                holders.decrementAndGet();
+            } finally {
+                lock.unlock();
+                waits.signal();
             }
-        } finally {
-            pool.shutdownNow();
-            cancellers.shutdownNow();
-        }
+        });
         System.out.println("ReleaseWaitsTest: " + waited + " waits, " + cancelled + " cancelled");
         assertThat(acquired.get() + cancelled.get()).isEqualTo(threads * rounds);
         assertThat(waits.waiters()).isZero();
