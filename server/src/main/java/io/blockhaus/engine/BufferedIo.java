@@ -55,7 +55,7 @@ final class BufferedIo {
         int usedAhead = 0;
         while (pos < end) {
             long idx = c.indexOf(pos);
-            Page p = c.lookupLocked(idx);
+            Page p = c.lookupLocked(idx, call);
             if (p != null) {
                 try {
                     pos += copyOut(c, p, pos, end, dst);
@@ -366,9 +366,9 @@ final class BufferedIo {
         long endIdx = v.endPage(offset, len);
         long pos = offset;
         while (pos < end) {
-            c.system().balanceDirty(c);
+            c.system().balanceDirty(c, call);
             long idx = c.indexOf(pos);
-            Page p = c.lookupLocked(idx);
+            Page p = c.lookupLocked(idx, call);
             if (p != null) {
                 try {
                     int inPage = (int) (pos - c.offsetOf(idx));

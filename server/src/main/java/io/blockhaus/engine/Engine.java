@@ -135,6 +135,11 @@ public final class Engine implements AutoCloseable {
         return system.dirtyHardBytes();
     }
 
+    /** Calls waiting, with a deadline or a cancellation, for a busy page's lock (front ends' tests look). */
+    public int pageLockWaiters() {
+        return system.pageLockWaiters();
+    }
+
     public EngineConfig config() {
         return config;
     }

@@ -149,7 +149,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
         PageCache c = volume.cache();
         while (pos < end) {
             if (store) {
-                c.system().balanceDirty(c);
+                c.system().balanceDirty(c, call);
             }
             long idx = c.indexOf(pos);
             int inPage = (int) (pos - c.offsetOf(idx));
@@ -183,7 +183,7 @@ public final class Mapping implements AutoCloseable, PageMapper {
     private Page fault(long idx, Reservation r, CallBudget call) {
         PageCache c = volume.cache();
         while (true) {
-            Page p = c.lookupLocked(idx);
+            Page p = c.lookupLocked(idx, call);
             if (p != null) {
                 // Checked and recorded under the monitor so close() either sees this page in
                 // `mapped` or this fault sees `closed`: no page can keep a dead mapper.

@@ -1,6 +1,7 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.call.CallBudget;
+import io.blockhaus.engine.call.ReleaseWaits;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.WritebackErrors;
 import io.blockhaus.engine.errno.Errno;
@@ -38,6 +39,7 @@ public final class Volume implements AutoCloseable {
     private final PageCache cache;
     private final long lockTimeoutNanos;
     private final ReentrantReadWriteLock resizeLock = new ReentrantReadWriteLock();
+    private final ReleaseWaits resizeWaits = new ReleaseWaits();
     private final Set<Mapping> mappings = ConcurrentHashMap.newKeySet();
     private final AtomicInteger openHandles = new AtomicInteger();
     private volatile long size;
@@ -240,10 +242,12 @@ public final class Volume implements AutoCloseable {
 
     /**
      * The resize lock shared, waited for within the lock timeout or {@code call}'s deadline if
-     * sooner. A cancellation of {@code call} is seen when that wait ends, not at once: the
-     * resize lock is a {@link ReentrantReadWriteLock}, whose waits only an interrupt ends early
-     * (and the engine never interrupts: a FileChannel closes when its thread is interrupted).
-     * Only truncate, collapse and insert hold it exclusively, for one store operation each.
+     * sooner, and given up at once when {@code call} is cancelled: a budgeted caller waits in
+     * {@link #resizeWaits}, which every release signals, because the lock's own queue (a
+     * {@link ReentrantReadWriteLock}'s) sleeps through the unpark of a cancellation and only an
+     * interrupt ends its waits early (and the engine never interrupts: a FileChannel closes when
+     * its thread is interrupted). Only truncate, collapse and insert hold it exclusively, for one
+     * store operation each.
      */
     ResizeHold resizeShared(CallBudget call) {
         return takeResize(resizeLock.readLock(), call);
@@ -254,24 +258,36 @@ public final class Volume implements AutoCloseable {
         return takeResize(resizeLock.writeLock(), call);
     }
 
+    /** Resize-lock waiters with a call's budget (see {@link #resizeShared}); for tests too. */
+    int resizeWaiters() {
+        return resizeWaits.waiters();
+    }
+
     private ResizeHold takeResize(java.util.concurrent.locks.Lock l, CallBudget call) {
         try {
             // A timed tryLock even for 0 ns: the untimed one barges past a waiting truncate.
-            long start = System.nanoTime();
-            if (!l.tryLock(call.waitNanos(lockTimeoutNanos), TimeUnit.NANOSECONDS)) {
-                if (call.isCancelled()) {
-                    throw call.cancelled("a resize of " + name());
-                }
-                if (call.endedBefore(start, lockTimeoutNanos)) {
-                    throw call.deadlinePassed("a resize of " + name());
-                }
+            if (!l.tryLock(0, TimeUnit.NANOSECONDS) && !(call == CallBudget.NONE
+                    ? l.tryLock(lockTimeoutNanos, TimeUnit.NANOSECONDS)
+                    : resizeWaits.await(() -> tryNow(l), lockTimeoutNanos, call, "a resize of " + name()))) {
                 throw new ErrnoException(Errno.ETIMEDOUT, "timed out waiting for a resize of " + name());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ErrnoException(Errno.EINTR, "interrupted waiting for a resize of " + name());
         }
-        return l::unlock;
+        return () -> {
+            l.unlock();
+            resizeWaits.signal();
+        };
+    }
+
+    private static boolean tryNow(java.util.concurrent.locks.Lock l) {
+        try {
+            return l.tryLock(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false; // ReleaseWaits sees the interrupt and answers EINTR
+        }
     }
 
     /**

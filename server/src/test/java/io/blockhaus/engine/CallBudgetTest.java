@@ -19,9 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,8 +39,7 @@ class CallBudgetTest {
     Engine engine;
     Volume vol;
     Handle h;
-    final ExecutorService pool = Executors.newCachedThreadPool(r -> Thread.ofPlatform().daemon().unstarted(r));
-    final List<CountDownLatch> releases = new ArrayList<>();
+    final OtherThreads others = new OtherThreads();
 
     void open(LockPolicy policy, long cacheBytes) {
         engine = new Engine(new EngineConfig(cacheBytes, 0.10, 0.40, Duration.ofSeconds(5), Duration.ofMillis(500),
@@ -55,9 +51,7 @@ class CallBudgetTest {
 
     @AfterEach
     void close() throws InterruptedException {
-        releases.forEach(CountDownLatch::countDown);
-        pool.shutdownNow();
-        pool.awaitTermination(10, TimeUnit.SECONDS);
+        others.close();
         if (engine != null) {
             engine.close();
         }
@@ -68,40 +62,18 @@ class CallBudgetTest {
         return holdElsewhere(() -> vol.block(first, end, CallBudget.NONE));
     }
 
-    /** A hold {@code take} gets on a thread of the pool, kept until the returned latch opens. */
+    /** A hold {@code take} gets on another thread, kept until the returned latch opens. */
     CountDownLatch holdElsewhere(java.util.function.Supplier<? extends AutoCloseable> take) throws Exception {
-        CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        releases.add(release);
-        pool.execute(() -> {
-            try (AutoCloseable b = take.get()) {
-                held.countDown();
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
-        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
-        return release;
+        return others.hold(take);
     }
 
-    /** Runs {@code op} under {@code call} on a thread of the pool. */
+    /** Runs {@code op} under {@code call} on another thread. */
     CompletableFuture<Void> under(CallBudget call, Runnable op) {
-        return CompletableFuture.runAsync(() -> call.run(op), pool);
+        return others.under(call, op);
     }
 
     static Errno errnoOf(CompletableFuture<?> f) throws InterruptedException {
-        try {
-            f.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(ErrnoException.class);
-            return ((ErrnoException) e.getCause()).errno();
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("still waiting", e);
-        }
-        throw new AssertionError("succeeded");
+        return OtherThreads.failureOf(f).errno();
     }
 
     @ParameterizedTest

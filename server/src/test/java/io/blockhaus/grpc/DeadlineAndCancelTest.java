@@ -108,6 +108,12 @@ class DeadlineAndCancelTest {
 
     /** A buffered write of one page at {@code offset} on the async stub; its outcome as a future. */
     private CompletableFuture<WriteResponse> write(VolumeIoGrpc.VolumeIoStub async, long offset, int value) {
+        return writePage(async, handle, offset, value);
+    }
+
+    /** A buffered write of one page of {@code value} at {@code offset} through {@code handle}; its outcome. */
+    static CompletableFuture<WriteResponse> writePage(VolumeIoGrpc.VolumeIoStub async, String handle, long offset,
+            int value) {
         CompletableFuture<WriteResponse> done = new CompletableFuture<>();
         StreamObserver<WriteRequest> req = async.write(new FutureObserver<>(done));
         byte[] data = new byte[PAGE];

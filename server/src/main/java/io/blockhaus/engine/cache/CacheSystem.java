@@ -1,6 +1,7 @@
 package io.blockhaus.engine.cache;
 
 import io.blockhaus.engine.call.CallBudget;
+import io.blockhaus.engine.call.ReleaseWaits;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.events.CacheListener;
@@ -61,6 +62,8 @@ public final class CacheSystem implements AutoCloseable {
     private final MemoryWaits waits = new MemoryWaits();
     private final CopyOnWriteArrayList<PageCache> caches = new CopyOnWriteArrayList<>();
     private final ThrottledWriters throttled = new ThrottledWriters();
+    /** Budgeted waits for any page's lock (see {@link Page#lock(CallBudget)}); every last unlock signals it. */
+    private final ReleaseWaits pageLockWaits = new ReleaseWaits();
     private volatile Runnable backgroundKick = () -> { };
     private int roundRobin; // racy by design: only spreads writeback across volumes
 
@@ -196,7 +199,7 @@ public final class CacheSystem implements AutoCloseable {
                 }
                 if (now() - deadline >= 0 || call.remainingNanos() == 0) {
                     if (call.endedBefore(began, memoryWaitNanos)) {
-                        throw call.deadlinePassed("page memory");
+                        throw call.ended("page memory"); // cancelled since the check above: EINTR still
                     }
                     throw new ErrnoException(Errno.ENOMEM, "page cache full of pinned pages (mapped or locked) for "
                             + (memoryWaitNanos / 1_000_000) + " ms; raise --cache-size or unmap");
@@ -303,6 +306,15 @@ public final class CacheSystem implements AutoCloseable {
         waits.signal();
     }
 
+    ReleaseWaits pageLockWaits() {
+        return pageLockWaits;
+    }
+
+    /** Calls waiting with a budget for a page's lock now (for tests: the list is clean after every wait). */
+    public int pageLockWaiters() {
+        return pageLockWaits.waiters();
+    }
+
     /** A page was unlocked in a state reclaim could evict: a memory waiter may now succeed. */
     void pageEvictable() {
         waits.signal();
@@ -311,6 +323,11 @@ public final class CacheSystem implements AutoCloseable {
     /** The pool of pages of this size (each cache asks once, when it is made). */
     PagePool pool(int pageSize) {
         return pools.computeIfAbsent(pageSize, PagePool::new);
+    }
+
+    /** Writers throttled right now (see {@link #balanceDirty}). */
+    public int throttledWriters() {
+        return throttled.waiters();
     }
 
     /** Allocators waiting for memory right now (asleep or about to be). */
@@ -367,8 +384,14 @@ public final class CacheSystem implements AutoCloseable {
      * not spin: a failing volume's dirty pages stop growing at the hard ratio, so the rest of the
      * budget stays free for reads of every volume. A writer still over the ratio after the
      * memory wait fails with the volume's writeback errno (ENOSPC, EIO): the disk takes nothing.
+     *
+     * <p>The throttle is a wait like the others of a call: {@code call}'s deadline ends it with
+     * {@code ETIMEDOUT} and its cancellation at once with {@code EINTR} (the waiter is
+     * registered with {@link CallBudget#wakeOnCancel}). Writers call this before each page they
+     * dirty, so before their first change it is their last cancellation point and they pass
+     * their call; after it they pass {@link CallBudget#NONE} and complete under this bound.
      */
-    public void balanceDirty(PageCache writer) {
+    public void balanceDirty(PageCache writer, CallBudget call) {
         if (budget.overBackground()) {
             backgroundKick.run();
         }
@@ -391,7 +414,13 @@ public final class CacheSystem implements AutoCloseable {
             } else if (now - deadline >= 0) {
                 throw throttledTooLong(writer);
             }
-            throttled.await(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now));
+            if (call.isCancelled()) {
+                throw call.cancelled("writeback of dirty pages (throttled)");
+            }
+            if (call.remainingNanos() == 0) { // before the engine's bound, which throws above
+                throw call.ended("writeback of dirty pages (throttled)"); // EINTR if cancelled since
+            }
+            throttled.await(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now), call);
         }
     }
 

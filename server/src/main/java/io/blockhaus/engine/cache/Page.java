@@ -1,5 +1,7 @@
 package io.blockhaus.engine.cache;
 
+import io.blockhaus.engine.call.CallBudget;
+import io.blockhaus.engine.call.ReleaseWaits;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import java.lang.foreign.MemorySegment;
@@ -96,10 +98,26 @@ public final class Page {
      * @throws ErrnoException ETIMEDOUT; nothing is held then
      */
     public void lock() {
+        lock(CallBudget.NONE);
+    }
+
+    /**
+     * {@link #lock()}, its wait also ended by {@code call}: at its deadline ({@code ETIMEDOUT})
+     * or at once when it is cancelled ({@code EINTR}); nothing is held then. A budgeted wait
+     * sleeps in the cache's {@link ReleaseWaits}, which every last unlock signals, because the
+     * lock's own queue sleeps through a cancellation's unpark (see {@link ReleaseWaits}).
+     */
+    public void lock(CallBudget call) {
         if (lock.tryLock()) {
             return; // uncontended: the cost of lock(), and no clock read
         }
         long wait = owner.system().pageLockWaitNanos();
+        if (call != CallBudget.NONE) {
+            if (owner.system().pageLockWaits().await(lock::tryLock, wait, call, "page " + index + " of " + owner)) {
+                return;
+            }
+            throw stayedLocked(wait);
+        }
         long start = System.nanoTime();
         boolean interrupted = false;
         try {
@@ -117,7 +135,11 @@ public final class Page {
                 Thread.currentThread().interrupt();
             }
         }
-        throw new ErrnoException(Errno.ETIMEDOUT, "page " + index + " of " + owner
+        throw stayedLocked(wait);
+    }
+
+    private ErrnoException stayedLocked(long wait) {
+        return new ErrnoException(Errno.ETIMEDOUT, "page " + index + " of " + owner
                 + " stayed locked for " + wait / 1_000_000 + " ms (a store I/O under it is stuck?)");
     }
 
@@ -131,9 +153,12 @@ public final class Page {
      * this lock, so this is where a pinned page becomes evictable (see {@link MemoryWaits}).
      */
     public void unlock() {
-        boolean evictable = live && uptodate && !dirty && !writeback && mapCount() == 0
-                && lock.getHoldCount() == 1;
+        boolean last = lock.getHoldCount() == 1;
+        boolean evictable = last && live && uptodate && !dirty && !writeback && mapCount() == 0;
         lock.unlock();
+        if (last) {
+            owner.system().pageLockWaits().signal(); // one volatile read unless a budgeted call waits
+        }
         if (evictable) {
             owner.system().pageEvictable();
         }
@@ -153,9 +178,14 @@ public final class Page {
      * Bounded as {@link #lock()} is.
      */
     public boolean lockIfLive() {
-        lock(); // bounded: ETIMEDOUT, see lock()
+        return lockIfLive(CallBudget.NONE);
+    }
+
+    /** {@link #lockIfLive()}, its wait also ended by {@code call} as {@link #lock(CallBudget)}'s is. */
+    public boolean lockIfLive(CallBudget call) {
+        lock(call); // bounded: ETIMEDOUT or the call's end, see lock(CallBudget)
         if (!live) {
-            lock.unlock();
+            unlock(); // and signal: a budgeted waiter for this page must look again, and find it dead
             return false;
         }
         return true;

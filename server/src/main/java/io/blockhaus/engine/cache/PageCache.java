@@ -148,12 +148,17 @@ public final class PageCache {
 
     /** The live page at {@code index}, locked; null when absent. */
     public Page lookupLocked(long index) {
+        return lookupLocked(index, CallBudget.NONE);
+    }
+
+    /** {@link #lookupLocked(long)}, a wait for the page's lock also ended by {@code call} (see {@link Page#lock(CallBudget)}). */
+    public Page lookupLocked(long index, CallBudget call) {
         while (true) {
             Page p = pages.get(index);
             if (p == null) {
                 return null;
             }
-            if (p.lockIfLive()) {
+            if (p.lockIfLive(call)) {
                 p.touch();
                 return p;
             }

@@ -9,9 +9,10 @@ import java.util.function.Supplier;
 
 /**
  * What one front-end call may still spend waiting: a deadline, and a cancellation that ends
- * every wait of the call at once. The engine's waits (the pagecache lock, page memory, a
- * mapping's recall) wait for the shorter of their own bound (the volume's lock timeout, the
- * engine's memory wait, the recall timeout) and the call's; a cancelled call gives up the wait
+ * every wait of the call at once. The engine's waits (the pagecache lock, page memory, the
+ * resize lock, a busy page's lock, dirty throttling, a mapping's recall) wait for the shorter
+ * of their own bound (the volume's lock timeout, the engine's memory wait, the recall timeout)
+ * and the call's; a cancelled call gives up the wait
  * it is in and fails with {@code EINTR}, as a Linux task's killable wait does when the task is
  * killed ({@code mutex_lock_killable}, {@code wait_event_killable}: a caller that is going away
  * gets {@code -EINTR}). Protocol-free: gRPC makes one from its call's Context; NBD, which has no
@@ -172,6 +173,16 @@ public final class CallBudget {
     /** The error of a wait the call's deadline ended: ETIMEDOUT, having changed nothing. */
     public ErrnoException deadlinePassed(String waitingFor) {
         return new ErrnoException(Errno.ETIMEDOUT, "the call's deadline passed while waiting for " + waitingFor);
+    }
+
+    /**
+     * The error of a wait the call ended, read from its state now: {@code EINTR} if it was
+     * cancelled, else {@code ETIMEDOUT}. A waiter that checked {@link #isCancelled} and then
+     * found {@link #remainingNanos} at 0 must ask here, not assume the deadline: the
+     * cancellation may have landed between its two reads.
+     */
+    public ErrnoException ended(String waitingFor) {
+        return isCancelled() ? cancelled(waitingFor) : deadlinePassed(waitingFor);
     }
 
     /** A registration from {@link #wakeOnCancel}. */

@@ -60,7 +60,9 @@ class WaitNode {
             }
             long remaining = Math.min(timeoutNanos - (System.nanoTime() - startNanos), call.remainingNanos());
             if (remaining <= 0) {
-                return TIMED_OUT;
+                // A cancellation that landed since the check above also makes remainingNanos 0:
+                // it is still a cancellation (CallBudget.ended), not the call's deadline.
+                return call.isCancelled() ? CANCELLED : TIMED_OUT;
             }
             LockSupport.parkNanos(this, remaining);
         }
