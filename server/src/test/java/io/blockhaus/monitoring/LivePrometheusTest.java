@@ -50,7 +50,7 @@ class LivePrometheusTest {
     private static final Duration SEEN_DEADLINE = Duration.ofMinutes(2);
 
     private InProcessServe server;
-    private PrometheusUnderTest prometheus;
+    private PrometheusProcess prometheus;
     private Process load;
     private Path dir;
 
@@ -65,7 +65,7 @@ class LivePrometheusTest {
                 ? new FailFirstWriteStore(files.open(file, size, readOnly)) : files.open(file, size, readOnly);
         server = InProcessServe.start(data, stores, "--export", "name=" + VOLUME + ",size=64M",
                 "--export", "name=" + FAILING + ",size=1M", "--cache-size", "16M");
-        prometheus = PrometheusUnderTest.start(prometheusBinary, Files.createDirectories(tmp.resolve("prometheus")),
+        prometheus = PrometheusProcess.start(prometheusBinary, Files.createDirectories(tmp.resolve("prometheus")),
                 server.metricsTarget(), MonitoringFiles.dir().resolve("rules/blockhaus-alerts.yml"));
         long seed = System.nanoTime() & 0xffff;
         System.out.println("LivePrometheusTest: load seed " + seed);

@@ -27,7 +27,7 @@ class LivePrometheusTlsTest {
                 "--export", "name=scraped,size=1M", "--metrics-tls", "--tls-cert", server.cert().toString(),
                 "--tls-key", server.key().toString(), "--tls-ca", pki.caCert().toString(), "--tls-verify-peer")) {
             Path dir = Files.createDirectories(tmp.resolve("prometheus"));
-            int port = PrometheusUnderTest.freeLoopbackPort();
+            int port = PrometheusProcess.freeLoopbackPort();
             Path config = dir.resolve("prometheus.yml");
             Files.writeString(config, """
                     global:
@@ -42,7 +42,7 @@ class LivePrometheusTlsTest {
                         static_configs:
                           - targets: ['%s']
                     """.formatted(pki.caCert(), scraper.cert(), scraper.key(), serve.metricsTarget()));
-            try (PrometheusUnderTest prometheus = PrometheusUnderTest.launch(dir, port, prometheusBinary.toString(),
+            try (PrometheusProcess prometheus = PrometheusProcess.launch(dir, port, prometheusBinary.toString(),
                     "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("data"),
                     "--web.listen-address=127.0.0.1:" + port, "--log.level=warn")) {
                 prometheus.await("the blockhaus target up over mutual TLS, its volume gauge scraped", Duration.ofMinutes(1),

@@ -20,9 +20,9 @@ class StartPrometheusScriptTest {
     @Test
     void startsPrometheusOnTheShippedConfiguration(@TempDir Path tmp) throws Exception {
         MonitoringFiles.requireTool("prometheus");
-        int port = PrometheusUnderTest.freeLoopbackPort();
+        int port = PrometheusProcess.freeLoopbackPort();
         Path data = tmp.resolve("tsdb");
-        try (PrometheusUnderTest p = PrometheusUnderTest.launch(tmp, port,
+        try (PrometheusProcess p = PrometheusProcess.launch(tmp, port,
                 MonitoringFiles.dir().resolve("start-prometheus.sh").toString(), "--listen", "127.0.0.1:" + port,
                 "--data", data.toString())) {
             List<String> rules = p.api("/api/v1/rules").getAsJsonObject().getAsJsonArray("groups").asList().stream()
@@ -41,7 +41,7 @@ class StartPrometheusScriptTest {
         }
     }
 
-    private static List<JsonElement> targets(PrometheusUnderTest p) {
+    private static List<JsonElement> targets(PrometheusProcess p) {
         return p.api("/api/v1/targets").getAsJsonObject().getAsJsonArray("activeTargets").asList();
     }
 }

@@ -28,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  * generated configuration that scrapes one target every second and evaluates the shipped alerting
  * rules every second. Queried through its HTTP API; killed on close.
  */
-final class PrometheusUnderTest implements AutoCloseable {
+final class PrometheusProcess implements AutoCloseable {
     private static final Duration START = Duration.ofSeconds(60);
 
     private final Process process;
@@ -36,14 +36,14 @@ final class PrometheusUnderTest implements AutoCloseable {
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private PrometheusUnderTest(Process process, Path log, URI base) {
+    private PrometheusProcess(Process process, Path log, URI base) {
         this.process = process;
         this.log = log;
         this.base = base;
     }
 
     /** Starts Prometheus in {@code dir} scraping {@code target} (HOST:PORT) as job blockhaus, and waits until it is ready. */
-    static PrometheusUnderTest start(Path prometheus, Path dir, String target, Path rules) throws IOException {
+    static PrometheusProcess start(Path prometheus, Path dir, String target, Path rules) throws IOException {
         int port = freeLoopbackPort();
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, """
@@ -63,11 +63,11 @@ final class PrometheusUnderTest implements AutoCloseable {
     }
 
     /** Runs {@code command} (a Prometheus, or a script that execs one) in {@code dir}, and waits until it answers on {@code port}. */
-    static PrometheusUnderTest launch(Path dir, int port, String... command) throws IOException {
+    static PrometheusProcess launch(Path dir, int port, String... command) throws IOException {
         Path log = dir.resolve("prometheus.log");
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        PrometheusUnderTest prom = new PrometheusUnderTest(p, log, URI.create("http://127.0.0.1:" + port));
+        PrometheusProcess prom = new PrometheusProcess(p, log, URI.create("http://127.0.0.1:" + port));
         try {
             prom.awaitReady();
         } catch (RuntimeException e) {
