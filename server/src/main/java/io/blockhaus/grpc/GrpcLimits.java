@@ -23,15 +23,33 @@ import java.time.Duration;
  * @param maxHandles           handles open server-wide
  * @param maxHandlesPerClient  handles one client (its {@code blockhaus-client} id) holds open
  * @param maxMappingsPerHandle mappings one handle holds (each pins the pages it maps)
+ * @param maxConnections       connections open at once, server-wide; more are closed at accept
+ *                             ({@link GrpcConnectionCap}). With each connection's receive window
+ *                             ({@link GrpcServer#FLOW_CONTROL_WINDOW}) this bounds what clients
+ *                             can make the server buffer, server-wide
+ * @param maxConnectionsPerSource connections open at once from one source address; more are
+ *                             closed at accept, so one host cannot take every connection
  */
 public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int callQueue, Duration permitKeepAlive,
-        Duration maxConnectionIdle, int maxHandles, int maxHandlesPerClient, int maxMappingsPerHandle) {
+        Duration maxConnectionIdle, int maxHandles, int maxHandlesPerClient, int maxMappingsPerHandle,
+        int maxConnections, int maxConnectionsPerSource) {
 
     /** The smallest {@code maxInboundMessage}: one full data chunk and room for its header. */
     public static final int MIN_INBOUND_MESSAGE = Transfers.MAX_CHUNK + 64 * 1024;
 
+    /** Default connection caps: 64 x 8 MiB of receive windows at most (docs/nbd.md's worst-case memory). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 32;
+
     public static final GrpcLimits DEFAULTS = new GrpcLimits(MIN_INBOUND_MESSAGE, 128, 1024, Duration.ofSeconds(10),
-            Duration.ZERO, 4096, 256, 1024);
+            Duration.ZERO, 4096, 256, 1024, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_SOURCE);
+
+    /** The limits with the default connection caps. */
+    public GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int callQueue, Duration permitKeepAlive,
+            Duration maxConnectionIdle, int maxHandles, int maxHandlesPerClient, int maxMappingsPerHandle) {
+        this(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle, maxHandles,
+                maxHandlesPerClient, maxMappingsPerHandle, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_SOURCE);
+    }
 
     public GrpcLimits {
         if (maxInboundMessage < MIN_INBOUND_MESSAGE) {
@@ -39,7 +57,7 @@ public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int c
                     + " bytes (one data chunk and its header), got " + maxInboundMessage);
         }
         if (maxCallsPerConnection < 1 || callQueue < 0 || maxHandles < 1 || maxHandlesPerClient < 1
-                || maxMappingsPerHandle < 1) {
+                || maxMappingsPerHandle < 1 || maxConnections < 1 || maxConnectionsPerSource < 1) {
             throw new IllegalArgumentException("gRPC limits must be at least 1 (the call queue at least 0)");
         }
         if (permitKeepAlive.isNegative() || maxConnectionIdle.isNegative()) {
@@ -49,16 +67,21 @@ public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int c
 
     public GrpcLimits withCallQueue(int calls) {
         return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, calls, permitKeepAlive, maxConnectionIdle,
-                maxHandles, maxHandlesPerClient, maxMappingsPerHandle);
+                maxHandles, maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource);
     }
 
     public GrpcLimits withHandles(int total, int perClient, int mappingsPerHandle) {
         return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle,
-                total, perClient, mappingsPerHandle);
+                total, perClient, mappingsPerHandle, maxConnections, maxConnectionsPerSource);
     }
 
     public GrpcLimits withConnection(int maxMessage, int callsPerConnection, Duration keepAlive, Duration idle) {
         return new GrpcLimits(maxMessage, callsPerConnection, callQueue, keepAlive, idle, maxHandles,
-                maxHandlesPerClient, maxMappingsPerHandle);
+                maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource);
+    }
+
+    public GrpcLimits withConnections(int total, int perSource) {
+        return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle,
+                maxHandles, maxHandlesPerClient, maxMappingsPerHandle, total, perSource);
     }
 }

@@ -12,10 +12,13 @@ import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -75,11 +78,14 @@ public final class GrpcServer implements AutoCloseable {
     private final Leases leases;
     private final ScheduledExecutorService notifier;
     private final Refusals refusals;
+    /** The connection cap of a server made by {@link #listen}; null for {@link #start}. */
+    private final GrpcConnectionCap cap;
     /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
     private final Runnable stopOwned;
 
-    private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned, Duration lease,
-            LongSupplier clock, GrpcSetup setup, Refusals refusals) {
+    private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcConnectionCap cap, Runnable stopOwned,
+            Duration lease, LongSupplier clock, GrpcSetup setup, Refusals refusals) {
+        this.cap = cap;
         this.stopOwned = stopOwned;
         this.refusals = refusals;
         this.handles = new HandleTable(setup.limits(), setup.recall().toNanos(), refusals);
@@ -105,7 +111,7 @@ public final class GrpcServer implements AutoCloseable {
 
     /** {@link #start(ServerBuilder, VolumeCatalog)} with allow lists and an admin rule (tests, in-process). */
     public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcSecurity security) {
-        return start(builder, catalog, null, DEFAULT_LEASE, System::nanoTime, true,
+        return start(builder, catalog, null, null, DEFAULT_LEASE, System::nanoTime, true,
                 GrpcSetup.DEFAULTS.withSecurity(security), new Refusals("grpc"));
     }
 
@@ -115,7 +121,7 @@ public final class GrpcServer implements AutoCloseable {
      */
     static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock,
             Duration recall) {
-        return start(builder, catalog, null, lease, clock, false, GrpcSetup.DEFAULTS.withRecall(recall),
+        return start(builder, catalog, null, null, lease, clock, false, GrpcSetup.DEFAULTS.withRecall(recall),
                 new Refusals("grpc"));
     }
 
@@ -165,15 +171,19 @@ public final class GrpcServer implements AutoCloseable {
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().name("blockhaus-grpc-worker-", 0).daemon().factory());
         NettyServerBuilder b = NettyServerBuilder.forAddress(address);
         setup.security().ssl().ifPresent(b::sslContext);
-        List<EventLoopGroup> groups = List.of();
-        if (Epoll.isAvailable()) {
-            EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
-                    Thread.ofPlatform().name("blockhaus-grpc-accept").daemon().factory(), EpollIoHandler.newFactory());
-            EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                    Thread.ofPlatform().name("blockhaus-grpc-loop-", 0).daemon().factory(), EpollIoHandler.newFactory());
-            b.channelType(EpollServerSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(loops);
-            groups = List.of(boss, loops);
-        }
+        Refusals refusals = new Refusals("grpc");
+        // The connection cap sits in the listening channel's pipeline (see GrpcConnectionCap), so
+        // this server makes its channel and, as gRPC then requires, its event loops, on NIO too.
+        GrpcConnectionCap cap = new GrpcConnectionCap(limits.maxConnections(), limits.maxConnectionsPerSource(), refusals);
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1,
+                Thread.ofPlatform().name("blockhaus-grpc-accept").daemon().factory(), io);
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                Thread.ofPlatform().name("blockhaus-grpc-loop-", 0).daemon().factory(), io);
+        b.channelFactory(() -> cap.channel(epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel()))
+                .bossEventLoopGroup(boss).workerEventLoopGroup(loops);
+        List<EventLoopGroup> groups = List.of(boss, loops);
         // Every call runs on the pool but the two that recalls wait for: every pool thread may be
         // an engine operation waiting for an acknowledgement (recall before completion), and an
         // AckInvalidations, or a Watch stream's on-ready callback that sends the invalidation,
@@ -184,7 +194,6 @@ public final class GrpcServer implements AutoCloseable {
         // needs the direct executor as the default, since gRPC looks the method up on the
         // default executor before it switches (a lookup on the pool would starve the same way).
         // A call CallAdmission refused stays on the transport thread too, to be closed at once.
-        Refusals refusals = new Refusals("grpc");
         CallAdmission admission = new CallAdmission(threads + limits.callQueue(),
                 Set.of(VolumeIoGrpc.getAckInvalidationsMethod().getFullMethodName(),
                         VolumeIoGrpc.getWatchMethod().getFullMethodName()), refusals);
@@ -212,7 +221,7 @@ public final class GrpcServer implements AutoCloseable {
         }
         List<EventLoopGroup> owned = groups;
         setup.decorate().accept(b);
-        return start(b, catalog, () -> {
+        return start(b, catalog, cap, () -> {
             pool.shutdown();
             for (EventLoopGroup g : owned) {
                 g.shutdownGracefully(0, 5, TimeUnit.SECONDS);
@@ -220,9 +229,9 @@ public final class GrpcServer implements AutoCloseable {
         }, lease, clock, sweep, setup, refusals);
     }
 
-    private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Runnable stopOwned,
-            Duration lease, LongSupplier clock, boolean sweep, GrpcSetup setup, Refusals refusals) {
-        GrpcServer s = new GrpcServer(builder, catalog, stopOwned, lease, clock, setup, refusals);
+    private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcConnectionCap cap,
+            Runnable stopOwned, Duration lease, LongSupplier clock, boolean sweep, GrpcSetup setup, Refusals refusals) {
+        GrpcServer s = new GrpcServer(builder, catalog, cap, stopOwned, lease, clock, setup, refusals);
         try {
             s.server.start();
         } catch (IOException e) {
@@ -273,6 +282,16 @@ public final class GrpcServer implements AutoCloseable {
     /** Calls, handles and mappings refused by a limit, by reason (for the metrics binding). */
     public Refusals refusals() {
         return refusals;
+    }
+
+    /** gRPC connections open now (a server made by {@link #listen}; 0 for {@link #start}'s). */
+    public int openConnections() {
+        return cap == null ? 0 : cap.open();
+    }
+
+    /** Bytes read so far on the connections open now ({@link GrpcConnectionCap#receivedOnOpenConnections}; tests). */
+    long receivedOnOpenConnections() {
+        return cap == null ? 0 : cap.receivedOnOpenConnections();
     }
 
     /** Handles gRPC clients hold open now. */

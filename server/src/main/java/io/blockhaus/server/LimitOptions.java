@@ -66,6 +66,15 @@ final class LimitOptions {
                     + " the client's lease, so keep it well above how long clients hold handles idle.")
     Duration grpcMaxConnectionIdle;
 
+    @Option(names = "--grpc-max-connections", paramLabel = "N", defaultValue = "64",
+            description = "gRPC connections open at once, server-wide; more are closed at accept. Each may make the"
+                    + " server buffer its 8 MiB HTTP/2 window, so this bounds that memory (docs/nbd.md).")
+    int grpcMaxConnections;
+
+    @Option(names = "--grpc-max-connections-per-source", paramLabel = "N", defaultValue = "32",
+            description = "gRPC connections open at once from one source address; more are closed at accept.")
+    int grpcMaxConnectionsPerSource;
+
     @Option(names = "--grpc-max-handles", paramLabel = "N", defaultValue = "4096",
             description = "gRPC handles open at once, server-wide.")
     int grpcMaxHandles;
@@ -107,7 +116,8 @@ final class LimitOptions {
         }
         try {
             return new GrpcLimits((int) grpcMaxMessage, grpcMaxCallsPerConnection, grpcCallQueue, grpcPermitKeepAlive,
-                    grpcMaxConnectionIdle, grpcMaxHandles, grpcMaxHandlesPerClient, grpcMaxMappingsPerHandle);
+                    grpcMaxConnectionIdle, grpcMaxHandles, grpcMaxHandlesPerClient, grpcMaxMappingsPerHandle,
+                    grpcMaxConnections, grpcMaxConnectionsPerSource);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("gRPC limits: " + e.getMessage(), e);
         }

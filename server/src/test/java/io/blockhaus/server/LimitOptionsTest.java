@@ -63,6 +63,8 @@ class LimitOptionsTest {
         assertThat(o.nbdConnectionLimits()).isEqualTo(new NbdConnectionLimits(3, Duration.ofMinutes(1)));
         assertThat(o.grpcLimits()).isEqualTo(new GrpcLimits(2 << 20, 7, 5, Duration.ofSeconds(30),
                 Duration.ofMinutes(5), 9, 4, 6));
+        assertThat(limits("--grpc-max-connections", "5", "--grpc-max-connections-per-source", "2").grpcLimits())
+                .isEqualTo(GrpcLimits.DEFAULTS.withConnections(5, 2));
     }
 
     @Test

@@ -1,0 +1,138 @@
+package io.blockhaus.grpc;
+
+import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.Refusals;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * At most {@code maxTotal} gRPC connections open at once, at most {@code maxPerSource} from one
+ * address: a connection past either is closed at accept, before HTTP/2 starts.
+ *
+ * <p><b>Why a connection cap is the memory bound.</b> What a client can make the server buffer
+ * on one connection is that connection's HTTP/2 receive window: gRPC reads a call's next message
+ * only when its handler asks for it (one at a time, after the previous one was written), and
+ * HTTP/2 flow control stops the client once the connection's window of unread bytes is full
+ * (Netty's codec closes a connection that sends past it with FLOW_CONTROL_ERROR). The window is
+ * {@link GrpcServer#FLOW_CONTROL_WINDOW}, 8 MiB, and gRPC's BDP tuning never grows it past 8 MiB
+ * (grpc-netty's own ceiling). So the windows together are at most {@code maxTotal x 8 MiB}, which
+ * nothing bounded before: every connection a client opened was another 8 MiB. Messages already
+ * handed to a call are a second term, bounded by the calls on the worker pool
+ * ({@link CallAdmission}); docs/nbd.md sums both into the server's worst case. The alternatives
+ * weighed: a shared budget that shrinks each connection's window as connections arrive needs
+ * window control gRPC does not expose (it sets the window once per connection); counting
+ * messages against a budget before the handler runs comes too late for the window, since the
+ * bytes are already read. A cap costs one counter per accept and holds nothing per byte.
+ *
+ * <p><b>Why at accept.</b> As for NBD (its {@code ConnectionAdmission}, which this mirrors): a
+ * refusal after the HTTP/2 preface would already have granted the window and held the
+ * connection for a round trip, the very resource being limited. The client sees its connection
+ * fail (UNAVAILABLE) and retries with its backoff, like a server that is down.
+ *
+ * <p><b>How.</b> This handler sits in the <em>listening</em> channel's pipeline, ahead of
+ * Netty's acceptor (it is added when {@link #channel} makes the channel, before the bootstrap
+ * adds the acceptor), so it sees each accepted connection before it is registered: refused ones
+ * are closed there; admitted ones are counted out when they close. It also counts the bytes
+ * read on each open connection ({@link #receivedOnOpenConnections}): while no handler consumes
+ * anything, that is what the server holds of its clients' data, which is how tests check the
+ * bound (one add per socket read).
+ */
+@ChannelHandler.Sharable
+final class GrpcConnectionCap extends ChannelInboundHandlerAdapter {
+    private final int maxTotal;
+    private final int maxPerSource;
+    private final Refusals refusals;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong receivedOnOpen = new AtomicLong();
+    /** Entries only while an address has a connection open, so bounded by {@code maxTotal}. */
+    private final Map<InetAddress, Integer> bySource = new ConcurrentHashMap<>();
+
+    GrpcConnectionCap(int maxTotal, int maxPerSource, Refusals refusals) {
+        this.maxTotal = maxTotal;
+        this.maxPerSource = maxPerSource;
+        this.refusals = refusals;
+    }
+
+    /** {@code listening} with this cap in its pipeline, ahead of the acceptor the bootstrap adds later. */
+    <C extends Channel> C channel(C listening) {
+        listening.pipeline().addLast(this);
+        return listening;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel child = (Channel) msg;
+        InetAddress source = child.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        if (source == null || !tryAdmit(source)) {
+            child.unsafe().closeForcibly(); // not registered yet: nothing to flush, nobody to tell
+            return;
+        }
+        ReceivedBytes received = new ReceivedBytes();
+        child.pipeline().addFirst(received); // before gRPC's handlers, which the acceptor adds next
+        child.closeFuture().addListener(f -> {
+            receivedOnOpen.addAndGet(-received.total);
+            closed(source);
+        });
+        ctx.fireChannelRead(child);
+    }
+
+    /** Counts a connection from {@code source} in; false (a refusal, counted, nothing else changed) past either cap. */
+    boolean tryAdmit(InetAddress source) {
+        if (open.incrementAndGet() > maxTotal) {
+            open.decrementAndGet();
+            refusals.refused(RefusalReason.CONNECTIONS, source.getHostAddress() + ": the server already has "
+                    + maxTotal + " gRPC connections");
+            return false;
+        }
+        boolean[] admitted = {false};
+        bySource.compute(source, (a, n) -> {
+            int from = n == null ? 0 : n;
+            admitted[0] = from < maxPerSource;
+            return admitted[0] ? from + 1 : n;
+        });
+        if (!admitted[0]) {
+            open.decrementAndGet();
+            refusals.refused(RefusalReason.CONNECTIONS_PER_SOURCE, source.getHostAddress() + " already has "
+                    + maxPerSource + " gRPC connections");
+        }
+        return admitted[0];
+    }
+
+    void closed(InetAddress source) {
+        bySource.computeIfPresent(source, (a, n) -> n <= 1 ? null : n - 1);
+        open.decrementAndGet();
+    }
+
+    /** Connections open now. */
+    int open() {
+        return open.get();
+    }
+
+    /** Bytes read so far on the connections open now (see the class comment: a test's measure, not a memory gauge). */
+    long receivedOnOpenConnections() {
+        return receivedOnOpen.get();
+    }
+
+    /** Counts what one connection's socket reads deliver; its event loop only, so a plain field for the total. */
+    private final class ReceivedBytes extends ChannelInboundHandlerAdapter {
+        private long total;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf b) {
+                total += b.readableBytes();
+                receivedOnOpen.addAndGet(b.readableBytes());
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+}
