@@ -1,6 +1,6 @@
 package io.blockhaus.grpc;
 
-import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.ConnectionCaps;
 import io.blockhaus.limits.Refusals;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -9,9 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Why at accept.</b> As for NBD (its {@code ConnectionAdmission}, which this mirrors): a
  * refusal after the HTTP/2 preface would already have granted the window and held the
- * connection for a round trip, the very resource being limited. The client sees its connection
+ * connection for a round trip, the very resource being limited. The counting is
+ * {@link ConnectionCaps}', as NBD's. The client sees its connection
  * fail (UNAVAILABLE) and retries with its backoff, like a server that is down.
  *
  * <p><b>How.</b> This handler sits in the <em>listening</em> channel's pipeline, ahead of
@@ -48,18 +46,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @ChannelHandler.Sharable
 final class GrpcConnectionCap extends ChannelInboundHandlerAdapter {
-    private final int maxTotal;
-    private final int maxPerSource;
-    private final Refusals refusals;
-    private final AtomicInteger open = new AtomicInteger();
+    private final ConnectionCaps.Counter open = new ConnectionCaps.Counter();
+    private final ConnectionCaps caps;
     private final AtomicLong receivedOnOpen = new AtomicLong();
-    /** Entries only while an address has a connection open, so bounded by {@code maxTotal}. */
-    private final Map<InetAddress, Integer> bySource = new ConcurrentHashMap<>();
 
     GrpcConnectionCap(int maxTotal, int maxPerSource, Refusals refusals) {
-        this.maxTotal = maxTotal;
-        this.maxPerSource = maxPerSource;
-        this.refusals = refusals;
+        this.caps = new ConnectionCaps("gRPC", maxTotal, maxPerSource, open, refusals);
     }
 
     /** {@code listening} with this cap in its pipeline, ahead of the acceptor the bootstrap adds later. */
@@ -72,7 +64,7 @@ final class GrpcConnectionCap extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
         InetAddress source = child.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-        if (source == null || !tryAdmit(source)) {
+        if (source == null || !caps.tryAdmit(source)) {
             child.unsafe().closeForcibly(); // not registered yet: nothing to flush, nobody to tell
             return;
         }
@@ -80,41 +72,14 @@ final class GrpcConnectionCap extends ChannelInboundHandlerAdapter {
         child.pipeline().addFirst(received); // before gRPC's handlers, which the acceptor adds next
         child.closeFuture().addListener(f -> {
             receivedOnOpen.addAndGet(-received.total);
-            closed(source);
+            caps.closed(source);
         });
         ctx.fireChannelRead(child);
     }
 
-    /** Counts a connection from {@code source} in; false (a refusal, counted, nothing else changed) past either cap. */
-    boolean tryAdmit(InetAddress source) {
-        if (open.incrementAndGet() > maxTotal) {
-            open.decrementAndGet();
-            refusals.refused(RefusalReason.CONNECTIONS, source.getHostAddress() + ": the server already has "
-                    + maxTotal + " gRPC connections");
-            return false;
-        }
-        boolean[] admitted = {false};
-        bySource.compute(source, (a, n) -> {
-            int from = n == null ? 0 : n;
-            admitted[0] = from < maxPerSource;
-            return admitted[0] ? from + 1 : n;
-        });
-        if (!admitted[0]) {
-            open.decrementAndGet();
-            refusals.refused(RefusalReason.CONNECTIONS_PER_SOURCE, source.getHostAddress() + " already has "
-                    + maxPerSource + " gRPC connections");
-        }
-        return admitted[0];
-    }
-
-    void closed(InetAddress source) {
-        bySource.computeIfPresent(source, (a, n) -> n <= 1 ? null : n - 1);
-        open.decrementAndGet();
-    }
-
     /** Connections open now. */
     int open() {
-        return open.get();
+        return open.open();
     }
 
     /** Bytes read so far on the connections open now (see the class comment: a test's measure, not a memory gauge). */

@@ -1,10 +1,8 @@
 package io.blockhaus.nbd;
 
-import io.blockhaus.limits.RefusalReason;
+import io.blockhaus.limits.ConnectionCaps;
 import io.blockhaus.limits.Refusals;
 import java.net.InetAddress;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Who may connect: at most {@code maxTotal} connections, at most {@code maxPerSource} from one
@@ -17,22 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * nbdkit's limit filter refuses in the same place (its preconnect hook). A refused client reads
  * EOF where it expects the greeting ("server disconnected"), and the server logs and counts why.
  *
- * <p>The per-source map holds an entry only while an address has a connection open, so it is
- * bounded by the total cap. Any event loop may call in; the map's per-key atomic compute keeps
- * count and cap in step.
+ * <p>The counting is {@link ConnectionCaps}', shared with gRPC; the total is the one the
+ * connection gauges show.
  */
 final class ConnectionAdmission {
-    private final int maxTotal;
-    private final int maxPerSource;
-    private final ConnectionGauges gauges;
-    private final Refusals refusals;
-    private final Map<InetAddress, Integer> bySource = new ConcurrentHashMap<>();
+    private final ConnectionCaps caps;
 
     ConnectionAdmission(int maxTotal, int maxPerSource, ConnectionGauges gauges, Refusals refusals) {
-        this.maxTotal = maxTotal;
-        this.maxPerSource = maxPerSource;
-        this.gauges = gauges;
-        this.refusals = refusals;
+        this.caps = new ConnectionCaps("NBD", maxTotal, maxPerSource, gauges.openCount(), refusals);
     }
 
     /**
@@ -40,32 +30,15 @@ final class ConnectionAdmission {
      * else changed) if it would pass either cap. Every true must be followed by one {@link #closed}.
      */
     boolean tryAdmit(InetAddress source) {
-        if (!gauges.tryOpen(maxTotal)) {
-            refusals.refused(RefusalReason.CONNECTIONS, source.getHostAddress() + ": the server already has "
-                    + maxTotal + " NBD connections");
-            return false;
-        }
-        boolean[] admitted = {false};
-        bySource.compute(source, (a, n) -> {
-            int open = n == null ? 0 : n;
-            admitted[0] = open < maxPerSource;
-            return admitted[0] ? open + 1 : n;
-        });
-        if (!admitted[0]) {
-            gauges.closed();
-            refusals.refused(RefusalReason.CONNECTIONS_PER_SOURCE, source.getHostAddress() + " already has "
-                    + maxPerSource + " NBD connections");
-        }
-        return admitted[0];
+        return caps.tryAdmit(source);
     }
 
     void closed(InetAddress source) {
-        bySource.computeIfPresent(source, (a, n) -> n <= 1 ? null : n - 1);
-        gauges.closed();
+        caps.closed(source);
     }
 
     /** Connections open from {@code source} (tests). */
     int openFrom(InetAddress source) {
-        return bySource.getOrDefault(source, 0);
+        return caps.openFrom(source);
     }
 }

@@ -1,5 +1,6 @@
 package io.blockhaus.nbd;
 
+import io.blockhaus.limits.ConnectionCaps;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -8,25 +9,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * replies, and how many wait for room in the server-wide payload budget. Read by tests and, later, by the metrics binding; written on the event loops.
  */
 final class ConnectionGauges {
-    private final AtomicInteger open = new AtomicInteger();
+    private final ConnectionCaps.Counter open = new ConnectionCaps.Counter();
     private final AtomicInteger waitingForClient = new AtomicInteger();
     private final AtomicInteger waitingForBudget = new AtomicInteger();
 
     int open() {
-        return open.get();
+        return open.open();
     }
 
-    /** Counts a new connection in; false (and not counted) if that would pass {@code max}. */
-    boolean tryOpen(int max) {
-        if (open.incrementAndGet() > max) {
-            open.decrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
-    void closed() {
-        open.decrementAndGet();
+    /** The open count, which the connection caps keep ({@link ConnectionAdmission}). */
+    ConnectionCaps.Counter openCount() {
+        return open;
     }
 
     int waitingForClient() {
