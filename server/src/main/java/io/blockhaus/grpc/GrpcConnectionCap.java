@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>How.</b> This handler sits in the <em>listening</em> channel's pipeline, ahead of
  * Netty's acceptor (it is added when {@link #channel} makes the channel, before the bootstrap
  * adds the acceptor), so it sees each accepted connection before it is registered: refused ones
- * are closed there; admitted ones are counted out when they close. It also counts the bytes
+ * are closed there; admitted ones are counted out when they close (one whose registration with
+ * an event loop fails, which happens only while the loops shut down, is closed by Netty without
+ * completing its close future and stays counted: the server is stopping). It also counts the bytes
  * read on each open connection ({@link #receivedOnOpenConnections}): while no handler consumes
  * anything, that is what the server holds of its clients' data, which is how tests check the
  * bound (one add per socket read).
