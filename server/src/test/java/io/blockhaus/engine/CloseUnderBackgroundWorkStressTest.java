@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Timeout;
  * reclaim run on them, many times over, every byte of page memory accounted for afterwards.
  *
  * <p>Each iteration opens two volumes on an engine with background threads and a 64-page cache
- * (so every miss reclaims), starts three workers (two on the victim {@code A}, one on {@code B}
- * whose misses reclaim A's pages: buffered reads that trigger readahead, single-page writes that
+ * (so every miss reclaims), starts four workers (two on the victim {@code A}, two on {@code B}
+ * whose misses reclaim A's pages, one of those with only non-blocking reads: buffered reads that trigger readahead, single-page writes that
  * the background writer picks up at once, and the event loop's non-blocking read, whose
  * allocation only tries the clock's mutex and whose admission may queue lock-free), and closes
  * {@code A} after a seeded number of operations. Where it can be made deterministic, the close
@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Timeout;
  *   <li>every write acknowledged to A is in A's store after the close (a write that failed with
  *       ESHUTDOWN may or may not have landed, page by page).</li>
  * </ul>
- * Replay with {@code -Dclosestress.seed=N} (printed); {@code -Dclosestress.iterations=N} (default 40).
+ * Replay with {@code -Dclosestress.seed=N} (printed); {@code -Dclosestress.iterations=N} (default 80).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CloseUnderBackgroundWorkStressTest {
@@ -62,7 +62,7 @@ class CloseUnderBackgroundWorkStressTest {
     @Test
     void closingVolumesUnderBackgroundWorkLeavesNoPageMemory() throws Exception {
         long seed = TestSupport.seed("closestress.seed");
-        int iterations = Integer.getInteger("closestress.iterations", 40);
+        int iterations = Integer.getInteger("closestress.iterations", 80);
         System.out.println("CloseUnderBackgroundWorkStressTest seed=" + seed + " iterations=" + iterations
                 + "   (replay: -Dclosestress.seed=" + seed + ")");
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -83,7 +83,7 @@ class CloseUnderBackgroundWorkStressTest {
                 + Arrays.toString(gates));
     }
 
-    /** One engine, two volumes, three workers, one close landing where the gate says. */
+    /** One engine, two volumes, four workers, one close landing where the gate says. */
     static final class Iteration {
         final Gate gate;
         final LockPolicy policy;
@@ -128,10 +128,11 @@ class CloseUnderBackgroundWorkStressTest {
                 b = engine.open(VolumeConfig.of("b").withLockPolicy(policy), TestStores.memory(SIZE));
                 long closeAfter = 20 + rnd.nextInt(400);
                 CountDownLatch ready = new CountDownLatch(1);
-                // Two workers own the halves of A (so each knows what it wrote), one reads B.
+                // Two workers own the halves of A (so each knows what it wrote), two read B.
                 workers.add(worker("worker-a0", rnd.split(), () -> stepA(0), closeAfter, ready));
                 workers.add(worker("worker-a1", rnd.split(), () -> stepA(1), closeAfter, ready));
                 workers.add(worker("worker-b", rnd.split(), this::stepB, closeAfter, ready));
+                workers.add(worker("worker-b-nonblocking", rnd.split(), this::nonBlockingReadOfB, closeAfter, ready));
                 for (Thread w : workers) {
                     w.start();
                 }
@@ -254,6 +255,19 @@ class CloseUnderBackgroundWorkStressTest {
             } else {
                 h.fastPaths().readWithoutWaiting(off, ByteBuffer.allocate(PAGE));
             }
+        }
+
+        /**
+         * Only the event loop's read of B: into a full cache its allocation tries the clock's mutex
+         * while the others reclaim under it (the allocation that once took two pages' budget).
+         */
+        void nonBlockingReadOfB() {
+            Handle h = handleB.get();
+            if (h == null) {
+                h = b.open();
+                handleB.set(h);
+            }
+            h.fastPaths().readWithoutWaiting((long) workerRandom.get().nextInt(PAGES) * PAGE, ByteBuffer.allocate(PAGE));
         }
 
         void closeA() {
