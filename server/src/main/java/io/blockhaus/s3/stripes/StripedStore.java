@@ -229,17 +229,18 @@ public final class StripedStore implements BackingStore {
 
     @Override
     public void punchHole(long offset, long length) {
-        checkOpen();
-        checkRange("punch hole", offset, length);
-        checkWritable();
-        clear(offset, offset + length);
+        clear("punch hole", offset, length);
     }
 
     /** As {@link #punchHole}: an object store has no allocated zeroes, only objects and holes. */
     @Override
     public void zeroRange(long offset, long length) {
+        clear("zero range", offset, length);
+    }
+
+    private void clear(String what, long offset, long length) {
         checkOpen();
-        checkRange("zero range", offset, length);
+        checkRange(what, offset, length);
         checkWritable();
         clear(offset, offset + length);
     }
