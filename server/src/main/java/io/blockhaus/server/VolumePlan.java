@@ -55,7 +55,7 @@ public record VolumePlan(VolumeConfig config, Path file, long size, boolean crea
 
     /** Where the bytes live, for messages: the file, or {@code s3://bucket/root}. */
     public String where() {
-        return s3.map(o -> o.describe(name())).orElseGet(file::toString);
+        return s3.isPresent() ? s3.get().describe(name()) : file.toString();
     }
 
     public String name() {
