@@ -3,6 +3,7 @@ package io.blockhaus.server;
 import io.blockhaus.engine.store.BackingStore;
 import io.blockhaus.s3.VolumeGeometry;
 import io.blockhaus.s3.VolumeOwnership;
+import io.blockhaus.s3.objects.AwsObjectStore;
 import io.blockhaus.s3.objects.ObjectStore;
 import io.blockhaus.s3.objects.S3Settings;
 import io.blockhaus.s3.ownership.OwnedVolume;
@@ -32,7 +33,7 @@ interface S3Parts {
     S3Parts REAL = new S3Parts() {
         @Override
         public ObjectStore connect(S3Settings settings) {
-            throw new UnsupportedOperationException("the AWS object store is not built yet (branch s9-s3data)");
+            return new AwsObjectStore(settings); // credentials from the SDK's default chain only
         }
 
         @Override
