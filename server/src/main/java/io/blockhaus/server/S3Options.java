@@ -47,12 +47,12 @@ public final class S3Options {
     @Option(names = "--s3-lease", paramLabel = "DURATION", defaultValue = "30s",
             converter = OptionConverters.DurationConverter.class,
             description = "How long this server's ownership of an s3 volume lasts without renewal; another server"
-                    + " takes the volume over once it expired: 1s to 1h, at least twice --s3-request-timeout.")
+                    + " takes the volume over once it expired: at most 1h, at least 3 x --s3-request-timeout + 1s.")
     private Duration lease;
 
-    @Option(names = "--s3-request-timeout", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(names = "--s3-request-timeout", paramLabel = "DURATION", defaultValue = "5s",
             converter = OptionConverters.DurationConverter.class,
-            description = "One attempt of one request to the object store: 100ms to 5m.")
+            description = "The longest one request to the object store may take, its retries included: 100ms to 5m.")
     private Duration requestTimeout;
 
     @Option(names = "--s3-outage-wait", paramLabel = "DURATION", defaultValue = "30s",
@@ -76,12 +76,13 @@ public final class S3Options {
         between("--s3-request-timeout", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(5));
         between("--s3-lease", lease, Duration.ofSeconds(1), Duration.ofHours(1));
         between("--s3-outage-wait", outageWait, Duration.ZERO, Duration.ofMinutes(10));
-        if (lease.compareTo(requestTimeout.multipliedBy(2)) < 0) {
-            // A write is allowed only while the lease outlives a request started now (VolumeOwnership):
-            // a lease shorter than two requests leaves no time to renew it between writes.
+        Duration least = OwnershipRequest.minimumLease(requestTimeout);
+        if (lease.compareTo(least) < 0) {
+            // A write is allowed only while the lease outlives a request started now, and renewals
+            // must fit in what is left (io.blockhaus.s3.ownership.LeaseTiming).
             throw new IllegalArgumentException("--s3-lease " + OptionConverters.DurationConverter.format(lease)
-                    + " must be at least twice --s3-request-timeout ("
-                    + OptionConverters.DurationConverter.format(requestTimeout) + ")");
+                    + " is too short for --s3-request-timeout " + OptionConverters.DurationConverter.format(requestTimeout)
+                    + ": it must be at least 3 x timeout + 1s (" + OptionConverters.DurationConverter.format(least) + ")");
         }
         if (maxParallelPuts < 1 || maxParallelPuts > 256) {
             throw new IllegalArgumentException("--s3-max-parallel-puts: need 1 to 256, got " + maxParallelPuts);
@@ -127,7 +128,8 @@ public final class S3Options {
     /** How this server asks for one volume. */
     OwnershipRequest ownershipRequest(String serverId, OptionalLong sizeIfNew, int objectSizeIfNew, int pageSizeIfNew,
             boolean readOnly) {
-        return new OwnershipRequest(serverId, sizeIfNew, objectSizeIfNew, pageSizeIfNew, readOnly, lease, unfenced);
+        return new OwnershipRequest(serverId, sizeIfNew, objectSizeIfNew, pageSizeIfNew, readOnly, lease, unfenced,
+                requestTimeout);
     }
 
     boolean unfenced() {

@@ -29,8 +29,13 @@ interface S3Parts {
     BackingStore stripe(ObjectStore objects, String root, VolumeGeometry geometry, VolumeOwnership ownership,
             StripedStoreOptions options);
 
-    /** The real parts: the AWS SDK, the manifest and lease, the striped store. */
-    S3Parts REAL = new S3Parts() {
+    /**
+     * The real parts: the AWS SDK, the manifest and lease, the striped store. One per server: its
+     * ownerships probe each bucket once and remember the answer.
+     */
+    static S3Parts real() {
+        VolumeOwnerships ownerships = new VolumeOwnerships();
+        return new S3Parts() {
         @Override
         public ObjectStore connect(S3Settings settings) {
             return new AwsObjectStore(settings); // credentials from the SDK's default chain only
@@ -38,7 +43,7 @@ interface S3Parts {
 
         @Override
         public OwnedVolume own(ObjectStore objects, String root, OwnershipRequest request) {
-            return new VolumeOwnerships().open(objects, root, request);
+            return ownerships.open(objects, root, request);
         }
 
         @Override
@@ -46,5 +51,6 @@ interface S3Parts {
                 StripedStoreOptions options) {
             return new StripedStore(objects, root, geometry, ownership, options);
         }
-    };
+        };
+    }
 }

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.UUID;
 
 /**
  * Opens every volume of a server: files through the file factory it wraps, {@code store=s3}
@@ -38,7 +37,7 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
     private final PrintWriter out;
     private final PrintWriter err;
     private final Map<String, ObjectStore> buckets = new LinkedHashMap<>(); // guarded by this
-    private final Map<String, Boolean> fenced = new LinkedHashMap<>(); // bucket + prefix -> probe answer; guarded by this
+    private final Map<String, Boolean> fenced = new LinkedHashMap<>(); // bucket + prefix said; guarded by this
     private final List<VolumeOwnership> ownerships = new ArrayList<>(); // guarded by this
     private boolean closed; // guarded by this
 
@@ -70,7 +69,6 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
         ObjectStore objects = bucket(where.bucket());
         VolumeOwnership ownership = null;
         try {
-            boolean fencing = probe(objects, where);
             boolean exists = !objects.list(root + "manifest/", null, 1).isEmpty();
             if (!exists && (plan.size() == 0 || plan.config().readOnly())) {
                 throw new StartupException(what + ": there is no volume there yet"
@@ -80,6 +78,8 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
             OwnedVolume owned = parts.own(objects, root, options.ownershipRequest(serverId, sizeIfNew,
                     where.objectSize(), plan.config().pageSize(), plan.config().readOnly()));
             ownership = owned.ownership();
+            boolean fencing = owned.storeRefusesSecondCreate();
+            sayFencing(where, fencing);
             VolumeGeometry g = owned.geometry();
             if (exists && plan.size() > 0 && plan.size() != g.size()) {
                 throw new StartupException(what + ": size=" + SizeParser.format(plan.size()) + " but the volume has "
@@ -144,18 +144,15 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
     }
 
     /**
-     * Whether the store refuses a second create-only write under this bucket and prefix, asked once
-     * per start-up and said on stdout, or loudly on stderr when it does not (ownership is then
-     * not fenced: docs/s3.md, "Owners").
+     * Says once per bucket and prefix whether the store refuses a second create-only write there
+     * (ownership's probe found out): on stdout, or loudly on stderr when it does not (ownership is
+     * then not fenced: docs/s3.md).
      */
-    private boolean probe(ObjectStore objects, S3Export where) {
+    private void sayFencing(S3Export where, boolean refuses) {
         String key = where.bucket() + "/" + where.prefix();
-        Boolean known = fenced.get(key);
-        if (known != null) {
-            return known;
+        if (fenced.putIfAbsent(key, refuses) != null) {
+            return;
         }
-        boolean refuses = objects.refusesSecondCreate(where.prefix() + ".blockhaus-probe/" + UUID.randomUUID());
-        fenced.put(key, refuses);
         String place = "s3://" + key + " at " + options.describeEndpoint();
         if (refuses) {
             out.println("blockhaus: " + place + " refuses a second create-only write: ownership of its volumes is fenced");
@@ -167,7 +164,6 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
                     : "A volume another server owns is opened read-only and never taken over (--s3-unfenced to take it)."));
             err.flush();
         }
-        return refuses;
     }
 
     /** One line for the operator about a request that failed at start-up. */

@@ -138,7 +138,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     private S3Options s3 = new S3Options();
-    private S3Parts s3Parts = S3Parts.REAL;
+    private S3Parts s3Parts = S3Parts.real();
     private GrpcSecurity grpcSecurity = GrpcSecurity.NONE;
 
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */

@@ -71,8 +71,10 @@ final class FakeS3Parts implements S3Parts {
         }
         boolean readOnly = request.readOnly() || ownedElsewhere.contains(root);
         events.add("own " + root + (readOnly ? " read-only" : ""));
+        String parent = root.substring(0, root.lastIndexOf('/', root.length() - 2) + 1);
+        boolean refuses = objects.refusesSecondCreate(parent + ".blockhaus-probe/x");
         return new OwnedVolume(new VolumeGeometry(size, request.objectSizeIfNew(), request.pageSizeIfNew()),
-                new Ownership(root, readOnly));
+                new Ownership(root, readOnly), refuses);
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class InProcessServe implements AutoCloseable {
 
     /** As {@link #start(Path, String...)}, with the volumes' stores opened by {@code stores} (a failing disk, say). */
     public static InProcessServe start(Path dataDir, StoreFactory stores, String... extra) {
-        return start(dataDir, stores, S3Parts.REAL, extra);
+        return start(dataDir, stores, S3Parts.real(), extra);
     }
 
     /** As {@link #start(Path, StoreFactory, String...)}, with s3 volumes built from {@code s3Parts}. */

@@ -94,10 +94,10 @@ class MainTest {
         assertThat(run("serve", "--data-dir", data.toString(), "--export", "name=a,bucket=vols")).isEqualTo(Main.EXIT_USAGE);
         assertThat(errLines()[0]).contains("bucket= is for volumes in object storage: add store=s3, or drop bucket=");
         err.getBuffer().setLength(0);
-        assertThat(run("serve", "--data-dir", data.toString(), "--s3-lease", "3s", "--s3-request-timeout", "2s"))
+        assertThat(run("serve", "--data-dir", data.toString(), "--s3-lease", "6s", "--s3-request-timeout", "2s"))
                 .isEqualTo(Main.EXIT_USAGE);
-        assertThat(errLines()[0]).isEqualTo("blockhaus-server serve: --s3-lease 3000ms must be at least twice"
-                + " --s3-request-timeout (2000ms)");
+        assertThat(errLines()[0]).isEqualTo("blockhaus-server serve: --s3-lease 6000ms is too short for"
+                + " --s3-request-timeout 2000ms: it must be at least 3 x timeout + 1s (7008ms)");
         err.getBuffer().setLength(0);
         assertThat(run("serve", "--data-dir", data.toString(), "--s3-max-pending", "1M",
                 "--export", "name=a,store=s3,bucket=vols,size=1G")).isEqualTo(Main.EXIT_USAGE);

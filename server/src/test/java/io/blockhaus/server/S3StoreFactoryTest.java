@@ -46,7 +46,7 @@ class S3StoreFactoryTest {
     void aNewVolumeIsCreatedWithTheExportsGeometryAndOwnedByThisServer() {
         FakeS3Parts parts = new FakeS3Parts(true);
         try (S3StoreFactory f = factory(parts, "--s3-endpoint", "http://127.0.0.1:9", "--s3-path-style",
-                "--s3-lease", "5s", "--s3-request-timeout", "2s", "--s3-max-parallel-puts", "3", "--s3-max-pending", "32M",
+                "--s3-lease", "8s", "--s3-request-timeout", "2s", "--s3-max-parallel-puts", "3", "--s3-max-pending", "32M",
                 "--s3-outage-wait", "1s")) {
             StoreFactory.Opened o = f.open(plan("name=v,store=s3,bucket=bk1,prefix=p/,size=8M,object-size=1M,page-size=8K"));
             assertThat(o.readOnly()).isFalse();
@@ -54,7 +54,7 @@ class S3StoreFactoryTest {
             OwnershipRequest r = parts.requests.getFirst();
             assertThat(r.serverId()).endsWith(":" + ProcessHandle.current().pid());
             assertThat(r).isEqualTo(new OwnershipRequest(r.serverId(), OptionalLong.of(8 << 20), 1 << 20, 8192, false,
-                    Duration.ofSeconds(5), false));
+                    Duration.ofSeconds(8), false, Duration.ofSeconds(2)));
             assertThat(parts.stripeOptions).containsExactly(new StripedStoreOptions(3, 32 << 20, Duration.ofSeconds(1)));
             assertThat(parts.connected).singleElement().satisfies(s -> {
                 assertThat(s.bucket()).isEqualTo("bk1");

@@ -28,7 +28,7 @@ abstract class S3ServedVolumes {
     static final long MIB = 1 << 20;
     static final Duration REQUEST = Duration.ofSeconds(60);
     /** Short enough that a takeover happens within the test, long enough for a loaded machine's requests. */
-    static final List<String> SHORT_LEASE = List.of("--s3-lease", "5s", "--s3-request-timeout", "2s");
+    static final List<String> SHORT_LEASE = List.of("--s3-lease", "8s", "--s3-request-timeout", "2s");
 
     /** The object store one test uses. */
     record Target(List<String> serveOptions, Map<String, String> env, String bucket, boolean fences) {
