@@ -1,5 +1,6 @@
 package io.blockhaus.server;
 
+import io.blockhaus.engine.ForwardingStore;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.BackingStore;
@@ -85,33 +86,25 @@ final class FakeS3Parts implements S3Parts {
         return new Striped(root, new MemoryStore(geometry.size()));
     }
 
-    /** A memory store that records its close. */
-    private final class Striped implements BackingStore {
+    /** A memory store that records its forces and its close. */
+    private final class Striped extends ForwardingStore {
         private final String root;
-        private final MemoryStore m;
 
         Striped(String root, MemoryStore m) {
+            super(m);
             this.root = root;
-            this.m = m;
         }
 
-        @Override public long size() { return m.size(); }
-        @Override public void read(long offset, ByteBuffer dst) { m.read(offset, dst); }
-        @Override public void write(long offset, ByteBuffer src) { m.write(offset, src); }
-        @Override public void punchHole(long offset, long length) { m.punchHole(offset, length); }
-        @Override public void zeroRange(long offset, long length) { m.zeroRange(offset, length); }
-        @Override public void allocate(long offset, long length) { m.allocate(offset, length); }
-        @Override public void collapseRange(long offset, long length) { m.collapseRange(offset, length); }
-        @Override public void insertRange(long offset, long length) { m.insertRange(offset, length); }
-        @Override public void truncate(long newSize) { m.truncate(newSize); }
-        @Override public void force() { events.add("stripe force " + root); m.force(); }
-        @Override public List<io.blockhaus.engine.store.Extent> extents(long offset, long length, int max) { return m.extents(offset, length, max); }
-        @Override public int blockAlignment() { return m.blockAlignment(); }
+        @Override
+        public void force() {
+            events.add("stripe force " + root);
+            super.force();
+        }
 
         @Override
         public void close() {
             events.add("stripe close " + root);
-            m.close();
+            super.close();
         }
     }
 
