@@ -1,21 +1,99 @@
 package io.blockhaus.s3.stripes;
 
+import io.blockhaus.engine.errno.Errno;
+import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.BackingStore;
 import io.blockhaus.engine.store.Extent;
 import io.blockhaus.s3.VolumeGeometry;
 import io.blockhaus.s3.VolumeOwnership;
+import io.blockhaus.s3.objects.ObjectInfo;
 import io.blockhaus.s3.objects.ObjectStore;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * PLACEHOLDER (foundation commit): the striped store is built on branch s9-s3data. The
- * constructor's signature is the seam the server's wiring uses; keep it.
+ * A {@link BackingStore} striped over fixed-size objects of an {@link ObjectStore}.
+ *
+ * <h2>Layout</h2>
+ * Object {@code i} holds bytes {@code [i*objectSize, (i+1)*objectSize)} under
+ * {@code root + "data/" + 16 hex digits} (docs/s3.md). A missing object is a hole; the last
+ * object is stored only up to the volume's end, so an object may be short, and bytes past a
+ * stored object's end read as zeroes. Invariant: no byte at or past {@link #size()} is non-zero
+ * anywhere (store or staging), so growing the volume never shows old data; truncate keeps it by
+ * trimming the partial last object, open repairs it after a crash between resize and trim.
+ *
+ * <h2>Reads</h2>
+ * Per object: staged image if there is one (reads see what was written, stored or not); else,
+ * if the index says the object exists, one ranged GET of exactly the bytes asked for; else
+ * zeroes, with no request at all. The index ({@link ObjectStaging}'s {@code present}) is loaded
+ * once at open by listing {@code data/}, and kept by our own PUTs and DELETEs: we are the only
+ * writer (ownership), so it is exact. Nothing is cached here for reading: the engine's page cache
+ * above holds hot pages, and a second cache would only double the memory.
+ *
+ * <h2>Writes: staging and writeback</h2>
+ * The page cache absorbs small writes; what reaches us is writeback, runs of dirty pages. A
+ * write copies into a staged in-memory image of each object it touches; a partial write of an
+ * object that exists first fetches it whole, once (read-modify-write); later writes to it are
+ * memory copies. Images are uploaded by a pool of at most {@code maxParallelPuts} PUTs: when a
+ * write reaches an object's end (a sequential writer finished it), when more than half of
+ * {@code maxBufferedBytes} is staged, when a writer finds no room, and at every flush. An image
+ * that is all zeroes is DELETEd (or, never stored, forgotten), never PUT: holes stay holes.
+ * A PUT sends an array nobody changes: a write to an object in flight copies the image first.
+ *
+ * <h2>Bounds</h2>
+ * Staged bytes (images, and copies of images in flight) never exceed {@code maxBufferedBytes}
+ * per volume, nor the optional server-wide {@link StagingBudget}: bytes are taken before an
+ * image is made. A writer that finds no room starts every upload it can and waits, at most
+ * {@code outageWait}, then fails EIO, changing nothing. Fetches for read-modify-write take their
+ * room first too. Worst case per server, formula in docs/s3.md.
+ *
+ * <h2>Flush, failures, outages</h2>
+ * {@link #force()} uploads everything staged and waits until each change made before it is
+ * stored, then asks ownership to {@link VolumeOwnership#confirmDurable() confirm} that nobody
+ * took the volume meanwhile; only then does it return. A failed PUT or DELETE never drops data:
+ * the image stays staged and is retried in the background with backoff (20 ms doubling to 2 s).
+ * While the store is unreachable, flushes, reads and writers needing room or a fetch fail with
+ * EIO after waiting at most {@code outageWait}; writes that fit in staging still succeed (the
+ * page cache above holds the same data anyway). When the store comes back, the retries land the
+ * data and the next flush succeeds. Refusals that waiting will not cure fail a flush at once:
+ * EROFS from ownership (fenced: never retried), or a non-retryable answer (EIO).
+ *
+ * <h2>Ownership and errors</h2>
+ * {@link VolumeOwnership#beforeWrite()} runs before every PUT and DELETE; a read-only ownership
+ * makes write, punch, zero and truncate fail EROFS at once. Truncate records the new size with
+ * {@link VolumeOwnership#resize} first, so a crash after it leaves objects past the end, which
+ * open deletes, never a size too small for what is stored. Every failure is an
+ * {@link ErrnoException}: EIO, EROFS, EINVAL, ENOTSUP (collapse and insert: an object store
+ * cannot shift data without rewriting every object after the offset), ESHUTDOWN after close.
+ *
+ * <h2>Close</h2>
+ * {@link #close()} stops the pool and drops what is staged without storing it: the engine flushes
+ * a volume before closing its store, and a close that waited for an unreachable store would hang
+ * shutdown. It closes neither the object store nor the ownership: the wiring owns them.
+ *
+ * <h2>Locking</h2>
+ * One lock per volume, in {@link ObjectStaging}, guards the staging table and index; it is never
+ * held across a request or a wait for memory. {@code size} is volatile: the engine's lock keeps
+ * truncate away from I/O at or past the new end, as the {@link BackingStore} contract says.
  */
 public final class StripedStore implements BackingStore {
+    private final ObjectStore objects;
+    private final DataKeys keys;
+    private final int objectSize;
+    private final int pageSize;
+    private final VolumeOwnership ownership;
+    private final StripedStoreOptions options;
+    private final ObjectStaging staging;
+    private final byte[] zeroes = new byte[16 << 10];
+    private volatile long size;
+    private volatile boolean closed;
 
     /**
+     * Lists the volume's objects (EIO if the store stays unreachable for {@code outageWait}).
+     *
      * @param objects   the bucket
      * @param root      key prefix of this volume, ending in '/': data objects live under {@code root + "data/"}
      * @param geometry  from the manifest
@@ -23,20 +101,308 @@ public final class StripedStore implements BackingStore {
      */
     public StripedStore(ObjectStore objects, String root, VolumeGeometry geometry, VolumeOwnership ownership,
                         StripedStoreOptions options) {
-        throw new UnsupportedOperationException("s3 volumes are not built yet");
+        this.objects = objects;
+        this.keys = DataKeys.under(root);
+        this.objectSize = geometry.objectSize();
+        this.pageSize = geometry.pageSize();
+        this.ownership = ownership;
+        this.options = options;
+        this.size = geometry.size();
+        this.staging = new ObjectStaging(objects, keys, objectSize, ownership, options, () -> size);
+        open();
     }
 
-    @Override public long size() { throw new UnsupportedOperationException(); }
-    @Override public void read(long offset, ByteBuffer dst) { throw new UnsupportedOperationException(); }
-    @Override public void write(long offset, ByteBuffer src) { throw new UnsupportedOperationException(); }
-    @Override public void punchHole(long offset, long length) { throw new UnsupportedOperationException(); }
-    @Override public void zeroRange(long offset, long length) { throw new UnsupportedOperationException(); }
-    @Override public void allocate(long offset, long length) { throw new UnsupportedOperationException(); }
-    @Override public void collapseRange(long offset, long length) { throw new UnsupportedOperationException(); }
-    @Override public void insertRange(long offset, long length) { throw new UnsupportedOperationException(); }
-    @Override public void truncate(long newSize) { throw new UnsupportedOperationException(); }
-    @Override public void force() { throw new UnsupportedOperationException(); }
-    @Override public List<Extent> extents(long offset, long length, int maxExtents) { throw new UnsupportedOperationException(); }
-    @Override public int blockAlignment() { throw new UnsupportedOperationException(); }
-    @Override public void close() { }
+    /** Loads the index; drops objects past the end and trims the last one (a crash in a truncate). */
+    private void open() {
+        List<ObjectInfo> listed = Retrying.call("listing " + keys.prefix(), options.outageWait(), this::listAll);
+        List<Long> indices = new ArrayList<>();
+        long count = Math.ceilDiv(size, (long) objectSize);
+        boolean repairTail = false;
+        for (ObjectInfo o : listed) {
+            long i = keys.index(o.key());
+            if (i >= 0) {
+                indices.add(i);
+                repairTail |= i >= count || (i == count - 1 && o.size() > size - i * objectSize);
+            }
+        }
+        staging.load(indices);
+        if (repairTail && !ownership.readOnly()) {
+            trimFrom(size);
+        }
+    }
+
+    private List<ObjectInfo> listAll() {
+        List<ObjectInfo> all = new ArrayList<>();
+        String after = null;
+        for (List<ObjectInfo> page; !(page = objects.list(keys.prefix(), after, 1000)).isEmpty(); ) {
+            all.addAll(page);
+            after = page.getLast().key();
+        }
+        return all;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int blockAlignment() {
+        return pageSize;
+    }
+
+    // ---- reads ---------------------------------------------------------------------------
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        int n = dst.remaining();
+        if (offset < 0 || offset > Long.MAX_VALUE - n) {
+            throw einval("read of " + n + " bytes at " + offset);
+        }
+        if (dst.isReadOnly()) {
+            throw einval("read into a read-only buffer");
+        }
+        checkOpen();
+        long end = Math.min(offset + n, size);
+        for (long pos = offset; pos < end; ) {
+            long index = pos / objectSize;
+            int in = (int) (pos - index * objectSize);
+            int k = (int) Math.min(objectSize - in, end - pos);
+            ByteBuffer part = dst.slice(dst.position(), k);
+            if (!staging.readStaged(index, in, part) && staging.stored(index)) {
+                readInto(keys.key(index), in, part);
+            }
+            fillZeroes(part); // past a short object's end, or an object deleted meanwhile
+            dst.position(dst.position() + k);
+            pos += k;
+        }
+        fillZeroes(dst);
+    }
+
+    private void readInto(String key, int in, ByteBuffer part) {
+        // getRange reports how far it got through the buffer's position; a retry restarts from scratch
+        ByteBuffer attempt = part.duplicate();
+        Retrying.call("reading " + key, options.outageWait(), () -> {
+            attempt.position(part.position());
+            return objects.getRange(key, in, attempt);
+        });
+        part.position(attempt.position());
+    }
+
+    private void fillZeroes(ByteBuffer b) {
+        while (b.hasRemaining()) {
+            b.put(zeroes, 0, Math.min(zeroes.length, b.remaining()));
+        }
+    }
+
+    // ---- writes --------------------------------------------------------------------------
+
+    @Override
+    public void write(long offset, ByteBuffer src) {
+        write(offset, new ByteBuffer[] {src});
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer[] srcs) {
+        long total = 0;
+        for (ByteBuffer src : srcs) {
+            total += src.remaining();
+        }
+        checkOpen();
+        checkRange("write", offset, total);
+        checkWritable();
+        long pos = offset;
+        for (ByteBuffer src : srcs) {
+            while (src.hasRemaining()) {
+                long index = pos / objectSize;
+                int in = (int) (pos - index * objectSize);
+                int k = Math.min(objectSize - in, src.remaining());
+                long objectEnd = Math.min((index + 1) * objectSize, size);
+                boolean reachesEnd = pos + k >= objectEnd;
+                boolean whole = in == 0 && reachesEnd;
+                ByteBuffer part = src.slice(src.position(), k);
+                staging.change(index, !whole, reachesEnd, image -> part.get(image, in, k));
+                src.position(src.position() + k);
+                pos += k;
+            }
+        }
+    }
+
+    @Override
+    public void punchHole(long offset, long length) {
+        checkOpen();
+        checkRange("punch hole", offset, length);
+        checkWritable();
+        clear(offset, offset + length);
+    }
+
+    /** As {@link #punchHole}: an object store has no allocated zeroes, only objects and holes. */
+    @Override
+    public void zeroRange(long offset, long length) {
+        checkOpen();
+        checkRange("zero range", offset, length);
+        checkWritable();
+        clear(offset, offset + length);
+    }
+
+    /** Whole objects become holes (DELETE at upload); partial ones are zeroed by read-modify-write. */
+    private void clear(long from, long to) {
+        for (long pos = from; pos < to; ) {
+            long index = pos / objectSize;
+            int in = (int) (pos - index * objectSize);
+            int k = (int) Math.min(objectSize - in, to - pos);
+            long objectEnd = Math.min((index + 1) * objectSize, size);
+            if (in == 0 && pos + k >= objectEnd) {
+                staging.drop(index);
+            } else if (staging.hasData(index)) {
+                staging.change(index, true, false, image -> Arrays.fill(image, in, in + k, (byte) 0));
+            }
+            pos += k;
+            if (in == 0 && k == objectSize) {
+                long next = staging.nextKnown(index + 1); // a huge punch over holes costs nothing
+                pos = next < 0 ? to : Math.max(pos, Math.min(to, next * objectSize));
+            }
+        }
+    }
+
+    /** Checks the range; nothing to allocate in an object store. */
+    @Override
+    public void allocate(long offset, long length) {
+        checkOpen();
+        checkRange("allocate", offset, length);
+    }
+
+    @Override
+    public void collapseRange(long offset, long length) {
+        checkOpen();
+        throw new ErrnoException(Errno.ENOTSUP, "collapse range on an s3 volume: objects cannot be shifted");
+    }
+
+    @Override
+    public void insertRange(long offset, long length) {
+        checkOpen();
+        throw new ErrnoException(Errno.ENOTSUP, "insert range on an s3 volume: objects cannot be shifted");
+    }
+
+    @Override
+    public void truncate(long newSize) {
+        checkOpen();
+        if (newSize < 0) {
+            throw einval("truncate to negative size " + newSize);
+        }
+        checkWritable();
+        ownership.resize(newSize);
+        long old = size;
+        size = newSize; // first, so that the trimmed last object is uploaded at its new length
+        if (newSize < old) {
+            trimFrom(newSize);
+        }
+    }
+
+    /** Makes every byte at or past {@code end} zero: objects wholly past it become holes, the partial one is trimmed. */
+    private void trimFrom(long end) {
+        long firstGone = Math.ceilDiv(end, (long) objectSize);
+        for (long index : staging.knownFrom(firstGone)) {
+            staging.drop(index);
+        }
+        int in = (int) (end % objectSize);
+        long last = end / objectSize;
+        if (in != 0 && staging.hasData(last)) {
+            staging.change(last, true, false, image -> Arrays.fill(image, in, objectSize, (byte) 0));
+        }
+    }
+
+    @Override
+    public void force() {
+        checkOpen();
+        staging.flush();
+        ownership.confirmDurable();
+    }
+
+    // ---- extents -------------------------------------------------------------------------
+
+    @Override
+    public List<Extent> extents(long offset, long length, int maxExtents) {
+        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || maxExtents < 1) {
+            throw einval("extents " + offset + "+" + length + " max " + maxExtents);
+        }
+        checkOpen();
+        long end = Math.min(offset + length, size);
+        List<Extent> out = new ArrayList<>();
+        for (long pos = offset; pos < end; ) {
+            long index = pos / objectSize;
+            long stop = Math.min((index + 1) * objectSize, end);
+            boolean hole = !staging.hasData(index);
+            if (hole) {
+                long next = staging.nextKnown(index + 1);
+                stop = next < 0 ? end : Math.min(end, Math.max(stop, next * objectSize));
+            }
+            if (!add(out, pos, stop - pos, hole, maxExtents)) {
+                break;
+            }
+            pos = stop;
+        }
+        return List.copyOf(out);
+    }
+
+    /** Appends a run, merging it into the last one of the same kind; false once the limit is reached. */
+    private static boolean add(List<Extent> out, long offset, long length, boolean hole, int max) {
+        if (!out.isEmpty() && out.getLast().hole() == hole) {
+            Extent last = out.removeLast();
+            out.add(new Extent(last.offset(), last.length() + length, hole));
+            return true;
+        }
+        if (out.size() == max) {
+            return false;
+        }
+        out.add(new Extent(offset, length, hole));
+        return true;
+    }
+
+    /** Punch and zero delete whole objects without sending bytes, but partial ones cost a fetch and a PUT. */
+    @Override
+    public boolean zeroesFast(boolean keepAllocated) {
+        return false;
+    }
+
+    // ---- for tests -----------------------------------------------------------------------
+
+    /** Bytes staged now (written, not yet stored). */
+    long stagedBytes() {
+        return staging.stagedBytes();
+    }
+
+    int uploadsInFlight() {
+        return staging.uploadsInFlight();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        staging.close();
+    }
+
+    // ---- checks --------------------------------------------------------------------------
+
+    private void checkOpen() {
+        if (closed) {
+            throw new ErrnoException(Errno.ESHUTDOWN, "s3 volume " + keys.prefix() + " is closed");
+        }
+    }
+
+    private void checkWritable() {
+        if (ownership.readOnly()) {
+            throw new ErrnoException(Errno.EROFS, "s3 volume " + keys.prefix() + " is read-only here");
+        }
+    }
+
+    private void checkRange(String what, long offset, long length) {
+        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || offset + length > size) {
+            throw einval(what + " " + offset + "+" + length + " outside size " + size);
+        }
+    }
+
+    private static ErrnoException einval(String message) {
+        return new ErrnoException(Errno.EINVAL, message);
+    }
 }

@@ -20,11 +20,18 @@ final class RandomOps {
     private final Random rnd;
     private final BackingStore store;
     private final int a;
+    private final boolean reshapes;
     private byte[] model;
     private int step;
     private String last = "";
 
     RandomOps(long seed, BackingStore store) {
+        this(seed, store, true);
+    }
+
+    /** {@code reshapes} false: the store answers ENOTSUP to collapse and insert (checked instead). */
+    RandomOps(long seed, BackingStore store, boolean reshapes) {
+        this.reshapes = reshapes;
         this.seed = seed;
         this.rnd = new Random(seed);
         this.store = store;
@@ -81,8 +88,20 @@ final class RandomOps {
                 last = "allocate " + r[0] + "+" + r[1];
                 store.allocate(r[0], r[1]);
             }
-            case 7 -> collapse(size);
-            case 8 -> insert(size);
+            case 7 -> {
+                if (reshapes) {
+                    collapse(size);
+                } else {
+                    refused("collapse", () -> store.collapseRange(0, a));
+                }
+            }
+            case 8 -> {
+                if (reshapes) {
+                    insert(size);
+                } else {
+                    refused("insert", () -> store.insertRange(0, a));
+                }
+            }
             case 9 -> {
                 int newSize = rnd.nextInt(24 * a) + (rnd.nextBoolean() ? 0 : rnd.nextInt(a));
                 last = "truncate " + newSize;
@@ -112,6 +131,12 @@ final class RandomOps {
             }
         }
         assertThat(store.size()).as("size").isEqualTo(model.length);
+    }
+
+    private void refused(String what, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        last = what + " (ENOTSUP)";
+        assertThatThrownBy(call).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.ENOTSUP));
     }
 
     private void collapse(int size) {

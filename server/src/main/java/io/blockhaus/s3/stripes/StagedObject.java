@@ -1,0 +1,48 @@
+package io.blockhaus.s3.stripes;
+
+/**
+ * One data object written (or punched) and not yet stored, as {@link ObjectStaging} holds it.
+ * Every field is guarded by the staging lock.
+ *
+ * <p>{@code image} is the whole object as it should now be ({@code objectSize} bytes), or null
+ * for an object that should not exist (a whole-object punch or truncate: a DELETE). While a PUT
+ * is in flight, {@code uploading} is the array being sent; it is never changed: a writer that
+ * finds {@code image == uploading} copies it first (copy on write), so the PUT sends the object
+ * as it was when the upload started, whole.
+ *
+ * <p>Generations: {@code written} counts changes, {@code stored} is the last change the store
+ * holds. The object needs an upload when {@code written > stored} and none is in flight; once
+ * {@code written == stored} after an upload, the entry is dropped (its bytes live in the store).
+ */
+final class StagedObject {
+    final long index;
+    byte[] image;
+    byte[] uploading;
+    boolean inFlight;
+    boolean queued;
+    long written;
+    long stored;
+    long uploadingGeneration;
+
+    StagedObject(long index, byte[] image) {
+        this.index = index;
+        this.image = image;
+    }
+
+    boolean needsUpload() {
+        return written > stored && !inFlight;
+    }
+
+    boolean clean() {
+        return written == stored && !inFlight;
+    }
+
+    /** Bytes of memory this entry holds: the image, and the array in flight if it is another. */
+    long bytes() {
+        long n = image == null ? 0 : image.length;
+        if (uploading != null && uploading != image) {
+            n += uploading.length;
+        }
+        return n;
+    }
+}
