@@ -91,9 +91,10 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new StartupException(e.getMessage(), e);
             }
-            BackingStore store = parts.stripe(objects, root, g, ownership, options.stripedStoreOptions());
+            BackingStore striped = parts.stripe(objects, root, g, ownership, options.stripedStoreOptions());
             ownerships.add(ownership);
             boolean readOnly = ownership.readOnly();
+            BackingStore store = readOnly ? new ReadOnlyStore(striped) : striped;
             out.println("blockhaus: s3 volume " + plan.name() + ": " + where.describe(plan.name()) + ", "
                     + SizeParser.format(g.size()) + (exists ? "" : " (created)") + ", objects of "
                     + SizeParser.format(g.objectSize()) + ", " + standing(plan, readOnly, fencing));

@@ -107,7 +107,13 @@ class S3StoreFactoryTest {
         parts.ownedElsewhere.add("v/");
         parts.existing("w/", 1 << 20);
         try (S3StoreFactory f = factory(parts)) {
-            assertThat(f.open(plan("name=v,store=s3,bucket=bk1")).readOnly()).isTrue();
+            StoreFactory.Opened v = f.open(plan("name=v,store=s3,bucket=bk1"));
+            assertThat(v.readOnly()).isTrue();
+            v.store().force(); // nothing to make durable: not a request to confirm a tenure never held
+            assertThatThrownBy(() -> v.store().write(0, java.nio.ByteBuffer.allocate(1)))
+                    .isInstanceOfSatisfying(io.blockhaus.engine.errno.ErrnoException.class,
+                            e -> assertThat(e.errno()).isEqualTo(io.blockhaus.engine.errno.Errno.EROFS));
+            assertThat(parts.events).doesNotContain("stripe force v/");
             assertThat(f.open(plan("name=w,store=s3,bucket=bk1,readonly")).readOnly()).isTrue();
         }
         assertThat(parts.requests.get(1).readOnly()).as("readonly asks for no ownership").isTrue();
