@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -49,7 +50,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>Block status returns at least one extent for a non-empty in-range query.</li>
  * </ul>
  */
-class FsxModelTest {
+public class FsxModelTest {
     static final int FA = 4;
     static final long WINDOW = (long) FA * PAGE;
     static final int INIT_SIZE = 4 << 20;
@@ -78,6 +79,21 @@ class FsxModelTest {
         new Run(policy, background, seed, ops).execute();
     }
 
+    /**
+     * The same run on volumes from {@code stores} (size in, a store of that size reading zero
+     * out), for stores in other packages (s3). {@code reshapes} false: the store answers ENOTSUP
+     * to collapse and insert, which the run then expects, leaving the model as it was.
+     */
+    public static void run(LockPolicy policy, boolean background, long seed, int ops, LongFunction<BackingStore> stores,
+                           boolean reshapes) {
+        System.out.println("FsxModelTest (custom store) seed=" + seed + " policy=" + policy.label() + " backgroundThreads="
+                + background + " ops=" + ops + "   (replay with the same seed)");
+        Run run = new Run(policy, background, seed, ops);
+        run.stores = stores;
+        run.reshapes = reshapes;
+        run.execute();
+    }
+
     /** One mapping and what the model knows of it. */
     static final class MapState {
         final int id;
@@ -103,6 +119,8 @@ class FsxModelTest {
         final boolean background;
         final long seed;
         final int ops;
+        LongFunction<BackingStore> stores = TestStores::memory;
+        boolean reshapes = true;
         final SplittableRandom rnd;
 
         Engine engine;
@@ -208,7 +226,7 @@ class FsxModelTest {
             // the default threshold), so both paths meet the same model.
             VolumeConfig vc = VolumeConfig.of("fsx").withLockPolicy(policy).withFaultAroundPages(FA)
                     .withReadaheadMaxPages(8).withBypassBytes(background ? BYPASS : 0);
-            store = TestStores.memory(INIT_SIZE);
+            store = stores.apply(INIT_SIZE);
             // Start with some data, written straight into the store before the engine owns it.
             for (int i = 0; i < 64; i++) {
                 int len = 1 + rnd.nextInt(MAX_IO);
@@ -619,6 +637,11 @@ class FsxModelTest {
                 long off = PAGE * rnd.nextLong((size - len - 1) / PAGE + 1); // off + len < size
                 log("fallocate h%d COLLAPSE_RANGE %d+%d (size %d)", hi, off, len, size);
                 expectShootdown(off / PAGE, Long.MAX_VALUE);
+                if (!reshapes) {
+                    long o = off, l = len;
+                    expect(Errno.ENOTSUP, () -> h[hi].fallocate(FallocateMode.COLLAPSE_RANGE, o, l));
+                    return;
+                }
                 h[hi].fallocate(FallocateMode.COLLAPSE_RANGE, off, len);
                 System.arraycopy(model, (int) (off + len), model, (int) off, (int) (size - off - len));
                 Arrays.fill(model, (int) (size - len), (int) size, (byte) 0);
@@ -632,6 +655,11 @@ class FsxModelTest {
                 long off = PAGE * rnd.nextLong((size - 1) / PAGE + 1); // off < size
                 log("fallocate h%d INSERT_RANGE %d+%d (size %d)", hi, off, len, size);
                 expectShootdown(off / PAGE, Long.MAX_VALUE);
+                if (!reshapes) {
+                    long o = off, l = len;
+                    expect(Errno.ENOTSUP, () -> h[hi].fallocate(FallocateMode.INSERT_RANGE, o, l));
+                    return;
+                }
                 h[hi].fallocate(FallocateMode.INSERT_RANGE, off, len);
                 System.arraycopy(model, (int) off, model, (int) (off + len), (int) (size - off));
                 Arrays.fill(model, (int) off, (int) (off + len), (byte) 0);

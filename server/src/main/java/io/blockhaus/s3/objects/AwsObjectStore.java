@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -114,9 +115,11 @@ public final class AwsObjectStore implements ObjectStore {
             return head(key).object().isPresent();
         }
         String range = "bytes=" + offset + "-" + (offset + dst.remaining() - 1);
+        int start = dst.position();
         try {
             s3.getObject(b -> b.bucket(bucket).key(key).range(range),
                     ResponseTransformer.<GetObjectResponse, Void>unmanaged((response, in) -> {
+                        dst.position(start); // an attempt the SDK retries after a broken body starts over
                         copy(in, dst);
                         return null;
                     }));
@@ -163,17 +166,32 @@ public final class AwsObjectStore implements ObjectStore {
     @Override
     public void put(String key, ByteBuffer body) {
         try {
-            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromRemainingByteBuffer(body.duplicate()));
+            s3.putObject(b -> b.bucket(bucket).key(key), body(body));
         } catch (SdkException e) {
             throw S3Failures.map("PUT " + key, e);
         }
     }
 
+    /**
+     * The body without a copy for heap buffers (the data path's images: 4 MiB each, up to
+     * maxParallelPuts in flight): the SDK reads it through a fresh stream per attempt (SigV4
+     * hashes it once, then sends it). The caller does not change the bytes during the call.
+     */
+    private static RequestBody body(ByteBuffer body) {
+        if (!body.hasArray()) {
+            return RequestBody.fromRemainingByteBuffer(body.duplicate());
+        }
+        byte[] array = body.array();
+        int from = body.arrayOffset() + body.position();
+        int length = body.remaining();
+        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(array, from, length), length,
+                "application/octet-stream");
+    }
+
     @Override
     public CreateResult putIfAbsent(String key, ByteBuffer body) {
         try {
-            s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
-                    RequestBody.fromRemainingByteBuffer(body.duplicate()));
+            s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), body(body));
             return CreateResult.CREATED;
         } catch (SdkException e) {
             int status = S3Failures.status(e);

@@ -226,7 +226,9 @@ final class ObjectStaging {
     private void apply(StagedObject e, Consumer<byte[]> mutation, boolean upload) {
         mutation.accept(e.image);
         e.written++;
-        if (upload || 2 * local.used() > local.capacity()) {
+        if (2 * local.used() > local.capacity()) {
+            table.values().forEach(this::enqueue); // past half the bound: make room before a writer must wait
+        } else if (upload) {
             enqueue(e);
         }
     }

@@ -109,7 +109,12 @@ public final class StripedStore implements BackingStore {
         this.options = options;
         this.size = geometry.size();
         this.staging = new ObjectStaging(objects, keys, objectSize, ownership, options, () -> size);
-        open();
+        try {
+            open();
+        } catch (RuntimeException e) {
+            staging.close(); // unregisters from a shared budget
+            throw e;
+        }
     }
 
     /** Loads the index; drops objects past the end and trims the last one (a crash in a truncate). */
