@@ -7,15 +7,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * A real distributed object store for tests: Ceph's RADOS Gateway. Register it with
  * {@code @ExtendWith(RgwFixture.class)} and take an {@link Rgw} (the gateway) or an {@link RgwBucket}
  * (a bucket created for this one test, emptied and deleted after it) as a parameter of a test,
- * a lifecycle method or the test class's constructor.
+ * a lifecycle method or the test class's constructor. Every test of a class that registers it
+ * needs the gateway: where there is none, the whole class is skipped (an execution condition,
+ * evaluated before {@code @BeforeAll}: an assumption failing inside parameter resolution would be
+ * reported as an error, not a skip), so keep tests that need no gateway in another class.
  *
  * <p>Which gateway, decided once per test JVM and kept in the root context's store (so every test
  * class shares it, and JUnit closes it after the last test):
@@ -31,7 +37,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * </ol>
  * No static state: what is shared lives in the store, computed by whichever test asks first.
  */
-public final class RgwFixture implements ParameterResolver {
+public final class RgwFixture implements ExecutionCondition, ParameterResolver {
     static final String ENDPOINT = "BLOCKHAUS_TEST_RGW_ENDPOINT";
     static final String ACCESS_KEY = "BLOCKHAUS_TEST_RGW_ACCESS_KEY";
     static final String SECRET_KEY = "BLOCKHAUS_TEST_RGW_SECRET_KEY";
@@ -81,6 +87,16 @@ public final class RgwFixture implements ParameterResolver {
     }
 
     @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        return switch (lookup(context)) {
+            case Skip s -> ConditionEvaluationResult.disabled(s.reason());
+            case Found f -> ConditionEvaluationResult.enabled("RGW: " + f.rgw().origin());
+            // enabled: the test then fails on the cause (a broken Ceph is not a missing one)
+            case Broken b -> ConditionEvaluationResult.enabled("the RGW test cluster did not start");
+        };
+    }
+
+    @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
         return type == Rgw.class || type == RgwBucket.class;
@@ -88,6 +104,9 @@ public final class RgwFixture implements ParameterResolver {
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        if (lookup(context) instanceof Skip s) {   // only when a condition did not run first
+            throw new ParameterResolutionException(s.reason());
+        }
         Rgw rgw = rgw(context);
         if (parameter.getParameter().getType() == Rgw.class) {
             return rgw;
@@ -100,11 +119,12 @@ public final class RgwFixture implements ParameterResolver {
         return bucket;
     }
 
-    /** The gateway for this JVM's tests; skips or fails the calling test when there is none. */
+    /**
+     * The gateway for this JVM's tests, for another extension or a callback; skips (an assumption)
+     * or fails the calling test when there is none.
+     */
     public static Rgw rgw(ExtensionContext context) {
-        Lookup lookup = context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(Lookup.class, k -> lookup(), Lookup.class);
-        return switch (lookup) {
+        return switch (lookup(context)) {
             case Found f -> f.rgw();
             case Skip s -> {
                 assumeTrue(false, s.reason());
@@ -115,7 +135,11 @@ public final class RgwFixture implements ParameterResolver {
         };
     }
 
-    private static Lookup lookup() {
+    private static Lookup lookup(ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Lookup.class, k -> find(), Lookup.class);
+    }
+
+    private static Lookup find() {
         Map<String, String> env = System.getenv();
         if (env.containsKey(SKIP)) {
             return new Skip("RGW tests skipped: " + env.get(SKIP));
