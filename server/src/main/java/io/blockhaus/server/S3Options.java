@@ -2,6 +2,7 @@ package io.blockhaus.server;
 
 import io.blockhaus.s3.objects.S3Settings;
 import io.blockhaus.s3.ownership.OwnershipRequest;
+import io.blockhaus.s3.stripes.StagingBudget;
 import io.blockhaus.s3.stripes.StripedStoreOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -71,6 +72,12 @@ public final class S3Options {
                     + " past it waits: at least the largest object size, at most 4G.")
     private long maxPending;
 
+    @Option(names = "--s3-max-pending-total", paramLabel = "SIZE", defaultValue = "256M",
+            converter = OptionConverters.SizeConverter.class,
+            description = "The same bytes for all s3 volumes of this server together, so their memory is bounded,"
+                    + " not only each one's: at least --s3-max-pending, at most 16G.")
+    private long maxPendingTotal;
+
     /** Parses nothing further and touches no network: every bound checked, for a usage error (exit 2). */
     void check(List<ExportSpec> exports) {
         between("--s3-request-timeout", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(5));
@@ -89,6 +96,10 @@ public final class S3Options {
         }
         if (maxPending > 4L << 30) {
             throw new IllegalArgumentException("--s3-max-pending: at most 4G, got " + SizeParser.format(maxPending));
+        }
+        if (maxPendingTotal < maxPending || maxPendingTotal > 16L << 30) {
+            throw new IllegalArgumentException("--s3-max-pending-total: need --s3-max-pending ("
+                    + SizeParser.format(maxPending) + ") to 16G, got " + SizeParser.format(maxPendingTotal));
         }
         if (region.isBlank()) {
             throw new IllegalArgumentException("--s3-region must not be empty");
@@ -121,8 +132,14 @@ public final class S3Options {
         return new S3Settings(Optional.ofNullable(endpoint), region, pathStyle, bucket, requestTimeout);
     }
 
-    StripedStoreOptions stripedStoreOptions() {
-        return new StripedStoreOptions(maxParallelPuts, maxPending, outageWait);
+    /** The data path's bounds for each volume, every volume sharing {@code serverBudget}. */
+    StripedStoreOptions stripedStoreOptions(StagingBudget serverBudget) {
+        return new StripedStoreOptions(maxParallelPuts, maxPending, outageWait).withSharedBudget(serverBudget);
+    }
+
+    /** A new server-wide budget of {@code --s3-max-pending-total} bytes. */
+    StagingBudget serverBudget() {
+        return new StagingBudget(maxPendingTotal);
     }
 
     /** How this server asks for one volume. */

@@ -7,6 +7,7 @@ import io.blockhaus.s3.objects.ObjectStore;
 import io.blockhaus.s3.objects.ObjectStoreException;
 import io.blockhaus.s3.objects.S3Settings;
 import io.blockhaus.s3.ownership.OwnedVolume;
+import io.blockhaus.s3.stripes.StagingBudget;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -36,6 +37,7 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
     private final String serverId;
     private final PrintWriter out;
     private final PrintWriter err;
+    private final StagingBudget serverBudget;
     private final Map<String, ObjectStore> buckets = new LinkedHashMap<>(); // guarded by this
     private final Map<String, Boolean> fenced = new LinkedHashMap<>(); // bucket + prefix said; guarded by this
     private final List<VolumeOwnership> ownerships = new ArrayList<>(); // guarded by this
@@ -48,6 +50,7 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
         this.serverId = localHostName() + ":" + ProcessHandle.current().pid();
         this.out = out;
         this.err = err;
+        this.serverBudget = options.serverBudget();
     }
 
     @Override
@@ -91,7 +94,7 @@ final class S3StoreFactory implements StoreFactory, AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new StartupException(e.getMessage(), e);
             }
-            BackingStore striped = parts.stripe(objects, root, g, ownership, options.stripedStoreOptions());
+            BackingStore striped = parts.stripe(objects, root, g, ownership, options.stripedStoreOptions(serverBudget));
             ownerships.add(ownership);
             boolean readOnly = ownership.readOnly();
             BackingStore store = readOnly ? new ReadOnlyStore(striped) : striped;

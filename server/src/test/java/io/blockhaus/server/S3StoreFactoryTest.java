@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.blockhaus.engine.store.BackingStore;
 import io.blockhaus.s3.objects.ObjectStoreException;
 import io.blockhaus.s3.ownership.OwnershipRequest;
-import io.blockhaus.s3.stripes.StripedStoreOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ class S3StoreFactoryTest {
         FakeS3Parts parts = new FakeS3Parts(true);
         try (S3StoreFactory f = factory(parts, "--s3-endpoint", "http://127.0.0.1:9", "--s3-path-style",
                 "--s3-lease", "8s", "--s3-request-timeout", "2s", "--s3-max-parallel-puts", "3", "--s3-max-pending", "32M",
-                "--s3-outage-wait", "1s")) {
+                "--s3-outage-wait", "1s", "--s3-max-pending-total", "96M")) {
             StoreFactory.Opened o = f.open(plan("name=v,store=s3,bucket=bk1,prefix=p/,size=8M,object-size=1M,page-size=8K"));
             assertThat(o.readOnly()).isFalse();
             assertThat(o.store().size()).isEqualTo(8 << 20);
@@ -55,7 +54,12 @@ class S3StoreFactoryTest {
             assertThat(r.serverId()).endsWith(":" + ProcessHandle.current().pid());
             assertThat(r).isEqualTo(new OwnershipRequest(r.serverId(), OptionalLong.of(8 << 20), 1 << 20, 8192, false,
                     Duration.ofSeconds(8), false, Duration.ofSeconds(2)));
-            assertThat(parts.stripeOptions).containsExactly(new StripedStoreOptions(3, 32 << 20, Duration.ofSeconds(1)));
+            assertThat(parts.stripeOptions).singleElement().satisfies(so -> {
+                assertThat(so.maxParallelPuts()).isEqualTo(3);
+                assertThat(so.maxBufferedBytes()).isEqualTo(32 << 20);
+                assertThat(so.outageWait()).isEqualTo(Duration.ofSeconds(1));
+                assertThat(so.sharedBudget()).hasValueSatisfying(b -> assertThat(b.capacity()).isEqualTo(96L << 20));
+            });
             assertThat(parts.connected).singleElement().satisfies(s -> {
                 assertThat(s.bucket()).isEqualTo("bk1");
                 assertThat(s.endpoint()).hasValueSatisfying(u -> assertThat(u.toString()).isEqualTo("http://127.0.0.1:9"));
@@ -133,6 +137,8 @@ class S3StoreFactoryTest {
                 .endsWith("A volume another server owns is opened read-only and never taken over (--s3-unfenced to take it).");
         assertThat(out.toString()).contains("owned by this server (").contains("), UNFENCED");
         assertThat(parts.connected).as("one object store per bucket").hasSize(1);
+        assertThat(parts.stripeOptions.get(0).sharedBudget().orElseThrow())
+                .as("one staging budget for the server's volumes").isSameAs(parts.stripeOptions.get(1).sharedBudget().orElseThrow());
         assertThat(parts.requests).allSatisfy(r -> assertThat(r.unfenced()).isFalse());
 
         FakeS3Parts unfenced = new FakeS3Parts(false);
