@@ -9,7 +9,6 @@ import io.blockhaus.s3.objects.ObjectStoreException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeMap;
@@ -49,12 +48,12 @@ final class ObjectStaging {
     private final ObjectStore objects;
     private final DataKeys keys;
     private final int objectSize;
-    private final VolumeOwnership ownership;
     private final StripedStoreOptions options;
     private final LongSupplier size;
-    private final StagingBudget local;
-    private final byte[] zeroes;
+    private final StagingRoom room;
+    private final ZeroRuns zeroes;
     private final ThreadPoolExecutor pool;
+    private final ObjectUpload upload;
     private final Runnable reliever = this::uploadAll;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -64,25 +63,24 @@ final class ObjectStaging {
     private final ArrayDeque<StagedObject> queue = new ArrayDeque<>();
     private int inFlight;
     private long storeChanges;
-    private RuntimeException failure;
+    private volatile RuntimeException failure; // also read, for messages, by writers waiting for room
     private int failuresInARow;
     private boolean closed;
 
     ObjectStaging(ObjectStore objects, DataKeys keys, int objectSize, VolumeOwnership ownership,
-                  StripedStoreOptions options, LongSupplier size) {
+                  StripedStoreOptions options, LongSupplier size, ZeroRuns zeroes) {
         this.objects = objects;
         this.keys = keys;
         this.objectSize = objectSize;
-        this.ownership = ownership;
         this.options = options;
         this.size = size;
-        this.local = new StagingBudget(options.maxBufferedBytes());
-        this.zeroes = new byte[objectSize];
+        this.room = new StagingRoom(options, keys.prefix());
+        this.zeroes = zeroes;
+        this.upload = new ObjectUpload(objects, keys, ownership, zeroes);
         this.pool = new ThreadPoolExecutor(options.maxParallelPuts(), options.maxParallelPuts(), 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("s3-put-" + keys.prefix(), 0).factory());
         pool.allowCoreThreadTimeOut(true); // an idle volume holds no threads
-        local.register(reliever);
-        options.sharedBudget().ifPresent(b -> b.register(reliever));
+        room.register(reliever);
     }
 
     /** The objects the listing at open found. */
@@ -109,7 +107,7 @@ final class ObjectStaging {
                 return false;
             }
             if (e.image == null) {
-                dst.put(zeroes, 0, dst.remaining());
+                zeroes.fill(dst);
             } else {
                 dst.put(e.image, from, dst.remaining());
             }
@@ -226,7 +224,7 @@ final class ObjectStaging {
     private void apply(StagedObject e, Consumer<byte[]> mutation, boolean upload) {
         mutation.accept(e.image);
         e.written++;
-        if (2 * local.used() > local.capacity()) {
+        if (room.pastHalf()) {
             table.values().forEach(this::enqueue); // past half the bound: make room before a writer must wait
         } else if (upload) {
             enqueue(e);
@@ -277,28 +275,11 @@ final class ObjectStaging {
     }
 
     private void reserve(long bytes) {
-        long deadline = System.nanoTime() + options.outageWait().toNanos();
-        try {
-            if (!local.take(bytes, deadline)) {
-                throw new ErrnoException(Errno.EIO, "no room to stage another object of " + keys.prefix() + " after "
-                        + options.outageWait().toMillis() + " ms: " + local + " (store slow or unreachable"
-                        + lastFailure() + ")");
-            }
-            StagingBudget shared = options.sharedBudget().orElse(null);
-            if (shared != null && !shared.take(bytes, deadline)) {
-                local.give(bytes);
-                throw new ErrnoException(Errno.EIO, "no room in the server's s3 staging budget " + shared + " after "
-                        + options.outageWait().toMillis() + " ms");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ErrnoException(Errno.EIO, "interrupted waiting for room to stage " + keys.prefix(), e);
-        }
+        room.take(bytes, lastFailure());
     }
 
     private void give(long bytes) {
-        local.give(bytes);
-        options.sharedBudget().ifPresent(b -> b.give(bytes));
+        room.give(bytes);
     }
 
     // ---- uploads -------------------------------------------------------------------------
@@ -343,7 +324,7 @@ final class ObjectStaging {
         e.uploadingGeneration = e.written;
         inFlight++;
         try {
-            pool.execute(() -> finished(e, upload(e.index, body, length, exists)));
+            pool.execute(() -> finished(e, upload.send(e.index, body, length, exists)));
         } catch (RejectedExecutionException closing) {
             e.inFlight = false;
             e.uploading = null;
@@ -351,28 +332,7 @@ final class ObjectStaging {
         }
     }
 
-    /** What one upload did: the object exists in the store afterwards, or not; or it failed. */
-    private record Outcome(boolean exists, RuntimeException failure) {
-    }
-
-    /** One PUT or DELETE (or nothing, for zeroes that were never stored), no lock held. */
-    private Outcome upload(long index, byte[] body, int length, boolean exists) {
-        try {
-            ownership.beforeWrite();
-            if (body == null || length == 0 || Arrays.mismatch(body, 0, length, zeroes, 0, length) < 0) {
-                if (exists) {
-                    objects.delete(keys.key(index)); // an object of zeroes is a hole: never stored
-                }
-                return new Outcome(false, null);
-            }
-            objects.put(keys.key(index), ByteBuffer.wrap(body, 0, length));
-            return new Outcome(true, null);
-        } catch (RuntimeException e) {
-            return new Outcome(exists, e);
-        }
-    }
-
-    private void finished(StagedObject e, Outcome outcome) {
+    private void finished(StagedObject e, ObjectUpload.Outcome outcome) {
         lock.lock();
         try {
             inFlight--;
@@ -488,7 +448,7 @@ final class ObjectStaging {
 
     /** Bytes staged now (images and copies in flight). */
     long stagedBytes() {
-        return local.used();
+        return room.used();
     }
 
     int uploadsInFlight() {
@@ -525,8 +485,7 @@ final class ObjectStaging {
         } finally {
             lock.unlock();
         }
-        local.unregister(reliever);
-        options.sharedBudget().ifPresent(b -> b.unregister(reliever));
+        room.unregister(reliever);
         pool.shutdown();
     }
 }

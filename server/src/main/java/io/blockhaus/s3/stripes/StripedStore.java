@@ -87,7 +87,7 @@ public final class StripedStore implements BackingStore {
     private final VolumeOwnership ownership;
     private final StripedStoreOptions options;
     private final ObjectStaging staging;
-    private final byte[] zeroes = new byte[16 << 10];
+    private final ZeroRuns zeroes = new ZeroRuns();
     private volatile long size;
     private volatile boolean closed;
 
@@ -108,7 +108,7 @@ public final class StripedStore implements BackingStore {
         this.ownership = ownership;
         this.options = options;
         this.size = geometry.size();
-        this.staging = new ObjectStaging(objects, keys, objectSize, ownership, options, () -> size);
+        this.staging = new ObjectStaging(objects, keys, objectSize, ownership, options, () -> size, zeroes);
         try {
             open();
         } catch (RuntimeException e) {
@@ -177,11 +177,11 @@ public final class StripedStore implements BackingStore {
             if (!staging.readStaged(index, in, part) && staging.stored(index)) {
                 readInto(keys.key(index), in, part);
             }
-            fillZeroes(part); // past a short object's end, or an object deleted meanwhile
+            zeroes.fill(part); // past a short object's end, or an object deleted meanwhile
             dst.position(dst.position() + k);
             pos += k;
         }
-        fillZeroes(dst);
+        zeroes.fill(dst);
     }
 
     private void readInto(String key, int in, ByteBuffer part) {
@@ -192,12 +192,6 @@ public final class StripedStore implements BackingStore {
             return objects.getRange(key, in, attempt);
         });
         part.position(attempt.position());
-    }
-
-    private void fillZeroes(ByteBuffer b) {
-        while (b.hasRemaining()) {
-            b.put(zeroes, 0, Math.min(zeroes.length, b.remaining()));
-        }
     }
 
     // ---- writes --------------------------------------------------------------------------
@@ -235,17 +229,18 @@ public final class StripedStore implements BackingStore {
 
     @Override
     public void punchHole(long offset, long length) {
-        checkOpen();
-        checkRange("punch hole", offset, length);
-        checkWritable();
-        clear(offset, offset + length);
+        clear("punch hole", offset, length);
     }
 
     /** As {@link #punchHole}: an object store has no allocated zeroes, only objects and holes. */
     @Override
     public void zeroRange(long offset, long length) {
+        clear("zero range", offset, length);
+    }
+
+    private void clear(String what, long offset, long length) {
         checkOpen();
-        checkRange("zero range", offset, length);
+        checkRange(what, offset, length);
         checkWritable();
         clear(offset, offset + length);
     }

@@ -1,14 +1,13 @@
 package io.blockhaus.s3.stripes;
 
-import io.blockhaus.engine.store.BackingStore;
-import io.blockhaus.engine.store.BackingStoreContractTest;
 import io.blockhaus.s3.S3ProxyServer;
 import io.blockhaus.s3.objects.AwsObjectStore;
+import io.blockhaus.s3.objects.ObjectStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The BackingStore contract on {@link StripedStore} (objects of four pages) over S3Proxy on loopback, through the AWS SDK. */
-class S3ProxyStripedStoreContractTest extends BackingStoreContractTest {
+class S3ProxyStripedStoreContractTest extends StripedStoreContract {
     private static S3ProxyServer server;
     private static AwsObjectStore bucket;
 
@@ -25,22 +24,12 @@ class S3ProxyStripedStoreContractTest extends BackingStoreContractTest {
     }
 
     @Override
-    protected BackingStore create(long size) {
-        return MemoryStripedStoreContractTest.open(bucket, size, 4 * MemoryStripedStoreContractTest.PAGE);
+    protected ObjectStore bucket() {
+        return bucket;
     }
 
     @Override
-    protected boolean newStoreReportsHoles() {
-        return false; // holes are whole objects of four pages: StripedStoreTest checks them
-    }
-
-    @Override
-    protected boolean punchDeallocates() {
-        return false;
-    }
-
-    @Override
-    protected boolean collapsesAndInserts() {
-        return false;
+    protected int objectSize() {
+        return 4 * PAGE;
     }
 }
