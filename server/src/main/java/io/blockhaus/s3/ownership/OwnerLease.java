@@ -36,7 +36,10 @@ import java.util.function.UnaryOperator;
  *       {@link #lastPassNanos} <em>before</em> it reads the standing; {@code close} sets CLOSED
  *       <em>before</em> it reads that time (all volatile, so sequentially consistent). Either the
  *       write saw CLOSED and was refused, or close sees its time and writes a quiet window into
- *       the release covering it, which the next owner waits out before its first write.</li>
+ *       the release covering it, which the next owner waits out before its first write. The
+ *       window also covers what is left of our own wait for our predecessor's requests, so a
+ *       server that takes a released volume and releases it before that wait ended passes the
+ *       wait on (the model test found that chain: take, release at once, take, write).</li>
  *   <li><b>Manifest versions are written one at a time</b> ({@link #manifestLock}: renewals,
  *       resizes, the release), each as the successor of the newest version known to be ours, so a
  *       create that finds its name taken by a version of another epoch means exactly "taken over".</li>
@@ -63,8 +66,8 @@ final class OwnerLease implements VolumeOwnership {
     private final boolean storeRefusesSecondCreate;
     private final long writableFromNanos;
     private final AtomicReference<Standing> standing;
-    private final AtomicLong lastPassNanos = new AtomicLong();
-    private volatile boolean everPassed;
+    /** The latest time beforeWrite was entered; {@link Long#MIN_VALUE}: never. */
+    private final AtomicLong lastPassNanos = new AtomicLong(Long.MIN_VALUE);
     private final ReentrantLock manifestLock = new ReentrantLock();
     /** Guarded by manifestLock: the newest version known to be ours. */
     private Manifest current;
@@ -108,7 +111,6 @@ final class OwnerLease implements VolumeOwnership {
         while (true) {
             long now = clock.nanoTime();
             lastPassNanos.accumulateAndGet(now, Math::max); // before reading the standing: see close()
-            everPassed = true;
             Standing st = standing.get();
             refuseUnlessHeld(st);
             if (now - writableFromNanos < 0) {
@@ -312,12 +314,18 @@ final class OwnerLease implements VolumeOwnership {
         return timing.usableNanos() - Math.max(byMonotonic, byWall);
     }
 
-    /** The release's quiet window: how long a request allowed by the last beforeWrite may still land. */
+    /**
+     * The release's quiet window: how long a request allowed by the last beforeWrite may still land,
+     * or, if longer, how long our predecessor's may (our own wait was not over yet): a release
+     * passes on every window it inherited, or a quick take-and-release would erase it.
+     */
     private long quietMillis() {
-        if (!everPassed) {
-            return 0;
+        long now = clock.nanoTime();
+        long left = writableFromNanos - now;
+        long lastPass = lastPassNanos.get();
+        if (lastPass != Long.MIN_VALUE) {
+            left = Math.max(left, lastPass + timing.writeWindowNanos() - now);
         }
-        long left = lastPassNanos.get() + timing.writeWindowNanos() - clock.nanoTime();
         return left <= 0 ? 0 : Duration.ofNanos(left).toMillis() + 1;
     }
 

@@ -83,7 +83,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the releaser's clock). A taker reads the release after it was stored, takes the volume at once
  * and makes its first data request wait {@code quiet (1 + DRIFT)/(1 - DRIFT)} from that read:
  * at least {@code quiet} of real time whichever way the two clocks err. A server that closes
- * without writing for a request timeout leaves a quiet window of 0.
+ * without writing for a request timeout leaves a quiet window of 0; one that closes while it was
+ * still waiting out its predecessor's window passes what is left of that on in its own.
  *
  * <h2>Lapsed is not fenced: EIO, then EROFS</h2>
  * An owner that cannot reach the store cannot renew; its lease runs out and {@code beforeWrite()}

@@ -105,7 +105,9 @@ final class SimulatedTime {
         @Override
         public void sleepUntil(long deadline) throws InterruptedException {
             if (autoAdvance) {
-                advanceTo((long) Math.ceil((deadline - monotonicOffset) / rate) + 1);
+                for (long left = deadline - nanoTime(); left > 0; left = deadline - nanoTime()) {
+                    advance(Duration.ofNanos(Math.max(1, (long) Math.ceil(left / rate))));
+                }
                 return;
             }
             lock.lockInterruptibly();

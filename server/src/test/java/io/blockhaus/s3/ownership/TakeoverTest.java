@@ -139,6 +139,22 @@ class TakeoverTest {
     }
 
     @Test
+    void aServerThatTakesAndReleasesBeforeItsWaitEndedPassesTheWaitOn() {
+        // Found by OwnershipModelTest: B's release carried only B's own (empty) window, so C wrote
+        // while A's last request could still land.
+        OwnedVolume a = f.server("a").open();
+        long lastPass = f.time.trueNanos();
+        a.ownership().beforeWrite();
+        a.ownership().close();
+        OwnedVolume b = f.server("b").open();
+        assertThat(b.ownership().readOnly()).isFalse();
+        b.ownership().close(); // before its first write
+        OwnedVolume c = f.server("c").open();
+        c.ownership().beforeWrite();
+        assertThat(f.time.trueNanos()).isGreaterThanOrEqualTo(lastPass + TIMEOUT.plus(LeaseTiming.SEND_SLACK).toNanos());
+    }
+
+    @Test
     void aReleaseThatCannotReachTheStoreLeavesTheNextOwnerWaitingForExpiry() {
         Server sa = f.server("a");
         OwnedVolume a = sa.open();
