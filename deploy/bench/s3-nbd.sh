@@ -21,9 +21,9 @@
 #      hit data, never holes; one untimed warm-up pass (--warmup seconds) of every workload.
 #   4. --rounds rounds (default 3); in each, every workload runs on both exports, alternating which
 #      export goes first (file, s3 in odd rounds; s3, file in even ones), and the endpoint's own
-#      PUT throughput is measured once (deploy/bench/S3PutBench.java: --put-parallel threads PUTting
-#      --object-size objects for --runtime seconds, the SDK and client settings Blockhaus uses,
-#      objects deleted afterwards).
+#      throughput is measured once (deploy/bench/S3EndpointBench.java, the SDK and client settings
+#      Blockhaus uses: --put-parallel threads PUT --object-size objects for --runtime seconds, then
+#      as many GET them back for --runtime seconds; the objects are deleted afterwards).
 #   5. Medians over rounds; ratios s3 ÷ file; results.csv, summary.md (the table, printed), meta.txt.
 #
 # Workloads (fio's nbd engine, one NBD connection per job, as deploy/bench/nbd-fio.sh)
@@ -38,10 +38,10 @@
 #                      read is a cache hit ("cached"; target: no slower on s3 than on file).
 #   Options --workloads picks a subset (default: all four).
 #
-# The endpoint row says whether sequential writes are limited by the endpoint or by Blockhaus:
-# s3 seqwrite-1m's durable MB/s ÷ the endpoint's own PUT MB/s at the same parallelism (Blockhaus's
-# writeback keeps at most 8 PUTs in flight by default: StripedStoreOptions.DEFAULTS) near 1 means
-# the endpoint is the limit.
+# The endpoint rows say whether sequential I/O is limited by the endpoint or by Blockhaus: s3
+# seqwrite-1m's durable MB/s ÷ the endpoint's own PUT MB/s at the same parallelism (the server runs
+# with --s3-max-parallel-puts --put-parallel, S3EndpointBench with as many threads) near 1 means the
+# endpoint is the limit; likewise s3 seqread-1m ÷ the endpoint's GET MB/s (whole objects).
 #
 # Options
 #   --rounds N          rounds (default 3)       --runtime S   timed seconds per workload (default 10)
@@ -50,7 +50,8 @@
 #                       at ~2x (so ~4 GiB of RAM at the default)
 #   --object-size SIZE  the s3 export's object size (default 4M)
 #   --cache SIZE        Blockhaus --cache-size (default 256M)    --hot SIZE  the cached region (default 64M)
-#   --put-parallel N    S3PutBench threads (default 8: the writeback's default PUTs in flight)
+#   --put-parallel N    PUTs in flight: S3EndpointBench's threads and Blockhaus's --s3-max-parallel-puts
+#                       (default 8, the server's default)
 #   --endpoint URL      use this S3 endpoint instead of starting micro-Ceph (needs --bucket)
 #   --bucket B          bucket (default: s3-nbd-bench on micro-Ceph)
 #   --ceph-mem SIZE     micro-Ceph memstore capacity (default 2 x --size + 2G: the volume, the PUT
@@ -75,7 +76,7 @@ ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
 JAR="$ROOT/server/target/blockhaus-server.jar"
 JDK25="$ROOT/deploy/bin/jdk25"
 MICRO_CEPH="$ROOT/deploy/ceph/micro-ceph.sh"
-PUT_BENCH="$ROOT/deploy/bench/S3PutBench.java"
+ENDPOINT_BENCH="$ROOT/deploy/bench/S3EndpointBench.java"
 
 ROUNDS=3 RUNTIME=10 RAMP=2 WARMUP=3 SIZE=2G OBJECT_SIZE=4M CACHE=256M HOT=64M PUT_PARALLEL=8
 ENDPOINT='' BUCKET='' CEPH_MEM='' EXPORTS="file s3" BH_ARGS='' OUT='' WORK_PARENT=/tmp BASE_PORT=21900 KEEP=0
@@ -218,7 +219,10 @@ start_server() {
         esac
     done
     local s3opts=()
-    case " $EXPORTS " in *" s3 "*) s3opts=(--s3-endpoint "$ENDPOINT" --s3-region us-east-1 --s3-path-style) ;; esac
+    case " $EXPORTS " in
+        *" s3 "*) s3opts=(--s3-endpoint "$ENDPOINT" --s3-region us-east-1 --s3-path-style
+                          --s3-max-parallel-puts "$PUT_PARALLEL") ;;
+    esac
     # shellcheck disable=SC2086
     timeout -k 10 "$life" "$JDK25" java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
         -jar "$JAR" serve --data-dir "$WORK/data" --nbd-listen "127.0.0.1:$NBD_PORT" \
@@ -294,17 +298,22 @@ EOF
     log "    $(tail -1 "$OUT/results.csv")"
 }
 
-put_bench() {   # ROUND
-    "$JDK25" java -cp "$JAR" "$PUT_BENCH" --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "${PREFIX}put-bench/" \
-        --object-size "$OBJECT_BYTES" --parallel "$PUT_PARALLEL" --seconds "$RUNTIME" --delete \
-        >"$OUT/raw/r$1-put-bench.txt" 2>&1 </dev/null || { log "S3PutBench failed:"; cat "$OUT/raw/r$1-put-bench.txt" >&2; exit 1; }
-    python3 - "$1" "$OUT/raw/r$1-put-bench.txt" >>"$OUT/results.csv" <<'EOF'
+endpoint_bench() {   # ROUND: two rows, endpoint put-… and get-…
+    local raw="$OUT/raw/r$1-endpoint-bench.txt"
+    "$JDK25" java -cp "$JAR" "$ENDPOINT_BENCH" --endpoint "$ENDPOINT" --bucket "$BUCKET" \
+        --prefix "${PREFIX}endpoint-bench/" --object-size "$OBJECT_BYTES" --parallel "$PUT_PARALLEL" \
+        --seconds "$RUNTIME" --get-seconds "$RUNTIME" --delete >"$raw" 2>&1 </dev/null \
+        || { log "S3EndpointBench failed:"; cat "$raw" >&2; exit 1; }
+    python3 - "$1" "$raw" >>"$OUT/results.csv" <<'EOF'
 import json, sys
-line = [l for l in open(sys.argv[2]) if l.startswith('{"objects"')][-1]
-j = json.loads(line)
-print(f'{sys.argv[1]},endpoint,put-{j["object_size"] >> 20}m-x{j["parallel"]},{j["objects"] / j["seconds"]:.1f},{j["mb_s"]:.1f},{j["p99_ms"] * 1000:.1f},0,{j["mb_s"]:.1f}')
+for line in open(sys.argv[2]):
+    if line.startswith('{"op"'):
+        j = json.loads(line)
+        # iops column: objects per second; p99 in µs like the fio rows
+        print(f'{sys.argv[1]},endpoint,{j["op"]}-{j["object_size"] >> 20}m-x{j["parallel"]},'
+              f'{j["objects"] / j["seconds"]:.1f},{j["mb_s"]:.1f},{j["p99_ms"] * 1000:.1f},0,{j["mb_s"]:.1f}')
 EOF
-    log "    $(tail -1 "$OUT/results.csv")"
+    log "    $(tail -2 "$OUT/results.csv" | tr '\n' ' ')"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -347,7 +356,7 @@ for round in $(seq 1 "$ROUNDS"); do
     for w in $WORKLOADS; do
         for e in "${order[@]}"; do measure "$round" "$e" "$w"; done
     done
-    put_bench "$round"
+    endpoint_bench "$round"
 done
 stop_server
 meta loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -380,14 +389,15 @@ for e in ("file", "s3"):
     d = m.get((e, "seqwrite-1m"))
     if d:
         lines.append(f"- {e} seqwrite-1m durable: {d['durable_mb_s']:.1f} MB/s (fio {d['mb_s']:.1f} MB/s, then a {d['flush_s']:.2f} s flush)")
-ep = [k for k in m if k[0] == "endpoint"]
-for k in ep:
-    d = m[k]
-    lines.append(f"- endpoint's own PUT throughput ({k[1]}): {d['mb_s']:.1f} MB/s, {d['iops']:.1f} objects/s, p99 {d['p99_us'] / 1000:.0f} ms")
-    s = m.get(("s3", "seqwrite-1m"))
+for k in sorted(k for k in m if k[0] == "endpoint"):
+    d, op = m[k], k[1].split("-")[0]
+    lines.append(f"- endpoint's own {op.upper()} throughput ({k[1]}: object size, threads): {d['mb_s']:.1f} MB/s, "
+                 f"{d['iops']:.1f} objects/s, p99 {d['p99_us'] / 1000:.0f} ms")
+    s = m.get(("s3", "seqwrite-1m" if op == "put" else "seqread-1m"))
     if s and d["mb_s"]:
-        lines.append(f"- s3 seqwrite-1m durable ÷ endpoint PUT: {s['durable_mb_s'] / d['mb_s']:.2f} "
-                     "(near 1: the endpoint is the limit; well below: Blockhaus is)")
+        mine = s["durable_mb_s"] if op == "put" else s["mb_s"]
+        lines.append(f"- s3 {'seqwrite-1m durable' if op == 'put' else 'seqread-1m'} ÷ endpoint {op.upper()}: "
+                     f"{mine / d['mb_s']:.2f} (near 1: the endpoint is the limit; well below: Blockhaus is)")
 c = m.get(("s3", "randread-4k-cached")), m.get(("file", "randread-4k-cached"))
 if all(c):
     lines.append(f"- cached 4 KiB random read, s3 ÷ file: {c[0]['iops'] / c[1]['iops']:.2f} (target ≥ ~1: the cache is the same)")
