@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * One {@code --export} as the operator wrote it:
- * {@code name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct][,lock=two-state|range][,page-size=N][,bypass=SIZE|off][,allow=ID[;ID...]]}.
+ * {@code name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct][,lock=two-state|range][,page-size=N][,bypass=SIZE|off][,allow=ID[;ID...]]},
+ * or for a volume in object storage {@code name=NAME,store=s3,bucket=B[,prefix=P][,object-size=SIZE][,size=SIZE][,...]}.
  *
  * <p>Where the volume's bytes live ({@link VolumePlan} applies these rules):
  * <ul>
@@ -29,6 +30,10 @@ import java.util.Set;
  *       directory, and only the operator, on the command line, can ask for it.</li>
  * </ul>
  * The value of {@code path=} ends at the next comma, so a path cannot contain one.
+ *
+ * <p>{@code store=s3} puts the volume in a bucket instead ({@link S3Export}; docs/s3.md): there is
+ * no file, so {@code path=} is an error with it, and {@code bucket=}, {@code prefix=},
+ * {@code object-size=} are errors without it.
  *
  * <p>Size: {@code size=} is required when the file does not exist yet (it is then created, sparse,
  * with that size). When the file exists, its current size is the volume's size; a {@code size=}
@@ -43,13 +48,14 @@ import java.util.Set;
  * @param pageSize cache page size in bytes
  * @param bypassBytes buffered transfers at least this long over uncached ranges go around the cache; 0 = never
  * @param allow    who may list and open it ({@code allow=ID[;ID...]}); {@link AllowList#ANYONE} without the key
+ * @param s3       where the volume lives in object storage ({@code store=s3}); empty for a file
  */
 public record ExportSpec(String name, OptionalLong size, Optional<Path> path, boolean readOnly, IoMode io,
-        LockPolicy lock, int pageSize, int bypassBytes, AllowList allow) {
+        LockPolicy lock, int pageSize, int bypassBytes, AllowList allow, Optional<S3Export> s3) {
 
     /** The keys {@link #parse} knows, in the order the help lists them. */
     public static final List<String> KEYS = List.of("name", "size", "path", "readonly", "io", "lock", "page-size",
-            "bypass", "allow");
+            "bypass", "allow", "store", "bucket", "prefix", "object-size");
 
     public ExportSpec {
         Objects.requireNonNull(allow, "allow");
@@ -57,6 +63,7 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(lock, "lock");
+        Objects.requireNonNull(s3, "s3");
         if (!VolumeConfig.validName(name)) {
             throw new IllegalArgumentException("invalid export name " + UntrustedText.quote(name)
                     + ": use 1-255 characters of A-Z a-z 0-9 . _ - not starting with '.'");
@@ -71,6 +78,21 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         if (bypassBytes < 0) {
             throw new IllegalArgumentException("export '" + name + "': bypass threshold must be 0 (off) or positive");
         }
+        if (s3.isPresent() && path.isPresent()) {
+            throw new IllegalArgumentException("export '" + name + "': " + PATH_WITH_S3);
+        }
+        if (s3.isPresent() && s3.get().objectSize() < pageSize) {
+            throw new IllegalArgumentException("export '" + name + "': object size " + SizeParser.format(s3.get().objectSize())
+                    + " is smaller than the page size " + SizeParser.format(pageSize));
+        }
+    }
+
+    private static final String PATH_WITH_S3 = "path= names a file, but store=s3 keeps the volume in a bucket: drop one of them";
+
+    /** A file export (no {@code store=s3}). */
+    public ExportSpec(String name, OptionalLong size, Optional<Path> path, boolean readOnly, IoMode io,
+            LockPolicy lock, int pageSize, int bypassBytes, AllowList allow) {
+        this(name, size, path, readOnly, io, lock, pageSize, bypassBytes, allow, Optional.empty());
     }
 
     /** An export open to anyone (no {@code allow=}). */
@@ -99,6 +121,10 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         int pageSize = VolumeConfig.DEFAULT_PAGE_SIZE;
         int bypass = VolumeConfig.DEFAULT_BYPASS_BYTES;
         AllowList allow = AllowList.ANYONE;
+        String store = "file";
+        String bucket = null;
+        String prefix = "";
+        long objectSize = S3Export.DEFAULT_OBJECT_SIZE;
         Set<String> seen = new LinkedHashSet<>();
         for (String item : text.split(",", -1)) {
             if (item.isEmpty()) {
@@ -165,6 +191,21 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
                         bypass = (int) n;
                     }
                     case "allow" -> allow = AllowList.parse(value);
+                    case "store" -> {
+                        if (!value.equals("file") && !value.equals("s3")) {
+                            throw new IllegalArgumentException("store '" + value + "' must be file or s3");
+                        }
+                        store = value;
+                    }
+                    case "bucket" -> bucket = value;
+                    case "prefix" -> prefix = value;
+                    case "object-size" -> {
+                        objectSize = SizeParser.parse(value);
+                        if (objectSize > S3Export.MAX_OBJECT_SIZE || Long.bitCount(objectSize) != 1) {
+                            throw new IllegalArgumentException("object size '" + value
+                                    + "' must be a power of two of at most 64M");
+                        }
+                    }
                     default -> throw new AssertionError(key);
                 }
             } catch (IllegalArgumentException e) {
@@ -174,7 +215,31 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         if (name == null) {
             throw bad(text, "missing name=NAME");
         }
-        return new ExportSpec(name, size, path, readOnly, io, lock, pageSize, bypass, allow);
+        Optional<S3Export> s3 = Optional.empty();
+        if (store.equals("s3")) {
+            if (path.isPresent()) {
+                throw bad(text, PATH_WITH_S3);
+            }
+            if (bucket == null) {
+                throw bad(text, "store=s3 needs bucket=BUCKET");
+            }
+            try {
+                s3 = Optional.of(new S3Export(bucket, prefix, (int) objectSize));
+            } catch (IllegalArgumentException e) {
+                throw bad(text, e.getMessage());
+            }
+        } else {
+            for (String k : List.of("bucket", "prefix", "object-size")) {
+                if (seen.contains(k)) {
+                    throw bad(text, k + "= is for volumes in object storage: add store=s3, or drop " + k + "=");
+                }
+            }
+        }
+        try {
+            return new ExportSpec(name, size, path, readOnly, io, lock, pageSize, bypass, allow, s3);
+        } catch (IllegalArgumentException e) {
+            throw bad(text, e.getMessage());
+        }
     }
 
     /** The engine's view of this export (size and file are not part of it; see {@link VolumePlan}). */
@@ -199,6 +264,13 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
         if (allow.restricted()) {
             b.append(",allow=").append(allow);
         }
+        s3.ifPresent(o -> {
+            b.append(",store=s3,bucket=").append(o.bucket());
+            if (!o.prefix().isEmpty()) {
+                b.append(",prefix=").append(o.prefix());
+            }
+            b.append(",object-size=").append(SizeParser.format(o.objectSize()));
+        });
         return b.toString();
     }
 
@@ -212,6 +284,10 @@ public record ExportSpec(String name, OptionalLong size, Optional<Path> path, bo
             case "page-size" -> "4K";
             case "bypass" -> "256K";
             case "allow" -> "alice;host.example.com";
+            case "store" -> "s3";
+            case "bucket" -> "volumes";
+            case "prefix" -> "blockhaus/";
+            case "object-size" -> "4M";
             default -> "...";
         };
     }

@@ -66,6 +66,9 @@ import picocli.CommandLine.Spec;
             "                        go around the cache, cached pages kept coherent (256K)",
             "  allow=ID[;ID...]      only these client identities (certificate CN or SAN,",
             "                        PSK identity) may see and open it (default: anyone)",
+            "  store=file|s3         where the bytes live (file); s3: in bucket=B under",
+            "                        prefix=P (empty) + NAME/, striped over objects of",
+            "                        object-size=SIZE (4M) when created; see --s3-* and docs/s3.md",
             "Sizes are bytes or binary units: 4096, 4K, 256M, 1G, 2T.",
             "Example:",
             "  serve --export name=disk1,size=10G \\",
@@ -98,7 +101,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "SPEC", converter = OptionConverters.ExportSpecConverter.class,
             showDefaultValue = Help.Visibility.NEVER,
             description = "Export a volume: name=NAME[,size=SIZE][,path=FILE][,readonly][,io=buffered|direct]"
-                    + "[,lock=two-state|range][,page-size=N][,bypass=SIZE|off]. Repeatable. Default: name=default (1G when created).")
+                    + "[,lock=two-state|range][,page-size=N][,bypass=SIZE|off][,store=s3,bucket=B[,prefix=P][,object-size=SIZE]]."
+                    + " Repeatable. Default: name=default (1G when created).")
     private List<ExportSpec> exports = new ArrayList<>();
 
     @Option(names = "--nbd-payload-budget", paramLabel = "SIZE", defaultValue = "1G", converter = OptionConverters.SizeConverter.class,
@@ -131,6 +135,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     private GrpcAccessOptions grpcAccess = new GrpcAccessOptions();
+
+    @Mixin
+    private S3Options s3 = new S3Options();
+    private S3Parts s3Parts = S3Parts.real();
     private GrpcSecurity grpcSecurity = GrpcSecurity.NONE;
 
     /** Threads running gRPC calls (engine operations block on locks, memory and disk). */
@@ -157,6 +165,12 @@ public final class ServeCommand implements Callable<Integer> {
     ServeCommand(StoreFactory storeFactory, boolean processWide) {
         this.storeFactory = storeFactory;
         this.processWide = processWide;
+    }
+
+    /** As {@link #ServeCommand(StoreFactory, boolean)}, with the parts of s3 volumes from {@code s3Parts}. */
+    ServeCommand(StoreFactory storeFactory, S3Parts s3Parts, boolean processWide) {
+        this(storeFactory, processWide);
+        this.s3Parts = s3Parts;
     }
 
     /** Set once both front ends listen; null before. */
@@ -225,6 +239,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         try {
             limits.check();
+            s3.check(exports);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -286,7 +301,9 @@ public final class ServeCommand implements Callable<Integer> {
         ServerReadiness readiness = new ServerReadiness();
         MetricsSetup metrics = MetricsSetup.start(metricsListen(), metricsHttps, readiness); // first: /readyz says 503 while volumes open
         shutdown.register("the metrics", metrics);
-        VolumeRegistry registry = new VolumeRegistry(storeFactory);
+        S3StoreFactory stores = new S3StoreFactory(storeFactory, s3, s3Parts, out, err);
+        shutdown.register("the s3 object stores", stores); // closed after the volumes: see S3StoreFactory
+        VolumeRegistry registry = new VolumeRegistry(stores);
         EngineConfig engineConfig = engineConfig();
         LockStatsBook lockStats = new LockStatsBook();
         // The engine's meters (docs/metrics.md) on the registry /metrics serves; with metrics off,
@@ -349,7 +366,7 @@ public final class ServeCommand implements Callable<Integer> {
         out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
                 + ", " + all.size() + (all.size() == 1 ? " volume" : " volumes"));
         for (VolumePlan plan : all) {
-            out.println(describe(plan));
+            out.println(plan.s3().isEmpty() ? describe(plan) : registry.get(plan.name()).map(v -> describe(plan, v)).orElseThrow());
         }
         out.println("blockhaus: NBD listening on " + nbd.address().getHostString() + ":" + nbd.address().getPort()
                 + " (nbd://" + nbdListen + "/" + all.getFirst().config().name() + "; " + nbd.transport() + " transport)");
@@ -421,6 +438,14 @@ public final class ServeCommand implements Callable<Integer> {
                 + ", page size " + SizeParser.format(c.pageSize());
     }
 
+    /** One plain line for an s3 volume, whose size and standing are known only once open. */
+    static String describe(VolumePlan plan, io.blockhaus.engine.Volume v) {
+        var c = v.config();
+        return "volume " + c.name() + ": " + SizeParser.format(v.size()) + " (" + v.size() + " bytes), " + plan.where()
+                + ", " + (c.readOnly() ? "read-only" : "read-write") + ", io " + (c.io() == IoMode.DIRECT ? "direct" : "buffered")
+                + ", lock " + c.lockPolicy().label() + ", page size " + SizeParser.format(c.pageSize());
+    }
+
     private static void prepareDirectories(Path dir, List<VolumePlan> plans) {
         try {
             Files.createDirectories(dir);
@@ -428,6 +453,9 @@ public final class ServeCommand implements Callable<Integer> {
             throw new StartupException("cannot create the data directory " + dir + ": " + StartupException.describe(e), e);
         }
         for (VolumePlan plan : plans) {
+            if (!plan.create()) {
+                continue; // an existing file, or an s3 volume (no file)
+            }
             Path parent = plan.file().getParent();
             if (!plan.create() || parent == null || Files.isDirectory(parent)) {
                 continue;

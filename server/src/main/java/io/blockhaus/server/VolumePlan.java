@@ -10,18 +10,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One volume the server will open: its engine configuration, its backing file and its size.
  * {@link #resolve} turns the {@code --export} options into plans; it looks at the file system
  * (does the file exist, how large is it) but changes nothing.
  *
+ * <p>A volume in object storage ({@code store=s3}) has no file: its plan has {@code file} null and
+ * {@code s3} present, and its size is only known once its manifest is read, at open.
+ *
  * @param config the engine's configuration of the volume
- * @param file   absolute, normalised path of the backing file
- * @param size   the volume's size in bytes: the file's size when it exists, else the size to create
- * @param create whether the file does not exist yet and will be created (sparse) with {@code size}
+ * @param file   absolute, normalised path of the backing file; null for an s3 volume
+ * @param size   the volume's size in bytes: the file's size when it exists, else the size to create;
+ *               for an s3 volume the size to create it with, or 0 when it must exist
+ * @param create whether the file does not exist yet and will be created (sparse) with {@code size};
+ *               always false for an s3 volume (whether it exists is learnt at open)
+ * @param s3     where an s3 volume lives; empty for a file
  */
-public record VolumePlan(VolumeConfig config, Path file, long size, boolean create) {
+public record VolumePlan(VolumeConfig config, Path file, long size, boolean create, Optional<S3Export> s3) {
 
     /** The export served when no {@code --export} is given. */
     public static final String DEFAULT_EXPORT_NAME = "default";
@@ -30,10 +37,25 @@ public record VolumePlan(VolumeConfig config, Path file, long size, boolean crea
 
     public VolumePlan {
         Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(file, "file");
-        if (size <= 0) {
-            throw new IllegalArgumentException("size must be positive");
+        Objects.requireNonNull(s3, "s3");
+        if (s3.isEmpty()) {
+            Objects.requireNonNull(file, "file");
+            if (size <= 0) {
+                throw new IllegalArgumentException("size must be positive");
+            }
+        } else if (file != null || size < 0 || create) {
+            throw new IllegalArgumentException("an s3 volume has no file, a size >= 0 and create false");
         }
+    }
+
+    /** A file volume. */
+    public VolumePlan(VolumeConfig config, Path file, long size, boolean create) {
+        this(config, file, size, create, Optional.empty());
+    }
+
+    /** Where the bytes live, for messages: the file, or {@code s3://bucket/root}. */
+    public String where() {
+        return s3.isPresent() ? s3.get().describe(name()) : file.toString();
     }
 
     public String name() {
@@ -56,10 +78,21 @@ public record VolumePlan(VolumeConfig config, Path file, long size, boolean crea
         List<ExportSpec> specs = implicitDefault ? List.of(ExportSpec.named(DEFAULT_EXPORT_NAME)) : exports;
         Map<String, ExportSpec> byName = new HashMap<>();
         Map<Path, String> byFile = new HashMap<>();
+        Map<String, String> byRoot = new HashMap<>();
         List<VolumePlan> plans = new ArrayList<>();
         for (ExportSpec spec : specs) {
             if (byName.putIfAbsent(spec.name(), spec) != null) {
                 throw new IllegalArgumentException("export name '" + spec.name() + "' is given twice");
+            }
+            if (spec.s3().isPresent()) {
+                S3Export o = spec.s3().get();
+                String other = byRoot.putIfAbsent(o.bucket() + "/" + o.root(spec.name()), spec.name());
+                if (other != null) {
+                    throw new IllegalArgumentException("exports '" + other + "' and '" + spec.name() + "' both use "
+                            + o.describe(spec.name()) + "; each export needs its own prefix");
+                }
+                plans.add(new VolumePlan(spec.toVolumeConfig(), null, spec.size().orElse(0), false, spec.s3()));
+                continue;
             }
             Path file = fileOf(dir, spec);
             String other = byFile.putIfAbsent(file, spec.name());
@@ -137,7 +170,7 @@ public record VolumePlan(VolumeConfig config, Path file, long size, boolean crea
             for (int j = i + 1; j < plans.size(); j++) {
                 VolumePlan a = plans.get(i);
                 VolumePlan b = plans.get(j);
-                if (a.create() || b.create()) {
+                if (a.create() || b.create() || a.file() == null || b.file() == null) {
                     continue;
                 }
                 try {

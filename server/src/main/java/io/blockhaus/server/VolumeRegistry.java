@@ -51,14 +51,19 @@ public final class VolumeRegistry implements AutoCloseable {
             }
         }
         List<BackingStore> opened = new ArrayList<>();
+        List<VolumeConfig> configs = new ArrayList<>();
         int next = 0;
         try {
             for (VolumePlan plan : plans) {
                 try {
-                    opened.add(stores.open(plan.file(), plan.size(), plan.config().readOnly()));
+                    StoreFactory.Opened o = stores.open(plan);
+                    opened.add(o.store());
+                    configs.add(plan.config().withReadOnly(o.readOnly()));
+                } catch (StartupException e) {
+                    throw e; // already one line for the operator (an s3 volume's, say)
                 } catch (RuntimeException e) {
-                    throw new StartupException("cannot open the file of export '" + plan.name() + "' ("
-                            + plan.file() + "): " + StartupException.describe(e), e);
+                    throw new StartupException("cannot open the " + (plan.s3().isPresent() ? "volume" : "file")
+                            + " of export '" + plan.name() + "' (" + plan.where() + "): " + StartupException.describe(e), e);
                 }
             }
             VolumeOpener open;
@@ -70,7 +75,7 @@ public final class VolumeRegistry implements AutoCloseable {
             for (; next < plans.size(); next++) {
                 VolumePlan plan = plans.get(next);
                 try {
-                    volumes.put(plan.name(), open.open(plan.config(), opened.get(next)));
+                    volumes.put(plan.name(), open.open(configs.get(next), opened.get(next)));
                 } catch (RuntimeException e) {
                     throw new StartupException("cannot open export '" + plan.name() + "': "
                             + StartupException.describe(e), e);

@@ -3,7 +3,8 @@
  * ({@link io.blockhaus.server.ServeCommand}, {@link io.blockhaus.server.ExportSpec},
  * {@link io.blockhaus.server.SizeParser}, {@link io.blockhaus.server.HostPort}), turning options into
  * volume configurations ({@link io.blockhaus.server.VolumePlan}), opening volumes over their backing
- * files ({@link io.blockhaus.server.VolumeRegistry}, {@link io.blockhaus.server.StoreFactory}) and a
- * graceful stop on SIGTERM / SIGINT ({@link io.blockhaus.server.Shutdown}).
+ * files ({@link io.blockhaus.server.VolumeRegistry}, {@link io.blockhaus.server.StoreFactory}) or
+ * their object store ({@code store=s3}: {@code S3StoreFactory}, {@link io.blockhaus.server.S3Options})
+ * and a graceful stop on SIGTERM / SIGINT ({@link io.blockhaus.server.Shutdown}).
  */
 package io.blockhaus.server;

@@ -66,7 +66,7 @@ class ExportSpecTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "name=a,colour=red              | unknown key 'colour' (known keys: name, size, path, readonly, io, lock, page-size, bypass, allow)",
+        "name=a,colour=red              | unknown key 'colour' (known keys: name, size, path, readonly, io, lock, page-size, bypass, allow, store, bucket, prefix, object-size)",
         "name=a,Size=1G                 | unknown key 'Size'",
         "name=a,size=1G,size=2G         | key 'size' given twice",
         "name=a,name=b                  | key 'name' given twice",
@@ -95,12 +95,45 @@ class ExportSpecTest {
         "name=a,,size=1G                | empty item",
         "name=a,                        | empty item",
         ",name=a                        | empty item",
+        "name=a,store=s3,bucket=bk1,path=x.img | path= names a file, but store=s3 keeps the volume in a bucket: drop one of them",
+        "name=a,path=x.img,store=s3,bucket=bk1 | path= names a file, but store=s3 keeps the volume in a bucket",
+        "name=a,bucket=bk1               | bucket= is for volumes in object storage: add store=s3, or drop bucket=",
+        "name=a,store=file,bucket=bk1    | bucket= is for volumes in object storage",
+        "name=a,prefix=p/               | prefix= is for volumes in object storage",
+        "name=a,object-size=1M          | object-size= is for volumes in object storage",
+        "name=a,store=s3                | store=s3 needs bucket=BUCKET",
+        "name=a,store=nfs               | store 'nfs' must be file or s3",
+        "name=a,store=s3,bucket=B1      | invalid bucket name 'B1'",
+        "name=a,store=s3,bucket=ab      | invalid bucket name 'ab'",
+        "name=a,store=s3,bucket=-ab     | invalid bucket name '-ab'",
+        "name=a,store=s3,bucket=a_b     | invalid bucket name 'a_b'",
+        "name=a,store=s3,bucket=bk1,object-size=3M   | object size '3M' must be a power of two of at most 64M",
+        "name=a,store=s3,bucket=bk1,object-size=128M | object size '128M' must be a power of two of at most 64M",
+        "name=a,store=s3,bucket=bk1,object-size=8K,page-size=16K | object size 8K is smaller than the page size 16K",
     })
     void rejectsWithAClearMessage(String text, String why) {
         assertThatThrownBy(() -> ExportSpec.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(why)
                 .hasMessageEndingWith("in '" + text + "'");
+    }
+
+    @Test
+    void storeS3PutsTheVolumeInABucketWithDefaults() {
+        ExportSpec spec = ExportSpec.parse("name=vol,store=s3,bucket=my-bucket.1,size=10G");
+        assertThat(spec.s3()).contains(new S3Export("my-bucket.1", "", 4 << 20));
+        assertThat(spec.path()).isEmpty();
+        assertThat(spec.s3().get().root("vol")).isEqualTo("vol/");
+        assertThat(spec.s3().get().describe("vol")).isEqualTo("s3://my-bucket.1/vol/");
+        ExportSpec full = ExportSpec.parse("object-size=64K,prefix=team/a/,bucket=b12,store=s3,name=v,readonly,page-size=8K");
+        assertThat(full.s3()).contains(new S3Export("b12", "team/a/", 64 << 10));
+        assertThat(full.s3().get().root("v")).isEqualTo("team/a/v/");
+        assertThat(full.readOnly()).isTrue();
+        assertThat(ExportSpec.parse("name=a,store=file")).isEqualTo(ExportSpec.named("a"));
+        for (ExportSpec s : new ExportSpec[] {spec, full}) {
+            assertThat(ExportSpec.parse(s.toString())).isEqualTo(s);
+        }
+        assertThat(ExportSpec.parse("name=a,store=s3,bucket=b12,object-size=64M").s3().get().objectSize()).isEqualTo(64 << 20);
     }
 
     @Test

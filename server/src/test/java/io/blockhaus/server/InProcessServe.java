@@ -22,8 +22,8 @@ public final class InProcessServe implements AutoCloseable {
     private final CompletableFuture<Integer> exit;
     private final StringWriter log = new StringWriter();
 
-    private InProcessServe(Path dataDir, StoreFactory stores, List<String> extra) {
-        command = new ServeCommand(stores, false);
+    private InProcessServe(Path dataDir, StoreFactory stores, S3Parts s3Parts, List<String> extra) {
+        command = new ServeCommand(stores, s3Parts, false);
         CommandLine cl = new CommandLine(command);
         cl.setOut(new PrintWriter(log, true));
         cl.setErr(new PrintWriter(log, true));
@@ -40,7 +40,12 @@ public final class InProcessServe implements AutoCloseable {
 
     /** As {@link #start(Path, String...)}, with the volumes' stores opened by {@code stores} (a failing disk, say). */
     public static InProcessServe start(Path dataDir, StoreFactory stores, String... extra) {
-        InProcessServe s = new InProcessServe(dataDir, stores, List.of(extra));
+        return start(dataDir, stores, S3Parts.real(), extra);
+    }
+
+    /** As {@link #start(Path, StoreFactory, String...)}, with s3 volumes built from {@code s3Parts}. */
+    static InProcessServe start(Path dataDir, StoreFactory stores, S3Parts s3Parts, String... extra) {
+        InProcessServe s = new InProcessServe(dataDir, stores, s3Parts, List.of(extra));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (s.command.running() == null) {
             if (s.exit.isDone() || System.nanoTime() > deadline) {

@@ -85,6 +85,30 @@ class MainTest {
     }
 
     @Test
+    void s3ExportAndOptionErrorsAreUsageErrorsWithOneMessageEach() {
+        Path data = tmp.resolve("data");
+        assertThat(run("serve", "--data-dir", data.toString(), "--export", "name=a,store=s3,bucket=vols,path=a.img"))
+                .isEqualTo(Main.EXIT_USAGE);
+        assertThat(errLines()[0]).contains("path= names a file, but store=s3 keeps the volume in a bucket: drop one of them");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--data-dir", data.toString(), "--export", "name=a,bucket=vols")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errLines()[0]).contains("bucket= is for volumes in object storage: add store=s3, or drop bucket=");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--data-dir", data.toString(), "--s3-lease", "6s", "--s3-request-timeout", "2s"))
+                .isEqualTo(Main.EXIT_USAGE);
+        assertThat(errLines()[0]).isEqualTo("blockhaus-server serve: --s3-lease 6000ms is too short for"
+                + " --s3-request-timeout 2000ms: it must be at least 3 x timeout + 1s (7008ms)");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--data-dir", data.toString(), "--s3-max-pending", "1M",
+                "--export", "name=a,store=s3,bucket=vols,size=1G")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errLines()[0]).isEqualTo("blockhaus-server serve: export 'a': object size 4M is larger than --s3-max-pending 1M");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--data-dir", data.toString(), "--s3-endpoint", "ftp://host/")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(errLines()[0]).contains("'ftp://host/' is not an http:// or https:// URL with a host");
+        assertThat(data).doesNotExist();
+    }
+
+    @Test
     void aRuntimeFailureIsOneLineAndExitOne() {
         Path data = tmp.resolve("data");
         int code = run((file, size, ro) -> {

@@ -36,6 +36,22 @@ class VolumePlanTest {
     }
 
     @Test
+    void anS3ExportHasNoFileAndItsSizeIsLearntAtOpen() {
+        List<VolumePlan> plans = VolumePlan.resolve(dataDir(), exports("name=a,store=s3,bucket=vols,size=1G",
+                "name=b,store=s3,bucket=vols,prefix=p/,readonly", "name=c,size=1M"));
+        assertThat(plans.get(0)).isEqualTo(new VolumePlan(VolumeConfig.of("a"), null, 1L << 30, false,
+                java.util.Optional.of(new S3Export("vols", "", 4 << 20))));
+        assertThat(plans.get(1).size()).as("no size=: it must exist").isZero();
+        assertThat(plans.get(1).config().readOnly()).isTrue();
+        assertThat(plans.get(1).where()).isEqualTo("s3://vols/p/b/");
+        assertThat(plans.get(2).where()).isEqualTo(dataDir().toAbsolutePath().resolve("c.img").toString());
+        assertThat(dataDir()).as("nothing created").doesNotExist();
+        assertThatThrownBy(() -> VolumePlan.resolve(dataDir(), exports("name=ab,store=s3,bucket=vols,prefix=x",
+                "name=b,store=s3,bucket=vols,prefix=xa")))
+                .hasMessage("exports 'ab' and 'b' both use s3://vols/xab/; each export needs its own prefix");
+    }
+
+    @Test
     void noExportsMeansTheDefaultVolumeCreatedWith1GiB() {
         List<VolumePlan> plans = VolumePlan.resolve(dataDir(), List.of());
         assertThat(plans).containsExactly(new VolumePlan(VolumeConfig.of("default"),
