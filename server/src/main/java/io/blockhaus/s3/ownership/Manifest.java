@@ -53,8 +53,8 @@ record Manifest(int format, long version, long epoch, String owner, State state,
     }
 
     /** The next version, released by its owner. */
-    Manifest released(long quietMillis) {
-        return new Manifest(FORMAT, version + 1, epoch, owner, State.RELEASED, leaseMillis, quietMillis, size,
+    Manifest released(long newSize, long quietMillis) {
+        return new Manifest(FORMAT, version + 1, epoch, owner, State.RELEASED, leaseMillis, quietMillis, newSize,
                 objectSize, pageSize);
     }
 

@@ -71,6 +71,12 @@ final class OwnerLease implements VolumeOwnership {
     private final ReentrantLock manifestLock = new ReentrantLock();
     /** Guarded by manifestLock: the newest version known to be ours. */
     private Manifest current;
+    /**
+     * Guarded by manifestLock: the size the data path knows, from the last resize that returned (or
+     * the open). Every version we write carries it, so a resize whose answer was lost (the client
+     * got EIO, the truncate did not happen, yet the version landed) is undone by the next one.
+     */
+    private long confirmedSize;
     /** Guarded by manifestLock: the version being attempted (0: none) and its first attempt's send time. */
     private long pendingVersion;
     private long pendingSendNanos;
@@ -87,6 +93,7 @@ final class OwnerLease implements VolumeOwnership {
         this.log = log;
         this.root = root;
         this.current = granted;
+        this.confirmedSize = granted.size();
         this.timing = timing;
         this.clock = clock;
         this.storeRefusesSecondCreate = storeRefusesSecondCreate;
@@ -139,6 +146,9 @@ final class OwnerLease implements VolumeOwnership {
             throw new ErrnoException(Errno.EIO, "s3 volume " + root + ": cannot confirm ownership after the lease "
                     + "lapsed: " + e.getMessage(), e);
         }
+        if (leftNanos(standing.get(), clock.nanoTime()) <= 0) {
+            throw new ErrnoException(Errno.EIO, "s3 volume " + root + ": the lease renewal took longer than the lease");
+        }
     }
 
     @Override
@@ -150,6 +160,7 @@ final class OwnerLease implements VolumeOwnership {
         try {
             refuseUnlessHeld(standing.get());
             writeNext(m -> m.renewed(newSize, timing.lease().toMillis()));
+            confirmedSize = newSize;
         } catch (ObjectStoreException e) {
             throw new ErrnoException(Errno.EIO, "s3 volume " + root + ": cannot record size " + newSize
                     + " in the manifest: " + e.getMessage(), e);
@@ -168,7 +179,7 @@ final class OwnerLease implements VolumeOwnership {
         manifestLock.lock();
         try {
             refuseUnlessHeld(standing.get());
-            writeNext(m -> m.renewed(m.size(), timing.lease().toMillis()));
+            writeNext(m -> m.renewed(confirmedSize, timing.lease().toMillis()));
         } finally {
             manifestLock.unlock();
         }
@@ -187,7 +198,7 @@ final class OwnerLease implements VolumeOwnership {
         }
         manifestLock.lock();
         try {
-            writeNext(m -> m.released(quietMillis()));
+            writeNext(m -> m.released(confirmedSize, quietMillis()));
             LOG.log(Level.INFO, "s3 volume " + root + ": released (epoch " + current.epoch() + ", version "
                     + current.version() + ")");
         } catch (ObjectStoreException e) {
@@ -200,11 +211,11 @@ final class OwnerLease implements VolumeOwnership {
         }
     }
 
-    /** The newest geometry recorded by this server. */
+    /** The geometry with the size this server last recorded. */
     VolumeGeometry geometry() {
         manifestLock.lock();
         try {
-            return current.geometry();
+            return current.geometry().withSize(confirmedSize);
         } finally {
             manifestLock.unlock();
         }
@@ -263,9 +274,15 @@ final class OwnerLease implements VolumeOwnership {
                 // An earlier attempt of ours landed though its answer was lost: which one is unknown,
                 // so the lease counts from the first, the earliest.
                 adopt(there.get(), pendingSendNanos, pendingSendWall);
-                if (there.get().equals(next)) {
+                if (there.get().equals(next) && next.state() == Manifest.State.RELEASED) {
+                    if (log.higherExists(n)) {
+                        throw fence("a version above our release " + n + " exists");
+                    }
                     return;
                 }
+                // A renewal or resize: write the next one, so that success means a fresh lease and
+                // a create that proves nobody wrote above us (the model test found a flush
+                // confirmed on an adopted, already expired lease).
                 continue;
             }
             if (there.isEmpty() && !log.higherExists(n)) {

@@ -21,7 +21,7 @@ class ManifestJsonTest {
     }
 
     @Test
-    void ignoresUnknownFieldsAndWhiteSpace() {
+    void ignoresUnknownFlatFieldsAndWhiteSpaceButRefusesNestedValues() {
         String json = " { \"format\" : 1, \"future\": {\"x\":1} }";
         assertThatThrownBy(() -> ManifestJson.read(utf8(json))).hasMessageContaining("unexpected value");
         String flat = "{ \"format\":1, \"version\":3, \"epoch\":2, \"owner\":\"b\", \"state\":\"OWNED\", \"future\":true,"

@@ -167,6 +167,20 @@ class TakeoverTest {
     }
 
     @Test
+    void aResizeWhoseAnswerWasLostIsUndoneByTheNextRenewal() {
+        // The truncate failed with EIO, so the data path keeps the old size; the manifest must too.
+        Server sa = f.server("a");
+        OwnedVolume a = sa.open();
+        sa.store().loseNextCreateAnswer = true;
+        expectErrno(Errno.EIO, () -> a.ownership().resize(SIZE * 2));
+        assertThat(f.server("b").open(request("b", OptionalLong.empty(), true, false)).geometry().size())
+                .as("landed meanwhile").isEqualTo(SIZE * 2);
+        lease(a).renewNow();
+        a.ownership().close();
+        assertThat(sa.open().geometry().size()).isEqualTo(SIZE);
+    }
+
+    @Test
     void resizeWritesTheNextVersionAndRenewsTheLease() {
         Server sa = f.server("a");
         OwnedVolume a = sa.open();
