@@ -74,10 +74,22 @@ final class RequestReporter {
         NbdCommand c = r.command();
         long in = c.equals(NbdCommand.WRITE) ? r.length() : 0;
         long out = c.equals(NbdCommand.READ) && !outcome.isError() ? r.length() : 0;
+        long now = System.nanoTime();
         try {
-            requests.answered(c, outcome, System.nanoTime() - started, in, out);
+            requests.answered(c, outcome, now - started, now, in, out);
         } catch (RuntimeException e) {
             failedOnce(e);
+        }
+    }
+
+    /** The connection closed: after this, nothing more is reported (the binding may fold what it kept). */
+    void closed() {
+        if (timed) {
+            try {
+                requests.closed();
+            } catch (RuntimeException e) {
+                failedOnce(e);
+            }
         }
     }
 
