@@ -227,5 +227,27 @@ class RequestHistogramsTest {
         assertThat(LatencyCell.bucketOf(60_000_000_000L)).isEqualTo(23);
         assertThat(LatencyCell.bucketOf(60_000_000_001L)).isEqualTo(24); // +Inf
         assertThat(LatencyCell.BUCKETS).isEqualTo(25);
+        // Against a plain search: every bound and its neighbours, every power of two, random latencies.
+        long[] bounds = io.blockhaus.metrics.LatencyBuckets.boundsInNanos();
+        List<Long> probes = new ArrayList<>(List.of(Long.MAX_VALUE, Long.MAX_VALUE - 1));
+        for (long b : bounds) {
+            probes.addAll(List.of(b - 1, b, b + 1));
+        }
+        for (int k = 0; k < 63; k++) {
+            probes.addAll(List.of((1L << k) - 1, 1L << k, (1L << k) + 1));
+        }
+        long seed = System.nanoTime();
+        System.out.println("bucketsAreUpperInclusive seed " + seed);
+        Random random = new Random(seed);
+        for (int i = 0; i < 100_000; i++) {
+            probes.add(random.nextLong(1L << random.nextInt(1, 63)));
+        }
+        for (long n : probes) {
+            int expected = 0;
+            while (expected < bounds.length && n > bounds[expected]) {
+                expected++;
+            }
+            assertThat(LatencyCell.bucketOf(n)).as("bucket of %d ns", n).isEqualTo(expected);
+        }
     }
 }
