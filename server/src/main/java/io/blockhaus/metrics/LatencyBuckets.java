@@ -38,6 +38,25 @@ public final class LatencyBuckets {
         return b.toArray(Duration[]::new);
     }
 
+    /** The bounds in nanoseconds, smallest first (a copy). */
+    public static long[] boundsInNanos() {
+        long[] nanos = new long[BOUNDS.length];
+        for (int i = 0; i < nanos.length; i++) {
+            nanos[i] = BOUNDS[i].toNanos();
+        }
+        return nanos;
+    }
+
+    /** The bounds in seconds as Prometheus shows them ({@code le}), computed as Micrometer does: nanos / 1e9. */
+    public static double[] boundsInSeconds() {
+        long[] nanos = boundsInNanos();
+        double[] seconds = new double[nanos.length];
+        for (int i = 0; i < nanos.length; i++) {
+            seconds[i] = nanos[i] / 1e9;
+        }
+        return seconds;
+    }
+
     /** A timer builder with the shared buckets and no client-side percentiles. */
     public static Timer.Builder timer(String name) {
         return Timer.builder(name)

@@ -35,19 +35,29 @@ public interface NbdEvents {
      */
     void malformed();
 
-    /** The requests of one connection's export. */
+    /**
+     * The requests of one connection (on its export). All calls come from the connection's event
+     * loop, so an implementation may keep per-connection state without synchronisation.
+     */
     interface Requests {
-        Requests NONE = (command, outcome, nanos, bytesIn, bytesOut) -> {
+        Requests NONE = (command, outcome, nanos, endedAt, bytesIn, bytesOut) -> {
         };
 
         /**
          * One request answered: from its header taken up by the connection to its reply queued
          * on the channel (see {@code NbdTransmissionHandler}).
          *
+         * @param nanos    how long it took
+         * @param endedAt  the {@link System#nanoTime()} reading it ended at (read already: the
+         *                 binding may use it rather than read the clock again)
          * @param outcome  {@link NbdError#OK} or the error sent
          * @param bytesIn  a WRITE's payload length, else 0
          * @param bytesOut a successful READ's length, else 0
          */
-        void answered(NbdCommand command, NbdError outcome, long nanos, long bytesIn, long bytesOut);
+        void answered(NbdCommand command, NbdError outcome, long nanos, long endedAt, long bytesIn, long bytesOut);
+
+        /** The connection closed: no request of it is reported after this (a binding folds what it kept). */
+        default void closed() {
+        }
     }
 }

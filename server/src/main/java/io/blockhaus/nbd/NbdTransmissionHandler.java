@@ -350,6 +350,9 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (handle != null) {
             handle.close();
         }
+        if (reporter != null) {
+            reporter.closed(); // complete() and step() report nothing once closed
+        }
         ctx.fireChannelInactive();
     }
 

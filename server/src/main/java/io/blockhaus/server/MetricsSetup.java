@@ -4,6 +4,7 @@ import io.blockhaus.limits.Refusals;
 import io.blockhaus.metrics.frontend.FrontendMeters;
 import io.blockhaus.metrics.frontend.GrpcMeters;
 import io.blockhaus.metrics.frontend.NbdMeters;
+import io.blockhaus.metrics.frontend.RequestHistograms;
 import io.blockhaus.metrics.frontend.VolumeReadyGauges;
 import io.blockhaus.metrics.http.MetricsHttpServer;
 import io.blockhaus.metrics.http.Readiness;
@@ -35,6 +36,7 @@ import java.util.function.Consumer;
 final class MetricsSetup implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
+    private final RequestHistograms requests; // blockhaus.requests of both front ends
     private final NbdMeters nbd;
     private MetricsHttpServer http; // set once by start, before the setup is shared
     private boolean https; // likewise
@@ -44,6 +46,7 @@ final class MetricsSetup implements AutoCloseable {
         this.registry = registry;
         if (registry == null) {
             gc = null;
+            requests = null;
             nbd = null;
             return;
         }
@@ -55,7 +58,8 @@ final class MetricsSetup implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        nbd = new NbdMeters(registry);
+        requests = RequestHistograms.register(registry);
+        nbd = new NbdMeters(registry, requests);
     }
 
     /**
@@ -137,7 +141,7 @@ final class MetricsSetup implements AutoCloseable {
         if (registry == null) {
             return b -> { };
         }
-        GrpcMeters grpc = new GrpcMeters(registry, name -> volumes.get(name).isPresent());
+        GrpcMeters grpc = new GrpcMeters(registry, requests, name -> volumes.get(name).isPresent());
         return b -> b.intercept(grpc.interceptor()).addTransportFilter(grpc.transportFilter());
     }
 

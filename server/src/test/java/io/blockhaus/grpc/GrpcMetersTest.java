@@ -16,7 +16,10 @@ import io.blockhaus.metrics.frontend.GrpcMeters;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.micrometer.core.instrument.Timer;
+import io.blockhaus.metrics.frontend.RequestHistograms;
+import io.blockhaus.metrics.frontend.ScrapedRequests;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -29,11 +32,11 @@ import org.junit.jupiter.api.Test;
  * bytes, connections; and the client library's EDEADLOCK fallback counter on its registry.
  */
 class GrpcMetersTest {
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Engine engine = new Engine(EngineConfig.withCache(8 << 20).withBackgroundThreads(false));
     private final LockStatsBook stats = new LockStatsBook();
     private final Volume volume = engine.open(VolumeConfig.of("v"), new MemoryStore(4 << 20), stats.recorderFor("v"));
-    private final GrpcMeters meters = new GrpcMeters(registry, name -> name.equals("v"));
+    private final GrpcMeters meters = new GrpcMeters(registry, RequestHistograms.register(registry), name -> name.equals("v"));
     private final String name = InProcessServerBuilder.generateName();
     private final GrpcServer server = GrpcServer.start(InProcessServerBuilder.forName(name).directExecutor()
             .intercept(meters.interceptor()).addTransportFilter(meters.transportFilter()),
@@ -48,9 +51,7 @@ class GrpcMetersTest {
     }
 
     private long calls(String volume, String op, String outcome) {
-        Timer t = registry.find("blockhaus.requests")
-                .tags("frontend", "grpc", "volume", volume, "op", op, "outcome", outcome).timer();
-        return t == null ? 0 : t.count();
+        return ScrapedRequests.of(registry).count("grpc", volume, op, outcome);
     }
 
     private double bytes(String direction) {
@@ -77,7 +78,7 @@ class GrpcMetersTest {
         assertThat(calls("v", "CloseHandle", "ok")).isEqualTo(1);
         // An unknown volume is not a series of its own: its calls have no volume tag.
         assertThat(calls("", "OpenHandle", "NOT_FOUND")).isEqualTo(1);
-        assertThat(registry.find("blockhaus.requests").tag("volume", "nope").timers()).isEmpty();
+        assertThat(registry.scrape()).doesNotContain("volume=\"nope\"");
         assertThat(bytes("in")).isEqualTo(8192);
         assertThat(bytes("out")).isEqualTo(8192);
         channel.shutdownNow();

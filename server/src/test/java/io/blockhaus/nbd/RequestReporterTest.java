@@ -31,22 +31,24 @@ class RequestReporterTest {
     @Test
     void reportsBytesByDirectionOnlyForWhatMoved() {
         List<Report> reports = new ArrayList<>();
-        RequestReporter r = RequestReporter.of(events(name -> (c, o, nanos, in, out) -> {
+        long[] started = new long[1];
+        RequestReporter r = RequestReporter.of(events(name -> (c, o, nanos, endedAt, in, out) -> {
             assertThat(nanos).isNotNegative();
+            assertThat(endedAt - nanos).isEqualTo(started[0]); // the end time given is the one the latency was taken from
             reports.add(new Report(c, o, in, out));
         }), "v");
-        long started = r.start();
-        assertThat(started).isNotZero();
-        r.answered(READ, started, List.of(NbdSimpleReply.of(NbdError.OK, 7)));
-        r.answered(READ, started, List.of(NbdSimpleReply.of(NbdError.EIO, 7)));
-        r.refused(WRITE, started, NbdError.EPERM);
+        started[0] = r.start();
+        assertThat(started[0]).isNotZero();
+        r.answered(READ, started[0], List.of(NbdSimpleReply.of(NbdError.OK, 7)));
+        r.answered(READ, started[0], List.of(NbdSimpleReply.of(NbdError.EIO, 7)));
+        r.refused(WRITE, started[0], NbdError.EPERM);
         assertThat(reports).containsExactly(new Report(NbdCommand.READ, NbdError.OK, 0, 4096),
                 new Report(NbdCommand.READ, NbdError.EIO, 0, 0), new Report(NbdCommand.WRITE, NbdError.EPERM, 512, 0));
     }
 
     @Test
     void aThrowingBindingLosesItsReportsNeverTheRequest() {
-        RequestReporter throwing = RequestReporter.of(events(name -> (c, o, nanos, in, out) -> {
+        RequestReporter throwing = RequestReporter.of(events(name -> (c, o, nanos, endedAt, in, out) -> {
             throw new IllegalStateException("metrics bug");
         }), "v");
         throwing.answered(READ, throwing.start(), List.of(NbdSimpleReply.of(NbdError.OK, 7)));
@@ -56,6 +58,24 @@ class RequestReporterTest {
         }), "v");
         assertThat(notConnected.start()).isZero(); // nothing timed once the binding failed to connect
         notConnected.answered(READ, 0, List.of(NbdSimpleReply.of(NbdError.OK, 7)));
+    }
+
+    @Test
+    void theBindingHearsOfTheClose() {
+        int[] closes = new int[1];
+        RequestReporter r = RequestReporter.of(events(name -> new NbdEvents.Requests() {
+            @Override
+            public void answered(NbdCommand c, NbdError o, long nanos, long endedAt, long in, long out) {
+            }
+
+            @Override
+            public void closed() {
+                closes[0]++;
+            }
+        }), "v");
+        r.closed();
+        assertThat(closes[0]).isEqualTo(1);
+        RequestReporter.of(NbdEvents.NONE, "v").closed(); // metrics off: nothing to tell
     }
 
     @Test

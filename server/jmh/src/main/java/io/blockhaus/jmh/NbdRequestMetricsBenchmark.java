@@ -1,6 +1,8 @@
 package io.blockhaus.jmh;
 
+import io.blockhaus.metrics.LatencyBuckets;
 import io.blockhaus.metrics.frontend.NbdMeters;
+import io.blockhaus.metrics.frontend.RequestHistograms;
 import io.blockhaus.nbd.NbdEvents;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdError;
@@ -22,11 +24,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What metrics add to one NBD request on the event loop: the work {@code RequestReporter} does
- * for a 4 KiB READ answered OK, that is two clock reads and {@code NbdMeters}' report (a timer
- * array read, a histogram timer record, a bytes counter add) against a Prometheus registry, and
- * the same with metrics off ({@link NbdEvents.Requests#NONE}, no clock read). The meters are
- * shared (Scope.Benchmark), as one export's are by every event loop: run with {@code -t 2} to see
- * two loops recording into the same timer.
+ * for a 4 KiB READ answered OK, that is two clock reads and {@code NbdMeters}' report (a cell
+ * array read, a per-connection histogram cell record, a bytes counter add) against a Prometheus
+ * registry, and the same with metrics off ({@link NbdEvents.Requests#NONE}, no clock read). Each
+ * benchmark thread is one connection (its own cells, as an event loop's connection has), sharing
+ * the export's series and bytes counters: run with {@code -t 2} to see two loops on one export.
+ * {@code histogramTimer} is what a Micrometer timer with the same buckets costs (the design
+ * before 2026-12-05), for comparison.
  * Run: {@code java -jar server/jmh/target/blockhaus-benchmarks.jar NbdRequestMetricsBenchmark -t 1}
  * (and {@code -t 2}).
  */
@@ -38,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class NbdRequestMetricsBenchmark {
     private PrometheusMeterRegistry registry;
-    private NbdEvents.Requests on;
+    private NbdMeters meters;
     private io.micrometer.core.instrument.Timer plain;
     private io.micrometer.core.instrument.Timer histogram;
     private final NbdEvents.Requests off = NbdEvents.NONE.connected("bench");
@@ -46,9 +50,9 @@ public class NbdRequestMetricsBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        on = new NbdMeters(registry).connected("bench");
+        meters = new NbdMeters(registry, RequestHistograms.register(registry));
         plain = io.micrometer.core.instrument.Timer.builder("bench.plain").register(registry);
-        histogram = io.blockhaus.metrics.frontend.FrontendMeters.requests(registry, "nbd", "bench", "read", "ok");
+        histogram = LatencyBuckets.timer("bench.histogram").register(registry);
     }
 
     @TearDown(Level.Trial)
@@ -56,11 +60,29 @@ public class NbdRequestMetricsBenchmark {
         registry.close();
     }
 
+    /** One connection: its reports go to cells only its thread writes. */
+    @State(Scope.Thread)
+    public static class Connection {
+        NbdEvents.Requests requests;
+
+        @Setup(Level.Trial)
+        public void connect(NbdRequestMetricsBenchmark b) {
+            requests = b.meters.connected("bench");
+        }
+    }
+
     /** Metrics on: what a 4 KiB READ's report costs, clock reads included. */
     @Benchmark
-    public void readReported() {
+    public void readReported(Connection c) {
         long started = System.nanoTime();
-        on.answered(NbdCommand.READ, NbdError.OK, System.nanoTime() - started, 0, 4096);
+        long now = System.nanoTime();
+        c.requests.answered(NbdCommand.READ, NbdError.OK, now - started, now, 0, 4096);
+    }
+
+    /** The report alone, without the clock reads (a fixed 4 µs READ). */
+    @Benchmark
+    public void reportOnly(Connection c) {
+        c.requests.answered(NbdCommand.READ, NbdError.OK, 4000, 0, 0, 4096);
     }
 
     /** The two clock reads alone. */
@@ -76,7 +98,7 @@ public class NbdRequestMetricsBenchmark {
         plain.record(4000, TimeUnit.NANOSECONDS);
     }
 
-    /** The histogram timer alone (no clock reads, no counter). */
+    /** A Micrometer timer with the shared buckets alone (no clock reads, no counter): the old design's record. */
     @Benchmark
     public void histogramTimer() {
         histogram.record(4000, TimeUnit.NANOSECONDS);
@@ -85,6 +107,6 @@ public class NbdRequestMetricsBenchmark {
     /** Metrics off: the report is skipped before the clock is read (RequestReporter's {@code timed}). */
     @Benchmark
     public void readNotReported() {
-        off.answered(NbdCommand.READ, NbdError.OK, 0, 0, 4096);
+        off.answered(NbdCommand.READ, NbdError.OK, 0, 0, 0, 4096);
     }
 }

@@ -2,34 +2,24 @@ package io.blockhaus.metrics.frontend;
 
 import io.blockhaus.limits.RefusalReason;
 import io.blockhaus.limits.Refusals;
-import io.blockhaus.metrics.LatencyBuckets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 
 /**
  * The front ends' meters as docs/metrics.md names them, built in one place so NBD and gRPC
- * cannot drift apart: {@code blockhaus.requests} (a timer with the shared {@link LatencyBuckets}),
- * {@code blockhaus.frontend.bytes}, {@code .connections}, {@code .malformed}. Registering is a
+ * cannot drift apart: {@code blockhaus.frontend.bytes}, {@code .connections}, {@code .malformed},
+ * {@code .refused}. {@code blockhaus.requests} is not a Micrometer meter: {@link RequestHistograms}. Registering is a
  * map look-up in the registry: callers build once and keep the meter, never per request.
  */
 public final class FrontendMeters {
-    public static final String REQUESTS = "blockhaus.requests";
     public static final String BYTES = "blockhaus.frontend.bytes";
     public static final String CONNECTIONS = "blockhaus.frontend.connections";
     public static final String MALFORMED = "blockhaus.frontend.malformed";
     public static final String REFUSED = "blockhaus.frontend.refused";
 
     private FrontendMeters() {
-    }
-
-    public static Timer requests(MeterRegistry registry, String frontend, String volume, String op, String outcome) {
-        return LatencyBuckets.timer(REQUESTS)
-                .description("requests by op and outcome")
-                .tags(Tags.of("frontend", frontend, "volume", volume, "op", op, "outcome", outcome))
-                .register(registry);
     }
 
     /** Payload bytes; {@code direction} is {@code in} (from clients) or {@code out}. */

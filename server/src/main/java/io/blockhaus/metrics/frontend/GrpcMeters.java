@@ -12,7 +12,6 @@ import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,20 +28,26 @@ import java.util.function.Predicate;
  * per call and nothing per later message. A name is used only when {@code known} says the server
  * holds that volume, so a client cannot mint series with made-up names; anything else (health,
  * reflection, an unknown volume, CreateVolume before the volume exists) is tagged {@code ""}.
- * The timer is looked up per call, which is a map look-up in the registry: small beside what a
- * gRPC call costs anyway (headers, messages, a thread hop).
+ * The series is looked up per call (a map look-up) and recorded into its one shared cell with
+ * atomic adds ({@link RequestHistograms}): small beside what a gRPC call costs anyway (headers,
+ * messages, a thread hop).
  */
 public final class GrpcMeters {
     static final String FRONTEND = "grpc";
     private static final Attributes.Key<Boolean> COUNTED = Attributes.Key.create("blockhaus.metrics.connection");
 
     private final MeterRegistry registry;
+    private final RequestHistograms requests;
     private final Predicate<String> known;
     private final AtomicInteger connections = new AtomicInteger();
 
-    /** @param known whether a volume of that name is served now (bounds the {@code volume} tag) */
-    public GrpcMeters(MeterRegistry registry, Predicate<String> known) {
+    /**
+     * @param requests where {@code blockhaus.requests} goes (shared with the NBD meters of the same registry)
+     * @param known    whether a volume of that name is served now (bounds the {@code volume} tag)
+     */
+    public GrpcMeters(MeterRegistry registry, RequestHistograms requests, Predicate<String> known) {
         this.registry = registry;
+        this.requests = requests;
         this.known = known;
         Gauge.builder(FrontendMeters.CONNECTIONS, connections, AtomicInteger::get)
                 .description("connections open")
@@ -157,9 +162,10 @@ public final class GrpcMeters {
                 return;
             }
             try {
-                FrontendMeters.requests(registry, FRONTEND, volume, getMethodDescriptor().getBareMethodName(),
+                long now = System.nanoTime();
+                requests.series(FRONTEND, volume, getMethodDescriptor().getBareMethodName(),
                         code == Status.Code.OK ? "ok" : code.name())
-                        .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                        .recordConcurrent(now - started, now);
             } catch (RuntimeException e) {
                 // A metrics failure must never fail the call: its status still goes out.
                 System.getLogger(GrpcMeters.class.getName()).log(System.Logger.Level.WARNING, "gRPC metrics failed", e);

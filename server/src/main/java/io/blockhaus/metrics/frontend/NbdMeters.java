@@ -7,16 +7,16 @@ import io.blockhaus.nbd.codec.NbdError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The NBD front end's meters, bound to {@link NbdEvents}. Per export one {@link ExportMeters}
- * (looked up once per connection), holding its timers in an array indexed by op x outcome, each
- * registered the first time that pair happens: a request then costs an array read, a timer
- * record and, for READ and WRITE, a counter add; no tags built, nothing allocated.
+ * The NBD front end's meters, bound to {@link NbdEvents}. Each connection gets a
+ * {@link ConnectionRequests} of its own: its request latencies go to {@link LatencyCell}s only it
+ * writes (one per op x outcome it used, found by an array index), which
+ * {@link RequestHistograms} adds up at scrape time, so a request costs a bucket search and a few
+ * plain stores, no atomic instruction, no tags built, nothing allocated. Payload bytes go to the
+ * export's counters (one add for a READ or a WRITE). When the connection closes, its cells are
+ * folded into the series' totals: nothing it counted is lost.
  */
 public final class NbdMeters implements NbdEvents {
     static final String FRONTEND = "nbd";
@@ -26,13 +26,17 @@ public final class NbdMeters implements NbdEvents {
     /** The NBD errors the server sends, by index; an error past them is {@code other}. */
     private static final NbdError[] OUTCOMES = {NbdError.OK, NbdError.EPERM, NbdError.EIO, NbdError.ENOMEM,
         NbdError.EINVAL, NbdError.ENOSPC, NbdError.EOVERFLOW, NbdError.ENOTSUP, NbdError.ESHUTDOWN};
+    private static final int PAIRS = (OPS.length + 1) * (OUTCOMES.length + 1);
 
     private final MeterRegistry registry;
+    private final RequestHistograms requests;
     private final Counter malformed;
-    private final ConcurrentHashMap<String, ExportMeters> exports = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ExportBytes> exports = new ConcurrentHashMap<>();
 
-    public NbdMeters(MeterRegistry registry) {
+    /** @param requests where {@code blockhaus.requests} goes (shared with the gRPC meters of the same registry) */
+    public NbdMeters(MeterRegistry registry, RequestHistograms requests) {
         this.registry = registry;
+        this.requests = requests;
         this.malformed = FrontendMeters.malformed(registry, FRONTEND);
     }
 
@@ -46,7 +50,7 @@ public final class NbdMeters implements NbdEvents {
 
     @Override
     public Requests connected(String export) {
-        return exports.computeIfAbsent(export, ExportMeters::new);
+        return new ConnectionRequests(export, exports.computeIfAbsent(export, ExportBytes::new));
     }
 
     @Override
@@ -67,37 +71,74 @@ public final class NbdMeters implements NbdEvents {
         return OUTCOMES.length;
     }
 
-    private final class ExportMeters implements Requests {
-        private final String volume;
-        private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>((OPS.length + 1) * (OUTCOMES.length + 1));
-        private final Counter in;
-        private final Counter out;
+    /** One export's payload counters, shared by its connections. */
+    private final class ExportBytes {
+        final Counter in;
+        final Counter out;
 
-        ExportMeters(String volume) {
-            this.volume = volume;
+        ExportBytes(String volume) {
             this.in = FrontendMeters.bytes(registry, FRONTEND, volume, "in");
             this.out = FrontendMeters.bytes(registry, FRONTEND, volume, "out");
         }
+    }
+
+    /** One connection's reports: confined to its event loop (see {@link NbdEvents.Requests}). */
+    private final class ConnectionRequests implements Requests {
+        private final String volume;
+        private final ExportBytes bytes;
+        private final LatencyCell[] cells = new LatencyCell[PAIRS];
+        private final RequestHistograms.Series[] series = new RequestHistograms.Series[PAIRS];
+        private boolean closed;
+
+        ConnectionRequests(String volume, ExportBytes bytes) {
+            this.volume = volume;
+            this.bytes = bytes;
+        }
 
         @Override
-        public void answered(NbdCommand command, NbdError outcome, long nanos, long bytesIn, long bytesOut) {
-            int op = opIndex(command);
-            int o = outcomeIndex(outcome);
-            int i = op * (OUTCOMES.length + 1) + o;
-            Timer t = timers.get(i);
-            if (t == null) {
-                // Two threads may race here: the registry hands both the same timer.
-                t = FrontendMeters.requests(registry, FRONTEND, volume, op < OPS.length ? OPS[op] : OTHER,
-                        o == 0 ? "ok" : o < OUTCOMES.length ? OUTCOMES[o].name() : OTHER);
-                timers.set(i, t);
+        public void answered(NbdCommand command, NbdError outcome, long nanos, long endedAt, long bytesIn, long bytesOut) {
+            int i = opIndex(command) * (OUTCOMES.length + 1) + outcomeIndex(outcome);
+            LatencyCell c = cells[i];
+            if (c == null) {
+                c = newCell(i);
             }
-            t.record(nanos, TimeUnit.NANOSECONDS);
+            c.record(nanos, endedAt);
+            if (closed) {
+                retire(i); // reported after the close (the handler does not): counted, not kept live
+            }
             if (bytesIn > 0) {
-                in.increment(bytesIn);
+                bytes.in.increment(bytesIn);
             }
             if (bytesOut > 0) {
-                out.increment(bytesOut);
+                bytes.out.increment(bytesOut);
             }
+        }
+
+        @Override
+        public void closed() {
+            closed = true;
+            for (int i = 0; i < PAIRS; i++) {
+                if (cells[i] != null) {
+                    retire(i);
+                }
+            }
+        }
+
+        private LatencyCell newCell(int i) {
+            int op = i / (OUTCOMES.length + 1);
+            int o = i % (OUTCOMES.length + 1);
+            RequestHistograms.Series s = series[i];
+            if (s == null) {
+                s = requests.series(FRONTEND, volume, op < OPS.length ? OPS[op] : OTHER,
+                        o == 0 ? "ok" : o < OUTCOMES.length ? OUTCOMES[o].name() : OTHER);
+                series[i] = s;
+            }
+            return cells[i] = s.newCell();
+        }
+
+        private void retire(int i) {
+            series[i].retire(cells[i]);
+            cells[i] = null;
         }
     }
 }

@@ -9,7 +9,8 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.Status;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,8 +52,8 @@ class GrpcMetersCancelTest {
 
     @Test
     void aCancelledCallIsCountedOnceUnderCancelled() {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        GrpcMeters meters = new GrpcMeters(registry, "v"::equals);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GrpcMeters meters = new GrpcMeters(registry, RequestHistograms.register(registry), "v"::equals);
         List<ServerCall<ReadRequest, ReadResponse>> seen = new ArrayList<>();
         FakeCall call = new FakeCall();
         ServerCall.Listener<ReadRequest> listener = meters.interceptor().interceptCall(call, new Metadata(), (c, h) -> {
@@ -64,12 +65,9 @@ class GrpcMetersCancelTest {
         listener.onCancel();
         seen.getFirst().close(Status.CANCELLED, new Metadata()); // a service that closes anyway
         assertThat(call.closed).containsExactly(Status.CANCELLED); // the status still goes out
-        assertThat(registry.find("blockhaus.requests").timers()).singleElement().satisfies(t -> {
-            assertThat(t.getId().getTag("op")).isEqualTo("Read");
-            assertThat(t.getId().getTag("outcome")).isEqualTo("CANCELLED");
-            assertThat(t.getId().getTag("volume")).isEqualTo("v");
-            assertThat(t.count()).isEqualTo(1);
-        });
+        ScrapedRequests scraped = ScrapedRequests.of(registry);
+        assertThat(scraped.series()).containsExactly(ScrapedRequests.labels("grpc", "v", "Read", "CANCELLED") + "}");
+        assertThat(scraped.count("grpc", "v", "Read", "CANCELLED")).isEqualTo(1);
     }
 
     @Test
