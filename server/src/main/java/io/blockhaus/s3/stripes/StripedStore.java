@@ -184,6 +184,49 @@ public final class StripedStore implements BackingStore {
         zeroes.fill(dst);
     }
 
+    /**
+     * One ranged GET per object the range touches, not one per buffer: the engine fills a run of
+     * pages (a miss, a readahead window) with one scatter read of page-sized buffers, and the
+     * default of one {@link #read(long, ByteBuffer)} per buffer made a 1 MiB read 256 round trips.
+     * Each object's part goes through a bounce buffer of at most one object, then into the pages.
+     */
+    @Override
+    public void read(long offset, ByteBuffer[] dsts) {
+        if (dsts.length == 1) {
+            read(offset, dsts[0]);
+            return;
+        }
+        long total = 0;
+        for (ByteBuffer d : dsts) {
+            if (d.isReadOnly()) {
+                throw einval("read into a read-only buffer");
+            }
+            total += d.remaining();
+        }
+        if (offset < 0 || offset > Long.MAX_VALUE - total) {
+            throw einval("read of " + total + " bytes at " + offset);
+        }
+        int next = 0;
+        for (long pos = offset; total > 0; ) {
+            int chunk = (int) Math.min(total, objectSize - pos % objectSize);
+            ByteBuffer bounce = ByteBuffer.allocate(chunk);
+            read(pos, bounce);
+            bounce.flip();
+            while (bounce.hasRemaining()) {
+                ByteBuffer d = dsts[next];
+                int k = Math.min(d.remaining(), bounce.remaining());
+                d.put(d.position(), bounce, bounce.position(), k);
+                d.position(d.position() + k);
+                bounce.position(bounce.position() + k);
+                if (!d.hasRemaining()) {
+                    next++;
+                }
+            }
+            pos += chunk;
+            total -= chunk;
+        }
+    }
+
     private void readInto(String key, int in, ByteBuffer part) {
         // getRange reports how far it got through the buffer's position; a retry restarts from scratch
         ByteBuffer attempt = part.duplicate();

@@ -90,6 +90,27 @@ class StripedStoreTest {
     }
 
     @Test
+    void aScatterReadOfPagesCostsOneGetPerObjectNotOnePerPage() {
+        StripedStore s = open(4L * OBJECT);
+        byte[] all = pattern(4 * OBJECT, 11);
+        s.write(0, ByteBuffer.wrap(all));
+        s.force();
+        // 8 pages from the middle of object 0 to the middle of object 2: three objects touched
+        ByteBuffer[] pages = new ByteBuffer[8];
+        for (int i = 0; i < pages.length; i++) {
+            pages[i] = ByteBuffer.allocate(PAGE);
+        }
+        int before = store.gets.get();
+        s.read(2L * PAGE, pages);
+        assertThat(store.gets.get() - before).as("ranged GETs").isEqualTo(3);
+        for (int i = 0; i < pages.length; i++) {
+            assertThat(pages[i].hasRemaining()).isFalse();
+            assertThat(pages[i].array()).as("page %d", i)
+                    .isEqualTo(java.util.Arrays.copyOfRange(all, (2 + i) * PAGE, (3 + i) * PAGE));
+        }
+    }
+
+    @Test
     void aReopenedVolumeReadsWhatWasFlushedAndKnowsItsHoles() {
         long size = 8L * OBJECT;
         StripedStore a = open(size);
