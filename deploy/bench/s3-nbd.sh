@@ -2,7 +2,7 @@
 # s3-nbd.sh — what keeping a volume in an S3 object store costs, beside the sparse-file store (issue 16).
 #
 #   deploy/bench/s3-nbd.sh [--rounds N] [--runtime S] [--ramp S] [--warmup S] [--size SIZE]
-#                          [--object-size SIZE] [--cache SIZE] [--hot SIZE] [--put-parallel N]
+#                          [--object-size SIZE] [--cache SIZE] [--hot SIZE] [--put-parallel N] [--rget-parallel N]
 #                          [--endpoint URL --bucket B] [--ceph-mem SIZE] [--exports "file s3"]
 #                          [--workloads "LIST"] [--bh-args "ARGS"] [--out DIR] [--work-dir DIR]
 #                          [--base-port P] [--keep]
@@ -23,7 +23,8 @@
 #      export goes first (file, s3 in odd rounds; s3, file in even ones), and the endpoint's own
 #      throughput is measured once (deploy/bench/S3EndpointBench.java, the SDK and client settings
 #      Blockhaus uses: --put-parallel threads PUT --object-size objects for --runtime seconds, then
-#      as many GET them back for --runtime seconds; the objects are deleted afterwards).
+#      as many GET them back for --runtime seconds, then --rget-parallel threads make 4 KiB ranged
+#      GETs at random offsets inside them for --runtime seconds; the objects are deleted afterwards).
 #   5. Medians over rounds; ratios s3 ÷ file; results.csv, summary.md (the table, printed), meta.txt.
 #
 # Workloads (fio's nbd engine, one NBD connection per job, as deploy/bench/nbd-fio.sh)
@@ -42,6 +43,14 @@
 # seqwrite-1m's durable MB/s ÷ the endpoint's own PUT MB/s at the same parallelism (the server runs
 # with --s3-max-parallel-puts --put-parallel, S3EndpointBench with as many threads) near 1 means the
 # endpoint is the limit; likewise s3 seqread-1m ÷ the endpoint's GET MB/s (whole objects).
+# Uncached 4 KiB random reads: every miss is one 4 KiB ranged GET made by one of Blockhaus's NBD
+# worker threads (max(8, 4 x cores): 8 on 2 cores), one request at a time each; the endpoint's own
+# 4 KiB ranged GETs/s at --rget-parallel threads (default 8: pass 4 x cores on a machine with more
+# than 2), through Blockhaus's own AwsObjectStore.getRange, is the most such a server can get. s3
+# randread-4k IOPS ÷ that near 1 means the endpoint (at that parallelism) is the limit; well below,
+# Blockhaus is. The endpoint's mean latency beside s3 randread-4k's says the same from the other side
+# (fio keeps 64 reads in flight against 8 threads: its mean is ~8x the endpoint's when the threads are
+# the queue).
 #
 # Options
 #   --rounds N          rounds (default 3)       --runtime S   timed seconds per workload (default 10)
@@ -52,6 +61,8 @@
 #   --cache SIZE        Blockhaus --cache-size (default 256M)    --hot SIZE  the cached region (default 64M)
 #   --put-parallel N    PUTs in flight: S3EndpointBench's threads and Blockhaus's --s3-max-parallel-puts
 #                       (default 8, the server's default)
+#   --rget-parallel N   S3EndpointBench's threads for the 4 KiB ranged GETs (default 8: Blockhaus's
+#                       NBD worker threads on up to 2 cores, each making one GET at a time)
 #   --endpoint URL      use this S3 endpoint instead of starting micro-Ceph (needs --bucket)
 #   --bucket B          bucket (default: s3-nbd-bench on micro-Ceph)
 #   --ceph-mem SIZE     micro-Ceph memstore capacity (default 2 x --size + 2G: the volume, the PUT
@@ -78,7 +89,7 @@ JDK25="$ROOT/deploy/bin/jdk25"
 MICRO_CEPH="$ROOT/deploy/ceph/micro-ceph.sh"
 ENDPOINT_BENCH="$ROOT/deploy/bench/S3EndpointBench.java"
 
-ROUNDS=3 RUNTIME=10 RAMP=2 WARMUP=3 SIZE=2G OBJECT_SIZE=4M CACHE=256M HOT=64M PUT_PARALLEL=8
+ROUNDS=3 RUNTIME=10 RAMP=2 WARMUP=3 SIZE=2G OBJECT_SIZE=4M CACHE=256M HOT=64M PUT_PARALLEL=8 RGET_PARALLEL=8
 ENDPOINT='' BUCKET='' CEPH_MEM='' EXPORTS="file s3" BH_ARGS='' OUT='' WORK_PARENT=/tmp BASE_PORT=21900 KEEP=0
 ALL_WORKLOADS="seqwrite-1m seqread-1m randread-4k randread-4k-cached"
 WORKLOADS=$ALL_WORKLOADS
@@ -98,6 +109,7 @@ while [ $# -gt 0 ]; do
         --cache) CACHE=$2; shift 2 ;;
         --hot) HOT=$2; shift 2 ;;
         --put-parallel) PUT_PARALLEL=$2; shift 2 ;;
+        --rget-parallel) RGET_PARALLEL=$2; shift 2 ;;
         --endpoint) ENDPOINT=$2; shift 2 ;;
         --bucket) BUCKET=$2; shift 2 ;;
         --ceph-mem) CEPH_MEM=$2; shift 2 ;;
@@ -113,11 +125,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-for n in "$ROUNDS" "$RUNTIME" "$RAMP" "$WARMUP" "$PUT_PARALLEL" "$BASE_PORT"; do
+for n in "$ROUNDS" "$RUNTIME" "$RAMP" "$WARMUP" "$PUT_PARALLEL" "$RGET_PARALLEL" "$BASE_PORT"; do
     case "$n" in ''|*[!0-9]*) die "not a whole number: '$n'" ;; esac
 done
-if [ "$ROUNDS" -lt 1 ] || [ "$RUNTIME" -lt 1 ] || [ "$PUT_PARALLEL" -lt 1 ]; then
-    die "--rounds, --runtime, --put-parallel must be >= 1"
+if [ "$ROUNDS" -lt 1 ] || [ "$RUNTIME" -lt 1 ] || [ "$PUT_PARALLEL" -lt 1 ] || [ "$RGET_PARALLEL" -lt 1 ]; then
+    die "--rounds, --runtime, --put-parallel, --rget-parallel must be >= 1"
 fi
 bytes() { numfmt --from=iec "${1%[bB]}" 2>/dev/null || die "bad size '$1'"; }
 SIZE_BYTES=$(bytes "$SIZE"); OBJECT_BYTES=$(bytes "$OBJECT_SIZE"); HOT_BYTES=$(bytes "$HOT")
@@ -289,31 +301,37 @@ txt = open(path).read()
 job = json.loads(txt[txt.index('{'):])["jobs"][0]
 d = job["write" if "write" in wl else "read"]
 p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
+mean = d.get("lat_ns", {}).get("mean", 0) / 1000.0   # submission to completion, like the endpoint rows' mean
 secs = job["job_runtime"] / 1000.0
 # durable MB/s: a write's bytes over its runtime plus the flush after it (one job: job_runtime is its
 # time); for reads the same as fio's MB/s
 durable = d["io_bytes"] / (secs + float(flush)) / 1e6 if wl == "seqwrite-1m" and secs else d["bw_bytes"] / 1e6
-print(f'{rnd},{exp},{wl},{d["iops"]:.0f},{d["bw_bytes"]/1e6:.1f},{p99:.1f},{flush},{durable:.1f}')
+print(f'{rnd},{exp},{wl},{d["iops"]:.0f},{d["bw_bytes"]/1e6:.1f},{p99:.1f},{flush},{durable:.1f},{mean:.1f}')
 EOF
     log "    $(tail -1 "$OUT/results.csv")"
 }
 
-endpoint_bench() {   # ROUND: two rows, endpoint put-… and get-…
+endpoint_bench() {   # ROUND: three rows, endpoint put-4m-x…, get-4m-x… and rget-4k-x…
     local raw="$OUT/raw/r$1-endpoint-bench.txt"
+    # --request-timeout 5: Blockhaus's default --s3-request-timeout, for the ranged GETs' client
     "$JDK25" java -cp "$JAR" "$ENDPOINT_BENCH" --endpoint "$ENDPOINT" --bucket "$BUCKET" \
         --prefix "${PREFIX}endpoint-bench/" --object-size "$OBJECT_BYTES" --parallel "$PUT_PARALLEL" \
-        --seconds "$RUNTIME" --get-seconds "$RUNTIME" --delete >"$raw" 2>&1 </dev/null \
+        --seconds "$RUNTIME" --get-seconds "$RUNTIME" --rget-seconds "$RUNTIME" --rget-parallel "$RGET_PARALLEL" \
+        --rget-size 4096 --request-timeout 5 --delete >"$raw" 2>&1 </dev/null \
         || { log "S3EndpointBench failed:"; cat "$raw" >&2; exit 1; }
     python3 - "$1" "$raw" >>"$OUT/results.csv" <<'EOF'
 import json, sys
 for line in open(sys.argv[2]):
     if line.startswith('{"op"'):
         j = json.loads(line)
-        # iops column: objects per second; p99 in µs like the fio rows
-        print(f'{sys.argv[1]},endpoint,{j["op"]}-{j["object_size"] >> 20}m-x{j["parallel"]},'
-              f'{j["objects"] / j["seconds"]:.1f},{j["mb_s"]:.1f},{j["p99_ms"] * 1000:.1f},0,{j["mb_s"]:.1f}')
+        # iops column: requests per second (whole objects for put and get, ranges for rget); p99 and
+        # mean in µs like the fio rows. Workload: op, object size (put, get) or range size (rget), threads.
+        size = f'{j["request_size"] >> 10}k' if j["op"] == "rget" else f'{j["object_size"] >> 20}m'
+        print(f'{sys.argv[1]},endpoint,{j["op"]}-{size}-x{j["parallel"]},'
+              f'{j["objects"] / j["seconds"]:.1f},{j["mb_s"]:.1f},{j["p99_ms"] * 1000:.1f},0,{j["mb_s"]:.1f},'
+              f'{j["mean_ms"] * 1000:.1f}')
 EOF
-    log "    $(tail -2 "$OUT/results.csv" | tr '\n' ' ')"
+    log "    $(tail -3 "$OUT/results.csv" | tr '\n' ' ')"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -328,10 +346,10 @@ meta memory "$(free -h | awk '/^Mem:/ {print $2}')"
 meta jdk "$("$JDK25" java -version 2>&1 | head -1)"
 meta fio "$(fio --version)"
 meta ceph "$(ceph --version 2>/dev/null || echo "none (endpoint $ENDPOINT)")"
-meta settings "rounds=$ROUNDS runtime=$RUNTIME ramp=$RAMP warmup=$WARMUP size=$SIZE object_size=$OBJECT_SIZE cache=$CACHE hot=$HOT put_parallel=$PUT_PARALLEL exports='$EXPORTS' workloads='$WORKLOADS' bucket=$BUCKET prefix=$PREFIX bh_args='$BH_ARGS'"
+meta settings "rounds=$ROUNDS runtime=$RUNTIME ramp=$RAMP warmup=$WARMUP size=$SIZE object_size=$OBJECT_SIZE cache=$CACHE hot=$HOT put_parallel=$PUT_PARALLEL rget_parallel=$RGET_PARALLEL exports='$EXPORTS' workloads='$WORKLOADS' bucket=$BUCKET prefix=$PREFIX bh_args='$BH_ARGS'"
 meta endpoint "$ENDPOINT"
 meta blockhaus_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-echo "round,export,workload,iops,mb_s,p99_us,flush_s,durable_mb_s" >"$OUT/results.csv"
+echo "round,export,workload,iops,mb_s,p99_us,flush_s,durable_mb_s,mean_us" >"$OUT/results.csv"
 
 start_server
 log "Blockhaus up: exports $EXPORTS on 127.0.0.1:$NBD_PORT; results in $OUT"
@@ -371,7 +389,7 @@ rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
 med = {}
 for r in rows:
     med.setdefault((r["export"], r["workload"]), []).append(r)
-m = {k: {f: st.median(float(r[f]) for r in v) for f in ("iops", "mb_s", "p99_us", "flush_s", "durable_mb_s")}
+m = {k: {f: st.median(float(r[f]) for r in v) for f in ("iops", "mb_s", "p99_us", "flush_s", "durable_mb_s", "mean_us")}
      for k, v in med.items()}
 wls = [w for w in ("seqwrite-1m", "seqread-1m", "randread-4k", "randread-4k-cached") if any(k[1] == w for k in m)]
 lines = ["| workload | file IOPS | file MB/s | s3 IOPS | s3 MB/s | IOPS s3 ÷ file | p99 µs file | p99 µs s3 | p99 s3 ÷ file |",
@@ -385,11 +403,21 @@ for w in wls:
                  f"{cell(f, 'p99_us', '{:.0f}')} | {cell(s, 'p99_us', '{:.0f}')} | "
                  f"{ratio(s['p99_us'], f['p99_us']) if f and s else '–'} |")
 lines.append("")
+# beside the randread-4k row: the endpoint's own 4 KiB ranged GETs at Blockhaus's reading parallelism
+s = m.get(("s3", "randread-4k"))
+for k in sorted(k for k in m if k[0] == "endpoint" and k[1].startswith("rget-")):
+    d, threads = m[k], k[1].rsplit("-x", 1)[1]
+    lines.append(f"- endpoint 4 KiB ranged GETs/s at {threads} threads ({k[1]}): {d['iops']:.0f}, mean "
+                 f"{d['mean_us'] / 1000:.1f} ms, p99 {d['p99_us'] / 1000:.1f} ms"
+                 + (f" (s3 randread-4k: {s['iops']:.0f} IOPS, mean {s['mean_us'] / 1000:.1f} ms)" if s else ""))
+    if s and d["iops"]:
+        lines.append(f"- s3 randread-4k IOPS ÷ endpoint ranged GETs/s at {threads} threads: {s['iops'] / d['iops']:.2f} "
+                     f"(near 1: the endpoint at that parallelism is the limit; well below: Blockhaus is)")
 for e in ("file", "s3"):
     d = m.get((e, "seqwrite-1m"))
     if d:
         lines.append(f"- {e} seqwrite-1m durable: {d['durable_mb_s']:.1f} MB/s (fio {d['mb_s']:.1f} MB/s, then a {d['flush_s']:.2f} s flush)")
-for k in sorted(k for k in m if k[0] == "endpoint"):
+for k in sorted(k for k in m if k[0] == "endpoint" and not k[1].startswith("rget-")):
     d, op = m[k], k[1].split("-")[0]
     lines.append(f"- endpoint's own {op.upper()} throughput ({k[1]}: object size, threads): {d['mb_s']:.1f} MB/s, "
                  f"{d['iops']:.1f} objects/s, p99 {d['p99_us'] / 1000:.0f} ms")
