@@ -40,12 +40,14 @@ import java.util.function.LongSupplier;
  *   <li>{@code present} is changed only under the lock, together with the table, so a reader
  *       that finds no entry and then looks at {@code present} sees the store as of at least the
  *       last finished upload (read-after-write).</li>
+ *   <li>An entry with {@code ranges} is an object that exists in the store, written around: the
+ *       image's bytes outside its ranges are never served (readers get them from the store,
+ *       which our uploads of the entry do not change there: each sends the store's own bytes in
+ *       the gaps) and are fetched into the array being sent at its upload. A failed fetch is a
+ *       failed upload (invariant 1): the entry stays, and the retry fetches again.</li>
  * </ol>
  */
 final class ObjectStaging {
-    private static final byte[] NOTHING = new byte[0];
-
-    private final ObjectStore objects;
     private final DataKeys keys;
     private final int objectSize;
     private final StripedStoreOptions options;
@@ -62,14 +64,12 @@ final class ObjectStaging {
     private final ConcurrentSkipListSet<Long> present = new ConcurrentSkipListSet<>();
     private final ArrayDeque<StagedObject> queue = new ArrayDeque<>();
     private int inFlight;
-    private long storeChanges;
     private volatile RuntimeException failure; // also read, for messages, by writers waiting for room
     private int failuresInARow;
     private boolean closed;
 
     ObjectStaging(ObjectStore objects, DataKeys keys, int objectSize, VolumeOwnership ownership,
                   StripedStoreOptions options, LongSupplier size, ZeroRuns zeroes) {
-        this.objects = objects;
         this.keys = keys;
         this.objectSize = objectSize;
         this.options = options;
@@ -96,22 +96,25 @@ final class ObjectStaging {
     // ---- reads ---------------------------------------------------------------------------
 
     /**
-     * Copies {@code dst.remaining()} bytes of object {@code index} from {@code from} if it is
-     * staged, and answers true; false (dst untouched) if it is not.
+     * If object {@code index} is staged, copies {@code dst.remaining()} bytes of its image from
+     * {@code from} into dst and answers the ranges of the object among them that the image does
+     * not hold (written around, never fetched: the caller reads them from the store), empty if
+     * it holds them all. Null, dst untouched, if the object is not staged.
      */
-    boolean readStaged(long index, int from, ByteBuffer dst) {
+    List<WrittenRanges.Range> readStaged(long index, int from, ByteBuffer dst) {
         lock.lock();
         try {
             StagedObject e = table.get(index);
             if (e == null) {
-                return false;
+                return null;
             }
+            int to = from + dst.remaining();
             if (e.image == null) {
                 zeroes.fill(dst);
             } else {
                 dst.put(e.image, from, dst.remaining());
             }
-            return true;
+            return e.ranges == null ? List.of() : e.ranges.gaps(from, to);
         } finally {
             lock.unlock();
         }
@@ -151,68 +154,44 @@ final class ObjectStaging {
     // ---- changes -------------------------------------------------------------------------
 
     /**
-     * Applies {@code mutation} to the image of object {@code index}, staging it first: a new
-     * array of zeroes, or, if {@code needOld} and the object exists, a copy of it fetched once
-     * (read-modify-write). {@code upload} asks for the object to be uploaded now (a writer
-     * reached its end); otherwise it waits for a flush or for memory pressure.
+     * Applies {@code mutation}, which writes bytes {@code [from, from + length)}, to the image of
+     * object {@code index}, staging it first as a new array of zeroes. If the object exists in the
+     * store, the image records the ranges written and the rest is fetched only at its upload, and
+     * only if writes have not covered it by then (deferred read-modify-write: a sequential writer
+     * costs no GET). {@code upload} asks for the object to be uploaded now (a writer reached its
+     * end); otherwise it waits for a flush or for memory pressure. No request is made here.
      */
-    void change(long index, boolean needOld, boolean upload, Consumer<byte[]> mutation) {
+    void change(long index, int from, int length, boolean upload, Consumer<byte[]> mutation) {
         long reserved = 0;
         try {
             while (true) {
-                long generation;
                 lock.lock();
                 try {
                     checkOpen();
                     StagedObject e = table.get(index);
                     boolean needsArray = e == null || e.image == null || e.image == e.uploading;
                     if (!needsArray || reserved >= objectSize) {
-                        if (e != null) {
-                            if (e.image == null) {
-                                e.image = new byte[objectSize];
-                                reserved -= objectSize;
-                            } else if (e.image == e.uploading) {
-                                e.image = e.image.clone();
-                                reserved -= objectSize;
-                            }
-                            apply(e, mutation, upload);
-                            return;
-                        }
-                        if (!needOld || !present.contains(index)) {
+                        if (e == null) {
                             e = new StagedObject(index, new byte[objectSize]);
-                            reserved -= objectSize;
+                            e.ranges = present.contains(index) ? new WrittenRanges() : null;
                             table.put(index, e);
-                            apply(e, mutation, upload);
-                            return;
+                            reserved -= objectSize;
+                        } else if (e.image == null) {
+                            e.image = new byte[objectSize]; // a dropped object is zeroes: the new image is whole
+                            e.ranges = null;
+                            reserved -= objectSize;
+                        } else if (e.image == e.uploading) {
+                            e.image = e.image.clone(); // the ranges stay: the copy's gaps are still the store's
+                            reserved -= objectSize;
                         }
+                        apply(e, from, length, mutation, upload);
+                        return;
                     }
-                    generation = storeChanges;
                 } finally {
                     lock.unlock();
                 }
-                if (reserved < objectSize) {
-                    reserve(objectSize);
-                    reserved += objectSize;
-                    continue;
-                }
-                byte[] old = Retrying.call("reading " + keys.key(index) + " to change part of it", options.outageWait(),
-                        () -> objects.get(keys.key(index)).orElse(NOTHING));
-                lock.lock();
-                try {
-                    checkOpen();
-                    if (table.containsKey(index) || storeChanges != generation) {
-                        continue; // someone staged or stored it meanwhile: start again from what is there now
-                    }
-                    byte[] image = new byte[objectSize];
-                    System.arraycopy(old, 0, image, 0, Math.min(old.length, objectSize));
-                    StagedObject e = new StagedObject(index, image);
-                    reserved -= objectSize;
-                    table.put(index, e);
-                    apply(e, mutation, upload);
-                    return;
-                } finally {
-                    lock.unlock();
-                }
+                reserve(objectSize); // outside the lock: taking may wait
+                reserved += objectSize;
             }
         } finally {
             if (reserved > 0) {
@@ -221,14 +200,25 @@ final class ObjectStaging {
         }
     }
 
-    private void apply(StagedObject e, Consumer<byte[]> mutation, boolean upload) {
+    private void apply(StagedObject e, int from, int length, Consumer<byte[]> mutation, boolean upload) {
         mutation.accept(e.image);
+        if (e.ranges != null) {
+            e.ranges.add(from, from + length);
+            if (e.ranges.coversPrefix(objectLength(e.index))) {
+                e.ranges = null; // written whole: the store's bytes are no longer needed
+            }
+        }
         e.written++;
         if (room.pastHalf()) {
             table.values().forEach(this::enqueue); // past half the bound: make room before a writer must wait
         } else if (upload) {
             enqueue(e);
         }
+    }
+
+    /** Bytes of object {@code index} inside the volume now. */
+    private int objectLength(long index) {
+        return (int) Math.max(0, Math.min(objectSize, size.getAsLong() - index * objectSize));
     }
 
     /**
@@ -249,6 +239,7 @@ final class ObjectStaging {
             } else {
                 long before = e.bytes();
                 e.image = null;
+                e.ranges = null;
                 give(before - e.bytes());
             }
             e.written++;
@@ -319,12 +310,13 @@ final class ObjectStaging {
         int length = (int) Math.max(0, Math.min(objectSize, size.getAsLong() - base));
         byte[] body = e.image;
         boolean exists = present.contains(e.index);
+        List<WrittenRanges.Range> gaps = e.ranges == null ? List.of() : e.ranges.gaps(0, length);
         e.inFlight = true;
         e.uploading = body;
         e.uploadingGeneration = e.written;
         inFlight++;
         try {
-            pool.execute(() -> finished(e, upload.send(e.index, body, length, exists)));
+            pool.execute(() -> finished(e, upload.send(e.index, body, length, exists, gaps)));
         } catch (RejectedExecutionException closing) {
             e.inFlight = false;
             e.uploading = null;
@@ -340,17 +332,20 @@ final class ObjectStaging {
                 return; // close() gave every entry's bytes back already
             }
             long before = e.bytes();
+            boolean unchangedSinceStart = e.image != null && e.image == e.uploading;
             e.inFlight = false;
             e.uploading = null;
             RuntimeException failed = outcome.failure();
             if (failed == null) {
+                if (unchangedSinceStart) {
+                    e.ranges = null; // the upload filled the gaps of this very array: it is whole now
+                }
                 e.stored = e.uploadingGeneration;
                 if (outcome.exists()) {
                     present.add(e.index);
                 } else {
                     present.remove(e.index);
                 }
-                storeChanges++;
                 failure = null;
                 failuresInARow = 0;
                 if (e.clean()) {

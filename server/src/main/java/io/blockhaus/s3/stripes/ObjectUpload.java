@@ -4,11 +4,18 @@ import io.blockhaus.s3.VolumeOwnership;
 import io.blockhaus.s3.objects.ObjectStore;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
- * The request that stores one staged image, run on an upload thread with no lock held: ask
- * ownership, then PUT the image up to the volume's end, or, for an image of zeroes (or a
- * dropped object), DELETE it if it exists and send nothing if it does not: holes stay holes.
+ * The requests that store one staged image, run on an upload thread with no lock held: ask
+ * ownership; if the image was written around (deferred read-modify-write), fetch the bytes it
+ * lacks into its gaps, one ranged GET per gap; then PUT the image up to the volume's end, or,
+ * for an image of zeroes (or a dropped object), DELETE it if it exists and send nothing if it
+ * does not: holes stay holes. The zero test runs after the fetch, on the whole object, so an
+ * object whose written parts are zero is deleted only if the rest of it is zero too.
+ *
+ * <p>The fetch writes into the array being sent, in its gaps only: nobody reads those bytes
+ * (see {@link StagedObject}), and it allocates no image, so it needs no room from the budgets.
  */
 final class ObjectUpload {
     /** What one upload did: the object exists in the store afterwards, or not; or it failed (exists unchanged). */
@@ -31,10 +38,14 @@ final class ObjectUpload {
      * @param body   the image (nobody changes it while this runs), or null for a dropped object
      * @param length bytes of it inside the volume
      * @param exists whether the store holds the object now
+     * @param gaps   ranges of {@code [0, length)} the image does not hold: the store's bytes go there
      */
-    Outcome send(long index, byte[] body, int length, boolean exists) {
+    Outcome send(long index, byte[] body, int length, boolean exists, List<WrittenRanges.Range> gaps) {
         try {
             ownership.beforeWrite();
+            if (body != null) {
+                fillGaps(keys.key(index), body, exists, gaps);
+            }
             if (body == null || zeroes.isZero(body, length)) {
                 if (exists) {
                     objects.delete(keys.key(index));
@@ -45,6 +56,16 @@ final class ObjectUpload {
             return new Outcome(true, null);
         } catch (RuntimeException e) {
             return new Outcome(exists, e);
+        }
+    }
+
+    private void fillGaps(String key, byte[] body, boolean exists, List<WrittenRanges.Range> gaps) {
+        for (WrittenRanges.Range g : gaps) {
+            ByteBuffer gap = ByteBuffer.wrap(body, g.from(), g.to() - g.from());
+            if (exists) {
+                objects.getRange(key, g.from(), gap);
+            }
+            zeroes.fill(gap); // past a short object's end (or of none): zeroes, whatever the array held
         }
     }
 }

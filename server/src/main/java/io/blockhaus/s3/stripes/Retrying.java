@@ -8,9 +8,8 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * Runs a request a client is waiting for (a read, the fetch of a read-modify-write, the listing
- * at open) until it succeeds, a non-retryable failure comes, or {@code outageWait} has passed:
- * then EIO. Backoff doubles from 20 ms to 2 s, and never sleeps past the deadline.
+ * Runs a request a client is waiting for (a read, the listing at open) until it succeeds, a
+ * non-retryable failure comes, or {@code outageWait} has passed: then EIO. Backoff doubles from 20 ms to 2 s, and never sleeps past the deadline.
  */
 final class Retrying {
     static final long FIRST_BACKOFF_NANOS = Duration.ofMillis(20).toNanos();

@@ -10,6 +10,13 @@ package io.blockhaus.s3.stripes;
  * finds {@code image == uploading} copies it first (copy on write), so the PUT sends the object
  * as it was when the upload started, whole.
  *
+ * <p>{@code ranges} is null when every byte of {@code image} is true (a new object, or one
+ * written whole); otherwise the object exists in the store and only the bytes in {@code ranges}
+ * were written: the rest of the image is not the object's and is read from the store, and its
+ * upload fetches them into the gaps of the array it sends (deferred read-modify-write). The
+ * upload fills only bytes outside {@code ranges} of its array, which nobody else reads: a reader
+ * takes those bytes from the store, a writer's copy keeps the same {@code ranges}.
+ *
  * <p>Generations: {@code written} counts changes, {@code stored} is the last change the store
  * holds. The object needs an upload when {@code written > stored} and none is in flight; once
  * {@code written == stored} after an upload, the entry is dropped (its bytes live in the store).
@@ -17,6 +24,7 @@ package io.blockhaus.s3.stripes;
 final class StagedObject {
     final long index;
     byte[] image;
+    WrittenRanges ranges;
     byte[] uploading;
     boolean inFlight;
     boolean queued;

@@ -26,36 +26,46 @@ import java.util.List;
  * trimming the partial last object, open repairs it after a crash between resize and trim.
  *
  * <h2>Reads</h2>
- * Per object: staged image if there is one (reads see what was written, stored or not); else,
- * if the index says the object exists, one ranged GET of exactly the bytes asked for; else
- * zeroes, with no request at all. The index ({@link ObjectStaging}'s {@code present}) is loaded
+ * Per object: staged image if there is one (reads see what was written, stored or not), except
+ * the parts of an image written around and not fetched yet, which are read as if it were not
+ * staged; else, if the index says the object exists, one ranged GET of exactly the bytes asked
+ * for; else zeroes, with no request at all. The index ({@link ObjectStaging}'s {@code present}) is loaded
  * once at open by listing {@code data/}, and kept by our own PUTs and DELETEs: we are the only
  * writer (ownership), so it is exact. Nothing is cached here for reading: the engine's page cache
  * above holds hot pages, and a second cache would only double the memory.
  *
  * <h2>Writes: staging and writeback</h2>
  * The page cache absorbs small writes; what reaches us is writeback, runs of dirty pages. A
- * write copies into a staged in-memory image of each object it touches; a partial write of an
- * object that exists first fetches it whole, once (read-modify-write); later writes to it are
- * memory copies. Images are uploaded by a pool of at most {@code maxParallelPuts} PUTs: when a
+ * write copies into a staged in-memory image of each object it touches, and makes no request.
+ * A partial write of an object that exists does not fetch it: the image records which byte
+ * ranges were written (deferred read-modify-write). At its upload, an image whose writes cover
+ * the object (up to the volume's end for the last one) is PUT as it is: a sequential writer's
+ * objects cost one PUT each and no GET (fetching first made every object a 4 MiB GET plus the
+ * PUT, and halved sequential overwrites on RGW). Otherwise the upload first fetches what the
+ * writes missed, one ranged GET per gap, into the gaps of the array it sends, then PUTs the
+ * merged object; the image is whole from then on. Images are uploaded by a pool of at most {@code maxParallelPuts} PUTs: when a
  * write reaches an object's end (a sequential writer finished it), when more than half of
  * {@code maxBufferedBytes} is staged, when a writer finds no room, and at every flush. An image
- * that is all zeroes is DELETEd (or, never stored, forgotten), never PUT: holes stay holes.
+ * that is all zeroes is DELETEd (or, never stored, forgotten), never PUT: holes stay holes. The
+ * test runs after the gaps are fetched, so zeroes written over part of an object delete it only
+ * if the rest of it is zero too.
  * A PUT sends an array nobody changes: a write to an object in flight copies the image first.
  *
  * <h2>Bounds</h2>
  * Staged bytes (images, and copies of images in flight) never exceed {@code maxBufferedBytes}
  * per volume, nor the optional server-wide {@link StagingBudget}: bytes are taken before an
  * image is made. A writer that finds no room starts every upload it can and waits, at most
- * {@code outageWait}, then fails EIO, changing nothing. Fetches for read-modify-write take their
- * room first too. Worst case per server, formula in docs/s3.md.
+ * {@code outageWait}, then fails EIO, changing nothing. The fetch of a written-around object
+ * needs no room: it reads into the gaps of the array being sent, already counted. Worst case per
+ * server, formula in docs/s3.md.
  *
  * <h2>Flush, failures, outages</h2>
  * {@link #force()} uploads everything staged and waits until each change made before it is
  * stored, then asks ownership to {@link VolumeOwnership#confirmDurable() confirm} that nobody
  * took the volume meanwhile; only then does it return. A failed PUT or DELETE never drops data:
- * the image stays staged and is retried in the background with backoff (20 ms doubling to 2 s).
- * While the store is unreachable, flushes, reads and writers needing room or a fetch fail with
+ * the image stays staged and is retried in the background with backoff (20 ms doubling to 2 s);
+ * so does a failed fetch of an image's gaps, which is part of its upload. While the store is
+ * unreachable, flushes, reads and writers needing room fail with
  * EIO after waiting at most {@code outageWait}; writes that fit in staging still succeed (the
  * page cache above holds the same data anyway). When the store comes back, the retries land the
  * data and the next flush succeeds. Refusals that waiting will not cure fail a flush at once:
@@ -174,10 +184,14 @@ public final class StripedStore implements BackingStore {
             int in = (int) (pos - index * objectSize);
             int k = (int) Math.min(objectSize - in, end - pos);
             ByteBuffer part = dst.slice(dst.position(), k);
-            if (!staging.readStaged(index, in, part) && staging.stored(index)) {
-                readInto(keys.key(index), in, part);
+            List<WrittenRanges.Range> gaps = staging.readStaged(index, in, part);
+            if (gaps == null) {
+                readStored(index, in, part);
+            } else {
+                for (WrittenRanges.Range g : gaps) { // an image written around: the rest is the store's
+                    readStored(index, g.from(), part.slice(g.from() - in, g.to() - g.from()));
+                }
             }
-            zeroes.fill(part); // past a short object's end, or an object deleted meanwhile
             dst.position(dst.position() + k);
             pos += k;
         }
@@ -227,6 +241,14 @@ public final class StripedStore implements BackingStore {
         }
     }
 
+    /** Bytes of object {@code index} from {@code in} into {@code part} from the store, zeroes where it has none. */
+    private void readStored(long index, int in, ByteBuffer part) {
+        if (staging.stored(index)) {
+            readInto(keys.key(index), in, part);
+        }
+        zeroes.fill(part); // past a short object's end, or an object deleted meanwhile
+    }
+
     private void readInto(String key, int in, ByteBuffer part) {
         // getRange reports how far it got through the buffer's position; a retry restarts from scratch
         ByteBuffer attempt = part.duplicate();
@@ -261,9 +283,8 @@ public final class StripedStore implements BackingStore {
                 int k = Math.min(objectSize - in, src.remaining());
                 long objectEnd = Math.min((index + 1) * objectSize, size);
                 boolean reachesEnd = pos + k >= objectEnd;
-                boolean whole = in == 0 && reachesEnd;
                 ByteBuffer part = src.slice(src.position(), k);
-                staging.change(index, !whole, reachesEnd, image -> part.get(image, in, k));
+                staging.change(index, in, k, reachesEnd, image -> part.get(image, in, k));
                 src.position(src.position() + k);
                 pos += k;
             }
@@ -288,7 +309,7 @@ public final class StripedStore implements BackingStore {
         clear(offset, offset + length);
     }
 
-    /** Whole objects become holes (DELETE at upload); partial ones are zeroed by read-modify-write. */
+    /** Whole objects become holes (DELETE at upload); partial ones are zeroed in their image (the rest fetched at upload). */
     private void clear(long from, long to) {
         for (long pos = from; pos < to; ) {
             long index = pos / objectSize;
@@ -298,7 +319,7 @@ public final class StripedStore implements BackingStore {
             if (in == 0 && pos + k >= objectEnd) {
                 staging.drop(index);
             } else if (staging.hasData(index)) {
-                staging.change(index, true, false, image -> Arrays.fill(image, in, in + k, (byte) 0));
+                staging.change(index, in, k, false, image -> Arrays.fill(image, in, in + k, (byte) 0));
             }
             pos += k;
             if (in == 0 && k == objectSize) {
@@ -351,7 +372,7 @@ public final class StripedStore implements BackingStore {
         int in = (int) (end % objectSize);
         long last = end / objectSize;
         if (in != 0 && staging.hasData(last)) {
-            staging.change(last, true, false, image -> Arrays.fill(image, in, objectSize, (byte) 0));
+            staging.change(last, in, objectSize - in, false, image -> Arrays.fill(image, in, objectSize, (byte) 0));
         }
     }
 

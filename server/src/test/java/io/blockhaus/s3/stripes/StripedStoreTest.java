@@ -343,4 +343,140 @@ class StripedStoreTest {
         b.truncate(4L * OBJECT);
         assertThat(read(b, OBJECT + OBJECT / 2, OBJECT)).isEqualTo(new byte[OBJECT]);
     }
+
+    // ---- deferred read-modify-write ---------------------------------------------------------
+
+    /** Object 1 stored with {@code old}; answers old. */
+    private byte[] storedObject(StripedStore s, long seed) {
+        byte[] old = pattern(OBJECT, seed);
+        s.write(OBJECT, ByteBuffer.wrap(old));
+        s.force();
+        assertThat(bucket.get(key(1)).orElseThrow()).isEqualTo(old);
+        return old;
+    }
+
+    @Test
+    void aSequentialOverwriteOfAnExistingObjectCostsOnePutAndNoGet() {
+        StripedStore s = open(4L * OBJECT);
+        storedObject(s, 30);
+        byte[] fresh = pattern(OBJECT, 31);
+        int gets = store.gets.get();
+        int puts = store.puts.get();
+        for (int page = 0; page < OBJECT / PAGE; page++) { // as writeback sends it: page after page
+            s.write(OBJECT + (long) page * PAGE, ByteBuffer.wrap(fresh, page * PAGE, PAGE));
+        }
+        s.force();
+        assertThat(store.gets.get() - gets).as("GETs").isZero();
+        assertThat(store.puts.get() - puts).as("PUTs").isEqualTo(1);
+        assertThat(bucket.get(key(1)).orElseThrow()).isEqualTo(fresh);
+        assertThat(s.stagedBytes()).isZero();
+    }
+
+    @Test
+    void aPartialOverwriteFetchesTheRestOnceAtItsUploadAndMergesIt() {
+        StripedStore s = open(4L * OBJECT);
+        byte[] expected = storedObject(s, 32);
+        byte[] fresh = pattern(2 * PAGE - 3, 33); // unaligned: the writes need not be pages
+        int gets = store.gets.get();
+        int puts = store.puts.get();
+        s.write(OBJECT, ByteBuffer.wrap(fresh, 0, PAGE));
+        s.write(OBJECT + PAGE, ByteBuffer.wrap(fresh, PAGE, fresh.length - PAGE));
+        assertThat(store.gets.get() - gets).as("no GET before the upload").isZero();
+        s.force();
+        System.arraycopy(fresh, 0, expected, 0, fresh.length);
+        assertThat(store.gets.get() - gets).as("GETs").isEqualTo(1);
+        assertThat(store.puts.get() - puts).as("PUTs").isEqualTo(1);
+        assertThat(bucket.get(key(1)).orElseThrow()).isEqualTo(expected);
+        assertThat(read(s, OBJECT, OBJECT)).isEqualTo(expected);
+    }
+
+    @Test
+    void readsOfAPartlyWrittenStagedObjectAreNewWhereWrittenAndOldElsewhere() {
+        StripedStore s = open(4L * OBJECT);
+        byte[] expected = storedObject(s, 34);
+        byte[] a = pattern(PAGE + 93, 35);
+        byte[] b = pattern(50, 36);
+        s.write(OBJECT + PAGE + 7, ByteBuffer.wrap(a));
+        s.write(OBJECT + 3L * PAGE + 1, ByteBuffer.wrap(b));
+        System.arraycopy(a, 0, expected, PAGE + 7, a.length);
+        System.arraycopy(b, 0, expected, 3 * PAGE + 1, b.length);
+
+        int gets = store.gets.get();
+        assertThat(read(s, OBJECT + PAGE + 7, a.length)).as("inside what was written").isEqualTo(a);
+        assertThat(store.gets.get() - gets).as("served from the image alone").isZero();
+        assertThat(read(s, 0, 2 * OBJECT)).as("across objects, old and new bytes")
+                .isEqualTo(concat(new byte[OBJECT], expected));
+        ByteBuffer[] pages = new ByteBuffer[OBJECT / PAGE];
+        for (int i = 0; i < pages.length; i++) {
+            pages[i] = ByteBuffer.allocate(PAGE);
+        }
+        s.read(OBJECT, pages);
+        for (int i = 0; i < pages.length; i++) {
+            assertThat(pages[i].array()).as("page %d", i).isEqualTo(Arrays.copyOfRange(expected, i * PAGE, (i + 1) * PAGE));
+        }
+        assertThat(bucket.get(key(1)).orElseThrow()).as("nothing uploaded yet").isNotEqualTo(expected);
+        s.force();
+        assertThat(bucket.get(key(1)).orElseThrow()).isEqualTo(expected);
+    }
+
+    private static byte[] concat(byte[] x, byte[] y) {
+        byte[] out = Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
+    }
+
+    @Test
+    void aFailedFetchAtUploadKeepsTheWriteStagedAndItLandsOnceTheStoreHeals() {
+        StripedStore s = open(4L * OBJECT, TestOwnership.owner(), new StripedStoreOptions(2, 8L * OBJECT, Duration.ofMillis(300)));
+        byte[] expected = storedObject(s, 37);
+        byte[] old = expected.clone();
+        byte[] fresh = pattern(PAGE, 38);
+        store.breakDown();
+        s.write(OBJECT + 2L * PAGE, ByteBuffer.wrap(fresh)); // no request: accepted while the store is down
+        System.arraycopy(fresh, 0, expected, 2 * PAGE, PAGE);
+        assertErrno(Errno.EIO, s::force);
+        assertThat(read(s, OBJECT + 2L * PAGE, PAGE)).as("the write is still staged").isEqualTo(fresh);
+        assertErrno(Errno.EIO, () -> read(s, OBJECT, PAGE)); // the rest is the store's, and it is down
+        assertThat(bucket.get(key(1)).orElseThrow()).as("the store still holds the old object").isEqualTo(old);
+
+        store.heal();
+        s.force();
+        assertThat(bucket.get(key(1)).orElseThrow()).isEqualTo(expected);
+        assertThat(read(s, OBJECT, OBJECT)).isEqualTo(expected);
+    }
+
+    @Test
+    void aWriteDuringTheUploadOfAWrittenAroundObjectKeepsItsGapsTheStoresAndLandsNext() throws Exception {
+        StripedStore s = open(4L * OBJECT);
+        byte[] expected = storedObject(s, 39);
+        byte[] last = pattern(PAGE, 40);
+        byte[] second = pattern(PAGE, 41);
+        int gets = store.gets.get();
+        store.closeGate();
+        s.write(OBJECT + 3L * PAGE, ByteBuffer.wrap(last)); // reaches the object's end: its upload starts
+        assertThat(store.awaitInFlight(1)).as("the PUT reached the gate").isTrue();
+        assertThat(store.gets.get() - gets).as("the upload fetched its one gap first").isEqualTo(1);
+        s.write(OBJECT + PAGE, ByteBuffer.wrap(second)); // copies the array in flight
+        System.arraycopy(last, 0, expected, 3 * PAGE, PAGE);
+        System.arraycopy(second, 0, expected, PAGE, PAGE);
+        assertThat(read(s, OBJECT, OBJECT)).isEqualTo(expected);
+        gets = store.gets.get();
+        store.openGate();
+        s.force();
+        assertThat(bucket.get(key(1)).orElseThrow()).isEqualTo(expected);
+        assertThat(store.gets.get() - gets).as("the copy is written around: one GET per gap at its upload").isEqualTo(2);
+    }
+
+    @Test
+    void zeroesOverPartOfAnObjectDeleteItOnlyIfTheRestIsZeroToo() {
+        StripedStore s = open(4L * OBJECT);
+        byte[] expected = storedObject(s, 42);
+        s.write(OBJECT, ByteBuffer.wrap(new byte[2 * PAGE]));
+        s.force();
+        Arrays.fill(expected, 0, 2 * PAGE, (byte) 0);
+        assertThat(bucket.get(key(1)).orElseThrow()).as("the rest holds data: kept").isEqualTo(expected);
+        s.write(OBJECT + 2L * PAGE, ByteBuffer.wrap(new byte[2 * PAGE]));
+        s.force();
+        assertThat(bucket.keys()).as("zero now everywhere: deleted").isEmpty();
+    }
 }
