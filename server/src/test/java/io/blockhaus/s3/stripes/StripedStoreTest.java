@@ -464,7 +464,30 @@ class StripedStoreTest {
         store.openGate();
         s.force();
         assertThat(bucket.get(key(1)).orElseThrow()).isEqualTo(expected);
-        assertThat(store.gets.get() - gets).as("the copy is written around: one GET per gap at its upload").isEqualTo(2);
+        assertThat(store.gets.get() - gets).as("the copy's two gaps lie close together: one GET of their span").isEqualTo(1);
+    }
+
+    @Test
+    void scatteredPagesWrittenIntoAnExistingObjectCostAGetPerSpanOfGapsNotPerGap() {
+        int big = 1 << 20;
+        StripedStore s = new StripedStore(store, "big/", new VolumeGeometry(big, big, PAGE), TestOwnership.owner(),
+                new StripedStoreOptions(2, 4L * big, Duration.ofSeconds(10)));
+        opened.add(s);
+        byte[] expected = pattern(big, 43);
+        s.write(0, ByteBuffer.wrap(expected));
+        s.force();
+        // every other page of the first 512 KiB: 63 one-page gaps, then one gap to the end
+        for (int page = 0; page < 128; page += 2) {
+            byte[] p = pattern(PAGE, 44 + page);
+            s.write((long) page * PAGE, ByteBuffer.wrap(p));
+            System.arraycopy(p, 0, expected, page * PAGE, PAGE);
+        }
+        int gets = store.gets.get();
+        s.force();
+        // gaps from 4K to 256K, from 260K to 508K, then [508K, 1M) alone: three GETs, not 64
+        assertThat(store.gets.get() - gets).as("GETs at the upload").isEqualTo(3);
+        assertThat(bucket.get("big/data/" + String.format("%016x", 0)).orElseThrow()).isEqualTo(expected);
+        assertThat(read(s, 0, big)).isEqualTo(expected);
     }
 
     @Test
