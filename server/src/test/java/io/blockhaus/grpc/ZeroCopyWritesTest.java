@@ -38,8 +38,8 @@ class ZeroCopyWritesTest {
 
     @Test
     void dataIsASliceOfTheTransportsBuffersUntilClosed() throws IOException {
-        long seed = System.nanoTime();
-        System.out.println("ZeroCopyWritesTest seed " + seed);
+        long seed = Long.getLong("zerocopy.seed", System.nanoTime());
+        System.out.println("ZeroCopyWritesTest seed " + seed + " (replay: -Dzerocopy.seed=" + seed + ")");
         Random r = new Random(seed);
         for (int round = 0; round < 50; round++) {
             byte[] data = new byte[r.nextInt(3 * 65536)];
@@ -49,7 +49,10 @@ class ZeroCopyWritesTest {
             FakeTransportStream stream = new FakeTransportStream(m.toByteArray(), r);
             ZeroCopyWrites.Chunk c = marshaller.parse(stream);
             assertThat(c.message()).as("seed %d round %d", seed, round).isEqualTo(m);
-            assertThat(c.message().getData().asReadOnlyByteBufferList()).allMatch(ByteBuffer::isDirect);
+            // protobuf's rope flattens pieces joined into under 128 bytes into one small heap copy
+            // (RopeByteString's concatenate-by-copy); every other byte stays in the transport's buffers
+            assertThat(c.message().getData().asReadOnlyByteBufferList()).as("seed %d round %d", seed, round)
+                    .allMatch(b -> b.isDirect() || b.remaining() < 128);
             assertThat(stream.released).isFalse();
             c.close();
             assertThat(stream.released).isTrue();
