@@ -74,12 +74,7 @@ public final class MemoryStore implements BackingStore {
     @Override
     public void read(long offset, ByteBuffer dst) {
         int n = dst.remaining();
-        if (offset < 0 || offset > Long.MAX_VALUE - n) {
-            throw einval("read of " + n + " bytes at " + offset);
-        }
-        if (dst.isReadOnly()) {
-            throw einval("read into a read-only buffer");
-        }
+        StoreArguments.checkReadInto(offset, dst);
         enter(false);
         try {
             long end = Math.min(offset + n, size);
@@ -244,9 +239,7 @@ public final class MemoryStore implements BackingStore {
 
     @Override
     public List<Extent> extents(long offset, long length, int maxExtents) {
-        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || maxExtents < 1) {
-            throw einval("extents " + offset + "+" + length + " max " + maxExtents);
-        }
+        StoreArguments.checkExtentsQuery(offset, length, maxExtents);
         enter(false);
         try {
             long end = Math.min(offset + length, size);
@@ -336,19 +329,14 @@ public final class MemoryStore implements BackingStore {
     }
 
     private void checkRange(String what, long offset, long length) {
-        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || offset + length > size) {
-            throw einval(what + " " + offset + "+" + length + " outside size " + size);
-        }
+        StoreArguments.checkWithin(what, offset, length, size);
     }
 
     private void checkAligned(String what, long offset, long length) {
-        long mask = chunkSize - 1;
-        if (offset < 0 || length < 0 || (offset & mask) != 0 || (length & mask) != 0) {
-            throw einval(what + " " + offset + "+" + length + " not aligned to " + chunkSize);
-        }
+        StoreArguments.checkAligned(what, offset, length, chunkSize);
     }
 
     private static ErrnoException einval(String message) {
-        return new ErrnoException(Errno.EINVAL, message);
+        return StoreArguments.einval(message);
     }
 }

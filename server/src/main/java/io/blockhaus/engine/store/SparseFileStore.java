@@ -159,12 +159,7 @@ public final class SparseFileStore implements BackingStore {
     @Override
     public void read(long offset, ByteBuffer dst) {
         int n = dst.remaining();
-        if (offset < 0 || offset > Long.MAX_VALUE - n) {
-            throw einval("read of " + n + " bytes at " + offset);
-        }
-        if (dst.isReadOnly()) {
-            throw einval("read into a read-only buffer");
-        }
+        StoreArguments.checkReadInto(offset, dst);
         enter();
         try {
             int fromFile = Math.clamp(size - offset, 0, n);
@@ -193,9 +188,7 @@ public final class SparseFileStore implements BackingStore {
             }
             total += dst.remaining();
         }
-        if (offset < 0 || offset > Long.MAX_VALUE - total) {
-            throw einval("read of " + total + " bytes at " + offset);
-        }
+        StoreArguments.checkReadRange(offset, total);
         enter();
         try {
             long fromFile = Math.clamp(size - offset, 0, total);
@@ -473,9 +466,7 @@ public final class SparseFileStore implements BackingStore {
 
     @Override
     public List<Extent> extents(long offset, long length, int maxExtents) {
-        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || maxExtents < 1) {
-            throw einval("extents " + offset + "+" + length + " max " + maxExtents);
-        }
+        StoreArguments.checkExtentsQuery(offset, length, maxExtents);
         enter();
         try {
             long end = Math.min(offset + length, size);
@@ -580,19 +571,14 @@ public final class SparseFileStore implements BackingStore {
     }
 
     private void checkRange(String what, long offset, long length) {
-        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || offset + length > size) {
-            throw einval(what + " " + offset + "+" + length + " outside size " + size);
-        }
+        StoreArguments.checkWithin(what, offset, length, size);
     }
 
     private void checkAligned(String what, long offset, long length) {
-        long mask = blockAlignment - 1;
-        if (offset < 0 || length < 0 || (offset & mask) != 0 || (length & mask) != 0) {
-            throw einval(what + " " + offset + "+" + length + " not aligned to " + blockAlignment);
-        }
+        StoreArguments.checkAligned(what, offset, length, blockAlignment);
     }
 
     private static ErrnoException einval(String message) {
-        return new ErrnoException(Errno.EINVAL, message);
+        return StoreArguments.einval(message);
     }
 }

@@ -3,6 +3,7 @@ package io.blockhaus.s3.stripes;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.BackingStore;
+import io.blockhaus.engine.store.StoreArguments;
 import io.blockhaus.engine.store.Extent;
 import io.blockhaus.s3.VolumeGeometry;
 import io.blockhaus.s3.VolumeOwnership;
@@ -171,12 +172,7 @@ public final class StripedStore implements BackingStore {
     @Override
     public void read(long offset, ByteBuffer dst) {
         int n = dst.remaining();
-        if (offset < 0 || offset > Long.MAX_VALUE - n) {
-            throw einval("read of " + n + " bytes at " + offset);
-        }
-        if (dst.isReadOnly()) {
-            throw einval("read into a read-only buffer");
-        }
+        StoreArguments.checkReadInto(offset, dst);
         checkOpen();
         long end = Math.min(offset + n, size);
         for (long pos = offset; pos < end; ) {
@@ -217,9 +213,7 @@ public final class StripedStore implements BackingStore {
             }
             total += d.remaining();
         }
-        if (offset < 0 || offset > Long.MAX_VALUE - total) {
-            throw einval("read of " + total + " bytes at " + offset);
-        }
+        StoreArguments.checkReadRange(offset, total);
         int next = 0;
         for (long pos = offset; total > 0; ) {
             int chunk = (int) Math.min(total, objectSize - pos % objectSize);
@@ -387,9 +381,7 @@ public final class StripedStore implements BackingStore {
 
     @Override
     public List<Extent> extents(long offset, long length, int maxExtents) {
-        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || maxExtents < 1) {
-            throw einval("extents " + offset + "+" + length + " max " + maxExtents);
-        }
+        StoreArguments.checkExtentsQuery(offset, length, maxExtents);
         checkOpen();
         long end = Math.min(offset + length, size);
         List<Extent> out = new ArrayList<>();
@@ -461,12 +453,10 @@ public final class StripedStore implements BackingStore {
     }
 
     private void checkRange(String what, long offset, long length) {
-        if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length || offset + length > size) {
-            throw einval(what + " " + offset + "+" + length + " outside size " + size);
-        }
+        StoreArguments.checkWithin(what, offset, length, size);
     }
 
     private static ErrnoException einval(String message) {
-        return new ErrnoException(Errno.EINVAL, message);
+        return StoreArguments.einval(message);
     }
 }
