@@ -37,7 +37,18 @@ final class CommandDispatcher {
     }
 
     void dispatch(Job job, Completion done) {
-        List<Object> inline = tryInline(job);
+        List<Object> inline;
+        try {
+            inline = tryInline(job);
+        } catch (RuntimeException e) {
+            // The engine failed on the loop (a store error while filling from memory): the
+            // request is answered with its errno, as on a worker; the connection goes on.
+            if (job.payload() != null) {
+                job.payload().release(); // the inline WRITE releases it only when it succeeds
+            }
+            done.done(job, runner.failure(job.request(), e));
+            return;
+        }
         if (inline != null) {
             done.done(job, inline);
             return;
