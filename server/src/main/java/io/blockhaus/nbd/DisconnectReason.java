@@ -1,8 +1,10 @@
 package io.blockhaus.nbd;
 
 /**
- * Why an NBD connection in transmission ended: a closed set, so counting stays bounded whatever
- * clients do. Every end has exactly one, chosen by whoever ended it first ({@link Disconnects}).
+ * Why an NBD connection ended: a closed set, so counting stays bounded whatever clients do. Every
+ * end in transmission has exactly one, chosen by whoever ended it first ({@link Disconnects});
+ * in the handshake only the server's own closes are counted here (with {@link #HANDSHAKE_REFUSED}),
+ * its deadline and the connection caps being refusals ({@link io.blockhaus.limits.Refusals}).
  * The ones the server chose because something went wrong are logged; a client's own goodbye is
  * only counted.
  */
@@ -21,6 +23,8 @@ public enum DisconnectReason {
     INTERNAL_ERROR("internal-error", true),
     /** No request and nothing in flight for the idle timeout (also a refusal, logged there). */
     IDLE_TIMEOUT("idle-timeout", false),
+    /** A handshake the protocol leaves no answer to but a close (bad client flags, EXPORT_NAME of no export, a lost stream). */
+    HANDSHAKE_REFUSED("handshake-refused", true),
     /** The server is stopping. */
     SERVER_STOPPING("server-stopping", false);
 

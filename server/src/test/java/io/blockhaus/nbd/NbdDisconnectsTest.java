@@ -9,6 +9,7 @@ import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.engine.store.MemoryStore;
 import io.blockhaus.nbd.NbdTestClient.Mode;
 import io.blockhaus.nbd.NbdTestClient.Result;
+import io.blockhaus.nbd.codec.NbdClientFlags;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdError;
 import java.nio.ByteBuffer;
@@ -135,6 +136,18 @@ class NbdDisconnectsTest {
             Await.until("the close is counted", WITHIN,
                     () -> s.server().disconnects().count(DisconnectReason.MALFORMED_REQUEST) == 1);
             assertWarned("malformed-request", "magic");
+        }
+    }
+
+    @Test
+    void aHandshakeTheProtocolCanOnlyEndIsCountedAndLogged() throws Exception {
+        try (NbdTestServer s = NbdTestServer.memory(SIZE);
+                NbdTestClient c = NbdTestClient.connect(s.port())) {
+            c.clientFlags(NbdClientFlags.NO_ZEROES); // not fixed newstyle: the spec says disconnect
+            assertThat(c.awaitClosed(WITHIN)).isTrue();
+            Await.until("the close is counted", WITHIN,
+                    () -> s.server().disconnects().count(DisconnectReason.HANDSHAKE_REFUSED) == 1);
+            assertWarned("handshake-refused", "fixed newstyle");
         }
     }
 
