@@ -55,8 +55,7 @@ final class CommandDispatcher {
         }
         try {
             workers.execute(() -> {
-                List<Object> replies = job.pipe() == null ? runner.run(job.request(), job.payload())
-                        : runner.runSpliced(job.request(), job.pipe(), job.payload());
+                List<Object> replies = runOnWorker(job);
                 try {
                     loop.execute(() -> done.done(job, replies));
                 } catch (RejectedExecutionException e) {
@@ -72,6 +71,18 @@ final class CommandDispatcher {
                 job.payload().release();
             }
             done.done(job, runner.error(job.request(), NbdError.ESHUTDOWN, "server is shutting down"));
+        }
+    }
+
+    private List<Object> runOnWorker(Job job) {
+        try {
+            return job.pipe() == null ? runner.run(job.request(), job.payload())
+                    : runner.runSpliced(job.request(), job.pipe(), job.payload());
+        } catch (Error e) {
+            // An Error (a bug's AssertionError, an OutOfMemoryError) would kill the worker and
+            // leave the request unanswered for good: answer EIO, logged like any unexpected
+            // failure. The runner released the payload on the way out.
+            return runner.failure(job.request(), new IllegalStateException(e));
         }
     }
 

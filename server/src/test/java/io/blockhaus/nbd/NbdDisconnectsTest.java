@@ -114,6 +114,38 @@ class NbdDisconnectsTest {
     }
 
     @Test
+    void anErrorOnAWorkerIsAnsweredWithEioNotLeftHanging() throws Exception {
+        ForwardingStore store = new ForwardingStore(new MemoryStore(SIZE)) {
+            private final AtomicReference<String> failOnce = new AtomicReference<>("injected bug on a worker");
+
+            @Override
+            public void read(long offset, ByteBuffer dst) {
+                failOnce();
+                super.read(offset, dst);
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer[] dsts) {
+                failOnce();
+                super.read(offset, dsts);
+            }
+
+            private void failOnce() {
+                String m = failOnce.getAndSet(null);
+                if (m != null) {
+                    throw new AssertionError(m);
+                }
+            }
+        };
+        try (NbdTestServer s = NbdTestServer.builder().volume(VolumeConfig.of("default"), store).start();
+                NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+            Result failed = c.read(0, 4096); // the store cannot read without waiting: a worker reads
+            assertThat(failed.error()).as("answered: %s", failed).isEqualTo(NbdError.EIO.code());
+            assertThat(c.readOk(0, 4096)).as("and the connection goes on").isEqualTo(new byte[4096]);
+        }
+    }
+
+    @Test
     void anExceptionThatReachesTheHandlerClosesWithAReasonAndALogLine() throws Exception {
         FailingOnceStore store = new FailingOnceStore(SIZE, () -> new AssertionError("injected bug"));
         try (NbdTestServer s = NbdTestServer.builder().volume(VolumeConfig.of("default"), store).start();
