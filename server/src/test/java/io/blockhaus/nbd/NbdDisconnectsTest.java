@@ -151,9 +151,7 @@ class NbdDisconnectsTest {
         try (NbdTestServer s = NbdTestServer.builder().volume(VolumeConfig.of("default"), store).start();
                 NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
             c.send(0, NbdCommand.READ, 0, 4096, null);
-            assertThat(c.awaitClosed(WITHIN)).as("an error nothing can answer ends the connection").isTrue();
-            Await.until("the close is counted", WITHIN,
-                    () -> s.server().disconnects().count(DisconnectReason.INTERNAL_ERROR) == 1);
+            assertClosedFor(s, c, DisconnectReason.INTERNAL_ERROR);
             assertWarned("internal-error", "injected bug");
         }
     }
@@ -164,9 +162,7 @@ class NbdDisconnectsTest {
                 NbdTestClient c = NbdTestClient.open(s.port(), Mode.SIMPLE)) {
             c.writeHeader(0x12560953, 7, 0, NbdCommand.READ.code(), 0, 512);
             c.flushOut();
-            assertThat(c.awaitClosed(WITHIN)).isTrue();
-            Await.until("the close is counted", WITHIN,
-                    () -> s.server().disconnects().count(DisconnectReason.MALFORMED_REQUEST) == 1);
+            assertClosedFor(s, c, DisconnectReason.MALFORMED_REQUEST);
             assertWarned("malformed-request", "magic");
         }
     }
@@ -176,9 +172,7 @@ class NbdDisconnectsTest {
         try (NbdTestServer s = NbdTestServer.memory(SIZE);
                 NbdTestClient c = NbdTestClient.connect(s.port())) {
             c.clientFlags(NbdClientFlags.NO_ZEROES); // not fixed newstyle: the spec says disconnect
-            assertThat(c.awaitClosed(WITHIN)).isTrue();
-            Await.until("the close is counted", WITHIN,
-                    () -> s.server().disconnects().count(DisconnectReason.HANDSHAKE_REFUSED) == 1);
+            assertClosedFor(s, c, DisconnectReason.HANDSHAKE_REFUSED);
             assertWarned("handshake-refused", "fixed newstyle");
         }
     }
@@ -189,9 +183,7 @@ class NbdDisconnectsTest {
                 NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
             assertThat(c.readOk(0, 4096)).hasSize(4096);
             c.disconnect();
-            assertThat(c.awaitClosed(WITHIN)).isTrue();
-            Await.until("the close is counted", WITHIN,
-                    () -> s.server().disconnects().count(DisconnectReason.CLIENT_DISC) == 1);
+            assertClosedFor(s, c, DisconnectReason.CLIENT_DISC);
             assertThat(logged).as("a client's goodbye is no news").isEmpty();
         }
     }
@@ -234,6 +226,13 @@ class NbdDisconnectsTest {
         }
         assertThat(disconnects.count(DisconnectReason.SERVER_STOPPING)).isEqualTo(1);
         assertThat(disconnects.count(DisconnectReason.CLIENT_CLOSED)).isZero();
+    }
+
+    /** The server closes {@code c} and counts it once for {@code reason}. */
+    private static void assertClosedFor(NbdTestServer s, NbdTestClient c, DisconnectReason reason) throws Exception {
+        assertThat(c.awaitClosed(WITHIN)).as("the server closes the connection").isTrue();
+        Await.until("the close is counted for " + reason.label(), WITHIN,
+                () -> s.server().disconnects().count(reason) == 1);
     }
 
     private void assertWarned(String reason, String detail) {
