@@ -37,15 +37,25 @@ final class CommandDispatcher {
     }
 
     void dispatch(Job job, Completion done) {
-        List<Object> inline = tryInline(job);
+        List<Object> inline;
+        try {
+            inline = tryInline(job);
+        } catch (RuntimeException e) {
+            // The engine failed on the loop (a store error while filling from memory): the
+            // request is answered with its errno, as on a worker; the connection goes on.
+            if (job.payload() != null) {
+                job.payload().release(); // the inline WRITE releases it only when it succeeds
+            }
+            done.done(job, runner.failure(job.request(), e));
+            return;
+        }
         if (inline != null) {
             done.done(job, inline);
             return;
         }
         try {
             workers.execute(() -> {
-                List<Object> replies = job.pipe() == null ? runner.run(job.request(), job.payload())
-                        : runner.runSpliced(job.request(), job.pipe(), job.payload());
+                List<Object> replies = runOnWorker(job);
                 try {
                     loop.execute(() -> done.done(job, replies));
                 } catch (RejectedExecutionException e) {
@@ -61,6 +71,18 @@ final class CommandDispatcher {
                 job.payload().release();
             }
             done.done(job, runner.error(job.request(), NbdError.ESHUTDOWN, "server is shutting down"));
+        }
+    }
+
+    private List<Object> runOnWorker(Job job) {
+        try {
+            return job.pipe() == null ? runner.run(job.request(), job.payload())
+                    : runner.runSpliced(job.request(), job.pipe(), job.payload());
+        } catch (Error e) {
+            // An Error (a bug's AssertionError, an OutOfMemoryError) would kill the worker and
+            // leave the request unanswered for good: answer EIO, logged like any unexpected
+            // failure. The runner released the payload on the way out.
+            return runner.failure(job.request(), new IllegalStateException(e));
         }
     }
 

@@ -33,6 +33,11 @@ final class ConnectionWindow {
         return requests == 0;
     }
 
+    /** Requests started and not yet answered. */
+    int requests() {
+        return requests;
+    }
+
     void begin(NbdRequest r) {
         requests++;
         bytes += payloadBytes(r);

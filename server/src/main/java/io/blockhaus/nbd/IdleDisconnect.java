@@ -36,8 +36,8 @@ final class IdleDisconnect extends IdleStateHandler {
         if (transmission == null || !transmission.quiescent()) {
             return; // still in the handshake (its own deadline), or work in flight: not idle
         }
-        refusals.refused(RefusalReason.IDLE_TIMEOUT, ctx.channel().remoteAddress() + " sent no request for "
-                + timeout.toMillis() + " ms");
-        ctx.close();
+        String detail = "sent no request for " + timeout.toMillis() + " ms";
+        refusals.refused(RefusalReason.IDLE_TIMEOUT, ctx.channel().remoteAddress() + " " + detail);
+        transmission.disconnect(DisconnectReason.IDLE_TIMEOUT, detail);
     }
 }

@@ -34,7 +34,7 @@ final class NbdChannelInitializer extends ChannelInitializer<SocketChannel> {
         this.security = security;
         this.shared = new ServerResources(workers, new ConnectionGauges(),
                 new PayloadBudget(config.maxServerInflightBytes(), config.maxConnections(), config.maxPayload()),
-                new SpliceCounters(), new Refusals("nbd"), events);
+                new SpliceCounters(), new Refusals("nbd"), new Disconnects(), events);
         this.admission = new ConnectionAdmission(config.maxConnections(), limits.maxPerSource(), shared.gauges(),
                 shared.refusals());
         this.refusals = new SecurityRefusals(shared.refusals());

@@ -125,7 +125,8 @@ final class NbdCommandRunner {
         return rest == null ? head : alloc.compositeDirectBuffer(2).addComponents(true, head, rest);
     }
 
-    private List<Object> failure(NbdRequest r, RuntimeException e) {
+    /** The reply to a request the engine failed: its errno, or EIO (logged) for anything else. */
+    List<Object> failure(NbdRequest r, RuntimeException e) {
         if (e instanceof ErrnoException errno) {
             return error(r, NbdErrors.of(errno.errno()), errno.getMessage());
         }

@@ -124,14 +124,20 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
         } else if (msg instanceof NbdOptionRequest option && clientFlagsSeen) {
             onOption(ctx, option);
         } else {
-            ctx.close();
+            refuse(ctx, "unexpected " + (msg instanceof NbdOptionRequest ? "option before the client flags" : "message"));
         }
+    }
+
+    /** Closes a handshake the protocol leaves no other answer to, counted and logged ({@link Disconnects}). */
+    private void refuse(ChannelHandlerContext ctx, String why) {
+        shared.disconnects().ended(DisconnectReason.HANDSHAKE_REFUSED, ctx.channel().remoteAddress(), why, 0);
+        ctx.close();
     }
 
     private void onClientFlags(ChannelHandlerContext ctx, NbdClientFlags flags) {
         // Only fixed newstyle is served; unknown client flags must end the session (spec).
         if (!flags.has(NbdClientFlags.FIXED_NEWSTYLE) || flags.unknownBits() != 0) {
-            ctx.close();
+            refuse(ctx, "client flags " + flags + ": only fixed newstyle is served");
             return;
         }
         clientFlagsSeen = true;
@@ -142,7 +148,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
         // A malformed option takes the usual path: it is answered without naming any export.
         if (security.clearTextRefused() && !startTlsOrAbort(request) && request.decoderResult().isSuccess()) {
             if (request instanceof NbdOptionRequest.ExportName) {
-                ctx.close(); // EXPORT_NAME has no error reply: the spec says disconnect
+                refuse(ctx, "EXPORT_NAME in the clear under --tls require"); // it has no error reply: the spec says disconnect
             } else {
                 ctx.writeAndFlush(security.tlsRequired(request.option()));
             }
@@ -214,7 +220,8 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private void malformed(ChannelHandlerContext ctx, NbdOption o, DecoderResult result) {
         NbdDecoderException.Reason reason = NbdDecoderException.reasonOf(result);
         if (reason == null || !reason.recoverable() || o.equals(NbdOption.EXPORT_NAME)) {
-            ctx.close(); // the stream is lost, or EXPORT_NAME has no error reply (spec)
+            // the stream is lost, or EXPORT_NAME has no error reply (spec)
+            refuse(ctx, "malformed " + o + ": " + (result.cause() == null ? reason : result.cause().getMessage()));
             return;
         }
         NbdOptionReplyType type = reason == NbdDecoderException.Reason.OPTION_TOO_BIG
@@ -226,7 +233,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private void exportName(ChannelHandlerContext ctx, String name) {
         Optional<Volume> v = visible(ctx, name);
         if (v.isEmpty()) {
-            ctx.close(); // EXPORT_NAME cannot be refused politely: the spec says disconnect
+            refuse(ctx, "EXPORT_NAME of an export it may not open"); // no polite refusal: the spec says disconnect
             return;
         }
         ctx.writeAndFlush(new NbdExportNameReply(v.get().size(), ExportFlags.of(v.get(), structured), noZeroes));

@@ -125,6 +125,11 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().refusals();
     }
 
+    /** Connections that ended in transmission, by why (every one the server closed is also logged). */
+    public Disconnects disconnects() {
+        return initializer.shared().disconnects();
+    }
+
     /** READ and WRITE payload bytes held over all connections: in flight, or replies not yet written (the server-wide budget's use). */
     public long payloadBytesInFlight() {
         return initializer.shared().payloadBudget().used();

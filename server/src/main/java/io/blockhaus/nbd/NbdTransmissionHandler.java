@@ -68,6 +68,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private boolean pumpAgain;
     private boolean disconnecting;    // NBD_CMD_DISC received: answer what is in flight, then close
     private boolean closed;
+    private DisconnectReason endedFor; // why the connection ended, once it has (Disconnects)
     private boolean waitingForClient; // counted in the gauges while true
     private boolean waitingForBudget; // registered with the budget and counted in the gauges while true
 
@@ -86,8 +87,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         ReadReplies reads = new ReadReplies(session, handle, ctx.alloc(), shared.splices());
         runner = new NbdCommandRunner(session, handle, ctx.alloc(), shared.splices(), reads);
         dispatcher = new CommandDispatcher(shared.workers(), ctx.executor(), runner, reads);
-        replies = new ReplyWriter(ctx);
-        payloads = new PayloadReceiver(ctx.alloc(), config.payloadStallTimeout());
+        replies = new ReplyWriter(ctx, this::disconnect);
+        payloads = new PayloadReceiver(ctx.alloc(), config.payloadStallTimeout(), this::disconnect);
         // Over TLS the payload is ciphertext in the socket: only the TLS handler can read it.
         splicing = session.tls() ? PayloadSplicing.OFF
                 : WriteSplicer.forConnection(ctx.channel(), session, config, shared.splices());
@@ -173,7 +174,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         if (msg != null) {
             pending.poll();
             ReferenceCountUtil.release(msg);
-            close();
+            disconnect(DisconnectReason.INTERNAL_ERROR, "unexpected message " + msg.getClass().getName());
         }
         return false;
     }
@@ -206,7 +207,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             reporter.malformed();
             NbdDecoderException.Reason reason = NbdDecoderException.reasonOf(r.decoderResult());
             if (reason == null || !reason.recoverable()) {
-                close(); // wrong magic or an absurd length: the stream cannot be trusted
+                // wrong magic or an absurd length: the stream cannot be trusted
+                disconnect(DisconnectReason.MALFORMED_REQUEST, String.valueOf(r.decoderResult().cause().getMessage()));
                 return;
             }
             // Too large a WRITE: the decoder skips its payload and then sends an empty last chunk;
@@ -224,7 +226,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             pending.forEach(ReferenceCountUtil::release);
             pending.clear();
             if (window.idle()) {
-                close();
+                disconnect(DisconnectReason.CLIENT_DISC, "NBD_CMD_DISC");
             }
             return;
         }
@@ -279,7 +281,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         reporter.answered(job.request(), job.started(), out); // before the write: its buffers may be freed by then
         replies.write(out, lease);
         if (disconnecting && window.idle()) {
-            close();
+            disconnect(DisconnectReason.CLIENT_DISC, "NBD_CMD_DISC, after answering what was in flight");
             return;
         }
         pump();
@@ -325,15 +327,24 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         return decoder;
     }
 
-    private void close() {
-        if (!closed) {
-            closed = true;
-            ctx.close();
+    /** See {@link Disconnector}: also what {@link IdleDisconnect} calls. */
+    void disconnect(DisconnectReason reason, String detail) {
+        if (endedFor != null) {
+            return;
         }
+        endedFor = reason;
+        shared.disconnects().ended(reason, ctx.channel().remoteAddress(), detail, window.requests());
+        closed = true;
+        ctx.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (endedFor == null) {
+            // Nobody here closed it: the client did (end of input), or the server is stopping.
+            endedFor = ctx.executor().isShuttingDown() ? DisconnectReason.SERVER_STOPPING : DisconnectReason.CLIENT_CLOSED;
+            shared.disconnects().ended(endedFor, ctx.channel().remoteAddress(), "the connection closed", window.requests());
+        }
         closed = true;
         setWaitingForClient(false);
         if (waitingForBudget) {
@@ -358,8 +369,15 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        System.getLogger(NbdTransmissionHandler.class.getName()).log(System.Logger.Level.DEBUG,
-                "closing NBD connection " + ctx.channel().remoteAddress() + ": " + cause);
-        close();
+        if (Disconnects.clientGone(cause)) {
+            disconnect(DisconnectReason.CLIENT_CLOSED, String.valueOf(cause));
+            return;
+        }
+        if (endedFor == null) {
+            // The rate-limited line carries the message; the stack is for whoever turns DEBUG on.
+            System.getLogger(NbdTransmissionHandler.class.getName()).log(System.Logger.Level.DEBUG,
+                    "NBD connection " + ctx.channel().remoteAddress() + " failed", cause);
+        }
+        disconnect(DisconnectReason.INTERNAL_ERROR, String.valueOf(cause));
     }
 }

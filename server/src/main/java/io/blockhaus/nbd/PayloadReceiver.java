@@ -34,6 +34,7 @@ final class PayloadReceiver {
 
     private final ByteBufAllocator alloc;
     private final Duration stallTimeout;
+    private final Disconnector disconnector;
     private NbdRequest writing;
     private PayloadBudget.Lease lease;
     private PayloadPipe piped;
@@ -43,9 +44,10 @@ final class PayloadReceiver {
     private long chunks;          // payload chunks received, ever: progress for the stall check
     private ScheduledFuture<?> stallCheck;
 
-    PayloadReceiver(ByteBufAllocator alloc, Duration stallTimeout) {
+    PayloadReceiver(ByteBufAllocator alloc, Duration stallTimeout, Disconnector disconnector) {
         this.alloc = alloc;
         this.stallTimeout = stallTimeout;
+        this.disconnector = disconnector;
     }
 
     /** Expects the payload of {@code r}, after the {@code piped} part (may be null) already taken. */
@@ -125,10 +127,8 @@ final class PayloadReceiver {
                 return;
             }
             if (chunks == seen) {
-                System.getLogger(PayloadReceiver.class.getName()).log(System.Logger.Level.INFO,
-                        "closing NBD connection " + ctx.channel().remoteAddress() + ": no WRITE payload for "
-                                + stallTimeout.toSeconds() + " s");
-                ctx.close();
+                disconnector.disconnect(DisconnectReason.PAYLOAD_STALL, "no byte of a WRITE's payload for "
+                        + stallTimeout.toMillis() + " ms");
                 return;
             }
             watchIfArriving(ctx);

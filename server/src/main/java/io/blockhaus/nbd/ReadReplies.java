@@ -54,7 +54,8 @@ final class ReadReplies {
      * The reply if the engine can answer on the calling thread (the event loop) without waiting:
      * cached pages, plus a few absent ones whose bytes the kernel holds in memory; null when it
      * must go to a worker. Only READs of at most {@link #MAX_INLINE_READ} answered with one data
-     * chunk qualify (a sparse structured read asks the store for holes first).
+     * chunk qualify (a sparse structured read asks the store for holes first). Engine errors are
+     * thrown, as from {@link #read}.
      */
     List<Object> readInline(NbdRequest r) {
         int len = (int) r.length();
@@ -64,8 +65,15 @@ final class ReadReplies {
             return null;
         }
         ByteBuf buf = alloc.directBuffer(len, len);
-        if (!handle.fastPaths().readWithoutWaiting(r.offset(), buf.nioBuffer(0, len))) {
-            buf.release();
+        boolean read = false;
+        try {
+            read = handle.fastPaths().readWithoutWaiting(r.offset(), buf.nioBuffer(0, len));
+        } finally {
+            if (!read) {
+                buf.release(); // also when the engine threw: the caller answers with its errno
+            }
+        }
+        if (!read) {
             return null;
         }
         buf.writerIndex(len);

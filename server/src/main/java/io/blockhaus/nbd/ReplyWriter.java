@@ -4,7 +4,6 @@ import io.blockhaus.nbd.codec.NbdFileRegionHolder;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.unix.Errors;
 import java.util.List;
 
 /**
@@ -15,9 +14,12 @@ import java.util.List;
  */
 final class ReplyWriter {
     private final ChannelHandlerContext ctx;
+    private final Disconnector disconnector;
+    private final ChannelFutureListener fileSent = this::fileSent;
 
-    ReplyWriter(ChannelHandlerContext ctx) {
+    ReplyWriter(ChannelHandlerContext ctx, Disconnector disconnector) {
         this.ctx = ctx;
+        this.disconnector = disconnector;
     }
 
     /** Writes {@code replies}; {@code lease} (may be null) is released when the last is written or fails. */
@@ -25,14 +27,14 @@ final class ReplyWriter {
         for (int i = 0; i < replies.size() - 1; i++) {
             Object msg = replies.get(i);
             if (msg instanceof NbdFileRegionHolder) {
-                ctx.write(msg).addListener(FILE_SEND_FAILURE);
+                ctx.write(msg).addListener(fileSent);
             } else {
                 ctx.write(msg, ctx.voidPromise());
             }
         }
         Object last = replies.getLast();
         ChannelFuture written = ctx.writeAndFlush(last).addListener(last instanceof NbdFileRegionHolder
-                ? FILE_SEND_FAILURE : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+                ? fileSent : ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
         if (lease != null) {
             // Messages are written in order, and a failed one closes the channel, which fails
             // every later one: this future completes last.
@@ -46,7 +48,7 @@ final class ReplyWriter {
      * honest end is closing the connection, and an operator should hear of it, unlike a client
      * that went away (then the send fails too, with a reset or a broken pipe).
      */
-    private static final ChannelFutureListener FILE_SEND_FAILURE = f -> {
+    private void fileSent(ChannelFuture f) {
         if (f.isSuccess()) {
             return;
         }
@@ -54,17 +56,7 @@ final class ReplyWriter {
         if (cause instanceof java.nio.channels.ClosedChannelException && cause.getCause() != null) {
             cause = cause.getCause(); // Netty closed the channel on the send's error, then failed the write
         }
-        if (!peerGone(cause)) {
-            System.getLogger(ReplyWriter.class.getName()).log(System.Logger.Level.WARNING,
-                    "closing NBD connection " + f.channel().remoteAddress()
-                            + ": a READ reply could not be sent from the volume's file: " + cause);
-        }
-        f.channel().close();
-    };
-
-    private static boolean peerGone(Throwable cause) {
-        return cause instanceof java.nio.channels.ClosedChannelException
-                || cause instanceof Errors.NativeIoException e
-                        && (e.expectedErr() == Errors.ERRNO_EPIPE_NEGATIVE || e.expectedErr() == Errors.ERRNO_ECONNRESET_NEGATIVE);
+        disconnector.disconnect(Disconnects.clientGone(cause) ? DisconnectReason.CLIENT_CLOSED
+                : DisconnectReason.SEND_FROM_FILE_FAILED, "a READ reply could not be sent from the volume's file: " + cause);
     }
 }

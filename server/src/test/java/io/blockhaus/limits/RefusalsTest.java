@@ -2,51 +2,16 @@ package io.blockhaus.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.System.Logger;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.ResourceBundle;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Counting is exact, logging is rate-limited per reason and says what it left out, quoting is short and inert. */
 class RefusalsTest {
     private static final long SECOND = 1_000_000_000L;
 
-    /** Keeps what would have been logged. */
-    private static final class Captured implements Logger {
-        final List<String> lines = new ArrayList<>();
-
-        @Override
-        public String getName() {
-            return "test";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return true;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-            lines.add(msg);
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            lines.add(format);
-        }
-
-        @Override
-        public void log(Level level, Supplier<String> msgSupplier) {
-            lines.add(msgSupplier.get());
-        }
-    }
-
     @Test
     void everyRefusalIsCountedButLoggedAtMostOncePerReasonPerInterval() {
-        Captured log = new Captured();
+        CapturedLog log = new CapturedLog();
         AtomicLong clock = new AtomicLong();
         Refusals r = new Refusals("nbd", new RateLimitedLog(log, 10 * SECOND, clock::get));
         for (int i = 0; i < 1000; i++) {

@@ -104,6 +104,7 @@ class NbdClientLimitsTest {
             assertThat(quiet.awaitClosed(WITHIN)).as("the quiet client is closed").isTrue();
             assertThat(busy.read(0, 512).ok()).as("the busy one still served").isTrue();
             assertThat(server.refusals().count(RefusalReason.IDLE_TIMEOUT)).isEqualTo(1);
+            assertThat(server.disconnects().count(DisconnectReason.IDLE_TIMEOUT)).as("and as a disconnect").isEqualTo(1);
         }
     }
 

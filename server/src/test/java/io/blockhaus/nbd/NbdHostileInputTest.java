@@ -398,6 +398,8 @@ class NbdHostileInputTest {
             await("the request counts against the budget", CLOSE_WITHIN, () -> s.server().payloadBytesInFlight() == 1 << 20);
             assertThat(c.socket().getInputStream().read()).as("the server closes the stalled connection").isEqualTo(-1);
             await("the budget is given back", CLOSE_WITHIN, () -> s.server().payloadBytesInFlight() == 0);
+            await("the close is counted by its reason", CLOSE_WITHIN,
+                    () -> s.server().disconnects().count(DisconnectReason.PAYLOAD_STALL) == 1);
             try (NbdTestClient other = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
                 assertThat(other.readOk(0, 4096)).as("nothing of the stalled WRITE was applied").isEqualTo(new byte[4096]);
             }

@@ -166,7 +166,7 @@ class NbdSendfileTest {
      */
     @Test
     void aReplyTheFileCanNoLongerFillClosesTheConnection() throws Exception {
-        Logger log = Logger.getLogger(ReplyWriter.class.getName());
+        Logger log = Logger.getLogger(Disconnects.class.getName());
         List<LogRecord> warnings = new CopyOnWriteArrayList<>();
         Handler capture = new Handler() {
             @Override
@@ -219,6 +219,8 @@ class NbdSendfileTest {
             assertThatThrownBy(() -> c.awaitAll(cookies)).as(mode + ": the connection is closed")
                     .isInstanceOf(IOException.class);
             assertThat(s.server().readsSentFromFile()).as(mode + ": they were to come from the file").isPositive();
+            Await.until(mode + ": the close is counted by its reason", Duration.ofSeconds(10),
+                    () -> s.server().disconnects().count(DisconnectReason.SEND_FROM_FILE_FAILED) == 1);
         }
     }
 
