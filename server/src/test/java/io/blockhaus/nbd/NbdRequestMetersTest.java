@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The NBD front end's meters for a scripted session through our own client: every request counted
  * once under its op and outcome (refusals under their errno), payload bytes in and out, a
- * malformed request, and the connections gauge.
+ * malformed request, the connections gauge, and connections ended by their reason.
  */
 class NbdRequestMetersTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -121,5 +121,25 @@ class NbdRequestMetersTest {
                     () -> registry.get("blockhaus.frontend.malformed").tag("frontend", "nbd").counter().count() == 1);
         }
         assertThat(registry.scrape()).doesNotContain("blockhaus_requests_seconds");
+        Await.until("the close counted under its reason", Duration.ofSeconds(10),
+                () -> disconnects("malformed-request") == 1);
+        assertThat(disconnects("client-closed")).isZero();
+        assertThat(registry.scrape())
+                .contains("blockhaus_frontend_disconnects_total{frontend=\"nbd\",reason=\"malformed-request\"} 1.0")
+                .contains("blockhaus_frontend_disconnects_total{frontend=\"nbd\",reason=\"internal-error\"} 0.0");
+    }
+
+    @Test
+    void aClientsGoodbyeIsCountedAsSuch() throws IOException {
+        try (NbdTestClient c = NbdTestClient.open(server.address().getPort(), Mode.SIMPLE, "rw")) {
+            c.disconnect();
+        }
+        Await.until("the goodbye counted", Duration.ofSeconds(10), () -> disconnects("client-disc") == 1);
+        assertThat(disconnects("malformed-request") + disconnects("internal-error")).isZero();
+    }
+
+    private double disconnects(String reason) {
+        return registry.get("blockhaus.frontend.disconnects").tags("frontend", "nbd", "reason", reason)
+                .functionCounter().count();
     }
 }

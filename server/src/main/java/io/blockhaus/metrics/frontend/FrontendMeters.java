@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.Tags;
 /**
  * The front ends' meters as docs/metrics.md names them, built in one place so NBD and gRPC
  * cannot drift apart: {@code blockhaus.frontend.bytes}, {@code .connections}, {@code .malformed},
- * {@code .refused}. {@code blockhaus.requests} is not a Micrometer meter: {@link RequestHistograms}. Registering is a
+ * {@code .refused}, {@code .disconnects}. {@code blockhaus.requests} is not a Micrometer meter: {@link RequestHistograms}. Registering is a
  * map look-up in the registry: callers build once and keep the meter, never per request.
  */
 public final class FrontendMeters {
@@ -18,6 +18,7 @@ public final class FrontendMeters {
     public static final String CONNECTIONS = "blockhaus.frontend.connections";
     public static final String MALFORMED = "blockhaus.frontend.malformed";
     public static final String REFUSED = "blockhaus.frontend.refused";
+    public static final String DISCONNECTS = "blockhaus.frontend.disconnects";
 
     private FrontendMeters() {
     }

@@ -1,10 +1,13 @@
 package io.blockhaus.metrics.frontend;
 
+import io.blockhaus.nbd.DisconnectReason;
+import io.blockhaus.nbd.Disconnects;
 import io.blockhaus.nbd.NbdEvents;
 import io.blockhaus.nbd.NbdServer;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdError;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,12 +43,23 @@ public final class NbdMeters implements NbdEvents {
         this.malformed = FrontendMeters.malformed(registry, FRONTEND);
     }
 
-    /** Adds {@code blockhaus.frontend.connections} for {@code server} (once it listens). */
+    /**
+     * Adds {@code blockhaus.frontend.connections} and {@code blockhaus.frontend.disconnects} (one
+     * function counter per {@link DisconnectReason}, read from {@link NbdServer#disconnects()})
+     * for {@code server} (once it listens).
+     */
     public void bindConnections(NbdServer server) {
         Gauge.builder(FrontendMeters.CONNECTIONS, server, NbdServer::connections)
                 .description("connections open")
                 .tag("frontend", FRONTEND)
                 .register(registry);
+        Disconnects disconnects = server.disconnects();
+        for (DisconnectReason reason : DisconnectReason.values()) {
+            FunctionCounter.builder(FrontendMeters.DISCONNECTS, disconnects, d -> d.count(reason))
+                    .description("connections ended, by why")
+                    .tags("frontend", FRONTEND, "reason", reason.label())
+                    .register(registry);
+        }
     }
 
     @Override
