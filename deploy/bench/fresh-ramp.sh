@@ -11,8 +11,21 @@
 # figures stop climbing. Loopback ports 21950-21952. Extra JVM flags (e.g.
 # -XX:TieredStopAtLevel=1) go before -jar. Alternate two jars or flag sets, run after run, to
 # compare them on a shared machine.
+#
+#   deploy/bench/fresh-ramp.sh --cpu N [JAR] [JVM flags...]
+#
+# The server's CPU instead: fio runs for N I/Os per job (same workload), and the script prints
+# the wall time and the server's CPU ticks (1/100 s, from /proc/PID/task/*/stat) over the run, by
+# thread: jit (C1/C2 compiler threads), loop (Netty event loops), gc, the workers, the rest by
+# name. On a machine shared with other work the IOPS of a fresh server move by 2x from run to
+# run; its CPU per request moves much less: alternate two builds and compare medians of these.
 set -eu
 ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+IOS=
+if [ "${1:-}" = --cpu ]; then
+    IOS=$2
+    shift 2
+fi
 JAR=${1:-$ROOT/server/target/blockhaus-server.jar}
 [ $# -eq 0 ] || shift
 F=/tmp/blockhaus-ramp.img
@@ -28,6 +41,41 @@ for _ in $(seq 1 300); do
     timeout 5 nbdinfo --size nbd://127.0.0.1:21950/bench >/dev/null 2>&1 && break
     sleep 0.2
 done
+if [ -n "$IOS" ]; then
+    # The JVM is P itself when jdk25 execs java; else its child.
+    J=$(pgrep -P "$P" java || echo "$P")
+    snap() {
+        for t in /proc/"$J"/task/*; do
+            s=($(sed 's/.*) //' "$t/stat"))
+            echo "$(cat "$t/comm")|$((s[11] + s[12]))"
+        done
+    }
+    snap >"$D/before"
+    t0=$(date +%s.%N)
+    timeout 300 fio --name=r --ioengine=nbd --uri=nbd://127.0.0.1:21950/bench --size=1G --rw=randread --bs=4k \
+        --iodepth=32 --numjobs=2 --norandommap --randrepeat=0 --number_ios="$IOS" --group_reporting \
+        --output-format=terse >/dev/null 2>&1
+    t1=$(date +%s.%N)
+    snap >"$D/after"
+    python3 - "$D/before" "$D/after" "$t0" "$t1" <<'PY'
+import collections, sys
+def read(p):
+    d = collections.Counter()
+    for line in open(p):
+        name, ticks = line.rstrip("\n").rsplit("|", 1)
+        d[name] += int(ticks)
+    return d
+a, b = read(sys.argv[1]), read(sys.argv[2])
+groups = collections.Counter()
+for name in b:
+    k = ("jit" if "Compiler" in name else "loop" if name.startswith("multiThreadIo")
+         else "gc" if name.startswith(("GC", "G1")) else name.rstrip("0123456789-"))
+    groups[k] += b[name] - a.get(name, 0)
+print(f"wall {float(sys.argv[4]) - float(sys.argv[3]):.2f}s cpu {sum(groups.values())} "
+      + " ".join(f"{k}={v}" for k, v in groups.most_common(5)))
+PY
+    exit 0
+fi
 timeout 60 fio --name=r --ioengine=nbd --uri=nbd://127.0.0.1:21950/bench --size=1G --rw=randread --bs=4k \
     --iodepth=32 --numjobs=2 --norandommap --randrepeat=0 --time_based --runtime=12 --group_reporting \
     --write_iops_log="$D/iops" --log_avg_msec=1000 --output-format=json --output="$D/out.json" >/dev/null 2>&1

@@ -54,6 +54,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final ServerResources shared;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private final ConnectionWindow window;
+    /** One completion for every request: a method reference written at each dispatch is an allocation per request. */
+    private final CommandDispatcher.Completion completion = this::complete;
     private ChannelHandlerContext ctx;
     private Handle handle;
     private PayloadBudget.Account budget;
@@ -250,12 +252,12 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             payloads.receive(r, lease, piped, started);
             return;
         }
-        dispatcher.dispatch(new Job(r, lease, null, piped, started), this::complete);
+        dispatcher.dispatch(new Job(r, lease, null, piped, started), completion);
     }
 
     private void onPayload(NbdPayloadChunk chunk) {
         switch (payloads.accept(chunk)) {
-            case PayloadReceiver.Write w -> dispatcher.dispatch(w.job(), this::complete);
+            case PayloadReceiver.Write w -> dispatcher.dispatch(w.job(), completion);
             case PayloadReceiver.Refusal f -> replies.write(f.reply(), null);
             case null -> {
             }

@@ -204,12 +204,12 @@ public final class FfmNativeIo implements NativeIo {
 
     @Override
     public long pread(int fd, MemorySegment dst, long offset) throws NativeIoException {
-        return positioned(PREAD, "pread", fd, dst, offset);
+        return positioned(false, fd, dst, offset);
     }
 
     @Override
     public long pwrite(int fd, MemorySegment src, long offset) throws NativeIoException {
-        return positioned(PWRITE, "pwrite", fd, src, offset);
+        return positioned(true, fd, src, offset);
     }
 
     @Override
@@ -297,16 +297,24 @@ public final class FfmNativeIo implements NativeIo {
         }
     }
 
-    /** pread and pwrite share their shape: one native segment at an offset, EINTR retried. */
-    private static long positioned(MethodHandle call, String name, int fd, MemorySegment seg, long offset)
+    /**
+     * pread and pwrite share their shape: one native segment at an offset, EINTR retried. Each
+     * call site names its handle, a static final constant: a handle passed in as an argument is
+     * not a constant to the JIT, so the call would go through the generic method-handle linkage
+     * (LambdaForms, not inlined) wherever this method is compiled on its own, and always in C1
+     * code, which is what a freshly started server runs its reads in for its first seconds.
+     */
+    private static long positioned(boolean write, int fd, MemorySegment seg, long offset)
             throws NativeIoException {
         requireNative(seg);
         try {
             MemorySegment state = SCRATCH.get().state;
             long n;
             do {
-                n = (long) call.invokeExact(state, fd, seg, seg.byteSize(), offset);
-            } while (failed(name, n, state));
+                n = write
+                        ? (long) PWRITE.invokeExact(state, fd, seg, seg.byteSize(), offset)
+                        : (long) PREAD.invokeExact(state, fd, seg, seg.byteSize(), offset);
+            } while (failed(write ? "pwrite" : "pread", n, state));
             return n;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
@@ -317,12 +325,12 @@ public final class FfmNativeIo implements NativeIo {
 
     @Override
     public long preadv(int fd, MemorySegment[] dsts, long offset) throws NativeIoException {
-        return vectored(PREADV, "preadv", fd, dsts, offset);
+        return vectored(false, fd, dsts, offset);
     }
 
     @Override
     public long pwritev(int fd, MemorySegment[] srcs, long offset) throws NativeIoException {
-        return vectored(PWRITEV, "pwritev", fd, srcs, offset);
+        return vectored(true, fd, srcs, offset);
     }
 
     @Override
@@ -363,8 +371,8 @@ public final class FfmNativeIo implements NativeIo {
         return iov;
     }
 
-    /** preadv and pwritev share their shape: an iovec array built from native segments. */
-    private static long vectored(MethodHandle call, String name, int fd, MemorySegment[] segs, long offset)
+    /** preadv and pwritev share their shape: an iovec array built from native segments (constant handles as in positioned). */
+    private static long vectored(boolean write, int fd, MemorySegment[] segs, long offset)
             throws NativeIoException {
         try {
             Scratch scratch = SCRATCH.get();
@@ -372,8 +380,10 @@ public final class FfmNativeIo implements NativeIo {
             MemorySegment iov = iovecs(scratch, segs);
             long n;
             do {
-                n = (long) call.invokeExact(state, fd, iov, segs.length, offset);
-            } while (failed(name, n, state));
+                n = write
+                        ? (long) PWRITEV.invokeExact(state, fd, iov, segs.length, offset)
+                        : (long) PREADV.invokeExact(state, fd, iov, segs.length, offset);
+            } while (failed(write ? "pwritev" : "preadv", n, state));
             return n;
         } catch (NativeIoException | RuntimeException | Error e) {
             throw e;
