@@ -69,23 +69,6 @@ public sealed interface FastPaths permits HandleFastPaths {
     FileRange readDirectAsFileRange(long offset, int length);
 
     /**
-     * Copies {@code dst.remaining()} bytes of {@code range}, one this handle handed out, from
-     * {@code position} (counted from the range's start) into {@code dst}, only if the kernel holds
-     * every one of them in memory (one preadv2 with RWF_NOWAIT): the read that sending the range
-     * with sendfile(2) would have done, but into a buffer, never waiting for a disk, so a thread
-     * that must not block may call it. Why copy what could be sent from the file: a client on
-     * the same machine then copies bytes this thread has just written, still in the CPU's
-     * caches, instead of page-cache pages no core has touched (docs/benchmarks/seqread-2026-12-05.md).
-     * Like the send, it reads the file as it is now, so a write running meanwhile may show
-     * through. False, with {@code dst}'s position unchanged and its bytes unspecified, when any
-     * byte is not in memory (the kernel evicted it since the range was handed out), the file
-     * system cannot answer without waiting, or the store is closing; {@code dst} must be direct.
-     *
-     * @throws IndexOutOfBoundsException if the bytes asked for are not all inside the range
-     */
-    boolean readFileRangeWithoutWaiting(FileRange range, long position, ByteBuffer dst);
-
-    /**
      * Whether zeroing a range is cheap on this volume's store (a hole punch, or with
      * {@code keepAllocated} a real zero-range), rather than writing zeroes: what a front end
      * that offers "fast zero only" asks before it zeroes.

@@ -36,15 +36,6 @@ final class HandleFastPaths implements FastPaths {
     }
 
     @Override
-    public boolean readFileRangeWithoutWaiting(FileRange range, long position, ByteBuffer dst) {
-        int n = dst.remaining();
-        if (position < 0 || position > range.length() - n) {
-            throw new IndexOutOfBoundsException(n + " bytes at " + position + " of a range of " + range.length());
-        }
-        return n == 0 || handle.volume().store().readIfInMemory(range.offset() + position, new ByteBuffer[] {dst});
-    }
-
-    @Override
     public boolean zeroesFast(boolean keepAllocated) {
         return handle.volume().store().zeroesFast(keepAllocated);
     }

@@ -165,19 +165,9 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().splices().partlySplicedWrites();
     }
 
-    /** READ data chunks sent from the volume's file (sendfile(2), or copied at send time) rather than copied by a worker. */
+    /** READ data chunks sent from the volume's file with sendfile(2) rather than copied. */
     public long readsSentFromFile() {
         return initializer.shared().splices().readsSentFromFile();
-    }
-
-    /** Of those, the chunks copied at send time for a loopback client ({@code CopyAtSendRegion}). */
-    public long readsCopiedAtSend() {
-        return initializer.shared().splices().readsCopiedAtSend();
-    }
-
-    /** Chunks of those whose copy found a page gone from memory and read it plainly, as sendfile would have. */
-    public long copiesAtSendRefused() {
-        return initializer.shared().splices().copiesRefused();
     }
 
     /** Times a client was refused an export its allow list does not admit it to (reason {@code access}). */

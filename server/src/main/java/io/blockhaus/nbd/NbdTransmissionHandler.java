@@ -86,8 +86,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         handle = session.volume().open();
         budget = shared.payloadBudget().open();
-        ReadReplies reads = new ReadReplies(session, handle, ctx.alloc(), shared.splices(),
-                CopyAtSendRegion.worthCopying(ctx.channel().remoteAddress()));
+        ReadReplies reads = new ReadReplies(session, handle, ctx.alloc(), shared.splices());
         runner = new NbdCommandRunner(session, handle, ctx.alloc(), shared.splices(), reads);
         dispatcher = new CommandDispatcher(shared.workers(), ctx.executor(), runner, reads);
         replies = new ReplyWriter(ctx, this::disconnect);

@@ -11,7 +11,6 @@ import io.blockhaus.nbd.codec.NbdSimpleFileReply;
 import io.blockhaus.nbd.codec.NbdSimpleReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.FileRegion;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,11 +18,9 @@ import java.util.List;
 /**
  * A validated READ's reply messages: a simple reply, or structured chunks (data, holes for a
  * sparse range, and NONE to end where the last chunk cannot say it). The data is copied from the
- * engine into a buffer, or sent from the volume's file where the engine hands out the range as a
- * {@link FileRange}, which it does only when the file's bytes are in the kernel's page cache: the
- * send runs on the event loop, which must never wait for a disk. Such a range goes with
- * sendfile(2), or for a buffered read to a loopback client copied at send time
- * ({@link CopyAtSendRegion}: that client's own copy is cheaper then).
+ * engine into a buffer, or sent from the volume's file with sendfile(2) where the engine hands
+ * out the range as a {@link FileRange}, which it does only when the file's bytes are in the
+ * kernel's page cache: the send runs on the event loop, which must never wait for a disk.
  */
 final class ReadReplies {
     /** Reads this large look for holes first, so a sparse image travels as hole chunks. */
@@ -45,15 +42,12 @@ final class ReadReplies {
     private final Handle handle;
     private final ByteBufAllocator alloc;
     private final SpliceCounters counters;
-    private final boolean copyAtSend;
 
-    /** {@code copyAtSend}: buffered ranges go as {@link CopyAtSendRegion}s (a loopback client), else with sendfile. */
-    ReadReplies(NbdSession session, Handle handle, ByteBufAllocator alloc, SpliceCounters counters, boolean copyAtSend) {
+    ReadReplies(NbdSession session, Handle handle, ByteBufAllocator alloc, SpliceCounters counters) {
         this.session = session;
         this.handle = handle;
         this.alloc = alloc;
         this.counters = counters;
-        this.copyAtSend = copyAtSend;
     }
 
     /**
@@ -92,7 +86,7 @@ final class ReadReplies {
     List<Object> read(NbdRequest r) {
         int len = (int) r.length();
         if (!session.structuredReplies()) {
-            FileRegion region = fromFile(r.offset(), len);
+            StoreFileRegion region = fromFile(r.offset(), len);
             return List.of(region != null
                     ? new NbdSimpleFileReply(r.cookie(), region)
                     : NbdSimpleReply.read(r.cookie(), readData(r.offset(), len)));
@@ -134,7 +128,7 @@ final class ReadReplies {
      * final.
      */
     private Object dataChunk(NbdRequest r, boolean done, long offset, int length) {
-        FileRegion region = fromFile(offset, length);
+        StoreFileRegion region = fromFile(offset, length);
         if (region != null) {
             return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), false, offset, region);
         }
@@ -149,7 +143,7 @@ final class ReadReplies {
      * cache); null otherwise (then the caller copies, here on the worker). NBD lets requests in
      * flight complete in any order, which is what makes a read done at send time sound.
      */
-    private FileRegion fromFile(long offset, int length) {
+    private StoreFileRegion fromFile(long offset, int length) {
         if (session.tls()) {
             return null; // sendfile would put plaintext on a TLS connection: the TLS handler takes buffers only
         }
@@ -159,10 +153,6 @@ final class ReadReplies {
             return null;
         }
         counters.sentFromFile();
-        if (copyAtSend && !direct()) {
-            counters.copiedAtSend();
-            return new CopyAtSendRegion(handle.fastPaths(), range, alloc, counters);
-        }
         return new StoreFileRegion(range);
     }
 

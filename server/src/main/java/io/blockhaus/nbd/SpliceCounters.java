@@ -6,8 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
  * How large transfers travelled, over all connections. WRITEs: spliced (socket to pipe to file,
  * never through the JVM) or through a pipe but copied out of it after all (the payload arrived
  * only partly before its header was handled, or the engine could not take it around the cache).
- * READs: data chunks sent from the file (sendfile(2), or copied at send time for a loopback
- * client), and how often such a copy found a page gone from memory and read it plainly.
+ * READs: data chunks sent from the file with sendfile(2).
  * Written by workers and event loops, read by tests and, later, by the metrics binding.
  */
 final class SpliceCounters {
@@ -15,8 +14,6 @@ final class SpliceCounters {
     private final LongAdder copied = new LongAdder();
     private final LongAdder partly = new LongAdder();
     private final LongAdder sentFromFile = new LongAdder();
-    private final LongAdder copiedAtSend = new LongAdder();
-    private final LongAdder copyRefused = new LongAdder();
 
     void spliced() {
         spliced.increment();
@@ -41,24 +38,6 @@ final class SpliceCounters {
 
     long readsSentFromFile() {
         return sentFromFile.sum();
-    }
-
-    /** A chunk sent from the file that goes as a {@link CopyAtSendRegion} (counted in {@link #sentFromFile} too). */
-    void copiedAtSend() {
-        copiedAtSend.increment();
-    }
-
-    long readsCopiedAtSend() {
-        return copiedAtSend.sum();
-    }
-
-    /** A copy at send time that the kernel could not do without waiting (see {@link CopyAtSendRegion}). */
-    void copyRefused() {
-        copyRefused.increment();
-    }
-
-    long copiesRefused() {
-        return copyRefused.sum();
     }
 
     long splicedWrites() {

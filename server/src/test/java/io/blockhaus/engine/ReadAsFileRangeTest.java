@@ -4,7 +4,6 @@ import static io.blockhaus.engine.TestSupport.PAGE;
 import static io.blockhaus.engine.TestSupport.filled;
 import static io.blockhaus.engine.TestSupport.write;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.store.BackingStore;
@@ -132,37 +131,6 @@ class ReadAsFileRangeTest {
         h.writeDirect(BYPASS - PAGE, ByteBuffer.allocateDirect(PAGE), false);
         assertThat(h.fastPaths().readAsFileRange(0, BYPASS)).as("every page in memory").isNotNull();
         assertThat(h.fastPaths().readDirectAsFileRange(0, BYPASS)).isNotNull();
-    }
-
-    /**
-     * {@link FastPaths#readFileRangeWithoutWaiting}: the bytes of a range handed out, from any
-     * position in it, copied only where the kernel holds them; once the kernel has evicted them
-     * (here dd's posix_fadvise DONTNEED) it is refused, dst untouched; nothing outside the range
-     * is read.
-     */
-    @Test
-    void aRangeIsCopiedWithoutWaitingOnlyWhereTheKernelHoldsIt() {
-        Handle h = open(TestStores.file(dir.resolve("v.img"), SIZE)); // one hole: no page in memory
-        byte[] data = TestSupport.random(new SplittableRandom(SEED), 16 * PAGE);
-        h.writeDirect(0, ByteBuffer.wrap(data), false); // through to the file: resident
-        FileRange r = h.fastPaths().readAsFileRange(0, data.length);
-        assertThat(r).isNotNull();
-        ByteBuffer dst = ByteBuffer.allocateDirect(5 * PAGE + 17);
-        assertThat(h.fastPaths().readFileRangeWithoutWaiting(r, 3 * PAGE + 5, dst)).isTrue();
-        assertThat(dst.position()).as("filled").isEqualTo(dst.capacity());
-        byte[] got = new byte[dst.capacity()];
-        dst.flip().get(got);
-        assertThat(got).isEqualTo(java.util.Arrays.copyOfRange(data, 3 * PAGE + 5, 3 * PAGE + 5 + got.length));
-
-        h.flush(); // clean in the kernel too, so that dropping its pages drops them
-        KernelPageCache.drop(dir.resolve("v.img"));
-        ByteBuffer none = ByteBuffer.allocateDirect(BYPASS);
-        assertThat(h.fastPaths().readFileRangeWithoutWaiting(r, 0, none)).as("evicted since: would wait, refused").isFalse();
-        assertThat(none.position()).isZero();
-        assertThatThrownBy(() -> h.fastPaths().readFileRangeWithoutWaiting(r, data.length - 10, ByteBuffer.allocateDirect(11)))
-                .as("past the range's end").isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> h.fastPaths().readFileRangeWithoutWaiting(r, -1, ByteBuffer.allocateDirect(1)))
-                .isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test

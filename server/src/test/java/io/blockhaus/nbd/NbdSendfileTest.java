@@ -85,42 +85,6 @@ class NbdSendfileTest {
         }
     }
 
-    /**
-     * A loopback client's streaming reads are copied at send time ({@link CopyAtSendRegion}), as
-     * fio's 1 MiB reads are: eight 1 MiB READs in flight at a time over 16 MiB, simple and
-     * structured, each reply the file's bytes exactly, none refused (every page was resident).
-     */
-    @Test
-    void aLoopbackClientsStreamingReadsAreCopiedAtSendTimeAndExact() throws Exception {
-        Random rnd = new Random(SEED + 3);
-        int mib = 1 << 20;
-        byte[] data = new byte[16 * mib];
-        rnd.nextBytes(data);
-        try (NbdTestServer s = start(NbdTestServer.config());
-                NbdTestClient simple = NbdTestClient.open(s.port(), Mode.SIMPLE);
-                NbdTestClient structured = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
-            simple.writeOk(0, data);
-            assertThat(simple.flush().ok()).isTrue(); // clean: the file holds every byte
-            for (NbdTestClient c : List.of(simple, structured)) {
-                long before = s.server().readsCopiedAtSend();
-                for (int batch = 0; batch < 2; batch++) {
-                    List<Long> cookies = new ArrayList<>();
-                    for (int i = 0; i < 8; i++) {
-                        cookies.add(c.send(0, NbdCommand.READ, (long) (batch * 8 + i) * mib, mib, null));
-                    }
-                    Map<Long, Result> results = c.awaitAll(cookies);
-                    for (int i = 0; i < 8; i++) {
-                        int at = (batch * 8 + i) * mib;
-                        assertThat(results.get(cookies.get(i)).data()).as("READ at %d", at)
-                                .isEqualTo(Arrays.copyOfRange(data, at, at + mib));
-                    }
-                }
-                assertThat(s.server().readsCopiedAtSend() - before).as("every reply copied at send time").isEqualTo(16);
-            }
-            assertThat(s.server().copiesAtSendRefused()).as("every page was resident").isZero();
-        }
-    }
-
     /** The kernel's client has only simple replies: its streaming reads come from the file too. */
     @Test
     void simpleRepliesAreSentFromTheFileToo() throws Exception {

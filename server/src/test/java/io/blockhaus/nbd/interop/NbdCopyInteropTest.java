@@ -51,26 +51,6 @@ class NbdCopyInteropTest {
         }
     }
 
-    /**
-     * Read out the way fio's 1 MiB row reads (1 MiB requests, eight in flight) from a file-backed
-     * volume whose file holds the image: over loopback the replies are copied at send time
-     * (CopyAtSendRegion), and the copy is identical to the source.
-     */
-    @Test
-    void copyOutInMiBRequestsIsIdenticalWhenCopiedAtSendTime() throws Exception {
-        long size = 128 * MIB;
-        Path src = Images.random(dir.resolve("src.img"), size, Images.seed());
-        Path out = dir.resolve("out.img");
-        try (NbdTestServer s = NbdTestServer.builder().cacheBytes(32 * MIB).file("default", dir.resolve("b.img"), size).start()) {
-            Proc.run(TIMEOUT, "nbdcopy", "--flush", src.toString(), s.uri("default")).ok();
-            long before = s.server().readsCopiedAtSend();
-            Proc.run(TIMEOUT, "nbdcopy", "--connections=1", "--requests=8", "--request-size=1048576",
-                    s.uri("default"), out.toString()).ok();
-            cmp(src, out);
-            assertThat(s.server().readsCopiedAtSend()).as("replies copied at send time").isGreaterThan(before);
-        }
-    }
-
     @ParameterizedTest(name = "nbdcopy {0}")
     @ValueSource(strings = {"--connections=1 --requests=1", "--connections=4 --requests=64",
             "--connections=2 --requests=16 --request-size=4194304", "--synchronous", "--connections=4 --no-extents"})
