@@ -135,7 +135,11 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().payloadBudget().used();
     }
 
-    /** The most payload bytes the server-wide budget ever had taken at once (never above its limit). */
+    /**
+     * The most payload bytes the server-wide budget had taken at once, sampled whenever a request
+     * took from the shared pool (never above its limit; below the pool, every connection is inside
+     * its own share).
+     */
     public long payloadBytesPeak() {
         return initializer.shared().payloadBudget().peak();
     }
