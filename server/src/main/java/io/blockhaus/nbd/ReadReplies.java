@@ -6,9 +6,9 @@ import io.blockhaus.engine.Handle;
 import io.blockhaus.engine.IoMode;
 import io.blockhaus.nbd.codec.NbdCommandFlags;
 import io.blockhaus.nbd.codec.NbdReplyChunk;
+import io.blockhaus.nbd.codec.NbdReadReply;
 import io.blockhaus.nbd.codec.NbdRequest;
 import io.blockhaus.nbd.codec.NbdSimpleFileReply;
-import io.blockhaus.nbd.codec.NbdSimpleReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
@@ -64,10 +64,10 @@ final class ReadReplies {
         if (direct() || !oneChunk || len == 0 || len > MAX_INLINE_READ) {
             return null;
         }
-        ByteBuf buf = alloc.directBuffer(len, len);
+        ByteBuf buf = NbdReadReply.allocate(alloc, len);
         boolean read = false;
         try {
-            read = handle.fastPaths().readWithoutWaiting(r.offset(), buf.nioBuffer(0, len));
+            read = handle.fastPaths().readWithoutWaiting(r.offset(), buf.nioBuffer(buf.writerIndex(), len));
         } finally {
             if (!read) {
                 buf.release(); // also when the engine threw: the caller answers with its errno
@@ -76,10 +76,8 @@ final class ReadReplies {
         if (!read) {
             return null;
         }
-        buf.writerIndex(len);
-        return List.of(session.structuredReplies()
-                ? new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), true, r.offset(), buf)
-                : NbdSimpleReply.read(r.cookie(), buf));
+        buf.writerIndex(buf.writerIndex() + len);
+        return List.of(new NbdReadReply(r.cookie(), r.offset(), buf));
     }
 
     /** The reply messages; may block (a worker's job). Engine errors are thrown. */
@@ -89,7 +87,7 @@ final class ReadReplies {
             StoreFileRegion region = fromFile(r.offset(), len);
             return List.of(region != null
                     ? new NbdSimpleFileReply(r.cookie(), region)
-                    : NbdSimpleReply.read(r.cookie(), readData(r.offset(), len)));
+                    : new NbdReadReply(r.cookie(), r.offset(), readData(r.offset(), len, true)));
         }
         boolean sparse = !r.flags().has(NbdCommandFlags.DF) && len >= SPARSE_READ_THRESHOLD;
         if (!sparse) {
@@ -132,7 +130,10 @@ final class ReadReplies {
         if (region != null) {
             return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), false, offset, region);
         }
-        return new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, readData(offset, length));
+        if (done && offset == r.offset()) { // the whole READ in one chunk: framed in place
+            return new NbdReadReply(r.cookie(), offset, readData(offset, length, true));
+        }
+        return new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, readData(offset, length, false));
     }
 
     /**
@@ -156,16 +157,17 @@ final class ReadReplies {
         return new StoreFileRegion(range);
     }
 
-    private ByteBuf readData(long offset, int length) {
-        ByteBuf buf = alloc.directBuffer(length, length);
+    /** The data of {@code [offset, offset+length)} in a buffer, with room for a reply header in front if {@code headroom} ({@link NbdReadReply}). */
+    private ByteBuf readData(long offset, int length, boolean headroom) {
+        ByteBuf buf = headroom ? NbdReadReply.allocate(alloc, length) : alloc.directBuffer(length, length);
         try {
-            var dst = buf.nioBuffer(0, length);
+            var dst = buf.nioBuffer(buf.writerIndex(), length);
             if (direct()) {
                 handle.readDirect(offset, dst);
             } else {
                 handle.read(offset, dst);
             }
-            return buf.writerIndex(length);
+            return buf.writerIndex(buf.writerIndex() + length);
         } catch (RuntimeException e) {
             buf.release();
             throw e;

@@ -6,9 +6,10 @@ import io.netty.handler.codec.MessageToMessageEncoder;
 import java.util.List;
 
 /**
- * Encodes transmission-phase replies: {@link NbdSimpleReply}, {@link NbdSimpleFileReply} and
- * {@link NbdReplyChunk}. Read data is not copied: the header goes into a small buffer and the data
- * buffer is appended to a composite, or a file region follows the header as a message of its own.
+ * Encodes transmission-phase replies: {@link NbdReadReply}, {@link NbdSimpleReply},
+ * {@link NbdSimpleFileReply} and {@link NbdReplyChunk}. Read data is not copied: a whole READ's
+ * header goes into the room kept in front of its data ({@link NbdReadReply}); other data follows a
+ * header buffer in a composite, or a file region follows the header as a message of its own.
  * The negotiated reply style is fixed at construction and enforced, because a reply the client
  * did not negotiate desynchronises it: chunks need structured replies or extended
  * headers; simple replies are forbidden under extended headers and may not carry data once
@@ -25,12 +26,14 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
 
     @Override
     public boolean acceptOutboundMessage(Object msg) {
-        return msg instanceof NbdSimpleReply || msg instanceof NbdSimpleFileReply || msg instanceof NbdReplyChunk;
+        return msg instanceof NbdReadReply || msg instanceof NbdSimpleReply || msg instanceof NbdSimpleFileReply
+                || msg instanceof NbdReplyChunk;
     }
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) {
         switch (msg) {
+            case NbdReadReply d -> out.add(framedInPlace(d).retain()); // the encoder releases the message
             case NbdSimpleReply r -> {
                 ByteBuf header = simpleHeader(ctx, r.error(), r.cookie(), r.content().isReadable());
                 out.add(withData(ctx, header, r.content()));
@@ -56,6 +59,35 @@ public final class NbdTransmissionEncoder extends MessageToMessageEncoder<Object
         }
         return ctx.alloc().buffer(NbdLimits.SIMPLE_REPLY_HEADER_LENGTH)
                 .writeInt(NbdMagic.SIMPLE_REPLY).writeInt(error.code()).writeLong(cookie);
+    }
+
+    /**
+     * Writes a whole READ's reply header into the room in front of its data ({@link NbdReadReply}):
+     * the same bytes {@link #simpleHeader} or {@link #chunk} would put in a buffer of their own for
+     * a simple reply or a final OFFSET_DATA chunk.
+     */
+    private ByteBuf framedInPlace(NbdReadReply d) {
+        ByteBuf buf = d.content();
+        int length = buf.readableBytes();
+        int start;
+        if (!structuredReplies && !extendedHeaders) {
+            start = buf.readerIndex() - NbdLimits.SIMPLE_REPLY_HEADER_LENGTH;
+            buf.setInt(start, NbdMagic.SIMPLE_REPLY).setInt(start + 4, NbdError.OK.code()).setLong(start + 8, d.cookie());
+            return buf.readerIndex(start);
+        }
+        int headerLength = extendedHeaders ? NbdLimits.EXTENDED_REPLY_HEADER_LENGTH : NbdLimits.STRUCTURED_REPLY_HEADER_LENGTH;
+        start = buf.readerIndex() - headerLength - Long.BYTES;
+        buf.setInt(start, extendedHeaders ? NbdMagic.EXTENDED_REPLY : NbdMagic.STRUCTURED_REPLY)
+                .setShort(start + 4, NbdReplyChunk.FLAG_DONE)
+                .setShort(start + 6, NbdReplyType.OFFSET_DATA.code())
+                .setLong(start + 8, d.cookie());
+        if (extendedHeaders) {
+            buf.setLong(start + 16, d.offset()).setLong(start + 24, Long.BYTES + (long) length);
+        } else {
+            buf.setInt(start + 16, Long.BYTES + length);
+        }
+        buf.setLong(start + headerLength, d.offset());
+        return buf.readerIndex(start);
     }
 
     private ByteBuf chunk(ChannelHandlerContext ctx, NbdReplyChunk chunk) {

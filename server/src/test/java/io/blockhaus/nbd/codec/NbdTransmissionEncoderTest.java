@@ -58,6 +58,41 @@ class NbdTransmissionEncoderTest {
         assertThat(data.refCnt()).isZero();
     }
 
+    /**
+     * A whole READ framed in the room in front of its data goes out as the same bytes as the
+     * header-plus-data composite of the plain messages, in each reply style, as that one buffer.
+     */
+    @Test
+    void readReplyIsFramedInPlaceAsTheSameBytesInEveryStyle() {
+        boolean[][] styles = {{false, false}, {true, false}, {true, true}, {false, true}};
+        for (boolean[] style : styles) {
+            mode(style[0], style[1]);
+            byte[] data = Bytes.filled(4096, 5);
+            ByteBuf plain = Unpooled.wrappedBuffer(data.clone());
+            byte[] expected = encode(style[0] || style[1]
+                    ? new NbdReplyChunk.OffsetData(99, 8192, true, 8192, plain)
+                    : NbdSimpleReply.read(99, plain));
+
+            ByteBuf room = NbdReadReply.allocate(channel.alloc(), data.length).writeBytes(data);
+            assertThat(channel.writeOutbound(new NbdReadReply(99, 8192, room))).isTrue();
+            ByteBuf out = channel.readOutbound();
+            assertThat(out).as("one buffer, no composite").isSameAs(room);
+            assertThat(ByteBufUtil.getBytes(out)).as("structured %s, extended %s", style[0], style[1]).isEqualTo(expected);
+            out.release();
+            assertThat(room.refCnt()).isZero();
+            assertThat(channel.finishAndReleaseAll()).isFalse();
+        }
+    }
+
+    @Test
+    void readReplyRefusesABufferWithoutRoomForItsHeader() {
+        mode(true, false);
+        ByteBuf tight = Unpooled.buffer(64).writeZero(64);
+        assertThatThrownBy(() -> new NbdReadReply(1, 0, tight)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("room");
+        tight.release();
+    }
+
     @Test
     void structuredChunks() {
         mode(true, false);
