@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Every NBD connection that ends in transmission, counted by its {@link DisconnectReason}, so a
+ * Every NBD connection that ends (but for the handshake's refusals), counted by its {@link DisconnectReason}, so a
  * connection the server closes is never silent: one that a benchmark's client saw reset while
  * the server's log said nothing is what made this class (docs/benchmarks/reset-2026-12-05.md).
  * Reasons that are the server's choice on a fault are logged (WARNING), and so is a client that
