@@ -13,7 +13,11 @@ package io.blockhaus.nbd;
 public enum DisconnectReason {
     /** The client sent NBD_CMD_DISC; the server answered what was in flight and closed. */
     CLIENT_DISC("client-disc", false),
-    /** The client closed or reset its end (end of input, ECONNRESET, EPIPE). Logged only with requests in flight. */
+    /**
+     * The client closed or reset its end (end of input, ECONNRESET, EPIPE), or it or its network
+     * went away and TCP gave up on it (ETIMEDOUT, EHOSTUNREACH, ENETUNREACH): not a fault of the
+     * server's. Logged only with requests in flight (the line names the errno).
+     */
     CLIENT_CLOSED("client-closed", false),
     /**
      * Before transmission, the client ended the handshake: NBD_OPT_ABORT, or it closed or reset
