@@ -39,6 +39,8 @@ final class ConnectionSecurity {
     private ChannelHandler tls;           // set when STARTTLS was accepted
     private PeerIdentity peer = PeerIdentity.ANONYMOUS;
     private boolean refusalLogged;
+    private boolean established;          // the TLS handshake succeeded
+    private boolean closed;               // closed here: a refusal, not a client leaving
 
     ConnectionSecurity(NbdSecurity security, SecurityRefusals refusals) {
         this.security = security;
@@ -47,6 +49,16 @@ final class ConnectionSecurity {
 
     boolean tlsStarted() {
         return tls != null;
+    }
+
+    /** Whether the TLS handshake after STARTTLS succeeded (until then a failure is a refusal). */
+    boolean tlsEstablished() {
+        return established;
+    }
+
+    /** Whether this closed the connection (bytes behind STARTTLS, a failed TLS handshake). */
+    boolean closedTheConnection() {
+        return closed;
     }
 
     PeerIdentity peer() {
@@ -87,6 +99,7 @@ final class ConnectionSecurity {
         if (codec.bufferedBytes() != 0) {
             LOG.log(Level.INFO, "NBD client " + ctx.channel().remoteAddress()
                     + " sent data behind STARTTLS before its answer; closing");
+            closed = true;
             ctx.close();
             return false;
         }
@@ -101,10 +114,12 @@ final class ConnectionSecurity {
     void handshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
         if (event.isSuccess()) {
             peer = security.handlers().orElseThrow().identityOf(tls);
+            established = true;
         } else {
             refusals.tlsHandshake();
             LOG.log(Level.INFO, "NBD client " + ctx.channel().remoteAddress() + ": TLS handshake failed: "
                     + event.cause().getMessage());
+            closed = true;
             ctx.close();
         }
     }

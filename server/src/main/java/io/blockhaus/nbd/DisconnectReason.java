@@ -2,24 +2,35 @@ package io.blockhaus.nbd;
 
 /**
  * Why an NBD connection ended: a closed set, so counting stays bounded whatever clients do. Every
- * end in transmission has exactly one, chosen by whoever ended it first ({@link Disconnects});
- * in the handshake only the server's own closes are counted here (with {@link #HANDSHAKE_REFUSED}),
- * its deadline and the connection caps being refusals ({@link io.blockhaus.limits.Refusals}).
- * The ones the server chose because something went wrong are logged; a client's own goodbye is
- * only counted.
+ * connection admitted ends with exactly one, chosen by whoever ended it first ({@link Disconnects}),
+ * except the handshake's refusals, counted as such instead ({@link io.blockhaus.limits.Refusals}:
+ * its deadline, a failed TLS handshake; the connection caps act before the handshake starts).
+ * A client that leaves during the handshake has a reason of its own, {@link #CLIENT_LEFT_HANDSHAKE},
+ * so that probes and {@code nbdinfo --list} do not swell {@link #CLIENT_CLOSED}, which is about
+ * connections that were serving. The ones the server chose because something went wrong are
+ * logged; a client's own goodbye is only counted.
  */
 public enum DisconnectReason {
     /** The client sent NBD_CMD_DISC; the server answered what was in flight and closed. */
     CLIENT_DISC("client-disc", false),
-    /** The client closed or reset its end (end of input, ECONNRESET, EPIPE). Logged only with requests in flight. */
+    /**
+     * The client closed or reset its end (end of input, ECONNRESET, EPIPE), or it or its network
+     * went away and TCP gave up on it (ETIMEDOUT, EHOSTUNREACH, ENETUNREACH): not a fault of the
+     * server's. Logged only with requests in flight (the line names the errno).
+     */
     CLIENT_CLOSED("client-closed", false),
+    /**
+     * Before transmission, the client ended the handshake: NBD_OPT_ABORT, or it closed or reset
+     * its end (a port probe, a client that only listed exports or gave up).
+     */
+    CLIENT_LEFT_HANDSHAKE("client-left-handshake", false),
     /** A request the stream cannot survive (wrong magic, an absurd length): nothing after it can be trusted. */
     MALFORMED_REQUEST("malformed-request", true),
     /** A WRITE's payload that got no byte for the payload stall timeout. */
     PAYLOAD_STALL("payload-stall", true),
     /** A READ reply sent from the volume's file that the kernel could not send (its header was out already). */
     SEND_FROM_FILE_FAILED("send-from-file-failed", true),
-    /** An exception reached the connection's handler: a bug, or an error with no reply to carry it. */
+    /** An exception reached the connection's handler (transmission or handshake): a bug, or an error with no reply to carry it. */
     INTERNAL_ERROR("internal-error", true),
     /** No request and nothing in flight for the idle timeout (also a refusal, logged there). */
     IDLE_TIMEOUT("idle-timeout", false),

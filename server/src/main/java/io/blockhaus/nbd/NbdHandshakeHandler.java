@@ -48,6 +48,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
     private boolean extended;
     private boolean allocationContext;
     private ScheduledFuture<?> timeout;
+    private boolean ended; // this connection's end is counted (Disconnects) or is a refusal (Refusals)
 
     NbdHandshakeHandler(NbdExports exports, NbdServerConfig config, ServerResources shared, NbdSecurity security,
             SecurityRefusals refusals) {
@@ -62,6 +63,7 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
         // One deadline for the whole handshake, not per byte: a client trickling a byte a second
         // (slowloris) is dropped at the same time as one that sends nothing.
         timeout = ctx.executor().schedule(() -> {
+            ended = true;
             shared.refusals().refused(RefusalReason.HANDSHAKE_TIMEOUT, ctx.channel().remoteAddress()
                     + " did not finish the handshake within " + config.handshakeTimeout().toMillis() + " ms");
             ctx.close();
@@ -72,10 +74,20 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
         ctx.read();
     }
 
+    /**
+     * Nobody on the server's side closed it (they all set {@link #ended} first, or
+     * {@link ConnectionSecurity} closed it as a TLS refusal): the client left during the handshake,
+     * or the server is stopping. Once in transmission this handler is gone and
+     * {@link NbdTransmissionHandler} counts the end.
+     */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (timeout != null) {
             timeout.cancel(false);
+        }
+        if (!ended && !security.closedTheConnection()) {
+            end(ctx, ctx.executor().isShuttingDown() ? DisconnectReason.SERVER_STOPPING
+                    : DisconnectReason.CLIENT_LEFT_HANDSHAKE, "the connection closed during the handshake");
         }
         ctx.fireChannelInactive();
     }
@@ -100,18 +112,30 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
 
     /**
      * After STARTTLS the TLS handler reports a failed handshake (another CA, no certificate when
-     * one is required, an old protocol) both as an event, logged and counted in
+     * one is required, an old protocol) both as an event, logged and counted as a refusal in
      * {@link ConnectionSecurity#handshakeDone}, and as this exception: the connection just closes.
+     * Otherwise an exception here is a read or write that failed: the client gone
+     * ({@link Disconnects#clientGone}, also a peer TCP gave up on), or something the handshake
+     * cannot go on from; either way the connection closes and its end is counted.
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (security.tlsStarted()) {
+        if (security.tlsStarted() && !security.tlsEstablished()) {
             System.getLogger(NbdHandshakeHandler.class.getName()).log(System.Logger.Level.DEBUG,
                     "NBD client " + ctx.channel().remoteAddress() + ": " + cause);
+            ended = true;
             ctx.close();
             return;
         }
-        ctx.fireExceptionCaught(cause);
+        if (Disconnects.clientGone(cause)) {
+            end(ctx, DisconnectReason.CLIENT_LEFT_HANDSHAKE, String.valueOf(cause));
+            return;
+        }
+        if (!ended) {
+            System.getLogger(NbdHandshakeHandler.class.getName()).log(System.Logger.Level.DEBUG,
+                    "NBD handshake with " + ctx.channel().remoteAddress() + " failed", cause);
+        }
+        end(ctx, DisconnectReason.INTERNAL_ERROR, String.valueOf(cause));
     }
 
     @Override
@@ -130,7 +154,15 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
 
     /** Closes a handshake the protocol leaves no other answer to, counted and logged ({@link Disconnects}). */
     private void refuse(ChannelHandlerContext ctx, String why) {
-        shared.disconnects().ended(DisconnectReason.HANDSHAKE_REFUSED, ctx.channel().remoteAddress(), why, 0);
+        end(ctx, DisconnectReason.HANDSHAKE_REFUSED, why);
+    }
+
+    /** Counts the connection's end once, for whoever ended it first, and closes it. */
+    private void end(ChannelHandlerContext ctx, DisconnectReason reason, String detail) {
+        if (!ended) {
+            ended = true;
+            shared.disconnects().ended(reason, ctx.channel().remoteAddress(), detail, 0);
+        }
         ctx.close();
     }
 
@@ -174,6 +206,9 @@ final class NbdHandshakeHandler extends SimpleChannelInboundHandler<Object> {
             return;
         }
         if (o.equals(NbdOption.ABORT)) {
+            // The client's goodbye in the handshake; counted now, the close follows the ACK.
+            ended = true;
+            shared.disconnects().ended(DisconnectReason.CLIENT_LEFT_HANDSHAKE, ctx.channel().remoteAddress(), "NBD_OPT_ABORT", 0);
             ctx.writeAndFlush(new NbdOptionReply.Ack(o)).addListener(ChannelFutureListener.CLOSE);
         } else if (o.equals(NbdOption.LIST)) {
             if (p.dataLength() != 0) {

@@ -17,8 +17,8 @@
  *
  * <p>Limits on clients: {@code ConnectionAdmission} (total and per-source caps, at accept), the
  * handshake deadline in {@code NbdHandshakeHandler}, {@code IdleDisconnect} (the idle timeout);
- * each refusal is counted in {@link io.blockhaus.limits.Refusals}. Every connection that ends is
- * counted by why in {@code Disconnects}, and logged when the server closed it on a fault: none
- * ends silently.
+ * each refusal is counted in {@link io.blockhaus.limits.Refusals}. Every other connection that
+ * ends, in the handshake or in transmission, is counted by why in {@code Disconnects}, and logged
+ * when the server closed it on a fault: none ends silently.
  */
 package io.blockhaus.nbd;

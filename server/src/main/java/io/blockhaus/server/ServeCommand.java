@@ -15,18 +15,12 @@ import io.blockhaus.tls.TlsConfig;
 import io.blockhaus.tls.TlsConfigException;
 import io.blockhaus.tls.TlsOptions;
 import java.time.Instant;
-import io.blockhaus.engine.IoMode;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Optional;
 import com.sun.net.httpserver.HttpsConfigurator;
 import java.util.concurrent.Callable;
@@ -40,7 +34,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code blockhaus-server serve}: opens the exported volumes and serves them until SIGTERM or SIGINT,
- * then writes every dirty page back, forces the files and exits 0.
+ * then writes every dirty page back, forces the files and exits 0. This class holds the options
+ * (each group of them a picocli mixin of its own: limits, TLS, metrics, s3...) and the order of
+ * start-up and shutdown; the data directory's decisions are {@link DataDirectory}'s, what is said
+ * on stdout {@link ServeConsole}'s, and each step's undoing {@link Shutdown}'s.
  */
 @Command(name = "serve",
         description = {
@@ -284,10 +281,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         Path dir = dataDir.toAbsolutePath().normalize();
-        prepareDirectories(dir, plans);
+        DataDirectory.prepare(dir, plans);
 
         ApiVolumeFile apiFile = new ApiVolumeFile(dir);
-        List<ExportSpec> remembered = rememberedVolumes(apiFile, plans, err);
+        List<ExportSpec> remembered = DataDirectory.remembered(apiFile, plans, err);
         List<VolumePlan> all = new ArrayList<>(plans);
         if (!remembered.isEmpty()) {
             all.addAll(VolumePlan.resolve(dir, remembered));
@@ -363,112 +360,17 @@ public final class ServeCommand implements Callable<Integer> {
         shutdown.register("readiness", readiness::stopping); // closed first: /readyz fails from the first step of a stop
         running = new Running(shutdown, nbd.address(), grpc.address(), metrics.address());
 
-        out.println("blockhaus: data directory " + dir + ", cache " + SizeParser.format(cacheSize)
-                + ", " + all.size() + (all.size() == 1 ? " volume" : " volumes"));
-        for (VolumePlan plan : all) {
-            out.println(plan.s3().isEmpty() ? describe(plan) : registry.get(plan.name()).map(v -> describe(plan, v)).orElseThrow());
-        }
-        out.println("blockhaus: NBD listening on " + nbd.address().getHostString() + ":" + nbd.address().getPort()
-                + " (nbd://" + nbdListen + "/" + all.getFirst().config().name() + "; " + nbd.transport() + " transport)");
-        out.println("blockhaus: NBD TLS " + nbdSecurity.mode().label()
-                + nbdSecurity.handlers().map(h -> ", " + h.describe()).orElse(""));
-        out.println("blockhaus: gRPC listening on " + grpc.address().getHostString() + ":" + grpc.address().getPort()
-                + " (blockhaus.v1.VolumeIo, blockhaus.v1.VolumeAdmin, health, reflection; "
-                + (grpcSecurity.ssl().isPresent() ? "TLS" : "plaintext") + ")");
-        out.println("blockhaus: " + metrics.describe());
-        out.println("blockhaus: running as pid " + ProcessHandle.current().pid() + "; stop with Ctrl-C or SIGTERM");
-        out.flush();
+        ServeConsole console = new ServeConsole(out);
+        console.volumes(dir, cacheSize, all, registry);
+        console.nbd(nbd, nbdListen, all.getFirst().config().name(), nbdSecurity);
+        console.grpc(grpc, grpcSecurity);
+        console.running(metrics);
 
         String reason = shutdown.awaitStop();
-        out.println("blockhaus: " + reason + " received; writing back dirty pages and closing " + registry.size()
-                + (registry.size() == 1 ? " volume" : " volumes"));
-        out.flush();
+        console.stopping(reason, registry.size());
         boolean clean = shutdown.closeAll();
-        out.println(clean ? "blockhaus: stopped cleanly" : "blockhaus: stopped with errors (see above)");
-        out.flush();
+        console.stopped(clean);
         return clean ? 0 : 1;
-    }
-
-    /**
-     * The volumes created over gRPC in earlier runs, less those the command line now declares
-     * itself (it wins) and those whose file is gone (each said on stderr).
-     */
-    private static List<ExportSpec> rememberedVolumes(ApiVolumeFile file, List<VolumePlan> plans, PrintWriter err) {
-        List<ExportSpec> specs;
-        try {
-            specs = file.load();
-        } catch (IllegalArgumentException | UncheckedIOException e) {
-            throw new StartupException("cannot read the volumes created over gRPC: " + e.getMessage(), e);
-        }
-        Set<String> names = new HashSet<>();
-        Set<Path> files = new HashSet<>();
-        for (VolumePlan p : plans) {
-            names.add(p.name());
-            files.add(p.file());
-        }
-        List<ExportSpec> kept = new ArrayList<>();
-        for (ExportSpec s : specs) {
-            Path f = VolumePlan.fileOf(file.path().getParent(), s);
-            if (names.contains(s.name()) || files.contains(f)) {
-                err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) is also given by --export;"
-                        + " serving the --export one");
-            } else if (s.path().isPresent() || Files.isSymbolicLink(f)) {
-                // The server writes neither: someone changed the data directory to point a
-                // client-created volume elsewhere; only the operator's --export may do that.
-                err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) now has "
-                        + (Files.isSymbolicLink(f) ? "a symbolic link " + f : "path=" + s.path().get())
-                        + "; not serving it: only --export may name a file outside the data directory");
-            } else if (!Files.isRegularFile(f)) {
-                err.println("blockhaus: warning: volume " + s.name() + " (created over gRPC) has no file " + f
-                        + " any more; not serving it");
-            } else {
-                kept.add(s);
-            }
-        }
-        err.flush();
-        return kept;
-    }
-
-    /** One plain line per volume. */
-    static String describe(VolumePlan plan) {
-        var c = plan.config();
-        return "volume " + c.name() + ": " + SizeParser.format(plan.size()) + " (" + plan.size() + " bytes), file "
-                + plan.file() + (plan.create() ? " (created)" : "") + ", " + (c.readOnly() ? "read-only" : "read-write")
-                + ", io " + (c.io() == IoMode.DIRECT ? "direct" : "buffered") + ", lock " + c.lockPolicy().label()
-                + ", page size " + SizeParser.format(c.pageSize());
-    }
-
-    /** One plain line for an s3 volume, whose size and standing are known only once open. */
-    static String describe(VolumePlan plan, io.blockhaus.engine.Volume v) {
-        var c = v.config();
-        return "volume " + c.name() + ": " + SizeParser.format(v.size()) + " (" + v.size() + " bytes), " + plan.where()
-                + ", " + (c.readOnly() ? "read-only" : "read-write") + ", io " + (c.io() == IoMode.DIRECT ? "direct" : "buffered")
-                + ", lock " + c.lockPolicy().label() + ", page size " + SizeParser.format(c.pageSize());
-    }
-
-    private static void prepareDirectories(Path dir, List<VolumePlan> plans) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new StartupException("cannot create the data directory " + dir + ": " + StartupException.describe(e), e);
-        }
-        for (VolumePlan plan : plans) {
-            if (!plan.create()) {
-                continue; // an existing file, or an s3 volume (no file)
-            }
-            Path parent = plan.file().getParent();
-            if (!plan.create() || parent == null || Files.isDirectory(parent)) {
-                continue;
-            }
-            if (!parent.startsWith(dir)) {
-                throw new StartupException("export '" + plan.name() + "': directory " + parent + " does not exist");
-            }
-            try {
-                Files.createDirectories(parent);
-            } catch (IOException e) {
-                throw new StartupException("cannot create " + parent + ": " + StartupException.describe(e), e);
-            }
-        }
     }
 
     /**

@@ -12,6 +12,8 @@ import io.blockhaus.nbd.NbdTestClient.Result;
 import io.blockhaus.nbd.codec.NbdClientFlags;
 import io.blockhaus.nbd.codec.NbdCommand;
 import io.blockhaus.nbd.codec.NbdError;
+import io.blockhaus.nbd.codec.NbdOption;
+import io.blockhaus.nbd.codec.NbdOptionReplyType;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -174,6 +176,36 @@ class NbdDisconnectsTest {
             c.clientFlags(NbdClientFlags.NO_ZEROES); // not fixed newstyle: the spec says disconnect
             assertClosedFor(s, c, DisconnectReason.HANDSHAKE_REFUSED);
             assertWarned("handshake-refused", "fixed newstyle");
+        }
+    }
+
+    @Test
+    void aClientThatLeavesDuringTheHandshakeIsCountedAndNotLogged() throws Exception {
+        try (NbdTestServer s = NbdTestServer.memory(SIZE)) {
+            try (NbdTestClient closes = NbdTestClient.connect(s.port())) {
+                closes.clientFlags(NbdClientFlags.FIXED_NEWSTYLE); // then a plain close (FIN)
+            }
+            try (NbdTestClient resets = NbdTestClient.connect(s.port())) {
+                resets.socket().setSoLinger(true, 0); // the close is a reset (ECONNRESET on the server's read)
+            }
+            try (NbdTestClient aborts = NbdTestClient.connect(s.port())) {
+                aborts.clientFlags(NbdClientFlags.FIXED_NEWSTYLE);
+                assertThat(aborts.option(NbdOption.ABORT.code(), new byte[0]).getLast().type())
+                        .isEqualTo(NbdOptionReplyType.ACK.code());
+                assertThat(aborts.awaitClosed(WITHIN)).isTrue();
+            }
+            Await.until("all three counted as leaving the handshake", WITHIN,
+                    () -> s.server().disconnects().count(DisconnectReason.CLIENT_LEFT_HANDSHAKE) == 3);
+            try (NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
+                assertThat(c.readOk(0, 4096)).as("a connection through the handshake is not counted there").hasSize(4096);
+            }
+            Await.until("and its end counted as transmission's", WITHIN,
+                    () -> s.server().disconnects().count(DisconnectReason.CLIENT_CLOSED) == 1);
+            for (DisconnectReason r : DisconnectReason.values()) {
+                long expected = r == DisconnectReason.CLIENT_LEFT_HANDSHAKE ? 3 : r == DisconnectReason.CLIENT_CLOSED ? 1 : 0;
+                assertThat(s.server().disconnects().count(r)).as(r.label()).isEqualTo(expected);
+            }
+            assertThat(logged).as("a client leaving the handshake is no news").isEmpty();
         }
     }
 

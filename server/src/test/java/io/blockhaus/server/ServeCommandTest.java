@@ -86,7 +86,7 @@ class ServeCommandTest {
                 new VolumePlan(VolumeConfig.of("fast").withIo(IoMode.DIRECT).withLockPolicy(LockPolicy.RANGE)
                         .withPageSize(65536), tmp.resolve("fast.img"), 1L << 30, true),
                 new VolumePlan(VolumeConfig.of("plain"), tmp.resolve("sub/plain.raw"), 4L << 20, true));
-        assertThat(ServeCommand.describe(plans.getFirst())).isEqualTo("volume fast: 1G (1073741824 bytes), file "
+        assertThat(ServeConsole.describe(plans.getFirst())).isEqualTo("volume fast: 1G (1073741824 bytes), file "
                 + tmp.resolve("fast.img") + " (created), read-write, io direct, lock range, page size 64K");
     }
 

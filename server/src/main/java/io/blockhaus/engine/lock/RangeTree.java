@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An interval tree of {@link RangeLock.RangeHold}s, for {@link RangeLock}: a treap (a binary search
+ * An interval tree of {@link RangeHold}s, for {@link RangeLock}: a treap (a binary search
  * tree on {@code (firstPage, seq)}, heap-ordered on a random priority, so balanced with high
  * probability) whose every node also knows the largest {@code endPage} and the smallest
  * {@code seq} below it. Linux's interval tree (an augmented rbtree, {@code include/linux/interval_tree_generic.h})
@@ -21,7 +21,7 @@ import java.util.List;
  * most one tree at a time. Not thread-safe: every instance is guarded by its lock's mutex.
  */
 final class RangeTree {
-    private RangeLock.RangeHold root;
+    private RangeHold root;
     private int size;
     /** xorshift64 state for the priorities; any non-zero start will do. // guarded by the lock's mutex */
     private long seed;
@@ -38,7 +38,7 @@ final class RangeTree {
         return root == null;
     }
 
-    void insert(RangeLock.RangeHold n) {
+    void insert(RangeHold n) {
         seed ^= seed << 13;
         seed ^= seed >>> 7;
         seed ^= seed << 17;
@@ -50,7 +50,7 @@ final class RangeTree {
         size++;
     }
 
-    void remove(RangeLock.RangeHold n) {
+    void remove(RangeHold n) {
         root = remove(root, n);
         n.left = null;
         n.right = null;
@@ -61,24 +61,24 @@ final class RangeTree {
      * Some node overlapping {@code [first, end)} whose seq is below {@code beforeSeq}, or null.
      * ({@code Long.MAX_VALUE} for "any age".)
      */
-    RangeLock.RangeHold anyOverlap(long first, long end, long beforeSeq) {
+    RangeHold anyOverlap(long first, long end, long beforeSeq) {
         return anyOverlap(root, first, end, beforeSeq);
     }
 
     /** Every node overlapping {@code [first, end)}, in tree order; the slow paths only. */
-    List<RangeLock.RangeHold> overlapping(long first, long end) {
-        List<RangeLock.RangeHold> out = new ArrayList<>();
+    List<RangeHold> overlapping(long first, long end) {
+        List<RangeHold> out = new ArrayList<>();
         collect(root, first, end, out);
         return out;
     }
 
     // ---- treap mechanics (recursive: depth is O(log n) with high probability) -----------------
 
-    private static boolean before(RangeLock.RangeHold a, RangeLock.RangeHold b) {
+    private static boolean before(RangeHold a, RangeHold b) {
         return a.firstPage < b.firstPage || (a.firstPage == b.firstPage && a.seq < b.seq);
     }
 
-    private static void fix(RangeLock.RangeHold t) {
+    private static void fix(RangeHold t) {
         long maxEnd = t.endPage;
         long minSeq = t.seq;
         if (t.left != null) {
@@ -93,7 +93,7 @@ final class RangeTree {
         t.minSeq = minSeq;
     }
 
-    private RangeLock.RangeHold insert(RangeLock.RangeHold t, RangeLock.RangeHold n) {
+    private RangeHold insert(RangeHold t, RangeHold n) {
         if (t == null) {
             return n;
         }
@@ -114,11 +114,11 @@ final class RangeTree {
     }
 
     /** The two halves of the last {@link #split}, returned through fields to allocate nothing. */
-    private RangeLock.RangeHold splitLow;
-    private RangeLock.RangeHold splitHigh;
+    private RangeHold splitLow;
+    private RangeHold splitHigh;
 
     /** Splits {@code t} into the nodes before {@code key} and the rest. */
-    private void split(RangeLock.RangeHold t, RangeLock.RangeHold key) {
+    private void split(RangeHold t, RangeHold key) {
         if (t == null) {
             splitLow = null;
             splitHigh = null;
@@ -135,7 +135,7 @@ final class RangeTree {
         }
     }
 
-    private RangeLock.RangeHold remove(RangeLock.RangeHold t, RangeLock.RangeHold n) {
+    private RangeHold remove(RangeHold t, RangeHold n) {
         if (t == null) {
             throw new IllegalStateException("not in the tree: " + n);
         }
@@ -152,7 +152,7 @@ final class RangeTree {
     }
 
     /** Joins two treaps, every node of {@code a} before every node of {@code b}. */
-    private static RangeLock.RangeHold merge(RangeLock.RangeHold a, RangeLock.RangeHold b) {
+    private static RangeHold merge(RangeHold a, RangeHold b) {
         if (a == null) {
             return b;
         }
@@ -169,9 +169,9 @@ final class RangeTree {
         return b;
     }
 
-    private static RangeLock.RangeHold anyOverlap(RangeLock.RangeHold t, long first, long end, long beforeSeq) {
+    private static RangeHold anyOverlap(RangeHold t, long first, long end, long beforeSeq) {
         while (t != null && t.maxEnd > first && t.minSeq < beforeSeq) {
-            RangeLock.RangeHold found = anyOverlap(t.left, first, end, beforeSeq);
+            RangeHold found = anyOverlap(t.left, first, end, beforeSeq);
             if (found != null) {
                 return found;
             }
@@ -186,7 +186,7 @@ final class RangeTree {
         return null;
     }
 
-    private static void collect(RangeLock.RangeHold t, long first, long end, List<RangeLock.RangeHold> out) {
+    private static void collect(RangeHold t, long first, long end, List<RangeHold> out) {
         while (t != null && t.maxEnd > first) {
             collect(t.left, first, end, out);
             if (t.firstPage >= end) {

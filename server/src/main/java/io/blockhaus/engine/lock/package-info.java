@@ -9,7 +9,8 @@
  * batch hand-off) and {@link io.blockhaus.engine.lock.RangeLock} (interval trees under a mutex
  * nobody waits for, overlap-only conflicts, FIFO fairness among overlapping requests). Both
  * refuse a request that would wait for its own thread's hold with EDEADLOCK. {@code WaitNode}
- * holds the park/grant protocol both share, {@code RangeTree} the range policy's interval treap;
- * everything else here is small plumbing.
+ * holds the park/grant protocol both share; the range policy's {@code RangeLockTable} its rules
+ * (who holds, who waits, who may proceed) over {@code RangeTree}, its interval treap, of
+ * {@code RangeHold}s; everything else here is small plumbing.
  */
 package io.blockhaus.engine.lock;

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  * client would wait the 2 s with it. Its worst latency must stay under 100 ms while the slow
  * client waits seconds. Skipped, with the reason, without nbdkit (and its delay filter), nbdfuse,
  * FUSE or python3-libnbd.
+ *
+ * <p>The latency is the server's, not the machine's: on a loaded machine (other builds on both
+ * cores) the fast client's worst sample reached 119 and 251 ms, and each slow sample was the
+ * event loop thread runnable but not running, waiting for a CPU
+ * (docs/benchmarks/slowdisk-2026-12-05.md). So the script subtracts, per request, the time the
+ * server's NBD threads and the client itself waited for a CPU (their schedstat run_delay), which
+ * is never a wait for the disk: a thread blocked on a read sleeps and its run_delay stands still.
+ * And this JVM's GC pauses (one of 80 ms under that load, a collection for metadata: the young
+ * JVM still profiling and loading classes), which stop every thread, slow disk or not
+ * ({@link GcPauses}). The raw worst must also stay under 1 s, so a loop stuck behind the 2 s disk
+ * fails both ways. Both exports' paths are warmed first (the first READs of a file export load
+ * classes on the loop).
  */
 class SlowDiskInteropTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -62,20 +75,44 @@ class SlowDiskInteropTest {
                             .volume(VolumeConfig.of("slow").withBypassBytes(64 * 1024), SparseFileStore.open(disk))
                             .memory("fast", 64L << 20)
                             .start()) {
-                        Map<String, Object> out = PyNbd.run(TIMEOUT, script, s.uri("slow"), s.uri("fast"));
-                        System.out.println("slow disk: " + out);
+                        Map<String, Object> out;
+                        double worst;
+                        try (GcPauses gc = new GcPauses()) {
+                            out = PyNbd.run(TIMEOUT, script, s.uri("slow"), s.uri("fast"),
+                                    Long.toString(ProcessHandle.current().pid())); // the server runs in this JVM
+                            worst = worstOutsidePauses(out, gc);
+                            System.out.println("slow disk: " + out + "; worst outside GC pauses " + worst + " ms; pauses "
+                                    + gc.pauses().stream().map(p -> (p[1] - p[0]) + " ms").toList());
+                        }
                         assertThat(((Number) out.get("slow_seconds")).doubleValue())
                                 .as("the slow export really is slow (else this proves nothing)").isGreaterThan(1.5);
                         assertThat(out.get("slow_zeroes")).as("and reads right").isEqualTo(Boolean.TRUE);
                         assertThat(((Number) out.get("fast_requests")).intValue()).isGreaterThanOrEqualTo(20);
-                        assertThat(((Number) out.get("fast_worst_ms")).doubleValue())
-                                .as("worst latency on the other export, same event loop").isLessThan(100.0);
+                        assertThat(worst).as("worst latency on the other export, same event loop, less waits for a CPU"
+                                + " and GC pauses: %s", out).isLessThan(100.0);
+                        assertThat(((Number) out.get("fast_worst_raw_ms")).doubleValue())
+                                .as("and as the client saw it, far below the disk's 2 s: %s", out).isLessThan(1000.0);
                     }
                 } finally {
                     Fuse.unmountQuietly(mnt);
                 }
             }
         }
+    }
+
+    /**
+     * The worst of the fast client's samples less its waits for a CPU (the script's figure), less
+     * also any GC pause of this JVM it overlapped: the script lists each sample over 20 ms with its
+     * wall-clock interval; the rest are under 20 ms already.
+     */
+    private static double worstOutsidePauses(Map<String, Object> out, GcPauses gc) {
+        double worst = Math.min(20.0, ((Number) out.get("fast_worst_ms")).doubleValue());
+        for (Object o : (List<?>) out.get("slowest")) {
+            List<?> sample = (List<?>) o; // [ms less CPU waits, start, end (epoch ms)]
+            double ms = ((Number) sample.get(0)).doubleValue();
+            worst = Math.max(worst, ms - gc.overlap(((Number) sample.get(1)).doubleValue(), ((Number) sample.get(2)).doubleValue()));
+        }
+        return worst;
     }
 
     /** Polls (with a deadline) for nbdkit's socket; fails with its output if it exits first. */
