@@ -228,16 +228,18 @@ public final class PageCache {
         return run;
     }
 
+    /**
+     * No lookup before the allocation: the caller has just missed this index, and under ADD only
+     * a race with another inserter (which took ADD first) can have put it there since, which
+     * the putIfAbsent sees. The key is boxed once, for the index's node.
+     */
     private List<Page> insertOne(long idx, PageReservation r) {
-        if (pages.containsKey(idx)) {
-            return List.of();
-        }
         Page p = system.allocate(this, idx, r);
         if (p == null) {
             return List.of();
         }
         p.lock();
-        if (pages.putIfAbsent(idx, p) != null) {
+        if (pages.putIfAbsent(Long.valueOf(idx), p) != null) {
             p.unlock();
             system.freeUnused(p);
             return List.of();
@@ -259,6 +261,71 @@ public final class PageCache {
      */
     public List<Page> insertAndFillWithoutWaiting(long from, long to) {
         int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        return want == 1 ? insertAndFillOneWithoutWaiting(from) : insertAndFillRunWithoutWaiting(from, want);
+    }
+
+    /**
+     * The event loop's random-read miss, kept small on purpose: it is the hottest method a fresh
+     * server compiles, and every give-up and clean-up (no memory, a lost race, bytes not in
+     * memory, a store error) is a call out of line, so the compiled body C2 makes early stays
+     * small and stays valid when those branches first run as the cache fills (the whole
+     * {@link #insertAndFillWithoutWaiting} was ~65 KB of code compiled four times in a fresh
+     * server's first seconds). No lookup before the allocation, as in {@link #insertOne}.
+     */
+    private List<Page> insertAndFillOneWithoutWaiting(long idx) {
+        Page p = system.allocateWithoutWaiting(this, idx);
+        if (p == null) {
+            return List.of();
+        }
+        p.lock(); // nobody else can see it yet: never waits
+        if (pages.putIfAbsent(Long.valueOf(idx), p) != null) {
+            return lostInsertRace(p);
+        }
+        resident.add(idx);
+        boolean filled;
+        try {
+            filled = store.readIfInMemory(offsetOf(idx), p.memory());
+        } catch (RuntimeException e) {
+            throw dropUnfilled(p, e);
+        }
+        if (!filled) {
+            return dropUnfilled(p);
+        }
+        p.setUptodate();
+        List<Page> run = List.of(p);
+        system.admittedWithoutWaiting(run);
+        return run;
+    }
+
+    /** A page another inserter indexed first: ours was never visible, and goes back unused. */
+    private List<Page> lostInsertRace(Page p) {
+        p.unlock();
+        system.freeUnused(p);
+        return List.of();
+    }
+
+    /** {@link #insertAndFillOneWithoutWaiting}'s page whose bytes were not in memory: removed, unlocked. */
+    private List<Page> dropUnfilled(Page p) {
+        try {
+            remove(p);
+        } finally {
+            p.unlock();
+        }
+        return List.of();
+    }
+
+    /** As {@link #dropUnfilled(Page)}, for a store error, which the caller then throws. */
+    private RuntimeException dropUnfilled(Page p, RuntimeException e) {
+        try {
+            dropUnfilled(p);
+        } catch (RuntimeException | Error second) {
+            e.addSuppressed(second);
+        }
+        return e;
+    }
+
+    /** {@link #insertAndFillWithoutWaiting} of a run of {@code want} pages (two or more). */
+    private List<Page> insertAndFillRunWithoutWaiting(long from, int want) {
         List<Page> run = new ArrayList<>(want);
         for (int i = 0; i < want; i++) {
             long idx = from + i;
@@ -271,8 +338,7 @@ public final class PageCache {
             }
             p.lock(); // nobody else can see it yet: never waits
             if (pages.putIfAbsent(idx, p) != null) {
-                p.unlock();
-                system.freeUnused(p);
+                lostInsertRace(p);
                 break;
             }
             resident.add(idx);
@@ -310,8 +376,9 @@ public final class PageCache {
         }
         try {
             if (run.size() == 1) {
-                // A random read's miss: the store's plain pread, no iovec array to build.
-                store.read(offsetOf(run.getFirst().index()), run.getFirst().bufferView());
+                // A random read's miss: the store's plain pread straight into the page's memory,
+                // no iovec array, buffer view or segment to build.
+                store.read(offsetOf(run.getFirst().index()), run.getFirst().memory());
             } else {
                 ByteBuffer[] bufs = new ByteBuffer[run.size()];
                 for (int i = 0; i < bufs.length; i++) {
@@ -323,8 +390,8 @@ public final class PageCache {
             abort(run);
             throw e;
         }
-        for (Page p : run) {
-            p.setUptodate();
+        for (int i = 0; i < run.size(); i++) { // indexed: no iterator per miss
+            run.get(i).setUptodate();
         }
     }
 
@@ -374,8 +441,8 @@ public final class PageCache {
 
     /** Unlocks every page of a run. */
     public static void unlockAll(List<Page> run) {
-        for (Page p : run) {
-            p.unlock();
+        for (int i = 0; i < run.size(); i++) { // indexed: no iterator per miss (runs are random-access lists)
+            run.get(i).unlock();
         }
     }
 
@@ -772,10 +839,11 @@ public final class PageCache {
         if (p.takeReadAhead()) {
             readaheadEvents.wasted(1);
         }
-        if (pages.get(p.index()) == p) {
+        Long key = p.index(); // boxed once for both
+        if (pages.get(key) == p) {
             resident.remove(p.index()); // before it leaves the index: see ResidentSet
         }
-        if (pages.remove(p.index(), p)) {
+        if (pages.remove(key, p)) {
             system.released(p);
         } else {
             // Never indexed (a fill that failed before insertion cannot happen) - defensive.
@@ -828,10 +896,11 @@ public final class PageCache {
         if (p.takeReadAhead()) {
             readaheadEvents.wasted(1);
         }
-        if (pages.get(p.index()) == p) {
+        Long key = p.index(); // boxed once for both
+        if (pages.get(key) == p) {
             resident.remove(p.index()); // before it leaves the index: see ResidentSet
         }
-        if (pages.remove(p.index(), p)) {
+        if (pages.remove(key, p)) {
             system.released(p);
         }
     }
