@@ -39,6 +39,12 @@ public final class PageCache {
     private final int pageShift;
     private final LongSupplier volumeSize;
     private final PagePool pool;
+    /**
+     * The longest run one call inserts: {@link #MAX_RUN_PAGES}, and never more than an eighth of
+     * the budget (a longer one would let one reader evict everyone else). Computed once: the
+     * budget is fixed, and a division per miss is not free.
+     */
+    private final int maxRun;
     private final ConcurrentHashMap<Long, Page> pages;
     private final DirtyIndex dirty = new DirtyIndex();
     private final ResidentSet resident = new ResidentSet();
@@ -67,6 +73,7 @@ public final class PageCache {
         this.volumeSize = volumeSize;
         this.writebackErrors = new WritebackErrors(name);
         this.pool = system.pool(pageSize);
+        this.maxRun = (int) Math.min(MAX_RUN_PAGES, Math.max(1, system.limitBytes() / pageSize / 8));
         // Sized for the pages it may come to hold (up to a cap): growing from 16 entries
         // rehashed the whole index a dozen times, on the event loop, during a fresh server's
         // first seconds (5 % of its samples in the cold randread-4k profile).
@@ -176,7 +183,7 @@ public final class PageCache {
      * then); the rest are had only from clean pages.
      */
     public PageReservation reserve(long from, long to, boolean waitForFirst, CallBudget call) {
-        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int want = (int) Math.min(to - from, maxRun);
         int absent = 1;
         while (absent < want && !pages.containsKey(from + absent)) {
             absent++;
@@ -193,7 +200,7 @@ public final class PageCache {
      * Empty when {@code from} is present or there was no memory for it.
      */
     public List<Page> insertAbsent(long from, long to, PageReservation r) {
-        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int want = (int) Math.min(to - from, maxRun);
         if (want == 1) {
             return insertOne(from, r); // a random read's miss: no lists to build
         }
@@ -260,7 +267,7 @@ public final class PageCache {
      * them takes no mutex either. Store errors are thrown, with nothing left behind.
      */
     public List<Page> insertAndFillWithoutWaiting(long from, long to) {
-        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int want = (int) Math.min(to - from, maxRun);
         return want == 1 ? insertAndFillOneWithoutWaiting(from) : insertAndFillRunWithoutWaiting(from, want);
     }
 
@@ -361,10 +368,6 @@ public final class PageCache {
         return done ? run : List.of();
     }
 
-    /** Runs longer than an eighth of the budget would let one reader evict everyone else. */
-    private long maxRunForBudget() {
-        return Math.max(1, system.limitBytes() / pageSize / 8);
-    }
 
     /**
      * Reads a run from {@link #insertAbsent} from the store and marks it uptodate. On failure the
