@@ -289,14 +289,16 @@ public final class PageCache {
             return lostInsertRace(p);
         }
         resident.add(idx);
-        boolean filled;
+        boolean filled = false;
         try {
             filled = store.readIfInMemory(offsetOf(idx), p.memory());
-        } catch (RuntimeException e) {
-            throw dropUnfilled(p, e);
+        } finally {
+            if (!filled) {
+                dropUnfilled(p); // not in memory, or the store threw (an Error too): nothing left behind
+            }
         }
         if (!filled) {
-            return dropUnfilled(p);
+            return List.of();
         }
         p.setUptodate();
         List<Page> run = List.of(p);
@@ -311,24 +313,13 @@ public final class PageCache {
         return List.of();
     }
 
-    /** {@link #insertAndFillOneWithoutWaiting}'s page whose bytes were not in memory: removed, unlocked. */
-    private List<Page> dropUnfilled(Page p) {
+    /** {@link #insertAndFillOneWithoutWaiting}'s page that was not filled: removed and unlocked. */
+    private void dropUnfilled(Page p) {
         try {
             remove(p);
         } finally {
             p.unlock();
         }
-        return List.of();
-    }
-
-    /** As {@link #dropUnfilled(Page)}, for a store error, which the caller then throws. */
-    private RuntimeException dropUnfilled(Page p, RuntimeException e) {
-        try {
-            dropUnfilled(p);
-        } catch (RuntimeException | Error second) {
-            e.addSuppressed(second);
-        }
-        return e;
     }
 
     /** {@link #insertAndFillWithoutWaiting} of a run of {@code want} pages (two or more). */
@@ -389,7 +380,9 @@ public final class PageCache {
                 }
                 store.read(offsetOf(run.getFirst().index()), bufs);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a bug in a store): a live page left not uptodate would be read as
+            // if it were (a page seen unlocked is uptodate), so it goes before anyone sees it.
             abort(run);
             throw e;
         }
@@ -414,7 +407,7 @@ public final class PageCache {
         boolean filled;
         try {
             filled = store.readIfInMemory(offsetOf(run.getFirst().index()), bufs);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // as in fill
             abort(run);
             throw e;
         }
