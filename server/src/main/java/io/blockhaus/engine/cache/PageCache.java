@@ -359,7 +359,6 @@ public final class PageCache {
         return done ? run : List.of();
     }
 
-
     /**
      * Reads a run from {@link #insertAbsent} from the store and marks it uptodate. On failure the
      * run is removed from the cache (still locked: the caller unlocks, as always).

@@ -130,8 +130,9 @@ final class PagePool implements AutoCloseable {
      * free, or the mutex stays busy for {@link PageClock#TRY_SPINS} tries and no frame was
      * {@link #returned} meanwhile (those are taken without it: the mutex's holders are few
      * stores long, and two event loops missing together would otherwise send one of them to a
-     * worker). It never carves a slab: zero-filling 1 MiB is a worker's job (the
-     * caller gives up and a worker's {@link #allocate} carves it, for the next 255 misses too).
+     * worker). It never carves a slab: zero-filling 1 MiB is the carver's job, asked for here
+     * before the list runs dry (see "Carving ahead"), or a worker's (the caller gives up and a
+     * worker's {@link #allocate} carves it, for the next 255 misses too).
      */
     Frame tryAllocate() {
         for (int i = 0; !mutex.tryLock(); i++) {
