@@ -321,7 +321,8 @@ final class BufferedIo {
      * handle) its pages are marked to be evicted first.
      */
     private static long copyOutRun(PageCache c, List<Page> run, boolean noReuse, long pos, long end, ByteBuffer dst) {
-        for (Page p : run) {
+        for (int i = 0; i < run.size(); i++) { // indexed: no iterator per miss
+            Page p = run.get(i);
             if (noReuse) {
                 p.setNoReuse(true);
             }

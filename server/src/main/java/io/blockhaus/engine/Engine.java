@@ -58,6 +58,8 @@ public final class Engine implements AutoCloseable {
                     Thread.ofPlatform().name("blockhaus-readahead-", 0).daemon().factory(),
                     new ThreadPoolExecutor.DiscardPolicy());
             readahead.prestartCoreThread();
+            // The same thread carves the page pools' next slabs ahead of need: a hint, like readahead.
+            system.carveAheadOn(readahead::execute);
             writer.start();
         } else {
             writer = null;

@@ -66,6 +66,8 @@ public final class CacheSystem implements AutoCloseable {
     /** Budgeted waits for any page's lock (see {@link Page#lock(CallBudget)}); every last unlock signals it. */
     private final ReleaseWaits pageLockWaits = new ReleaseWaits();
     private volatile Runnable backgroundKick = () -> { };
+    /** Where pools carve their next slab ahead of need (see {@link PagePool}); null: nowhere. */
+    private volatile java.util.concurrent.Executor carver;
     private int roundRobin; // racy by design: only spreads writeback across volumes
 
     public CacheSystem(long cacheBytes, double backgroundRatio, double hardRatio, long expireNanos,
@@ -181,6 +183,9 @@ public final class CacheSystem implements AutoCloseable {
      */
     private void reserveWaiting(PageCache owner, CallBudget call) {
         int pageSize = owner.pageSize();
+        if (budget.tryReserve(pageSize)) {
+            return; // the common case, even under a full budget: reclaim frees a batch at a time
+        }
         List<Page> dirty = new ArrayList<>();
         // First without announcing a wait: while a waiter is announced, every unlock of an
         // evictable page anywhere notifies, and under a full budget every miss comes here.
@@ -346,7 +351,24 @@ public final class CacheSystem implements AutoCloseable {
 
     /** The pool of pages of this size (each cache asks once, when it is made). */
     PagePool pool(int pageSize) {
-        return pools.computeIfAbsent(pageSize, PagePool::new);
+        return pools.computeIfAbsent(pageSize, ps -> {
+            PagePool p = new PagePool(ps, budget.limit());
+            java.util.concurrent.Executor c = carver;
+            if (c != null) {
+                p.carveAheadOn(c);
+            }
+            return p;
+        });
+    }
+
+    /**
+     * Page pools carve their next slab on {@code executor} before they run dry, so threads that
+     * must not wait (event loops) find a frame while a fresh cache fills (see {@link PagePool}).
+     * The executor must run the task on another thread. Without it, pools carve on demand only.
+     */
+    public void carveAheadOn(java.util.concurrent.Executor executor) {
+        carver = executor;
+        pools.values().forEach(p -> p.carveAheadOn(executor)); // pools made before this call
     }
 
     /** Writers throttled right now (see {@link #balanceDirty}). */

@@ -39,6 +39,12 @@ public final class PageCache {
     private final int pageShift;
     private final LongSupplier volumeSize;
     private final PagePool pool;
+    /**
+     * The longest run one call inserts: {@link #MAX_RUN_PAGES}, and never more than an eighth of
+     * the budget (a longer one would let one reader evict everyone else). Computed once: the
+     * budget is fixed, and a division per miss is not free.
+     */
+    private final int maxRun;
     private final ConcurrentHashMap<Long, Page> pages;
     private final DirtyIndex dirty = new DirtyIndex();
     private final ResidentSet resident = new ResidentSet();
@@ -67,6 +73,7 @@ public final class PageCache {
         this.volumeSize = volumeSize;
         this.writebackErrors = new WritebackErrors(name);
         this.pool = system.pool(pageSize);
+        this.maxRun = (int) Math.min(MAX_RUN_PAGES, Math.max(1, system.limitBytes() / pageSize / 8));
         // Sized for the pages it may come to hold (up to a cap): growing from 16 entries
         // rehashed the whole index a dozen times, on the event loop, during a fresh server's
         // first seconds (5 % of its samples in the cold randread-4k profile).
@@ -176,7 +183,7 @@ public final class PageCache {
      * then); the rest are had only from clean pages.
      */
     public PageReservation reserve(long from, long to, boolean waitForFirst, CallBudget call) {
-        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int want = (int) Math.min(to - from, maxRun);
         int absent = 1;
         while (absent < want && !pages.containsKey(from + absent)) {
             absent++;
@@ -193,7 +200,7 @@ public final class PageCache {
      * Empty when {@code from} is present or there was no memory for it.
      */
     public List<Page> insertAbsent(long from, long to, PageReservation r) {
-        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int want = (int) Math.min(to - from, maxRun);
         if (want == 1) {
             return insertOne(from, r); // a random read's miss: no lists to build
         }
@@ -228,16 +235,18 @@ public final class PageCache {
         return run;
     }
 
+    /**
+     * No lookup before the allocation: the caller has just missed this index, and under ADD only
+     * a race with another inserter (which took ADD first) can have put it there since, which
+     * the putIfAbsent sees. The key is boxed once, for the index's node.
+     */
     private List<Page> insertOne(long idx, PageReservation r) {
-        if (pages.containsKey(idx)) {
-            return List.of();
-        }
         Page p = system.allocate(this, idx, r);
         if (p == null) {
             return List.of();
         }
         p.lock();
-        if (pages.putIfAbsent(idx, p) != null) {
+        if (pages.putIfAbsent(Long.valueOf(idx), p) != null) {
             p.unlock();
             system.freeUnused(p);
             return List.of();
@@ -258,7 +267,63 @@ public final class PageCache {
      * them takes no mutex either. Store errors are thrown, with nothing left behind.
      */
     public List<Page> insertAndFillWithoutWaiting(long from, long to) {
-        int want = (int) Math.min(Math.min(to - from, MAX_RUN_PAGES), maxRunForBudget());
+        int want = (int) Math.min(to - from, maxRun);
+        return want == 1 ? insertAndFillOneWithoutWaiting(from) : insertAndFillRunWithoutWaiting(from, want);
+    }
+
+    /**
+     * The event loop's random-read miss, kept small on purpose: it is the hottest method a fresh
+     * server compiles, and every give-up and clean-up (no memory, a lost race, bytes not in
+     * memory, a store error) is a call out of line, so the compiled body C2 makes early stays
+     * small and stays valid when those branches first run as the cache fills (the whole
+     * {@link #insertAndFillWithoutWaiting} was ~65 KB of code compiled four times in a fresh
+     * server's first seconds). No lookup before the allocation, as in {@link #insertOne}.
+     */
+    private List<Page> insertAndFillOneWithoutWaiting(long idx) {
+        Page p = system.allocateWithoutWaiting(this, idx);
+        if (p == null) {
+            return List.of();
+        }
+        p.lock(); // nobody else can see it yet: never waits
+        if (pages.putIfAbsent(Long.valueOf(idx), p) != null) {
+            return lostInsertRace(p);
+        }
+        resident.add(idx);
+        boolean filled = false;
+        try {
+            filled = store.readIfInMemory(offsetOf(idx), p.memory());
+        } finally {
+            if (!filled) {
+                dropUnfilled(p); // not in memory, or the store threw (an Error too): nothing left behind
+            }
+        }
+        if (!filled) {
+            return List.of();
+        }
+        p.setUptodate();
+        List<Page> run = List.of(p);
+        system.admittedWithoutWaiting(run);
+        return run;
+    }
+
+    /** A page another inserter indexed first: ours was never visible, and goes back unused. */
+    private List<Page> lostInsertRace(Page p) {
+        p.unlock();
+        system.freeUnused(p);
+        return List.of();
+    }
+
+    /** {@link #insertAndFillOneWithoutWaiting}'s page that was not filled: removed and unlocked. */
+    private void dropUnfilled(Page p) {
+        try {
+            remove(p);
+        } finally {
+            p.unlock();
+        }
+    }
+
+    /** {@link #insertAndFillWithoutWaiting} of a run of {@code want} pages (two or more). */
+    private List<Page> insertAndFillRunWithoutWaiting(long from, int want) {
         List<Page> run = new ArrayList<>(want);
         for (int i = 0; i < want; i++) {
             long idx = from + i;
@@ -271,8 +336,7 @@ public final class PageCache {
             }
             p.lock(); // nobody else can see it yet: never waits
             if (pages.putIfAbsent(idx, p) != null) {
-                p.unlock();
-                system.freeUnused(p);
+                lostInsertRace(p);
                 break;
             }
             resident.add(idx);
@@ -295,11 +359,6 @@ public final class PageCache {
         return done ? run : List.of();
     }
 
-    /** Runs longer than an eighth of the budget would let one reader evict everyone else. */
-    private long maxRunForBudget() {
-        return Math.max(1, system.limitBytes() / pageSize / 8);
-    }
-
     /**
      * Reads a run from {@link #insertAbsent} from the store and marks it uptodate. On failure the
      * run is removed from the cache (still locked: the caller unlocks, as always).
@@ -310,8 +369,9 @@ public final class PageCache {
         }
         try {
             if (run.size() == 1) {
-                // A random read's miss: the store's plain pread, no iovec array to build.
-                store.read(offsetOf(run.getFirst().index()), run.getFirst().bufferView());
+                // A random read's miss: the store's plain pread straight into the page's memory,
+                // no iovec array, buffer view or segment to build.
+                store.read(offsetOf(run.getFirst().index()), run.getFirst().memory());
             } else {
                 ByteBuffer[] bufs = new ByteBuffer[run.size()];
                 for (int i = 0; i < bufs.length; i++) {
@@ -319,12 +379,14 @@ public final class PageCache {
                 }
                 store.read(offsetOf(run.getFirst().index()), bufs);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a bug in a store): a live page left not uptodate would be read as
+            // if it were (a page seen unlocked is uptodate), so it goes before anyone sees it.
             abort(run);
             throw e;
         }
-        for (Page p : run) {
-            p.setUptodate();
+        for (int i = 0; i < run.size(); i++) { // indexed: no iterator per miss
+            run.get(i).setUptodate();
         }
     }
 
@@ -344,7 +406,7 @@ public final class PageCache {
         boolean filled;
         try {
             filled = store.readIfInMemory(offsetOf(run.getFirst().index()), bufs);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // as in fill
             abort(run);
             throw e;
         }
@@ -374,8 +436,8 @@ public final class PageCache {
 
     /** Unlocks every page of a run. */
     public static void unlockAll(List<Page> run) {
-        for (Page p : run) {
-            p.unlock();
+        for (int i = 0; i < run.size(); i++) { // indexed: no iterator per miss (runs are random-access lists)
+            run.get(i).unlock();
         }
     }
 
@@ -772,10 +834,11 @@ public final class PageCache {
         if (p.takeReadAhead()) {
             readaheadEvents.wasted(1);
         }
-        if (pages.get(p.index()) == p) {
+        Long key = p.index(); // boxed once for both
+        if (pages.get(key) == p) {
             resident.remove(p.index()); // before it leaves the index: see ResidentSet
         }
-        if (pages.remove(p.index(), p)) {
+        if (pages.remove(key, p)) {
             system.released(p);
         } else {
             // Never indexed (a fill that failed before insertion cannot happen) - defensive.
@@ -828,10 +891,11 @@ public final class PageCache {
         if (p.takeReadAhead()) {
             readaheadEvents.wasted(1);
         }
-        if (pages.get(p.index()) == p) {
+        Long key = p.index(); // boxed once for both
+        if (pages.get(key) == p) {
             resident.remove(p.index()); // before it leaves the index: see ResidentSet
         }
-        if (pages.remove(p.index(), p)) {
+        if (pages.remove(key, p)) {
             system.released(p);
         }
     }

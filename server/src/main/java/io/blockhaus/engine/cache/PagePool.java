@@ -7,6 +7,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -19,11 +22,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>What is recycled is a {@link Frame}: the segment together with its buffer view, both made
  * once when the slab is carved, so a miss allocates neither (each was an object per miss that,
  * with a large cache, lived long enough to be copied by every young collection).
+ *
+ * <p><b>Carving ahead.</b> A thread that must not wait never carves ({@link #tryAllocate}), so
+ * while a fresh cache fills, every time the free list ran dry the event loops handed their
+ * misses to workers until one of those had carved the next slab (in a fresh server's
+ * first seconds the workers' main work). With a {@link #carveAheadOn carver} (a background
+ * thread of the engine), taking a frame that leaves fewer than a quarter of a slab free asks it
+ * to carve the next one, once at a time, and only while the pool is smaller than the budget it
+ * serves: so the pool still grows only towards what the budget lets be used, at most one slab
+ * past it (as a demand carve can), and a miss finds a frame waiting.
  */
 final class PagePool implements AutoCloseable {
     private static final long SLAB_BYTES = 1L << 20;
 
     private final int pageSize;
+    /** Bytes of page memory the budget lets be in use: carving ahead stops once the pool holds as much. */
+    private final long budgetBytes;
+    private final int lowWater;
     private final Arena arena = Arena.ofShared();
     private final ReentrantLock mutex = new ReentrantLock();
     // guarded by mutex
@@ -35,14 +50,32 @@ final class PagePool implements AutoCloseable {
      * (a node per frame, but only when the free found the mutex busy).
      */
     private final ConcurrentLinkedQueue<Frame> returned = new ConcurrentLinkedQueue<>();
+    /** Bytes carved so far (guarded by mutex). */
+    private long carvedBytes;
+    /** Null: nobody carves ahead (an engine without background threads). */
+    private volatile Executor carver;
+    /** A carve ahead is asked for and not finished: at most one at a time. */
+    private final AtomicBoolean carvingAhead = new AtomicBoolean();
 
     /**
      * The first slab is carved now (a volume is being opened: a thread that may wait), so a
      * fresh cache's first misses can be filled by threads that may not ({@link #tryAllocate}).
      */
-    PagePool(int pageSize) {
+    PagePool(int pageSize, long budgetBytes) {
         this.pageSize = pageSize;
+        this.budgetBytes = budgetBytes;
+        this.lowWater = (int) Math.max(1, slabBytes() / pageSize / 4);
         free.addAll(carveSlab());
+        carvedBytes = slabBytes();
+    }
+
+    /**
+     * From now on the pool asks {@code executor} to carve its next slab before the free list runs
+     * dry (see "Carving ahead"). The executor must not run the task on the calling thread: the
+     * caller of {@link #tryAllocate} may be an event loop.
+     */
+    void carveAheadOn(Executor executor) {
+        this.carver = executor;
     }
 
     int pageSize() {
@@ -56,30 +89,39 @@ final class PagePool implements AutoCloseable {
      */
     Frame allocate() {
         while (true) {
+            boolean low = false;
             mutex.lock();
             try {
                 Frame f = pollLocked();
+                low = lowLocked();
                 if (f != null) {
                     return f;
                 }
             } finally {
                 mutex.unlock();
+                if (low) {
+                    askToCarveAhead(); // after a demand carve below too: that slab is this thread's
+                }
             }
             // Carved outside the mutex: a slab is a zero-filled 1 MiB allocation and a frame per
             // page, milliseconds on a loaded machine, and every allocator and freer would wait
             // behind it. Threads that find the list empty together each carve one: at most a slab
             // per concurrent allocator beyond need, kept for later.
-            List<Frame> slab = carveSlab();
-            mutex.lock();
-            try {
-                if (!closed) {
-                    for (Frame f : slab) {
-                        free.push(f);
-                    }
+            addCarved(carveSlab());
+        }
+    }
+
+    private void addCarved(List<Frame> slab) {
+        mutex.lock();
+        try {
+            if (!closed) {
+                for (Frame f : slab) {
+                    free.push(f);
                 }
-            } finally {
-                mutex.unlock();
+                carvedBytes += slabBytes();
             }
+        } finally {
+            mutex.unlock();
         }
     }
 
@@ -88,8 +130,9 @@ final class PagePool implements AutoCloseable {
      * free, or the mutex stays busy for {@link PageClock#TRY_SPINS} tries and no frame was
      * {@link #returned} meanwhile (those are taken without it: the mutex's holders are few
      * stores long, and two event loops missing together would otherwise send one of them to a
-     * worker). It never carves a slab: zero-filling 1 MiB is a worker's job (the
-     * caller gives up and a worker's {@link #allocate} carves it, for the next 255 misses too).
+     * worker). It never carves a slab: zero-filling 1 MiB is the carver's job, asked for here
+     * before the list runs dry (see "Carving ahead"), or a worker's (the caller gives up and a
+     * worker's {@link #allocate} carves it, for the next 255 misses too).
      */
     Frame tryAllocate() {
         for (int i = 0; !mutex.tryLock(); i++) {
@@ -99,11 +142,54 @@ final class PagePool implements AutoCloseable {
             }
             Thread.onSpinWait();
         }
+        Frame f;
+        boolean low;
         try {
-            return pollLocked();
+            f = pollLocked();
+            low = lowLocked();
         } finally {
             mutex.unlock();
         }
+        if (low) {
+            askToCarveAhead();
+        }
+        return f;
+    }
+
+    /**
+     * Whether the next slab should be carved ahead: a carver, fewer than a quarter of a slab
+     * free, and a pool still smaller than the budget (so carving ahead never grows the pool past
+     * the budget by more than the slab it adds). Mutex held.
+     */
+    private boolean lowLocked() {
+        return carver != null && free.size() < lowWater && carvedBytes < budgetBytes && !carvingAhead.get();
+    }
+
+    /** Hands the carver the next slab's carving unless one is under way; never waits. */
+    private void askToCarveAhead() {
+        Executor c = carver;
+        if (c == null || !carvingAhead.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            c.execute(this::carveAhead);
+        } catch (RejectedExecutionException e) {
+            carvingAhead.set(false); // shutting down: the demand carve still works
+        }
+    }
+
+    private void carveAhead() {
+        try {
+            addCarved(carveSlab());
+        } catch (IllegalStateException e) {
+            // the arena was closed (the engine is closing): nothing left to carve for
+        } finally {
+            carvingAhead.set(false);
+        }
+    }
+
+    private long slabBytes() {
+        return Math.max(SLAB_BYTES, pageSize);
     }
 
     private Frame pollLocked() {
@@ -136,7 +222,7 @@ final class PagePool implements AutoCloseable {
     }
 
     private List<Frame> carveSlab() {
-        long slab = Math.max(SLAB_BYTES, pageSize);
+        long slab = slabBytes();
         MemorySegment s = arena.allocate(slab, pageSize);
         List<Frame> frames = new ArrayList<>((int) (slab / pageSize));
         for (long off = 0; off + pageSize <= slab; off += pageSize) {

@@ -1,5 +1,6 @@
 package io.blockhaus.engine.store;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.List;
 
@@ -33,6 +34,17 @@ public interface BackingStore extends AutoCloseable {
     /** Fills {@code dst} (position to limit) from {@code offset}; holes and bytes past the end read as zero. */
     void read(long offset, ByteBuffer dst);
 
+    /**
+     * Fills the whole of {@code dst}, a native segment (one page of the cache), from
+     * {@code offset}, as {@link #read(long, ByteBuffer)} does. The page cache fills a one-page
+     * miss this way: a store that reads into native memory anyway (a file) overrides it and
+     * saves the buffer view and the segments made of it per miss; any other store gets its own
+     * buffer read, so a store that wraps another (fault injection, read-only) sees every read.
+     */
+    default void read(long offset, MemorySegment dst) {
+        read(offset, dst.asByteBuffer());
+    }
+
     /** Scatter read: fills each buffer in turn, starting at {@code offset}. */
     default void read(long offset, ByteBuffer[] dsts) {
         long pos = offset;
@@ -51,6 +63,16 @@ public interface BackingStore extends AutoCloseable {
      */
     default boolean readIfInMemory(long offset, ByteBuffer[] dsts) {
         return false;
+    }
+
+    /**
+     * {@link #readIfInMemory(long, ByteBuffer[])} of one native segment (one page of the cache):
+     * the event loop's one-page miss, without the arrays and buffer views of the scatter form. A
+     * store that reads into native memory anyway overrides it; any other store gets its own
+     * scatter form, so a store that wraps another sees every read.
+     */
+    default boolean readIfInMemory(long offset, MemorySegment dst) {
+        return readIfInMemory(offset, new ByteBuffer[] {dst.asByteBuffer()});
     }
 
     /**

@@ -60,7 +60,8 @@ final class FileIo {
     void readFully(long offset, MemorySegment seg) throws NativeIoException {
         long done = 0;
         while (done < seg.byteSize()) {
-            long n = io.pread(fd, seg.asSlice(done), offset + done);
+            // The first pread takes the segment itself: a page fill is one call and no slice.
+            long n = io.pread(fd, done == 0 ? seg : seg.asSlice(done), offset + done);
             if (n == 0) {
                 seg.asSlice(done).fill((byte) 0);
                 return;

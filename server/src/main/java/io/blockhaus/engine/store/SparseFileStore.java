@@ -174,6 +174,36 @@ public final class SparseFileStore implements BackingStore {
         }
     }
 
+    /** One pread straight into the segment (no buffer view, no slice) when it lies inside the file. */
+    @Override
+    public void read(long offset, MemorySegment dst) {
+        if (!dst.isNative()) {
+            BackingStore.super.read(offset, dst); // a heap segment: the buffer path's bounce
+            return;
+        }
+        long n = dst.byteSize();
+        StoreArguments.checkReadRange(offset, n);
+        if (dst.isReadOnly()) {
+            throw StoreArguments.einval("read into a read-only segment");
+        }
+        enter();
+        try {
+            long fromFile = Math.clamp(size - offset, 0, n);
+            if (fromFile == n) {
+                file.readFully(offset, dst);
+            } else {
+                if (fromFile > 0) {
+                    file.readFully(offset, dst.asSlice(0, fromFile));
+                }
+                dst.asSlice(fromFile).fill((byte) 0); // past the end of the file
+            }
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("read " + n + " bytes at " + offset + " of " + path);
+        } finally {
+            exit();
+        }
+    }
+
     /**
      * Scatter read: one preadv for up to IOV_MAX direct buffers (the page cache fills a run of
      * pages this way: 256 pages, one system call). Heap buffers take the per-buffer path.
@@ -250,6 +280,25 @@ public final class SparseFileStore implements BackingStore {
             dst.position(dst.limit());
         }
         return true;
+    }
+
+    /** {@link #readIfInMemory(long, ByteBuffer[])} of one native segment: one preadv2, no buffer views. */
+    @Override
+    public boolean readIfInMemory(long offset, MemorySegment dst) {
+        long n = dst.byteSize();
+        if (!dst.isNative() || dst.isReadOnly() || offset < 0 || offset > size - n) {
+            return false; // as the scatter form: bytes past the end are not worth a fast path
+        }
+        if (!lifecycle.readLock().tryLock()) {
+            return false; // closing: the blocking path reports it
+        }
+        try {
+            return !closed && file.readFullyIfInMemory(offset, new MemorySegment[] {dst});
+        } catch (NativeIoException e) {
+            throw e.toErrnoException("read " + n + " bytes at " + offset + " of " + path);
+        } finally {
+            exit();
+        }
     }
 
     @Override

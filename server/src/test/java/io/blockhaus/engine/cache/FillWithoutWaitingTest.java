@@ -161,6 +161,60 @@ class FillWithoutWaitingTest {
         }
     }
 
+    /**
+     * A store that throws an Error (a bug in it, as NbdDisconnectsTest injects) on the loop's
+     * one-page fill or on a worker's fill: the page is removed and unlocked before the Error
+     * leaves, so no later reader waits for its lock forever or reads a page that was never filled.
+     */
+    @Test
+    void anErrorFromTheStoreLeavesNoPageLockedOrUnfilledBehind() {
+        system = new CacheSystem(16L * PAGE, 0.99, 0.995, Long.MAX_VALUE, 1_000_000_000L, System::nanoTime);
+        MemoryStore memory = new MemoryStore(64L * PAGE);
+        byte[] four = new byte[PAGE];
+        java.util.Arrays.fill(four, (byte) 4); // page 3's bytes, as cacheOf writes them
+        memory.write(3L * PAGE, ByteBuffer.wrap(four));
+        java.util.concurrent.atomic.AtomicReference<Error> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        io.blockhaus.engine.ForwardingStore store = new io.blockhaus.engine.ForwardingStore(memory) {
+            @Override
+            public boolean readIfInMemory(long offset, ByteBuffer[] dsts) {
+                failOnce();
+                return memory.readIfInMemory(offset, dsts);
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer dst) {
+                failOnce();
+                super.read(offset, dst);
+            }
+
+            private void failOnce() {
+                Error e = failure.getAndSet(null);
+                if (e != null) {
+                    throw e;
+                }
+            }
+        };
+        cache = system.newCache("t", store, PAGE, () -> 64L * PAGE);
+
+        failure.set(new AssertionError("injected on the loop"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.insertAndFillWithoutWaiting(3, 4))
+                .hasMessage("injected on the loop");
+        assertThat(cache.get(3)).as("the loop's page is gone").isNull();
+        assertThat(system.usedBytes()).isZero();
+
+        failure.set(new AssertionError("injected on a worker"));
+        List<Page> run = cache.insertAbsent(3, 4, null);
+        assertThat(run).hasSize(1);
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.fill(run)).hasMessage("injected on a worker");
+        } finally {
+            PageCache.unlockAll(run);
+        }
+        assertThat(cache.get(3)).as("the worker's page is gone").isNull();
+        assertThat(system.usedBytes()).isZero();
+        assertThat(fill(3)).as("and the next miss fills it").isTrue();
+    }
+
     @Test
     void neverCarvesASlab() {
         cacheOf(16);

@@ -6,6 +6,9 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -444,6 +447,38 @@ public abstract class BackingStoreContractTest {
         assertThat(Arrays.copyOfRange(got, 0, size - 7)).isEqualTo(Arrays.copyOfRange(model, 7, size));
         assertThat(Arrays.copyOfRange(got, size - 7, got.length)).as("past the end reads zero")
                 .isEqualTo(new byte[got.length - (size - 7)]);
+    }
+
+    /**
+     * The page cache's one-page miss: a read straight into a native segment (a page), inside the
+     * store, across its end (zeroes past it), wholly past it, and from a heap segment; and its
+     * non-blocking form, which either fills the page exactly or answers false.
+     */
+    @Test
+    void readIntoAPageSegmentInsideAndAcrossTheEnd() {
+        int size = 3 * 4096 + 100;
+        BackingStore s = newStore(size);
+        byte[] model = fill(s, 29);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment page = arena.allocate(4096, 4096);
+            for (long offset : new long[] {0, 4096, 7, 3 * 4096, 4 * 4096}) {
+                page.fill((byte) 0x5a); // garbage that must be overwritten
+                s.read(offset, page);
+                byte[] want = new byte[4096];
+                int fromStore = (int) Math.clamp(size - offset, 0, 4096);
+                System.arraycopy(model, (int) Math.min(offset, size), want, 0, fromStore);
+                assertThat(page.toArray(ValueLayout.JAVA_BYTE)).as("page at %d", offset).isEqualTo(want);
+
+                page.fill((byte) 0x5a);
+                if (s.readIfInMemory(offset, page)) {
+                    assertThat(page.toArray(ValueLayout.JAVA_BYTE)).as("in-memory page at %d", offset).isEqualTo(want);
+                }
+            }
+            MemorySegment heap = MemorySegment.ofArray(new byte[4096]);
+            s.read(4096, heap);
+            assertThat(heap.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(Arrays.copyOfRange(model, 4096, 8192));
+        }
+        assertErrno(Errno.EINVAL, () -> s.read(-1, MemorySegment.ofArray(new byte[16])));
     }
 
     @Test
