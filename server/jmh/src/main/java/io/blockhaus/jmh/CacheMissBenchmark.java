@@ -100,9 +100,7 @@ public class CacheMissBenchmark {
         Engine engine;
         Handle handle;
         final ByteBuffer buf = ByteBuffer.allocateDirect(PAGE);
-        long volumePages;
-        long stride;
-        long next;
+        StrideWalk walk;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -112,10 +110,8 @@ public class CacheMissBenchmark {
             Volume volume = engine.open(VolumeConfig.of("bench"), new MemoryStore(size));
             handle = volume.open();
             handle.fadvise(Advice.RANDOM, 0, 0);
-            volumePages = size / PAGE;
-            // Odd, so it is coprime with the power-of-two page count: the walk visits every page
-            // once per lap, and a page comes back only after 4x the cache has been read.
-            stride = (volumePages / 3 + 12_345) | 1;
+            long volumePages = size / PAGE;
+            walk = new StrideWalk(volumePages); // a page comes back only after 4x the cache has been read
             for (long p = 0; p < volumePages / 4; p++) {
                 missUnderFullBudget0(this); // the first quarter of the walk fills the budget
             }
@@ -179,8 +175,7 @@ public class CacheMissBenchmark {
 
     static ByteBuffer missUnderFullBudget0(FullCache s) {
         s.buf.clear();
-        s.handle.read(s.next * PAGE, s.buf);
-        s.next = (s.next + s.stride) & (s.volumePages - 1);
+        s.handle.read(s.walk.next() * PAGE, s.buf);
         return s.buf;
     }
 

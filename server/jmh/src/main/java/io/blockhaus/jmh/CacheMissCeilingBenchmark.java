@@ -251,9 +251,7 @@ public class CacheMissCeilingBenchmark {
         int frameCount;
         int used;            // frames handed out so far (the fill); then every miss evicts
         int hand;
-        long volumePages;
-        long stride;
-        long next;
+        StrideWalk walk;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -274,8 +272,8 @@ public class CacheMissCeilingBenchmark {
             };
             keyOf = new long[frameCount];
             referenced = new boolean[frameCount];
-            volumePages = size / PAGE;
-            stride = (volumePages / 3 + 12_345) | 1; // as in CacheMissBenchmark.FullCache
+            long volumePages = size / PAGE;
+            walk = new StrideWalk(volumePages); // as in CacheMissBenchmark.FullCache
             for (long p = 0; p < volumePages / 4; p++) {
                 miss0(this); // the first quarter of the walk fills the cache
             }
@@ -345,8 +343,7 @@ public class CacheMissCeilingBenchmark {
     }
 
     static ByteBuffer miss0(Cache s) {
-        long key = s.next;
-        s.next = (s.next + s.stride) & (s.volumePages - 1);
+        long key = s.walk.next();
         int f = s.idx.get(key);
         ByteBuffer page;
         if (f < 0) {
