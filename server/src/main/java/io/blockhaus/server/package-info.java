@@ -5,6 +5,9 @@
  * volume configurations ({@link io.blockhaus.server.VolumePlan}), opening volumes over their backing
  * files ({@link io.blockhaus.server.VolumeRegistry}, {@link io.blockhaus.server.StoreFactory}) or
  * their object store ({@code store=s3}: {@code S3StoreFactory}, {@link io.blockhaus.server.S3Options})
- * and a graceful stop on SIGTERM / SIGINT ({@link io.blockhaus.server.Shutdown}).
+ * and a graceful stop on SIGTERM / SIGINT ({@link io.blockhaus.server.Shutdown}); the data
+ * directory's part in that ({@code DataDirectory}: where new volume files go, and gRPC-created
+ * volumes reconciled with {@code --export}) and the lines printed at start and stop
+ * ({@code ServeConsole}).
  */
 package io.blockhaus.server;
