@@ -5,6 +5,7 @@ import io.blockhaus.engine.events.VolumeListeners;
 import io.blockhaus.engine.lock.LockListener;
 import io.blockhaus.engine.lock.PagecacheLock;
 import io.blockhaus.engine.store.BackingStore;
+import io.blockhaus.engine.store.HugePageMemory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedTransferQueue;
@@ -46,7 +47,8 @@ public final class Engine implements AutoCloseable {
     public Engine(EngineConfig config, LongSupplier nanoClock) {
         this.config = config;
         this.system = new CacheSystem(config.cacheBytes(), config.dirtyBackgroundRatio(), config.dirtyHardRatio(),
-                config.dirtyExpire().toNanos(), config.memoryWait().toNanos(), nanoClock);
+                config.dirtyExpire().toNanos(), config.memoryWait().toNanos(), nanoClock,
+                config.hugePages() ? HugePageMemory.open().orElse(null) : null);
         if (config.backgroundThreads()) {
             system.onBackgroundThreshold(this::kickWriter);
             writer = Thread.ofPlatform().name("blockhaus-writeback").daemon().unstarted(this::writerLoop);

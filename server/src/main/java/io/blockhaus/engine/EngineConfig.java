@@ -18,6 +18,9 @@ import java.time.Duration;
  *                              (mapped pages cannot be evicted): past it a fault that would map
  *                              one more page fails with ENOMEM and maps nothing. 0.25 by default,
  *                              so one client cannot pin the cache away from the others
+ * @param hugePages             whether page memory is asked of the kernel in transparent huge
+ *                              pages where it allows that (see {@code HugePageMemory}): on by
+ *                              default, off for A/B runs and kernels where compaction stalls
  */
 public record EngineConfig(
         long cacheBytes,
@@ -27,7 +30,8 @@ public record EngineConfig(
         Duration writebackInterval,
         Duration memoryWait,
         boolean backgroundThreads,
-        double mappedShare) {
+        double mappedShare,
+        boolean hugePages) {
 
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
     public static final double DEFAULT_MAPPED_SHARE = 0.25;
@@ -48,7 +52,7 @@ public record EngineConfig(
     public EngineConfig(long cacheBytes, double dirtyBackgroundRatio, double dirtyHardRatio, Duration dirtyExpire,
             Duration writebackInterval, Duration memoryWait, boolean backgroundThreads) {
         this(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval, memoryWait,
-                backgroundThreads, DEFAULT_MAPPED_SHARE);
+                backgroundThreads, DEFAULT_MAPPED_SHARE, true);
     }
 
     /** Pages of {@code pageSize} bytes that one handle's mappings may pin: at least one. */
@@ -67,11 +71,16 @@ public record EngineConfig(
 
     public EngineConfig withBackgroundThreads(boolean on) {
         return new EngineConfig(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval,
-                memoryWait, on, mappedShare);
+                memoryWait, on, mappedShare, hugePages);
     }
 
     public EngineConfig withMappedShare(double share) {
         return new EngineConfig(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval,
-                memoryWait, backgroundThreads, share);
+                memoryWait, backgroundThreads, share, hugePages);
+    }
+
+    public EngineConfig withHugePages(boolean on) {
+        return new EngineConfig(cacheBytes, dirtyBackgroundRatio, dirtyHardRatio, dirtyExpire, writebackInterval,
+                memoryWait, backgroundThreads, mappedShare, on);
     }
 }

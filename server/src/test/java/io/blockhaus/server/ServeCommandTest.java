@@ -41,7 +41,15 @@ class ServeCommandTest {
         assertThat(serve.exports()).isEmpty();
         assertThat(serve.engineConfig()).isEqualTo(EngineConfig.withCache(256L << 20));
         assertThat(serve.engineConfig().mappedShare()).isEqualTo(0.25);
+        assertThat(serve.engineConfig().hugePages()).as("huge pages where the kernel allows").isTrue();
         assertThat(serve.recallTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void hugePagesCanBeTurnedOff() {
+        assertThat(parse("--huge-pages", "false").engineConfig().hugePages()).isFalse();
+        assertThat(parse("--huge-pages", "true").engineConfig().hugePages()).isTrue();
+        assertThatThrownBy(() -> parse("--huge-pages", "maybe")).isInstanceOf(ParameterException.class);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.blockhaus.engine.events.CacheListener;
 import io.blockhaus.engine.events.ReadaheadListener;
 import io.blockhaus.engine.events.WritebackListener;
 import io.blockhaus.engine.store.BackingStore;
+import io.blockhaus.engine.store.HugePageMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,10 +69,22 @@ public final class CacheSystem implements AutoCloseable {
     private volatile Runnable backgroundKick = () -> { };
     /** Where pools carve their next slab ahead of need (see {@link PagePool}); null: nowhere. */
     private volatile java.util.concurrent.Executor carver;
+    /** Where pools map their slabs; null: ordinary native memory. */
+    private final HugePageMemory hugePages;
     private int roundRobin; // racy by design: only spreads writeback across volumes
 
     public CacheSystem(long cacheBytes, double backgroundRatio, double hardRatio, long expireNanos,
             long memoryWaitNanos, LongSupplier nanoClock) {
+        this(cacheBytes, backgroundRatio, hardRatio, expireNanos, memoryWaitNanos, nanoClock, null);
+    }
+
+    /**
+     * @param hugePages where page pools map their slabs (see {@link PagePool}); null: the JVM's
+     *                  ordinary native allocator
+     */
+    public CacheSystem(long cacheBytes, double backgroundRatio, double hardRatio, long expireNanos,
+            long memoryWaitNanos, LongSupplier nanoClock, HugePageMemory hugePages) {
+        this.hugePages = hugePages;
         this.budget = new MemoryBudget(cacheBytes, backgroundRatio, hardRatio);
         this.expireNanos = expireNanos;
         this.memoryWaitNanos = memoryWaitNanos;
@@ -352,7 +365,7 @@ public final class CacheSystem implements AutoCloseable {
     /** The pool of pages of this size (each cache asks once, when it is made). */
     PagePool pool(int pageSize) {
         return pools.computeIfAbsent(pageSize, ps -> {
-            PagePool p = new PagePool(ps, budget.limit());
+            PagePool p = new PagePool(ps, budget.limit(), hugePages);
             java.util.concurrent.Executor c = carver;
             if (c != null) {
                 p.carveAheadOn(c);
