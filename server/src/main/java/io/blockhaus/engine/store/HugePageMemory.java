@@ -1,12 +1,14 @@
 package io.blockhaus.engine.store;
 
+import static io.blockhaus.engine.store.Libc.SCRATCH;
+import static io.blockhaus.engine.store.Libc.downcall;
+import static io.blockhaus.engine.store.Libc.errno;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
@@ -43,29 +45,24 @@ public final class HugePageMemory {
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
     private static final int MADV_HUGEPAGE = 14;
 
-    private final MethodHandle mmap;
-    private final MethodHandle munmap;
-    private final MethodHandle madvise;
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MADVISE = downcall("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
-    private HugePageMemory(Linker linker) {
-        var libc = linker.defaultLookup();
-        mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-        munmap = linker.downcallHandle(libc.find("munmap").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        madvise = linker.downcallHandle(libc.find("madvise").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /** Made only by {@link #open}: holding one means the kernel takes the advice. */
+    private HugePageMemory() {
     }
 
     /** Empty when this kernel gives no huge pages to a process that asks (or is not Linux). */
-    @SuppressWarnings("restricted") // native access is this class's purpose; surefire and the jar enable it
     public static Optional<HugePageMemory> open() {
         try {
             String modes = Files.readString(ENABLED);
             if (!modes.contains("[madvise]") && !modes.contains("[always]")) {
                 return Optional.empty();
             }
-            return Optional.of(new HugePageMemory(Linker.nativeLinker()));
+            return Optional.of(new HugePageMemory());
         } catch (java.io.IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -86,17 +83,19 @@ public final class HugePageMemory {
         try {
             // Over-map by one huge page and trim both ends: mmap aligns to 4 KiB only.
             long span = bytes + HUGE_PAGE;
-            MemorySegment raw = (MemorySegment) mmap.invokeExact(MemorySegment.NULL, span, PROT_READ_WRITE,
+            MemorySegment state = SCRATCH.get().state;
+            MemorySegment raw = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, span, PROT_READ_WRITE,
                     MAP_PRIVATE_ANONYMOUS, -1, 0L);
             if (raw.address() == -1L) {
-                throw new OutOfMemoryError("mmap of " + span + " bytes for page cache slabs failed");
+                throw new OutOfMemoryError("mmap of " + span + " bytes for page cache slabs failed: "
+                        + new NativeIoException("mmap", errno(state)).getMessage());
             }
             long start = raw.address();
             long aligned = (start + HUGE_PAGE - 1) & -HUGE_PAGE;
             unmap(start, aligned - start);
             unmap(aligned + bytes, start + span - (aligned + bytes));
             MemorySegment region = MemorySegment.ofAddress(aligned);
-            int advised = (int) madvise.invokeExact(region, bytes, MADV_HUGEPAGE);
+            int advised = (int) MADVISE.invokeExact(state, region, bytes, MADV_HUGEPAGE);
             // A refusal (e.g. EINVAL on a kernel built without THP) leaves ordinary pages: still correct.
             assert advised == 0 || advised == -1;
             MemorySegment slab = region.reinterpret(bytes, arena, s -> unmap(s.address(), s.byteSize()));
@@ -118,7 +117,7 @@ public final class HugePageMemory {
             return;
         }
         try {
-            int r = (int) munmap.invokeExact(MemorySegment.ofAddress(address), length);
+            int r = (int) MUNMAP.invokeExact(SCRATCH.get().state, MemorySegment.ofAddress(address), length);
             assert r == 0 : "munmap of our own mapping failed";
         } catch (Throwable t) {
             throw new AssertionError(t);

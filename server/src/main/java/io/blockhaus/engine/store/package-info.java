@@ -6,7 +6,9 @@
  *       through {@link io.blockhaus.engine.store.NativeIo} (errno in a
  *       {@link io.blockhaus.engine.store.NativeIoException}), bound to glibc by
  *       {@link io.blockhaus.engine.store.FfmNativeIo} on one descriptor opened with open(2), so
- *       tests can play a kernel that refuses or fails. fallocate runs through fallbacks that
+ *       tests can play a kernel that refuses or fails (its pipe calls are in {@code FfmPipes},
+ *       its residency probes in {@code FfmResidency}, what every libc call shares in
+ *       {@code Libc}). fallocate runs through fallbacks that
  *       remember what the file system refused ({@code Fallocator}); collapse and insert fall
  *       back to a hole-preserving copy; the allocation map comes from SEEK_DATA / SEEK_HOLE.</li>
  *   <li>{@link io.blockhaus.engine.store.MemoryStore}: sparse chunks in memory, for tests and
@@ -16,6 +18,7 @@
  * <p>Both are checked against one contract suite, {@code BackingStoreContractTest}. A
  * {@link io.blockhaus.engine.store.Pipe} is the one thing here that is not a store: a kernel pipe
  * a front end fills from its socket and a file store splices from, so large writes need not pass
- * through the JVM.
+ * through the JVM. {@link io.blockhaus.engine.store.HugePageMemory} is the other: anonymous
+ * memory in transparent huge pages, which the page cache's pool carves its slabs from.
  */
 package io.blockhaus.engine.store;
