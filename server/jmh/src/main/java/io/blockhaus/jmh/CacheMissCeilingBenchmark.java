@@ -1,5 +1,6 @@
 package io.blockhaus.jmh;
 
+import io.blockhaus.engine.store.HugePageMemory;
 import io.blockhaus.engine.store.MemoryStore;
 import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
@@ -45,9 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li><b>insert</b>: the new key goes into the table, mapped to that frame;</li>
  *   <li><b>copy out</b>: the frame's 4 KiB are copied into the reader's buffer.</li>
  * </ol>
- * Page memory is what {@code PagePool} uses: 1 MiB slabs from a shared {@link Arena}, each cut
- * into 256 page frames (the same allocation, so the same kind of pages in the same kind of
- * mappings: no huge pages, this kernel's THP is {@code madvise}).
+ * Page memory is what {@code PagePool} uses: 2 MiB slabs, each one transparent huge page from
+ * {@link HugePageMemory} where the kernel allows it (else the JVM's native memory), cut into 512
+ * page frames (the same allocation, so the same kind of pages in the same kind of mappings).
  *
  * <p><b>Why that is the least any page cache must do.</b> A cache that does not hold a page must
  * find that out (a lookup into an index as large as the cache), make room (free one page's memory:
@@ -99,7 +100,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx3g"})
 public class CacheMissCeilingBenchmark {
     private static final int PAGE = 4096;
-    private static final long SLAB = 1L << 20;
+    private static final long SLAB = HugePageMemory.HUGE_PAGE;
     private static final int FRAMES_PER_SLAB = (int) (SLAB / PAGE);
 
     /** The index: the flat table, or the JDK's concurrent map of frame numbers or of page objects. */
@@ -242,6 +243,8 @@ public class CacheMissCeilingBenchmark {
 
         final ByteBuffer buf = ByteBuffer.allocateDirect(PAGE);
         Arena arena;
+        /** As the engine's default: null where the kernel gives no huge pages. */
+        final HugePageMemory hugePages = HugePageMemory.open().orElse(null);
         MemoryStore store;
         Index idx;
         ByteBuffer[] slabs;  // one buffer per slab, carved as the cache fills (as PagePool does)
@@ -300,7 +303,7 @@ public class CacheMissCeilingBenchmark {
         }
 
         private void carveSlab(int slab) {
-            MemorySegment s = arena.allocate(SLAB, PAGE);
+            MemorySegment s = hugePages != null ? hugePages.map(SLAB, arena) : arena.allocate(SLAB, PAGE);
             slabs[slab] = s.asByteBuffer();
             if (frameObjects != null) {
                 for (int i = 0; i < FRAMES_PER_SLAB; i++) {
