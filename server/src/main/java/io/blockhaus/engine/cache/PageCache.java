@@ -12,7 +12,6 @@ import io.blockhaus.engine.store.BackingStore;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,10 +21,14 @@ import java.util.function.LongSupplier;
  * <p>What this class does <em>not</em> do is decide when adding is allowed: callers hold the
  * volume's pagecache lock in ADD mode around {@link #insertAbsent} and in BLOCK mode around
  * {@link #invalidate}; lookups and the dirtying of present pages need only the page lock. The
- * index is a hash map (lookups are the hot path); range walks go by index when the range is
- * shorter than the cache and by scanning the map otherwise, so a truncate of a huge volume costs
- * what is cached, not what is addressable. The dirty set is ordered so writeback finds
- * contiguous runs.
+ * index is a {@link PageIndex} of long keys (lookups are the hot path; a miss allocates nothing
+ * that outlives it, see {@link Page}); range walks go by index when the range is shorter than the
+ * cache and by scanning the index otherwise, so a truncate of a huge volume costs what is cached,
+ * not what is addressable. The dirty set is ordered so writeback finds contiguous runs.
+ *
+ * <p>Pages are recycled objects: every page this class finds without holding its lock is locked
+ * and then checked to be this cache's live page at the index it looked for ({@link
+ * Page#isPageOf}; "Identity" in {@link Page}), never only {@link Page#isLive}.
  */
 public final class PageCache {
     private static final int MAX_RUN_PAGES = 256;
@@ -45,7 +48,7 @@ public final class PageCache {
      * budget is fixed, and a division per miss is not free.
      */
     private final int maxRun;
-    private final ConcurrentHashMap<Long, Page> pages;
+    private final PageIndex pages;
     private final DirtyIndex dirty = new DirtyIndex();
     private final ResidentSet resident = new ResidentSet();
     // Counted apart from the set: the set's size() may lag a removal, and callers want an answer
@@ -78,7 +81,7 @@ public final class PageCache {
         // rehashed the whole index a dozen times, on the event loop, during a fresh server's
         // first seconds (5 % of its samples in the cold randread-4k profile).
         long mayHold = Math.min(volumeSize.getAsLong() / pageSize + 1, system.limitBytes() / pageSize);
-        this.pages = new ConcurrentHashMap<>((int) Math.min(mayHold, MAX_PRESIZED_PAGES));
+        this.pages = new PageIndex(Math.min(mayHold, MAX_PRESIZED_PAGES));
     }
 
     PagePool pool() {
@@ -149,8 +152,32 @@ public final class PageCache {
         return backoff.nanosUntilRetry(now);
     }
 
+    /**
+     * The page indexed at {@code index} now, unlocked: a hint (null: absent at that moment). A
+     * caller that goes on to lock it must then check {@link Page#isPageOf isPageOf(this, index)}
+     * (see "Identity" in {@link Page}).
+     */
     public Page get(long index) {
         return pages.get(index);
+    }
+
+    /** The live page at {@code index}, locked, not marked referenced; null when absent. Bounded as {@link Page#lock()} is. */
+    public Page lockedAt(long index) {
+        while (true) {
+            Page p = pages.get(index);
+            if (p == null) {
+                return null;
+            }
+            if (p.lockIfPageOf(this, index, CallBudget.NONE)) {
+                return p;
+            }
+        }
+    }
+
+    /** The live page at {@code index}, locked if that takes no wait; null when absent or busy. */
+    public Page tryLockedAt(long index) {
+        Page p = pages.get(index);
+        return p != null && p.tryLockIfPageOf(this, index) ? p : null;
     }
 
     /** The live page at {@code index}, locked; null when absent. */
@@ -165,7 +192,7 @@ public final class PageCache {
             if (p == null) {
                 return null;
             }
-            if (p.lockIfLive(call)) {
+            if (p.lockIfPageOf(this, index, call)) { // else removed or re-keyed meanwhile: look again
                 p.touch();
                 return p;
             }
@@ -185,7 +212,7 @@ public final class PageCache {
     public PageReservation reserve(long from, long to, boolean waitForFirst, CallBudget call) {
         int want = (int) Math.min(to - from, maxRun);
         int absent = 1;
-        while (absent < want && !pages.containsKey(from + absent)) {
+        while (absent < want && !pages.contains(from + absent)) {
             absent++;
         }
         return system.reserve(this, absent, waitForFirst, call);
@@ -204,10 +231,10 @@ public final class PageCache {
         if (want == 1) {
             return insertOne(from, r); // a random read's miss: no lists to build
         }
-        List<Page> fresh = new ArrayList<>(want);
+        List<Page> fresh = new ArrayList<>(want); // locked by the allocator, not yet indexed
         for (int i = 0; i < want; i++) {
             long idx = from + i;
-            if (pages.containsKey(idx)) {
+            if (pages.contains(idx)) {
                 break;
             }
             Page p = system.allocate(this, idx, r);
@@ -218,16 +245,9 @@ public final class PageCache {
         }
         List<Page> run = new ArrayList<>(fresh.size());
         int i = 0;
-        for (; i < fresh.size(); i++) {
-            Page p = fresh.get(i);
-            p.lock();
-            if (pages.putIfAbsent(p.index(), p) != null) {
-                p.unlock();
-                break;
-            }
-            resident.add(p.index());
-            system.admitted(p);
-            run.add(p);
+        for (; i < fresh.size() && index(fresh.get(i)); i++) {
+            system.admitted(fresh.get(i));
+            run.add(fresh.get(i));
         }
         for (; i < fresh.size(); i++) {
             system.freeUnused(fresh.get(i));
@@ -236,22 +256,32 @@ public final class PageCache {
     }
 
     /**
+     * Indexes a page fresh from the allocator (locked, keyed, not live) and marks it resident;
+     * false, with nothing changed, when another page is indexed there already.
+     */
+    private boolean index(Page p) {
+        long idx = p.index();
+        if (pages.putIfAbsent(idx, p) != null) {
+            return false;
+        }
+        p.indexed();
+        resident.add(idx); // after it entered the index: see ResidentSet
+        return true;
+    }
+
+    /**
      * No lookup before the allocation: the caller has just missed this index, and under ADD only
      * a race with another inserter (which took ADD first) can have put it there since, which
-     * the putIfAbsent sees. The key is boxed once, for the index's node.
+     * the putIfAbsent sees.
      */
     private List<Page> insertOne(long idx, PageReservation r) {
-        Page p = system.allocate(this, idx, r);
+        Page p = system.allocate(this, idx, r); // locked
         if (p == null) {
             return List.of();
         }
-        p.lock();
-        if (pages.putIfAbsent(Long.valueOf(idx), p) != null) {
-            p.unlock();
-            system.freeUnused(p);
-            return List.of();
+        if (!index(p)) {
+            return lostInsertRace(p);
         }
-        resident.add(idx);
         system.admitted(p);
         return List.of(p);
     }
@@ -280,15 +310,13 @@ public final class PageCache {
      * server's first seconds). No lookup before the allocation, as in {@link #insertOne}.
      */
     private List<Page> insertAndFillOneWithoutWaiting(long idx) {
-        Page p = system.allocateWithoutWaiting(this, idx);
+        Page p = system.allocateWithoutWaiting(this, idx); // locked (tried, never awaited)
         if (p == null) {
             return List.of();
         }
-        p.lock(); // nobody else can see it yet: never waits
-        if (pages.putIfAbsent(Long.valueOf(idx), p) != null) {
+        if (!index(p)) {
             return lostInsertRace(p);
         }
-        resident.add(idx);
         boolean filled = false;
         try {
             filled = store.readIfInMemory(offsetOf(idx), p.memory());
@@ -306,9 +334,8 @@ public final class PageCache {
         return run;
     }
 
-    /** A page another inserter indexed first: ours was never visible, and goes back unused. */
+    /** A page another inserter indexed first: ours was never indexed, and goes back unused (and unlocked). */
     private List<Page> lostInsertRace(Page p) {
-        p.unlock();
         system.freeUnused(p);
         return List.of();
     }
@@ -327,19 +354,17 @@ public final class PageCache {
         List<Page> run = new ArrayList<>(want);
         for (int i = 0; i < want; i++) {
             long idx = from + i;
-            if (pages.containsKey(idx)) {
+            if (pages.contains(idx)) {
                 break;
             }
-            Page p = system.allocateWithoutWaiting(this, idx);
+            Page p = system.allocateWithoutWaiting(this, idx); // locked (tried, never awaited)
             if (p == null) {
                 break;
             }
-            p.lock(); // nobody else can see it yet: never waits
-            if (pages.putIfAbsent(idx, p) != null) {
+            if (!index(p)) {
                 lostInsertRace(p);
                 break;
             }
-            resident.add(idx);
             run.add(p);
         }
         if (run.isEmpty()) {
@@ -574,8 +599,8 @@ public final class PageCache {
                 } else if (!p.tryLock()) {
                     break;
                 }
-                if (!p.isLive() || !p.isDirty() || p.reentered()) {
-                    p.unlock();
+                if (!p.isPageOf(this, idx) || !p.isDirty() || p.reentered()) {
+                    p.unlock(); // removed, or re-keyed since the lookup (see Page): the run ends here
                     break;
                 }
                 run.add(p);
@@ -693,14 +718,14 @@ public final class PageCache {
      * for {@code reason} (null: not a shootdown, e.g. a volume closing, and not reported).
      */
     public void invalidate(long first, long end, boolean writeback, InvalidationReason reason) {
-        List<Page> found = pagesIn(first, end);
-        found.sort(java.util.Comparator.comparingLong(Page::index));
+        long[] found = indexesIn(first, end); // ascending
         List<Page> run = new ArrayList<>(); // locked, dirty, contiguous, not yet written
         int dropped = 0;
         int written = 0;
         try {
-            for (Page p : found) {
-                if (!p.lockIfLive()) {
+            for (long idx : found) {
+                Page p = lockedAt(idx);
+                if (p == null) {
                     continue;
                 }
                 if (writeback && p.isDirty()) {
@@ -781,8 +806,8 @@ public final class PageCache {
         List<Page> locked = new ArrayList<>(idx.length);
         try {
             for (long i : idx) {
-                Page p = pages.get(i);
-                if (p != null && p.lockIfLive()) {
+                Page p = lockedAt(i);
+                if (p != null) {
                     locked.add(p);
                 }
             }
@@ -798,24 +823,27 @@ public final class PageCache {
         markClean(p);
     }
 
-    /** Live pages in {@code [first, end)} at the time of the call, in no particular order. */
-    public List<Page> pagesIn(long first, long end) {
-        List<Page> out = new ArrayList<>();
-        if (end - first <= pages.size()) {
-            for (long i = first; i < end; i++) {
-                Page p = pages.get(i);
-                if (p != null) {
-                    out.add(p);
+    /**
+     * Indexes of the pages cached in {@code [first, end)} at the time of the call, ascending.
+     * Indexes, not pages: a page found now may be another index's by the time the caller locks it
+     * (see "Identity" in {@link Page}), so callers lock by index ({@link #lockedAt}, {@link
+     * #tryLockedAt}).
+     */
+    public long[] indexesIn(long first, long end) {
+        if (end - first > pages.size()) {
+            return pages.keysIn(first, end);
+        }
+        long[] out = new long[16];
+        int n = 0;
+        for (long i = first; i < end; i++) {
+            if (pages.contains(i)) {
+                if (n == out.length) {
+                    out = java.util.Arrays.copyOf(out, 2 * n);
                 }
-            }
-        } else {
-            for (Page p : pages.values()) {
-                if (p.index() >= first && p.index() < end) {
-                    out.add(p);
-                }
+                out[n++] = i;
             }
         }
-        return out;
+        return java.util.Arrays.copyOf(out, n);
     }
 
     /** Dirty page indexes in {@code [first, end)} at the time of the call, ascending. */
@@ -828,34 +856,39 @@ public final class PageCache {
      * memory. The caller still unlocks it.
      */
     public void remove(Page p) {
+        if (!p.isLive()) {
+            return; // removed already (its remover unlocked it, and the caller relocked it)
+        }
         markClean(p);
         p.unmapAll();
-        p.kill();
         if (p.takeReadAhead()) {
             readaheadEvents.wasted(1);
         }
-        Long key = p.index(); // boxed once for both
-        if (pages.get(key) == p) {
-            resident.remove(p.index()); // before it leaves the index: see ResidentSet
-        }
-        if (pages.remove(key, p)) {
-            system.released(p);
-        } else {
-            // Never indexed (a fill that failed before insertion cannot happen) - defensive.
-            system.freeUnused(p);
-        }
+        unindex(p);
     }
 
     /**
-     * Reclaim's pageout: writes back the dirty run that starts at {@code p} (a page the clock
-     * hand chose), then evicts those of its pages that are now clean, unmapped and not
+     * Kills a live, locked page and takes it out of the index, the resident set and the clock; its
+     * frame goes back to the pool at its last unlock (see {@link Page}).
+     */
+    private void unindex(Page p) {
+        long idx = p.index();
+        p.kill();
+        resident.remove(idx); // before it leaves the index: see ResidentSet
+        boolean was = pages.remove(idx, p);
+        assert was : "live page " + idx + " of " + this + " was not indexed";
+        system.released(p);
+    }
+
+    /**
+     * Reclaim's pageout: writes back the dirty run that starts at {@code from} (a page the clock
+     * hand chose, by index: the page object may be another's by now, see {@link Page}), then evicts those of its pages that are now clean, unmapped and not
      * referenced since. Called holding no lock. Returns the pages evicted; 0 when the run was
      * busy, when the volume's writeback is failing and its retry is not due (reclaim must not
      * become the write storm {@link WritebackBackoff} prevents), or when its write failed (the
      * pages stay dirty; {@link #writeRun} recorded the failure for the next flush).
      */
-    int pageOut(Page p) {
-        long from = p.index();
+    int pageOut(long from) {
         if (!backoff.tryClaim(system.now())) {
             return 0;
         }
@@ -867,13 +900,13 @@ public final class PageCache {
         }
         int evicted = 0;
         for (long i = from; i < from + written; i++) {
-            Page q = pages.get(i);
-            if (q == null || !q.tryLock()) {
+            Page q = tryLockedAt(i);
+            if (q == null) {
                 continue;
             }
             try {
-                if (q.isLive() && !q.reentered() && q.isUptodate() && !q.isDirty() && !q.isWriteback()
-                        && q.mapCount() == 0 && (q == p || !q.isReferenced())) {
+                if (!q.reentered() && q.isUptodate() && !q.isDirty() && !q.isWriteback()
+                        && q.mapCount() == 0 && (i == from || !q.isReferenced())) {
                     evict(q);
                     evicted++;
                 }
@@ -886,24 +919,18 @@ public final class PageCache {
 
     /** Reclaim's removal of a clean, unmapped page it has locked. */
     void evict(Page p) {
-        p.kill();
         events.evicted(1);
         if (p.takeReadAhead()) {
             readaheadEvents.wasted(1);
         }
-        Long key = p.index(); // boxed once for both
-        if (pages.get(key) == p) {
-            resident.remove(p.index()); // before it leaves the index: see ResidentSet
-        }
-        if (pages.remove(key, p)) {
-            system.released(p);
-        }
+        unindex(p);
     }
 
     /** Drops every page (clean or not) and leaves the engine; for a closing volume that flushed first. */
     public void dropAll() {
-        for (Page p : List.copyOf(pages.values())) {
-            if (p.lockIfLive()) {
+        for (long idx : pages.keysIn(Long.MIN_VALUE, Long.MAX_VALUE)) {
+            Page p = lockedAt(idx);
+            if (p != null) {
                 try {
                     remove(p);
                 } finally {
