@@ -233,7 +233,7 @@ public final class CacheSystem implements AutoCloseable {
     private static int pageOut(List<PageClock.Victim> dirty) {
         int evicted = 0;
         for (PageClock.Victim v : dirty) {
-            evicted += v.owner().pageOut(v.index());
+            evicted += v.owner().dirtyPagesWriteback().pageOut(v.index());
         }
         return evicted;
     }
@@ -453,7 +453,7 @@ public final class CacheSystem implements AutoCloseable {
             } catch (IndexOutOfBoundsException e) {
                 break; // a volume closed meanwhile
             }
-            written += c.writebackOldestRuns(target - written);
+            written += c.dirtyPagesWriteback().writebackOldestRuns(target - written);
         }
         return written;
     }
@@ -501,7 +501,7 @@ public final class CacheSystem implements AutoCloseable {
             if (call.remainingNanos() == 0) { // before the engine's bound, which throws above
                 throw call.ended("writeback of dirty pages (throttled)"); // EINTR if cancelled since
             }
-            throttled.await(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now), call);
+            throttled.await(Math.min(Math.max(writer.dirtyPagesWriteback().nanosUntilRetry(now), 1), deadline - now), call);
         }
     }
 
@@ -526,7 +526,7 @@ public final class CacheSystem implements AutoCloseable {
         try {
             long cutoff = now() - expireNanos;
             for (PageCache c : caches) {
-                c.writebackExpired(cutoff);
+                c.dirtyPagesWriteback().writebackExpired(cutoff);
             }
             while (budget.overBackground()) {
                 if (writebackSome(RECLAIM_BATCH) == 0) {

@@ -220,7 +220,7 @@ final class PageClock {
      * comment), however large the cache. With {@code dirtyOut}, dirty pages the hand would have
      * evicted were they clean are added to it (until evicted plus collected reach the target)
      * for the caller to write back and evict outside this mutex (see
-     * {@link PageCache#pageOut}).
+     * {@link PageWriteback#pageOut}).
      */
     int reclaim(int target, List<Victim> dirtyOut) {
         lock();
@@ -293,7 +293,7 @@ final class PageClock {
     /**
      * A dirty page the hand chose, by its key: its caller writes it back after this page's lock
      * and the mutex are released, by which time the page object may be another index's (see
-     * {@link Page}), so the key is what it looks up again ({@link PageCache#pageOut}).
+     * {@link Page}), so the key is what it looks up again ({@link PageWriteback#pageOut}).
      */
     record Victim(PageCache owner, long index) {
     }
