@@ -78,7 +78,7 @@ final class PageIndex {
     /** The page indexed at {@code index}, or null. Takes no lock (see "Reads"). */
     Page get(long index) {
         long h = mix(index);
-        Stripe s = stripes[(int) (h >>> STRIPE_SHIFT)];
+        Stripe s = stripe(h);
         long stamp = s.tryOptimisticRead();
         if (stamp != 0) {
             Page p = s.table.find(index, (int) h);
@@ -94,6 +94,11 @@ final class PageIndex {
         }
     }
 
+    /** The stripe of a key whose mixed hash is {@code h}: its top bits (its low bits pick the slot). */
+    private Stripe stripe(long h) {
+        return stripes[(int) (h >>> STRIPE_SHIFT)];
+    }
+
     boolean contains(long index) {
         return get(index) != null;
     }
@@ -101,7 +106,7 @@ final class PageIndex {
     /** Indexes {@code p} at {@code index} unless a page is there; returns that page, or null when {@code p} went in. */
     Page putIfAbsent(long index, Page p) {
         long h = mix(index);
-        Stripe s = stripes[(int) (h >>> STRIPE_SHIFT)];
+        Stripe s = stripe(h);
         long stamp = s.writeLock();
         try {
             Table t = s.table;
@@ -125,7 +130,7 @@ final class PageIndex {
     /** Removes {@code p} if it is the page indexed at {@code index}; true if it was. */
     boolean remove(long index, Page p) {
         long h = mix(index);
-        Stripe s = stripes[(int) (h >>> STRIPE_SHIFT)];
+        Stripe s = stripe(h);
         long stamp = s.writeLock();
         try {
             Table t = s.table;
