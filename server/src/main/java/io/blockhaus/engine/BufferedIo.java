@@ -138,7 +138,7 @@ final class BufferedIo {
                 return false;
             }
             try {
-                if (!p.isLive()) {
+                if (!p.isPageOf(c, idx)) { // removed or re-keyed since the lookup (see Page)
                     dst.position(start);
                     reportHits(c, 0, usedAhead); // the worker's read counts the hits; the flags taken are used
                     return false;
@@ -243,7 +243,7 @@ final class BufferedIo {
                     return false;
                 }
                 pages[locked] = p;
-                if (!p.isLive() || p.mapCount() > 0) {
+                if (!p.isPageOf(c, first + locked) || p.mapCount() > 0) { // gone or re-keyed (see Page)
                     // A mapped page's mappings must be recalled before the write completes, and
                     // that waits for their owners: not on this (event-loop) thread.
                     locked++;

@@ -43,12 +43,13 @@ final class Fadvise {
         PageCache c = v.cache();
         c.writebackRange(first, end);
         int dropped = 0;
-        for (Page p : c.pagesIn(first, end)) {
-            if (!p.tryLock()) {
-                continue; // in use right now: keep it, as Linux does
+        for (long idx : c.indexesIn(first, end)) {
+            Page p = c.tryLockedAt(idx);
+            if (p == null) {
+                continue; // in use right now (or gone): keep it, as Linux does
             }
             try {
-                if (p.isLive() && !p.isDirty() && p.mapCount() == 0) {
+                if (!p.isDirty() && p.mapCount() == 0) {
                     c.remove(p);
                     dropped++;
                 }
@@ -60,8 +61,9 @@ final class Fadvise {
     }
 
     private static void markNoReuse(PageCache c, long first, long end) {
-        for (Page p : c.pagesIn(first, end)) {
-            if (p.lockIfLive()) {
+        for (long idx : c.indexesIn(first, end)) {
+            Page p = c.lockedAt(idx);
+            if (p != null) {
                 try {
                     p.setNoReuse(true);
                 } finally {

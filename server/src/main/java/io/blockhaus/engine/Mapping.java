@@ -267,9 +267,9 @@ public final class Mapping implements AutoCloseable, PageMapper {
         }
         PageCache c = volume.cache();
         for (Long idx : List.copyOf(mapped)) {
-            Page p = c.get(idx);
             try {
-                if (p != null && p.lockIfLive()) {
+                Page p = c.lockedAt(idx);
+                if (p != null) {
                     try {
                         p.removeMapper(this);
                     } finally {

@@ -199,7 +199,7 @@ public final class CacheSystem implements AutoCloseable {
         if (budget.tryReserve(pageSize)) {
             return; // the common case, even under a full budget: reclaim frees a batch at a time
         }
-        List<Page> dirty = new ArrayList<>();
+        List<PageClock.Victim> dirty = new ArrayList<>();
         // First without announcing a wait: while a waiter is announced, every unlock of an
         // evictable page anywhere notifies, and under a full budget every miss comes here.
         if (reserveReclaimingOrPagingOut(pageSize, dirty)) {
@@ -232,7 +232,7 @@ public final class CacheSystem implements AutoCloseable {
     }
 
     /** One page's budget from clean pages, or from dirty ones the hand chose (written back first). */
-    private boolean reserveReclaimingOrPagingOut(int pageSize, List<Page> dirty) {
+    private boolean reserveReclaimingOrPagingOut(int pageSize, List<PageClock.Victim> dirty) {
         while (!budget.tryReserve(pageSize)) {
             dirty.clear();
             if (clock.reclaim(RECLAIM_BATCH, dirty) == 0 && pageOut(dirty) == 0) {
@@ -243,18 +243,20 @@ public final class CacheSystem implements AutoCloseable {
     }
 
     /** Writes back and evicts the dirty pages the clock hand chose; returns how many were evicted. */
-    private static int pageOut(List<Page> dirty) {
+    private static int pageOut(List<PageClock.Victim> dirty) {
         int evicted = 0;
-        for (Page p : dirty) {
-            evicted += p.owner().pageOut(p);
+        for (PageClock.Victim v : dirty) {
+            evicted += v.owner().dirtyPagesWriteback().pageOut(v.index());
         }
         return evicted;
     }
 
     /**
-     * A new, unlocked, not-yet-indexed page, its budget taken from {@code r} when it has any,
+     * A new page for {@code (owner, index)}, locked by the caller and not yet indexed (a recycled
+     * page object re-keyed, see {@link Page}), its budget taken from {@code r} when it has any,
      * else reclaimed from clean pages; null when neither is possible. Never waits for memory:
-     * callers may hold ADD (see {@link PageReservation}).
+     * callers may hold ADD (see {@link PageReservation}). The caller indexes it or gives it back
+     * ({@link #freeUnused}).
      */
     Page allocate(PageCache owner, long index, PageReservation r) {
         int ps = owner.pageSize();
@@ -268,7 +270,22 @@ public final class CacheSystem implements AutoCloseable {
             budget.release(ps);
             throw new ErrnoException(Errno.ENOMEM, "cannot allocate page memory", e);
         }
-        return new Page(owner, index, frame);
+        Page p = frame.page(this);
+        try {
+            p.lock(); // free: only a stale locker may hold it, for its check (see Page)
+        } catch (RuntimeException e) {
+            giveBack(owner, frame);
+            throw e;
+        }
+        p.rekey(owner, index);
+        return p;
+    }
+
+    /** A frame taken from the pool and not used: it and its budget go back. */
+    private void giveBack(PageCache owner, PagePool.Frame frame) {
+        owner.pool().free(frame);
+        budget.release(owner.pageSize());
+        waits.signal();
     }
 
     /**
@@ -295,7 +312,13 @@ public final class CacheSystem implements AutoCloseable {
             waits.signal();
             return null;
         }
-        return new Page(owner, index, frame);
+        Page p = frame.page(this);
+        if (!p.tryLock()) { // a stale locker's check (see Page): rare, and this thread must not wait
+            giveBack(owner, frame);
+            return null;
+        }
+        p.rekey(owner, index);
+        return p;
     }
 
     /**
@@ -323,11 +346,13 @@ public final class CacheSystem implements AutoCloseable {
         return true;
     }
 
-    /** A page the allocator made but nobody indexed (lost an insertion race, or not needed). */
+    /**
+     * A page {@link #allocate} handed out (locked by the caller) that nobody indexed (it lost an
+     * insertion race, or was not needed): unlocked, and back to the pool with its budget.
+     */
     void freeUnused(Page p) {
-        p.owner().pool().free(p.frame());
-        budget.release(p.owner().pageSize());
-        waits.signal();
+        p.freeOnUnlock();
+        p.unlock();
     }
 
     /** The page was just indexed (its lock is held): it joins the clock. */
@@ -340,12 +365,22 @@ public final class CacheSystem implements AutoCloseable {
         clock.admitWithoutWaiting(run);
     }
 
-    /** The page was killed and unindexed (lock held by the caller): its memory goes back. */
+    /**
+     * The page was killed and unindexed (lock held by the caller): it leaves the clock now, and
+     * goes back to the pool with its budget at its last unlock ({@link #recycle}).
+     */
     void released(Page p) {
         clock.remove(p);
-        p.owner().pool().free(p.frame());
-        budget.release(p.owner().pageSize());
-        waits.signal();
+        p.freeOnUnlock();
+    }
+
+    /**
+     * A removed page's last unlock (see {@link Page}, "Free only after the last unlock"): its
+     * frame, and the page object with it, back to the pool, then its budget, so an allocator
+     * that the budget lets in finds the frame in the pool rather than carving a slab.
+     */
+    void recycle(Page p) {
+        giveBack(p.owner(), p.frame());
     }
 
     ReleaseWaits pageLockWaits() {
@@ -431,7 +466,7 @@ public final class CacheSystem implements AutoCloseable {
             } catch (IndexOutOfBoundsException e) {
                 break; // a volume closed meanwhile
             }
-            written += c.writebackOldestRuns(target - written);
+            written += c.dirtyPagesWriteback().writebackOldestRuns(target - written);
         }
         return written;
     }
@@ -479,7 +514,7 @@ public final class CacheSystem implements AutoCloseable {
             if (call.remainingNanos() == 0) { // before the engine's bound, which throws above
                 throw call.ended("writeback of dirty pages (throttled)"); // EINTR if cancelled since
             }
-            throttled.await(Math.min(Math.max(writer.nanosUntilWritebackRetry(now), 1), deadline - now), call);
+            throttled.await(Math.min(Math.max(writer.dirtyPagesWriteback().nanosUntilRetry(now), 1), deadline - now), call);
         }
     }
 
@@ -504,7 +539,7 @@ public final class CacheSystem implements AutoCloseable {
         try {
             long cutoff = now() - expireNanos;
             for (PageCache c : caches) {
-                c.writebackExpired(cutoff);
+                c.dirtyPagesWriteback().writebackExpired(cutoff);
             }
             while (budget.overBackground()) {
                 if (writebackSome(RECLAIM_BATCH) == 0) {

@@ -12,28 +12,76 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One page-size block of a volume held in the cache.
+ * One page-size block of a volume held in the cache, and the frame of page memory that holds it.
+ *
+ * <h2>A page is its frame, and outlives what it caches</h2>
+ * A {@code Page} is made once per {@link PagePool.Frame}, the first time the frame is handed out,
+ * and lives as long as the pool: when a page leaves the cache its object goes back to the pool
+ * with its frame, and the next miss, of any volume of that page size, <em>re-keys</em> it
+ * ({@link #rekey}) instead of making a new one. So a miss leaves no object behind. (It used to
+ * make five, a page, its lock and the lock's sync, a map node and a boxed key, which lived
+ * exactly one lap of the clock: with a large cache a lap is longer than the young generation
+ * lasts, and the collector copied and promoted all of them; docs/benchmarks/ceiling-2026-12-06.md.)
+ *
+ * <h2>Identity: lock, then check the key</h2>
+ * Because the object is reused, a reference to a page says nothing about what it holds: a thread
+ * that found a page (in the {@link PageIndex}, in a list it made earlier) without holding its lock
+ * may lock it after it was removed, freed and re-keyed to another index, of this volume or
+ * another. So whoever looked a page up unlocked must, after taking the lock, check that it is
+ * still the page it meant, {@link #isPageOf isPageOf(cache, index)}, and otherwise unlock and look
+ * again (Linux's folio rule: lock the folio, then check its mapping and index). The check is
+ * exact because of the invariants below, all kept under the page lock:
+ * <ol>
+ *   <li><b>Key and state change only under the lock.</b> {@code owner}, {@code index},
+ *       {@code live} and every flag except {@code referenced} are written by a thread holding
+ *       the lock, so a lock holder reads them stable and current (the lock's release/acquire
+ *       orders them).</li>
+ *   <li><b>live means indexed at (owner, index).</b> A page is set live only after it entered
+ *       its owner's index at its index, and killed before it leaves it, both under its lock;
+ *       re-keying happens only to a page that is not live. So a lock holder that sees
+ *       {@code live} with the key it meant holds the page that is indexed at that key right now
+ *       (nobody can remove it while the lock is held): the same as a fresh lookup that locked
+ *       at once. That it may be a later incarnation than the one first found (the same key
+ *       cached again, the ABA case) is harmless: the caller wanted whatever page is at the key.</li>
+ *   <li><b>Unlocked means uptodate.</b> The allocator locks a page before it re-keys it and
+ *       keeps it locked until it is indexed and filled (or removed again as dead), so no lock
+ *       holder ever sees a live page that is not uptodate, nor a key half set.</li>
+ *   <li><b>Free only after the last unlock.</b> A page removed from the cache ({@link
+ *       #freeOnUnlock}) goes back to the pool, and its budget is released, only when its lock
+ *       is released for the last time: a remover still holding it (a shootdown that goes on to
+ *       tell mappers, reclaim between its checks) can never find it re-keyed under its hand,
+ *       and the allocator that takes it from the pool takes the lock of a page nobody uses.
+ *       Only a stale locker (rule above) may still take it while it is free, and it holds the
+ *       lock only for the check, waiting for nothing, so the allocator waits for it at most
+ *       that long (and a thread that must not wait, {@link CacheSystem#allocateWithoutWaiting},
+ *       only tries).</li>
+ * </ol>
+ * A page found unlocked may also be <em>touched</em> ({@link #touch}) after it was re-keyed: the
+ * referenced bit is a hint, so at worst another page gets a second lap it did not earn.
  *
  * <p>The page lock guards the page's bytes and every flag below except {@code referenced}.
- * Whoever touches the bytes must hold the lock and must first check {@link #isLive()}: a page is
- * removed from the index (shot down, evicted, truncated away) under its lock and marked dead, and
- * its memory goes back to the pool, so a thread that found the page before removal and locked it
- * after must retry the lookup. A page is inserted into the index already locked and is unlocked
- * only once uptodate, so a live page seen unlocked is always uptodate.
+ * Whoever touches the bytes must hold the lock and must have checked the page's key as above. A
+ * page is inserted into the index already locked and is unlocked only once uptodate, so a live
+ * page seen unlocked is always uptodate.
  *
  * <p>Lock order: page locks are taken in ascending index order when several are held, and no
- * thread waits for the volume's pagecache lock while holding a page lock.
+ * thread waits for the volume's pagecache lock while holding a page lock. A page locked by its
+ * allocator before it is indexed is invisible except to stale lockers, which never wait for
+ * anything while they hold it, so it adds no edge to that order.
  */
 public final class Page {
-    private final PageCache owner;
-    private final long index;
+    private final CacheSystem system;
     private final PagePool.Frame frame;
     private final MemorySegment memory;
     private final ByteBuffer buffer;
     private final ReentrantLock lock = new ReentrantLock();
 
-    // guarded by lock
-    private boolean live = true;
+    // guarded by lock (see "Identity"): the key, set by rekey; never null after the first one
+    private PageCache owner;
+    private long index;
+    private boolean live;
+    /** Removed: the last unlock gives the page back to the pool (see "Free only after the last unlock"). */
+    private boolean freeOnUnlock;
     private boolean uptodate;
     private boolean dirty;
     private boolean writeback;
@@ -50,12 +98,52 @@ public final class Page {
     // PageClock.PENDING while queued for one (set under this page's lock; remove() reads it so)
     int clockSlot = -1;
 
-    Page(PageCache owner, long index, PagePool.Frame frame) {
-        this.owner = owner;
-        this.index = index;
+    /** The page of {@code frame}, made the first time the frame is handed out (see {@link PagePool.Frame#page}). */
+    Page(CacheSystem system, PagePool.Frame frame) {
+        this.system = system;
         this.frame = frame;
         this.memory = frame.memory();
         this.buffer = frame.buffer();
+    }
+
+    /**
+     * Gives this page, fresh from the pool and locked by the caller, the key {@code (owner,
+     * index)} and a new page's state: not live (it becomes live when indexed, {@link
+     * #indexed}), not uptodate, clean, unmapped, unreferenced, not in the clock.
+     */
+    void rekey(PageCache owner, long index) {
+        assert lock.isHeldByCurrentThread() && !live && !freeOnUnlock && clockSlot == -1;
+        this.owner = owner;
+        this.index = index;
+        uptodate = false;
+        dirty = false;
+        writeback = false;
+        noReuse = false;
+        readAhead = false;
+        mappers = null;
+        referenced = false;
+    }
+
+    /** The page just entered its owner's index at its index (lock held): it is live. */
+    void indexed() {
+        live = true;
+    }
+
+    /**
+     * Whether this is the live page of {@code cache} at {@code index}: the check every thread
+     * that found the page without its lock makes after taking it (see "Identity"). Lock held.
+     */
+    public boolean isPageOf(PageCache cache, long index) {
+        return live && this.index == index && owner == cache;
+    }
+
+    /**
+     * The page left the cache (it is dead, unindexed, out of the clock; lock held): the last
+     * unlock gives it back to the pool with its budget. Idempotent.
+     */
+    void freeOnUnlock() {
+        assert lock.isHeldByCurrentThread() && !live;
+        freeOnUnlock = true;
     }
 
     PagePool.Frame frame() {
@@ -111,9 +199,9 @@ public final class Page {
         if (lock.tryLock()) {
             return; // uncontended: the cost of lock(), and no clock read
         }
-        long wait = owner.system().pageLockWaitNanos();
+        long wait = system.pageLockWaitNanos();
         if (call != CallBudget.NONE) {
-            if (owner.system().pageLockWaits().await(lock::tryLock, wait, call, "page " + index + " of " + owner)) {
+            if (system.pageLockWaits().await(lock::tryLock, wait, call, "page " + index + " of " + owner)) {
                 return;
             }
             throw stayedLocked(wait);
@@ -155,12 +243,19 @@ public final class Page {
     public void unlock() {
         boolean last = lock.getHoldCount() == 1;
         boolean evictable = last && live && uptodate && !dirty && !writeback && mapCount() == 0;
+        boolean free = last && freeOnUnlock;
+        if (free) {
+            freeOnUnlock = false; // a stale locker's later unlock must not free it twice
+        }
         lock.unlock();
         if (last) {
-            owner.system().pageLockWaits().signal(); // one volatile read unless a budgeted call waits
+            system.pageLockWaits().signal(); // one volatile read unless a budgeted call waits
         }
         if (evictable) {
-            owner.system().pageEvictable();
+            system.pageEvictable();
+        }
+        if (free) {
+            system.recycle(this); // after the unlock: see "Free only after the last unlock"
         }
     }
 
@@ -174,18 +269,26 @@ public final class Page {
     }
 
     /**
-     * Locks the page if it is still in the cache; false (unlocked) if it was removed meanwhile.
-     * Bounded as {@link #lock()} is.
+     * Locks the page and checks that it is still the live page of {@code cache} at {@code
+     * index} (see "Identity"); false, unlocked, if it is not (removed, or re-keyed since the
+     * caller found it). Bounded as {@link #lock(CallBudget)} is.
      */
-    public boolean lockIfLive() {
-        return lockIfLive(CallBudget.NONE);
+    boolean lockIfPageOf(PageCache cache, long index, CallBudget call) {
+        lock(call); // bounded: ETIMEDOUT or the call's end, see lock(CallBudget)
+        if (!isPageOf(cache, index)) {
+            unlock(); // and signal: a budgeted waiter for this page must look again, and find it gone
+            return false;
+        }
+        return true;
     }
 
-    /** {@link #lockIfLive()}, its wait also ended by {@code call} as {@link #lock(CallBudget)}'s is. */
-    public boolean lockIfLive(CallBudget call) {
-        lock(call); // bounded: ETIMEDOUT or the call's end, see lock(CallBudget)
-        if (!live) {
-            unlock(); // and signal: a budgeted waiter for this page must look again, and find it dead
+    /** {@link #tryLock} and {@link #isPageOf} together: false (unlocked) when busy or not that page. */
+    boolean tryLockIfPageOf(PageCache cache, long index) {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        if (!isPageOf(cache, index)) {
+            unlock();
             return false;
         }
         return true;

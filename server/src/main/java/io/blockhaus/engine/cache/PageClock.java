@@ -220,9 +220,9 @@ final class PageClock {
      * comment), however large the cache. With {@code dirtyOut}, dirty pages the hand would have
      * evicted were they clean are added to it (until evicted plus collected reach the target)
      * for the caller to write back and evict outside this mutex (see
-     * {@link PageCache#pageOut}).
+     * {@link PageWriteback#pageOut}).
      */
-    int reclaim(int target, List<Page> dirtyOut) {
+    int reclaim(int target, List<Victim> dirtyOut) {
         lock();
         try {
             return reclaimLocked(target, dirtyOut);
@@ -250,7 +250,7 @@ final class PageClock {
         }
     }
 
-    private int reclaimLocked(int target, List<Page> dirtyOut) {
+    private int reclaimLocked(int target, List<Victim> dirtyOut) {
         int evicted = 0;
         long wasteLeft = (long) wastePerPage * target;
         while (evicted + (dirtyOut == null ? 0 : dirtyOut.size()) < target && wasteLeft > 0 && used > 0) {
@@ -275,7 +275,7 @@ final class PageClock {
                     wasteLeft--;
                 } else if (p.isDirty()) {
                     if (dirtyOut != null) {
-                        dirtyOut.add(p);
+                        dirtyOut.add(new Victim(p.owner(), p.index())); // the key, read under the page lock
                     } else {
                         wasteLeft--;
                     }
@@ -288,6 +288,14 @@ final class PageClock {
             }
         }
         return evicted;
+    }
+
+    /**
+     * A dirty page the hand chose, by its key: its caller writes it back after this page's lock
+     * and the mutex are released, by which time the page object may be another index's (see
+     * {@link Page}), so the key is what it looks up again ({@link PageWriteback#pageOut}).
+     */
+    record Victim(PageCache owner, long index) {
     }
 
     /** The mutex itself, for tests that hold it from another thread to show who only tries it. */

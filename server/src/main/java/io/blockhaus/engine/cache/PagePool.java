@@ -21,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * closes.
  *
  * <p>What is recycled is a {@link Frame}: the segment together with its buffer view, both made
- * once when the slab is carved, so a miss allocates neither (each was an object per miss that,
- * with a large cache, lived long enough to be copied by every young collection).
+ * once when the slab is carved, and the {@link Page} made on the frame's first use, so a miss
+ * allocates none of them (each was an object per miss that, with a large cache, lived long
+ * enough to be copied by every young collection).
  *
  * <p><b>Carving ahead.</b> A thread that must not wait never carves ({@link #tryAllocate}), so
  * while a fresh cache fills, every time the free list ran dry the event loops handed their
@@ -246,8 +247,43 @@ final class PagePool implements AutoCloseable {
         return frames;
     }
 
-    /** One page's memory and its buffer view (absolute get/put only: shared by whoever holds the page). */
-    record Frame(MemorySegment memory, ByteBuffer buffer) {
+    /**
+     * One page's memory and its buffer view (absolute get/put only: shared by whoever holds the
+     * page), and the {@link Page} made for it the first time it was handed out, which is
+     * recycled with it (see {@link Page}: a miss re-keys it instead of making a page).
+     */
+    static final class Frame {
+        private final MemorySegment memory;
+        private final ByteBuffer buffer;
+        /**
+         * Set once, by the first thread the frame is handed to; every later taker reads it after
+         * taking the frame from the free list (the mutex, or the {@link #returned} queue), which
+         * orders it after the write.
+         */
+        private Page page;
+
+        Frame(MemorySegment memory, ByteBuffer buffer) {
+            this.memory = memory;
+            this.buffer = buffer;
+        }
+
+        MemorySegment memory() {
+            return memory;
+        }
+
+        ByteBuffer buffer() {
+            return buffer;
+        }
+
+        /** This frame's page, made on its first use (the caller took the frame from the pool). */
+        Page page(CacheSystem system) {
+            Page p = page;
+            if (p == null) {
+                p = new Page(system, this);
+                page = p;
+            }
+            return p;
+        }
     }
 
     /** The mutex itself, for tests that hold it from another thread to show who only tries it. */

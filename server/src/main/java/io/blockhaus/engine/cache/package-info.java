@@ -1,5 +1,9 @@
 /**
- * The page cache: pages and their locks and flags, the per-volume page index, the memory budget
+ * The page cache: pages and their locks and flags (page objects recycled with their frames:
+ * {@link io.blockhaus.engine.cache.Page}), the per-volume page index
+ * ({@link io.blockhaus.engine.cache.PageIndex}) and the operations on it (lookups and removal in
+ * {@link io.blockhaus.engine.cache.PageCache}, misses in {@code PageInserts}, fills in
+ * {@code PageFills}, dirty pages and writeback runs in {@code PageWriteback}), the memory budget
  * shared by all volumes, eviction, background writeback and dirty throttling, readahead, and
  * writeback failures (reported per handle like errseq_t, retried with backoff).
  */
