@@ -1,6 +1,7 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.call.CallBudget;
+import io.blockhaus.engine.cache.NonBlockingGiveUps;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.PageReservation;
@@ -133,12 +134,14 @@ final class BufferedIo {
                 continue;
             }
             if (!p.tryLock()) {
+                c.system().giveUps().count(NonBlockingGiveUps.Reason.PAGE_BUSY);
                 dst.position(start);
                 reportHits(c, 0, usedAhead); // as above
                 return false;
             }
             try {
                 if (!p.isLive()) {
+                    c.system().giveUps().count(NonBlockingGiveUps.Reason.PAGE_BUSY);
                     dst.position(start);
                     reportHits(c, 0, usedAhead); // the worker's read counts the hits; the flags taken are used
                     return false;
@@ -189,13 +192,18 @@ final class BufferedIo {
      */
     private static long fillWithoutWaiting(Volume v, long idx, long to, long pos, long end, ByteBuffer dst,
             boolean noReuse) {
-        if (to <= idx) {
-            return -1; // over the fill budget
-        }
         PageCache c = v.cache();
+        if (to <= idx) {
+            c.system().giveUps().count(NonBlockingGiveUps.Reason.FILL_BUDGET);
+            return -1;
+        }
         try (PagecacheLock.Hold hold = v.tryAdd(idx, to)) {
-            if (hold == null || end > v.size()) {
+            if (hold == null) {
+                c.system().giveUps().count(NonBlockingGiveUps.Reason.ADD_BUSY);
                 return -1;
+            }
+            if (end > v.size()) {
+                return -1; // truncated meanwhile: the worker's read reports it
             }
             List<Page> run = c.insertAndFillWithoutWaiting(idx, to);
             if (run.isEmpty()) {

@@ -308,6 +308,7 @@ public final class PageCache {
 
     /** A page another inserter indexed first: ours was never visible, and goes back unused. */
     private List<Page> lostInsertRace(Page p) {
+        system.giveUps().count(NonBlockingGiveUps.Reason.LOST_RACE);
         p.unlock();
         system.freeUnused(p);
         return List.of();
@@ -315,6 +316,7 @@ public final class PageCache {
 
     /** {@link #insertAndFillOneWithoutWaiting}'s page that was not filled: removed and unlocked. */
     private void dropUnfilled(Page p) {
+        system.giveUps().count(NonBlockingGiveUps.Reason.NOT_IN_MEMORY);
         try {
             remove(p);
         } finally {
@@ -353,6 +355,7 @@ public final class PageCache {
             }
         } finally {
             if (!done) {
+                system.giveUps().count(NonBlockingGiveUps.Reason.NOT_IN_MEMORY);
                 unlockAll(run);
             }
         }
