@@ -415,12 +415,20 @@ final class BufferedIo {
 
     /** See {@link FastPaths#writeFromPipe}: only ever the streaming bypass, which splices. */
     static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
+        return writeFromPipe(h, offset, pipe, len, NO_BUFFERS);
+    }
+
+    private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
+
+    /** {@link #writeFromPipe(Handle, long, Pipe, long)} of {@code piped} bytes from the pipe, then {@code rest}'s. */
+    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long piped, ByteBuffer[] rest) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
+        long len = piped + remaining(rest);
         v.checkRange(offset, len, true);
-        return len > 0 && bypasses(v, len) && v.store().writesFromPipes()
-                && StreamBypass.writeFromPipe(v, offset, pipe, len, CallBudget.current());
+        return piped > 0 && bypasses(v, len) && v.store().writesFromPipes()
+                && StreamBypass.writeFromPipe(v, offset, pipe, piped, rest, CallBudget.current());
     }
 
     /**

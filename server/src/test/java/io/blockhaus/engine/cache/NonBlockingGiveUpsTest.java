@@ -7,10 +7,8 @@ import io.blockhaus.engine.cache.NonBlockingGiveUps.Reason;
 import io.blockhaus.engine.store.MemoryStore;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -75,7 +73,7 @@ class NonBlockingGiveUpsTest {
         cacheOf(2);
         assertThat(fill(0)).isTrue();
         assertThat(fill(1)).isTrue();
-        try (Held h = new Held(system.clock().mutexForTests())) {
+        try (HeldMutex h = new HeldMutex(system.clock().mutexForTests())) {
             assertThat(fill(2)).isFalse();
             assertThat(fill(3)).isFalse();
         }
@@ -102,7 +100,7 @@ class NonBlockingGiveUpsTest {
     @Test
     void thePoolHeldCountsPoolBusy() throws Exception {
         cacheOf(16);
-        try (Held h = new Held(system.pool(PAGE).mutexForTests())) {
+        try (HeldMutex h = new HeldMutex(system.pool(PAGE).mutexForTests())) {
             assertThat(fill(2)).isFalse();
         }
         assertOnly(Reason.POOL_EMPTY_OR_BUSY, 1);
@@ -120,31 +118,4 @@ class NonBlockingGiveUpsTest {
         assertThat(system.usedBytes()).isZero();
     }
 
-    /** Holds {@code mutex} on another thread until {@link #close}. */
-    private static final class Held implements AutoCloseable {
-        private final CountDownLatch taken = new CountDownLatch(1);
-        private final CountDownLatch release = new CountDownLatch(1);
-        private final Thread holder;
-
-        Held(ReentrantLock mutex) throws InterruptedException {
-            holder = Thread.ofPlatform().name("mutex-holder").start(() -> {
-                mutex.lock();
-                try {
-                    taken.countDown();
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    mutex.unlock();
-                }
-            });
-            taken.await();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            release.countDown();
-            holder.join();
-        }
-    }
 }
