@@ -1,6 +1,7 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.call.CallBudget;
+import io.blockhaus.engine.cache.NonBlockingGiveUps;
 import io.blockhaus.engine.cache.Page;
 import io.blockhaus.engine.cache.PageCache;
 import io.blockhaus.engine.cache.PageReservation;
@@ -133,12 +134,14 @@ final class BufferedIo {
                 continue;
             }
             if (!p.tryLock()) {
+                c.system().giveUps().count(NonBlockingGiveUps.Reason.PAGE_BUSY);
                 dst.position(start);
                 reportHits(c, 0, usedAhead); // as above
                 return false;
             }
             try {
                 if (!p.isPageOf(c, idx)) { // removed or re-keyed since the lookup (see Page)
+                    c.system().giveUps().count(NonBlockingGiveUps.Reason.PAGE_BUSY);
                     dst.position(start);
                     reportHits(c, 0, usedAhead); // the worker's read counts the hits; the flags taken are used
                     return false;
@@ -189,13 +192,18 @@ final class BufferedIo {
      */
     private static long fillWithoutWaiting(Volume v, long idx, long to, long pos, long end, ByteBuffer dst,
             boolean noReuse) {
-        if (to <= idx) {
-            return -1; // over the fill budget
-        }
         PageCache c = v.cache();
+        if (to <= idx) {
+            c.system().giveUps().count(NonBlockingGiveUps.Reason.FILL_BUDGET);
+            return -1;
+        }
         try (PagecacheLock.Hold hold = v.tryAdd(idx, to)) {
-            if (hold == null || end > v.size()) {
+            if (hold == null) {
+                c.system().giveUps().count(NonBlockingGiveUps.Reason.ADD_BUSY);
                 return -1;
+            }
+            if (end > v.size()) {
+                return -1; // truncated meanwhile: the worker's read reports it
             }
             List<Page> run = c.insertAndFillWithoutWaiting(idx, to);
             if (run.isEmpty()) {
@@ -407,12 +415,20 @@ final class BufferedIo {
 
     /** See {@link FastPaths#writeFromPipe}: only ever the streaming bypass, which splices. */
     static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long len) {
+        return writeFromPipe(h, offset, pipe, len, NO_BUFFERS);
+    }
+
+    private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
+
+    /** {@link #writeFromPipe(Handle, long, Pipe, long)} of {@code piped} bytes from the pipe, then {@code rest}'s. */
+    static boolean writeFromPipe(Handle h, long offset, Pipe pipe, long piped, ByteBuffer[] rest) {
         Volume v = h.volume();
         v.checkOpen();
         v.checkWritable();
+        long len = piped + remaining(rest);
         v.checkRange(offset, len, true);
-        return len > 0 && bypasses(v, len) && v.store().writesFromPipes()
-                && StreamBypass.writeFromPipe(v, offset, pipe, len, CallBudget.current());
+        return piped > 0 && bypasses(v, len) && v.store().writesFromPipes()
+                && StreamBypass.writeFromPipe(v, offset, pipe, piped, rest, CallBudget.current());
     }
 
     /**

@@ -46,6 +46,22 @@ public sealed interface FastPaths permits HandleFastPaths {
     boolean writeFromPipe(long offset, PayloadPipe pipe, long length, boolean direct, boolean fua);
 
     /**
+     * {@link #writeFromPipe(long, PayloadPipe, long, boolean, boolean)} of a payload that only
+     * partly went through the pipe: {@code pipe}'s bytes, then {@code rest}'s (read the usual way,
+     * because they had not arrived when the pipe was filled). The pipe's part is spliced and the
+     * rest written right after it, under the same BLOCK, so only the rest passes through the JVM
+     * (issue 11's 1 MiB write row: a third of its WRITEs arrived this way on a fast loop, and
+     * copying the pipe's part out first made each such WRITE two copies of the megabyte; see
+     * docs/benchmarks/rows-2026-12-06.md). Buffered writes only; false, with nothing written and
+     * the pipe untouched, where the whole-pipe call would be, and for a direct write. If the
+     * rest's write fails after the splice, the range holds part of the new bytes, as after any
+     * failed write.
+     */
+    default boolean writeFromPipe(long offset, PayloadPipe pipe, ByteBuffer[] rest, boolean direct, boolean fua) {
+        return false;
+    }
+
+    /**
      * The buffered read of the range as a range of the volume's file, for a front end to send
      * with sendfile(2) instead of copying: when the read is a stream (at least the bypass size),
      * the store is a file, and no page of the range is dirty, so the file holds every byte

@@ -147,6 +147,17 @@ public final class Handle implements AutoCloseable {
         return written;
     }
 
+    /** {@link FastPaths#writeFromPipe(long, PayloadPipe, ByteBuffer[], boolean, boolean)}, buffered. */
+    boolean writeFromPipeThenBuffers(long offset, PayloadPipe pipe, ByteBuffer[] rest, boolean fua) {
+        long length = pipe.buffered() + BufferedIo.remaining(rest);
+        boolean written;
+        try (Recalls.Scope recall = recalls()) {
+            written = BufferedIo.writeFromPipe(this, offset, pipe.storePipe(), pipe.buffered(), rest);
+        }
+        syncIfFua(written && fua, offset, length);
+        return written;
+    }
+
     /** Direct read: BLOCK on the range, dirty cached pages written back (they stay), store read. */
     public void readDirect(long offset, ByteBuffer dst) {
         DirectIo.read(this, offset, dst);

@@ -26,6 +26,11 @@ final class HandleFastPaths implements FastPaths {
     }
 
     @Override
+    public boolean writeFromPipe(long offset, PayloadPipe pipe, ByteBuffer[] rest, boolean direct, boolean fua) {
+        return !direct && handle.writeFromPipeThenBuffers(offset, pipe, rest, fua);
+    }
+
+    @Override
     public FileRange readAsFileRange(long offset, int length) {
         return BufferedIo.readAsFileRange(handle, offset, length);
     }

@@ -119,8 +119,9 @@ final class StreamBypass {
     }
 
     /**
-     * The write of {@code len} bytes waiting in {@code pipe}, spliced from the pipe into the store
-     * (no copy through the JVM); false, with the pipe untouched, under the same conditions as
+     * The write of {@code piped} bytes waiting in {@code pipe}, spliced from the pipe into the store
+     * (no copy through the JVM), followed by {@code rest}'s bytes (usually none: those of a payload
+     * that had only partly arrived when the pipe was filled), written under the same BLOCK; false, with the pipe untouched, under the same conditions as
      * {@link #write} or when the store cannot splice. Cached pages of the range cannot be filled
      * from the pipe (its bytes never reach us). Once the store holds the new bytes, those that no
      * mapping shows are removed, dirty or not, since the write covered them whole (it is a
@@ -129,23 +130,37 @@ final class StreamBypass {
      * are removed rather than left older than the store). Removing is what keeps a stream over
      * a scattered working set cheap: reading each page back was one system call per page.
      */
-    static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long len, CallBudget call) {
-        return writeAround(v, offset, len, call, cached -> {
-            if (!v.store().writeFrom(offset, pipe, len)) {
+    static boolean writeFromPipe(Volume v, long offset, Pipe pipe, long piped, ByteBuffer[] rest, CallBudget call) {
+        return writeAround(v, offset, piped + BufferedIo.remaining(rest), call, cached -> {
+            if (!v.store().writeFrom(offset, pipe, piped)) {
                 return false;
             }
-            List<Page> mapped = new ArrayList<>();
-            for (Page p : cached) {
-                if (p.mapCount() > 0) {
-                    mapped.add(p);
-                } else {
-                    v.cache().remove(p); // stale now; still locked, unlocked with the rest
+            try {
+                if (rest.length > 0) {
+                    v.store().write(offset + piped, rest); // the part that had not arrived when the pipe was filled
                 }
+            } finally {
+                dropStale(v, cached); // the store changed, whether or not the rest's write did
             }
-            v.cache().reportInvalidated(InvalidationReason.WRITE_AND_INVALIDATE, cached.size() - mapped.size(), 0);
-            refreshFromStore(v, mapped);
             return true;
         });
+    }
+
+    /**
+     * After a store write over whole pages: the cached ones that no mapping shows are removed
+     * (dirty or not: stale now), mapped ones read back from the store.
+     */
+    private static void dropStale(Volume v, List<Page> cached) {
+        List<Page> mapped = new ArrayList<>();
+        for (Page p : cached) {
+            if (p.mapCount() > 0) {
+                mapped.add(p);
+            } else {
+                v.cache().remove(p); // stale now; still locked, unlocked with the rest
+            }
+        }
+        v.cache().reportInvalidated(InvalidationReason.WRITE_AND_INVALIDATE, cached.size() - mapped.size(), 0);
+        refreshFromStore(v, mapped);
     }
 
     /** What a write around the cache does with BLOCK held and the range's cached pages locked; false if nothing. */

@@ -85,18 +85,26 @@ final class NbdCommandRunner {
 
     /**
      * A WRITE whose payload is {@code pipe}'s bytes followed by {@code rest} (null when the pipe
-     * holds all of it): spliced on into the store when the engine can, otherwise copied out of
-     * the pipe and written as any other payload. Releases {@code rest}; the pipe is the caller's
-     * to take back (it is empty unless the write failed).
+     * holds all of it): the pipe's part spliced on into the store (and the rest written after it)
+     * when the engine can, otherwise copied out of the pipe and written as any other payload.
+     * Releases {@code rest}; the pipe is the caller's to take back (it is empty unless the write
+     * failed).
      */
     List<Object> runSpliced(NbdRequest r, PayloadPipe pipe, ByteBuf rest) {
+        boolean fua = r.flags().has(NbdCommandFlags.FUA);
         try {
-            if (rest == null && handle.fastPaths().writeFromPipe(r.offset(), pipe, pipe.buffered(), direct(),
-                    r.flags().has(NbdCommandFlags.FUA))) {
+            if (rest == null ? handle.fastPaths().writeFromPipe(r.offset(), pipe, pipe.buffered(), direct(), fua)
+                    : handle.fastPaths().writeFromPipe(r.offset(), pipe, rest.nioBuffers(), direct(), fua)) {
                 splices.spliced();
+                if (rest != null) {
+                    rest.release();
+                }
                 return ok(r);
             }
         } catch (RuntimeException e) {
+            if (rest != null) {
+                rest.release();
+            }
             return failure(r, e);
         }
         splices.copied();

@@ -159,7 +159,7 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().splices().splicedWrites();
     }
 
-    /** Large WRITEs taken into a pipe but then copied out of it (partly arrived, or not for the bypass). */
+    /** Large WRITEs taken into a pipe but then copied out of it (not for the bypass, or direct and partly arrived). */
     public long pipeCopiedWrites() {
         return initializer.shared().splices().copiedWrites();
     }

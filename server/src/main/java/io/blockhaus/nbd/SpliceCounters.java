@@ -4,8 +4,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * How large transfers travelled, over all connections. WRITEs: spliced (socket to pipe to file,
- * never through the JVM) or through a pipe but copied out of it after all (the payload arrived
- * only partly before its header was handled, or the engine could not take it around the cache).
+ * never through the JVM, but for the rest of a payload that arrived only partly before its header
+ * was handled) or through a pipe but copied out of it after all (the engine could not take it
+ * around the cache); {@code partly} counts the partly arrived ones, whichever way they went.
  * READs: data chunks sent from the file with sendfile(2).
  * Written by workers and event loops, read by tests and, later, by the metrics binding.
  */

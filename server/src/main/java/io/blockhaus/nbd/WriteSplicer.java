@@ -23,8 +23,8 @@ import java.util.ArrayDeque;
  * volume whose store splices, and a WRITE at least as large as the volume's streaming-bypass
  * threshold (64 KiB for io=direct), page-aligned, that fits one pipe, and whose payload has not
  * been read yet. A pipe is filled without waiting: whatever has not arrived yet is read the
- * usual way, and the worker then copies the pipe's part out and writes both (no worse than
- * before). Anything that fails here just turns splicing off for the connection.
+ * usual way, and the worker then splices the pipe's part and writes the rest after it (where the
+ * engine cannot, it copies the pipe's part out and writes both, no worse than without a pipe). Anything that fails here just turns splicing off for the connection.
  *
  * <p>While the client streams such WRITEs, the socket is read one request header at a time
  * ({@link HeaderSizedReads}), so that each payload is still in the socket when its header is

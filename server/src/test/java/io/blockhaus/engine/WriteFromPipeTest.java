@@ -13,6 +13,7 @@ import io.blockhaus.engine.lock.LockMode;
 import io.blockhaus.engine.store.BackingStore;
 import io.blockhaus.engine.store.Pipe;
 import io.blockhaus.engine.store.TestPipes;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -76,6 +77,35 @@ class WriteFromPipeTest {
         assertThat(vol.cachedPages()).as("nothing was cached on the way").isZero();
         assertThat(readStore(store, 32 * PAGE, data.length)).isEqualTo(data);
         assertThat(read(h, 32 * PAGE, data.length)).isEqualTo(data);
+    }
+
+    /**
+     * A payload that only partly went through the pipe (the rest arrived later and was read into
+     * buffers): the pipe's part is spliced, the rest written right after it, both around the
+     * cache; a dirty cached page of the range goes (it is stale), and nothing is left in the pipe.
+     * A direct write, or a range the bypass does not take, says false with the pipe untouched.
+     */
+    @Test
+    void aPipesPartThenBuffersAreWrittenAsOneStreamingWrite() {
+        Handle h = open();
+        write(h, 5 * PAGE + 9, filled(100, 7), false); // dirty, inside the range: stale after the write
+        byte[] data = random(16 * PAGE);
+        int piped = 5 * PAGE + 1234; // what had arrived: not a page multiple
+        ByteBuffer[] rest = {ByteBuffer.wrap(data, piped, 3 * PAGE), ByteBuffer.wrap(data, piped + 3 * PAGE,
+                data.length - piped - 3 * PAGE)};
+        try (Pipe p = TestPipes.holding(dir, Arrays.copyOf(data, piped))) {
+            assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), rest, true, false)).as("direct: not here").isFalse();
+            assertThat(p.buffered()).isEqualTo(piped);
+            ByteBuffer[] short1 = {ByteBuffer.wrap(data, piped, PAGE - 1234)}; // six pages in all: under the bypass size
+            assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), short1, false, false)).isFalse();
+            assertThat(p.buffered()).isEqualTo(piped);
+            assertThat(h.fastPaths().writeFromPipe(0, new PayloadPipe(p), rest, false, false)).isTrue();
+            assertThat(p.buffered()).isZero();
+        }
+        assertThat(vol.cachedPages()).as("the stale page was dropped, nothing cached on the way").isZero();
+        assertThat(vol.dirtyPages()).isZero();
+        assertThat(readStore(store, 0, data.length)).isEqualTo(data);
+        assertThat(read(h, 0, data.length)).isEqualTo(data);
     }
 
     @Test

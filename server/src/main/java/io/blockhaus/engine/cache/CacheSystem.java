@@ -64,6 +64,7 @@ public final class CacheSystem implements AutoCloseable {
     private final MemoryWaits waits = new MemoryWaits();
     private final CopyOnWriteArrayList<PageCache> caches = new CopyOnWriteArrayList<>();
     private final ThrottledWriters throttled = new ThrottledWriters();
+    private final NonBlockingGiveUps giveUps = new NonBlockingGiveUps();
     /** Budgeted waits for any page's lock (see {@link Page#lock(CallBudget)}); every last unlock signals it. */
     private final ReleaseWaits pageLockWaits = new ReleaseWaits();
     private volatile Runnable backgroundKick = () -> { };
@@ -147,6 +148,11 @@ public final class CacheSystem implements AutoCloseable {
 
     MemoryBudget budget() {
         return budget;
+    }
+
+    /** Why threads that must not wait gave reads up to workers, and how often (see {@link NonBlockingGiveUps}). */
+    public NonBlockingGiveUps giveUps() {
+        return giveUps;
     }
 
     // ---------------------------------------------------------------- allocation
@@ -298,7 +304,10 @@ public final class CacheSystem implements AutoCloseable {
      */
     Page allocateWithoutWaiting(PageCache owner, long index) {
         int ps = owner.pageSize();
-        if (!reserveWithoutWaiting(budget, ps, () -> clock.tryReclaim(RECLAIM_BATCH))) {
+        int reserved = reserveWithoutWaitingOrWhy(budget, ps, () -> clock.tryReclaim(RECLAIM_BATCH));
+        if (reserved <= 0) {
+            giveUps.count(reserved < 0 ? NonBlockingGiveUps.Reason.CLOCK_BUSY
+                    : NonBlockingGiveUps.Reason.NOTHING_EVICTABLE);
             return null;
         }
         PagePool.Frame frame;
@@ -308,6 +317,7 @@ public final class CacheSystem implements AutoCloseable {
             frame = null; // the pool is closing: the caller gives up, and the worker's path reports it
         }
         if (frame == null) {
+            giveUps.count(NonBlockingGiveUps.Reason.POOL_EMPTY_OR_BUSY);
             budget.release(ps);
             waits.signal();
             return null;
@@ -338,12 +348,22 @@ public final class CacheSystem implements AutoCloseable {
      * {@code ReserveWithoutWaitingTest} replays the interleaving).
      */
     static boolean reserveWithoutWaiting(MemoryBudget budget, int pageSize, IntSupplier tryReclaim) {
+        return reserveWithoutWaitingOrWhy(budget, pageSize, tryReclaim) > 0;
+    }
+
+    /**
+     * {@link #reserveWithoutWaiting}, saying why it failed: 1 reserved, -1 not (the reclaim's
+     * mutex was busy), 0 not (it found nothing to evict).
+     */
+    static int reserveWithoutWaitingOrWhy(MemoryBudget budget, int pageSize, IntSupplier tryReclaim) {
         while (!budget.tryReserve(pageSize)) {
-            if (tryReclaim.getAsInt() <= 0) {
-                return budget.tryReserve(pageSize); // busy or nothing evictable: one last look, never a second page
+            int freed = tryReclaim.getAsInt();
+            if (freed <= 0) {
+                // busy or nothing evictable: one last look, never a second page
+                return budget.tryReserve(pageSize) ? 1 : Integer.signum(freed);
             }
         }
-        return true;
+        return 1;
     }
 
     /**

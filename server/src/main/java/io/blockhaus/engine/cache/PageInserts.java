@@ -135,6 +135,7 @@ final class PageInserts {
             return List.of();
         }
         if (!cache.index(p)) {
+            system.giveUps().count(NonBlockingGiveUps.Reason.LOST_RACE);
             return lostInsertRace(p);
         }
         boolean filled = false;
@@ -162,6 +163,7 @@ final class PageInserts {
 
     /** {@link #insertAndFillOneWithoutWaiting}'s page that was not filled: removed and unlocked. */
     private void dropUnfilled(Page p) {
+        system.giveUps().count(NonBlockingGiveUps.Reason.NOT_IN_MEMORY);
         try {
             cache.remove(p);
         } finally {
@@ -182,6 +184,7 @@ final class PageInserts {
                 break;
             }
             if (!cache.index(p)) {
+                system.giveUps().count(NonBlockingGiveUps.Reason.LOST_RACE);
                 lostInsertRace(p);
                 break;
             }
@@ -198,6 +201,7 @@ final class PageInserts {
             }
         } finally {
             if (!done) {
+                system.giveUps().count(NonBlockingGiveUps.Reason.NOT_IN_MEMORY);
                 PageCache.unlockAll(run);
             }
         }

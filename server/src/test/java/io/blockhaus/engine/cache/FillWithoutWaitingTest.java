@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.blockhaus.engine.store.MemoryStore;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,35 +43,6 @@ class FillWithoutWaitingTest {
         cache = system.newCache("t", store, PAGE, () -> 64L * pages * PAGE);
     }
 
-    /** Holds {@code mutex} on another thread until {@link Held#close}. */
-    private static final class Held implements AutoCloseable {
-        private final CountDownLatch taken = new CountDownLatch(1);
-        private final CountDownLatch release = new CountDownLatch(1);
-        private final Thread holder;
-
-        Held(ReentrantLock mutex) throws InterruptedException {
-            holder = Thread.ofPlatform().name("mutex-holder").start(() -> {
-                mutex.lock();
-                try {
-                    taken.countDown();
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    mutex.unlock();
-                }
-            });
-            taken.await();
-            assertThat(mutex.isLocked()).isTrue();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            release.countDown();
-            holder.join();
-        }
-    }
-
     /** Fills page {@code idx} without waiting and checks its bytes; true if it did. */
     private boolean fill(long idx) {
         List<Page> run = cache.insertAndFillWithoutWaiting(idx, idx + 1);
@@ -94,7 +63,7 @@ class FillWithoutWaitingTest {
     void admitsWhileTheClockIsHeldAndTheNextHolderGivesTheSlot() throws Exception {
         cacheOf(16);
         Page p;
-        try (Held h = new Held(system.clock().mutexForTests())) {
+        try (HeldMutex h = new HeldMutex(system.clock().mutexForTests())) {
             assertThat(fill(1)).as("admission queues rather than waits for the clock").isTrue();
             p = cache.get(1);
             assertThat(p).isNotNull();
@@ -110,7 +79,7 @@ class FillWithoutWaitingTest {
     @Test
     void aPageRemovedWhileQueuedForItsSlotLeavesNoSlotBehind() throws Exception {
         cacheOf(16);
-        try (Held h = new Held(system.clock().mutexForTests())) {
+        try (HeldMutex h = new HeldMutex(system.clock().mutexForTests())) {
             assertThat(fill(1)).isTrue();
             assertThat(fill(2)).isTrue();
         }
@@ -131,7 +100,7 @@ class FillWithoutWaitingTest {
     @Test
     void givesUpWhileThePoolIsHeld() throws Exception {
         cacheOf(16);
-        try (Held h = new Held(system.pool(PAGE).mutexForTests())) {
+        try (HeldMutex h = new HeldMutex(system.pool(PAGE).mutexForTests())) {
             assertThat(fill(2)).isFalse();
             assertThat(cache.get(2)).isNull();
             assertThat(system.usedBytes()).isZero();
@@ -146,7 +115,7 @@ class FillWithoutWaitingTest {
         assertThat(run).hasSize(2);
         Page[] pages = run.toArray(Page[]::new);
         try {
-            try (Held h = new Held(cache.dirtyIndexForTests().mutexForTests())) {
+            try (HeldMutex h = new HeldMutex(cache.dirtyIndexForTests().mutexForTests())) {
                 assertThat(cache.tryMarkDirty(pages)).as("the dirty index is busy").isFalse();
                 assertThat(pages[0].isDirty() || pages[1].isDirty()).isFalse();
                 assertThat(cache.dirtyPages()).isZero();
@@ -237,7 +206,7 @@ class FillWithoutWaitingTest {
             assertThat(fill(i)).isTrue();
         }
         assertThat(system.usedBytes()).isEqualTo(4L * PAGE);
-        try (Held h = new Held(system.clock().mutexForTests())) {
+        try (HeldMutex h = new HeldMutex(system.clock().mutexForTests())) {
             assertThat(fill(5)).as("reclaim would wait for the clock").isFalse();
             for (long i = 0; i < 4; i++) {
                 assertThat(cache.get(i)).as("page %d is still cached", i).isNotNull();
