@@ -83,11 +83,15 @@ class NbdStartTlsTest {
 
     /** Exports "default" (memory), "file" (a sparse file, for sendfile and splice) and "secret" (allow=alice). */
     private void start(TlsMode mode) throws Exception {
+        start(mode, new X509HandlerFactory(material, PeerVerification.NONE), NbdTestServer.config());
+    }
+
+    private void start(TlsMode mode, X509HandlerFactory tls, NbdServerConfig config) throws Exception {
         Map<String, AllowList> allow = Map.of("secret", AllowList.parse("alice"));
         ExportAccess access = (peer, name) -> allow.getOrDefault(name, AllowList.ANYONE).admits(peer);
         NbdSecurity security = mode == TlsMode.OFF ? NbdSecurity.NONE.withAccess(access)
-                : new NbdSecurity(mode, Optional.of(new X509HandlerFactory(material, PeerVerification.NONE)), access);
-        server = NbdTestServer.builder().security(security)
+                : new NbdSecurity(mode, Optional.of(tls), access);
+        server = NbdTestServer.builder().security(security).server(config)
                 .memory("default", 16 * MIB)
                 .file("file", dir.resolve("file-" + FILES.incrementAndGet() + ".img"), 16 * MIB)
                 .memory(VolumeConfig.of("secret"), 16 * MIB)
@@ -151,6 +155,66 @@ class NbdStartTlsTest {
             assertThat(w.in.readInt()).as("error").isZero();
             assertThat(w.in.readLong()).as("cookie").isEqualTo(1);
             assertThat(w.in.readNBytes(4096)).isEqualTo(data);
+        }
+    }
+
+    /**
+     * The handshake's CPU (the JDK engine's delegated tasks) runs on the factory's executor, not on
+     * the event loop: with one event loop and the handshake's tasks held, a plain client of the
+     * same loop is answered; released, the handshake completes and the TLS client is served.
+     */
+    @Test
+    void aHandshakeWhoseTasksAreHeldDoesNotStallAnotherConnectionOnTheSameLoop() throws Exception {
+        List<Runnable> held = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.Semaphore arrived = new java.util.concurrent.Semaphore(0);
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService runner = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.atomic.AtomicBoolean holding = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.Executor tasks = task -> {
+            Runnable counted = () -> {
+                ran.incrementAndGet();
+                task.run();
+            };
+            if (holding.get()) {
+                held.add(counted);
+                arrived.release();
+            } else {
+                runner.execute(counted);
+            }
+        };
+        start(TlsMode.ON, new X509HandlerFactory(material, PeerVerification.NONE, tasks),
+                NbdTestServer.config().withEventLoops(1));
+        try (Wire plain = Wire.connect(server.port())) {
+            java.util.concurrent.CompletableFuture<Wire> tls = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return plain.startTls();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThat(arrived.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the handshake handed a task to the executor").isTrue();
+            long t0 = System.nanoTime();
+            try (Wire other = Wire.connect(server.port())) {
+                List<Reply> list = other.option(NbdOption.LIST, new byte[0]);
+                assertThat(list.getLast().type()).isEqualTo(NbdOptionReplyType.ACK.code());
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("answered while the handshake is held")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(tls).as("the handshake cannot end while its task is held").isNotDone();
+            holding.set(false);
+            synchronized (held) {
+                held.forEach(runner::execute);
+            }
+            Wire w = tls.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(w.option(NbdOption.GO, NbdTestClient.infoData("default")).getLast().type())
+                    .isEqualTo(NbdOptionReplyType.ACK.code());
+            w.request(1, 0, 0, 4096, null);
+            assertSimpleOk(w, 1);
+            assertThat(w.in.readNBytes(4096)).hasSize(4096);
+            assertThat(ran.get()).isPositive();
+        } finally {
+            runner.shutdownNow();
         }
     }
 
