@@ -40,6 +40,10 @@ class DirtyThrottleTest {
             clock::get);
     private final AtomicInteger throttledEvents = new AtomicInteger();
     private final AtomicInteger kicks = new AtomicInteger();
+    private final CountingStore a = new CountingStore();
+    private final CountingStore b = new CountingStore();
+    private final PageCache va = volume("a", a);
+    private final PageCache vb = volume("b", b);
 
     @AfterEach
     void close() {
@@ -102,27 +106,21 @@ class DirtyThrottleTest {
 
     @Test
     void atTheBackgroundRatioAWriterIsLeftAloneAndAboveItTheBackgroundWriterIsWoken() {
-        CountingStore store = new CountingStore();
-        PageCache v = volume("v", store);
-        DirtyThrottle t = throttle(List.of(v), MEMORY_WAIT);
-        dirty(v, 0, BACKGROUND_PAGES, 1);
-        t.balanceDirty(v, CallBudget.NONE);
+        DirtyThrottle t = throttle(List.of(va), MEMORY_WAIT);
+        dirty(va, 0, BACKGROUND_PAGES, 1);
+        t.balanceDirty(va, CallBudget.NONE);
         assertThat(kicks.get()).as("not over the background ratio: nobody woken").isZero();
 
-        dirty(v, BACKGROUND_PAGES, 1, 1);
-        t.balanceDirty(v, CallBudget.NONE);
+        dirty(va, BACKGROUND_PAGES, 1, 1);
+        t.balanceDirty(va, CallBudget.NONE);
         assertThat(kicks.get()).as("over it: the background writer woken").isEqualTo(1);
-        assertThat(store.writes.get()).as("the writer itself writes nothing below the hard ratio").isZero();
+        assertThat(a.writes.get()).as("the writer itself writes nothing below the hard ratio").isZero();
         assertThat(throttledEvents.get()).isZero();
         assertThat(dirtyPages()).isEqualTo(BACKGROUND_PAGES + 1);
     }
 
     @Test
     void aboveTheHardRatioAWriterWritesBackItselfInRunsFromEveryVolume() {
-        CountingStore a = new CountingStore();
-        CountingStore b = new CountingStore();
-        PageCache va = volume("a", a);
-        PageCache vb = volume("b", b);
         DirtyThrottle t = throttle(List.of(va, vb), MEMORY_WAIT);
         dirty(va, 0, 20, 1); // one run of 20
         dirty(vb, 0, HARD_PAGES - 20 + 10, 2); // 118 single pages: 10 over the hard ratio together
@@ -139,10 +137,10 @@ class DirtyThrottleTest {
 
     @Test
     void aHealthyWriterIsNotHeldUpByAnotherVolumesFailingDiskWhoseWriterFailsWithItsErrno() {
-        CountingStore failing = new CountingStore();
-        CountingStore healthy = new CountingStore();
-        PageCache vf = volume("failing", failing);
-        PageCache vh = volume("healthy", healthy);
+        CountingStore failing = a;
+        CountingStore healthy = b;
+        PageCache vf = va;
+        PageCache vh = vb;
         DirtyThrottle t = throttle(List.of(vf, vh), 0); // no memory wait: the failing writer's one wait is its last
         dirty(vf, 0, HARD_PAGES + 8, 1);
         failing.failWith = Errno.ENOSPC;
@@ -163,10 +161,6 @@ class DirtyThrottleTest {
 
     @Test
     void aBackgroundPassWritesExpiredPagesThenDownToTheBackgroundRatioAndNoFurther() {
-        CountingStore a = new CountingStore();
-        CountingStore b = new CountingStore();
-        PageCache va = volume("a", a);
-        PageCache vb = volume("b", b);
         DirtyThrottle t = throttle(List.of(va, vb), MEMORY_WAIT);
         dirty(va, 0, 4, 1);
         clock.addAndGet(EXPIRE + 1);
@@ -183,21 +177,19 @@ class DirtyThrottleTest {
 
     @Test
     void aBackgroundPassOverAFailingVolumeIsStuckAndTriesOnlyTheDueRetry() {
-        CountingStore store = new CountingStore();
-        PageCache v = volume("v", store);
-        DirtyThrottle t = throttle(List.of(v), MEMORY_WAIT);
-        dirty(v, 0, 80, 1);
-        store.failWith = Errno.EIO;
+        DirtyThrottle t = throttle(List.of(va), MEMORY_WAIT);
+        dirty(va, 0, 80, 1);
+        a.failWith = Errno.EIO;
 
         assertThat(t.backgroundPass()).as("nothing written and the volume failing: stuck").isTrue();
         assertThat(t.backgroundPass()).isTrue();
-        assertThat(store.writes.get()).as("one failed write, not one per pass").isEqualTo(1);
+        assertThat(a.writes.get()).as("one failed write, not one per pass").isEqualTo(1);
 
-        store.failWith = null;
+        a.failWith = null;
         clock.addAndGet(WritebackBackoff.MIN_DELAY_NANOS);
         assertThat(t.backgroundPass()).as("the retry was due and the disk healed").isFalse();
-        assertThat(v.writebackFailing()).isFalse();
+        assertThat(va.writebackFailing()).isFalse();
         assertThat(dirtyPages()).isLessThanOrEqualTo(BACKGROUND_PAGES);
-        assertThat(store.writes.get()).isEqualTo(2); // one run of 80
+        assertThat(a.writes.get()).isEqualTo(2); // one run of 80
     }
 }
