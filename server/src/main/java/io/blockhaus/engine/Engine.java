@@ -1,6 +1,7 @@
 package io.blockhaus.engine;
 
 import io.blockhaus.engine.cache.CacheSystem;
+import io.blockhaus.engine.cache.NonBlockingGiveUps;
 import io.blockhaus.engine.events.VolumeListeners;
 import io.blockhaus.engine.lock.LockListener;
 import io.blockhaus.engine.lock.PagecacheLock;
@@ -137,6 +138,11 @@ public final class Engine implements AutoCloseable {
     /** Dirty bytes above which writers are throttled (write back themselves, or wait). */
     public long dirtyHardBytes() {
         return system.dirtyHardBytes();
+    }
+
+    /** Reads a thread that must not wait (an event loop) gave up to a worker, by reason (the metrics read them). */
+    public NonBlockingGiveUps nonBlockingGiveUps() {
+        return system.giveUps();
     }
 
     /** Calls waiting, with a deadline or a cancellation, for a busy page's lock (front ends' tests look). */

@@ -45,6 +45,13 @@ final class BoundMeters {
         return adder;
     }
 
+    /** A counter of {@code name} whose count is read from {@code source} at scrape time (the engine keeps it). */
+    <T> void functionCounter(String name, String description, T source, ToDoubleFunction<T> count, String... extra) {
+        meters.add(FunctionCounter.builder(name, source, count)
+                .tags(tags).tags(extra).description(description)
+                .register(registry));
+    }
+
     Timer timer(String name, String description, String... extra) {
         Timer t = LatencyBuckets.timer(name).tags(tags).tags(extra).description(description).register(registry);
         meters.add(t);

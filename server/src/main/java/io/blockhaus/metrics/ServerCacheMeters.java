@@ -1,11 +1,14 @@
 package io.blockhaus.metrics;
 
 import io.blockhaus.engine.Engine;
+import io.blockhaus.engine.cache.NonBlockingGiveUps;
 
 /**
  * The cache budget all volumes share, as gauges without a volume tag: bytes used, the limit
  * ({@code --cache-size}), dirty bytes, and the two dirty limits ({@code level} = background,
- * where background writeback starts; hard, where writers are throttled). Read from the engine
+ * where background writeback starts; hard, where writers are throttled); and the reads the event
+ * loops gave up to workers, one function counter per {@code reason} (the engine counts them in
+ * its {@code NonBlockingGiveUps} for the whole engine, not per volume). Read from the engine
  * when scraped.
  */
 final class ServerCacheMeters {
@@ -20,5 +23,11 @@ final class ServerCacheMeters {
         meters.gauge("blockhaus.cache.dirty.limit", help, "bytes", engine, Engine::dirtyBackgroundBytes,
                 "level", "background");
         meters.gauge("blockhaus.cache.dirty.limit", help, "bytes", engine, Engine::dirtyHardBytes, "level", "hard");
+        NonBlockingGiveUps giveUps = engine.nonBlockingGiveUps();
+        for (NonBlockingGiveUps.Reason reason : NonBlockingGiveUps.Reason.values()) {
+            meters.functionCounter("blockhaus.cache.nonblocking.giveups",
+                    "reads a thread that must not wait (an NBD event loop) handed to a worker, by reason",
+                    giveUps, g -> g.of(reason), "reason", reason.label());
+        }
     }
 }

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code blockhaus-server serve}: opens the exported volumes and serves them until SIGTERM or SIGINT,
  * then writes every dirty page back, forces the files and exits 0. This class holds the options
- * (each group of them a picocli mixin of its own: limits, TLS, metrics, s3...) and the order of
+ * (each group of them a picocli mixin of its own: cache, limits, TLS, metrics, s3...) and the order of
  * start-up and shutdown; the data directory's decisions are {@link DataDirectory}'s, what is said
  * on stdout {@link ServeConsole}'s, and each step's undoing {@link Shutdown}'s.
  */
@@ -91,9 +91,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     private MetricsOptions metricsOptions = new MetricsOptions();
 
-    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "256M", converter = OptionConverters.SizeConverter.class,
-            description = "Page cache memory shared by all volumes (at least 64K).")
-    private long cacheSize;
+    @Mixin
+    private CacheOptions cache = new CacheOptions();
 
     @Option(names = "--export", paramLabel = "SPEC", converter = OptionConverters.ExportSpecConverter.class,
             showDefaultValue = Help.Visibility.NEVER,
@@ -110,16 +109,6 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--nbd-splice-writes", hidden = true, defaultValue = "true", arity = "1",
             description = "For A/B runs (docs/benchmarks/splice-ab-2026-12-05.md): large WRITE payloads through a pipe (true) or copied (false).")
     private boolean nbdSpliceWrites;
-
-    @Option(names = "--mapped-share", paramLabel = "FRACTION", defaultValue = "0.25",
-            description = "Share of --cache-size that one handle's mappings may pin (0 < FRACTION <= 1);"
-                    + " a fault past it fails with ENOMEM, so one client cannot pin the whole cache.")
-    private double mappedShare;
-
-    @Option(names = "--huge-pages", paramLabel = "BOOL", defaultValue = "true", arity = "1",
-            description = "Map the page cache's memory in transparent huge pages where the kernel allows it"
-                    + " (its THP mode is madvise or always): fewer TLB misses per cache access. false: 4K pages.")
-    private boolean hugePages;
 
     @Mixin
     private JfrOptions jfr = new JfrOptions();
@@ -198,7 +187,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     long cacheSize() {
-        return cacheSize;
+        return cache.cacheSize();
     }
 
     List<ExportSpec> exports() {
@@ -218,7 +207,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** The engine's configuration from the options. */
     EngineConfig engineConfig() {
-        return EngineConfig.withCache(cacheSize).withMappedShare(mappedShare).withHugePages(hugePages);
+        return cache.engineConfig();
     }
 
     /** The volumes to open, from the options (reads the file system, changes nothing). */
@@ -228,13 +217,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** Checks what can be checked without touching anything: cache size, distinct listen addresses. */
     void checkOptions() {
-        if (!(mappedShare > 0 && mappedShare <= 1)) {
-            throw usage("--mapped-share: need 0 < FRACTION <= 1, got " + mappedShare);
-        }
         try {
-            engineConfig();
+            cache.check();
         } catch (IllegalArgumentException e) {
-            throw usage("--cache-size: " + e.getMessage());
+            throw usage(e.getMessage());
         }
         if (recallTimeout.compareTo(Duration.ofMillis(100)) < 0 || recallTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
             throw usage("--recall-timeout: need 100ms to 10m, got " + OptionConverters.DurationConverter.format(recallTimeout));
@@ -366,7 +352,7 @@ public final class ServeCommand implements Callable<Integer> {
         running = new Running(shutdown, nbd.address(), grpc.address(), metrics.address());
 
         ServeConsole console = new ServeConsole(out);
-        console.volumes(dir, cacheSize, all, registry);
+        console.volumes(dir, cacheSize(), all, registry);
         console.nbd(nbd, nbdListen, all.getFirst().config().name(), nbdSecurity);
         console.grpc(grpc, grpcSecurity);
         console.running(metrics);

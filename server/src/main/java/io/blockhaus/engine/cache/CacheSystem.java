@@ -9,70 +9,56 @@ import io.blockhaus.engine.events.ReadaheadListener;
 import io.blockhaus.engine.events.WritebackListener;
 import io.blockhaus.engine.store.BackingStore;
 import io.blockhaus.engine.store.HugePageMemory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * The machinery all volumes' page caches share: page memory (one {@link MemoryBudget}, one
- * {@link PagePool} per page size), reclaim, and dirty-page writeback and throttling.
+ * The machinery all volumes' page caches share, and the one place that wires it together: page
+ * memory (one {@link MemoryBudget}, one {@link PagePool} per page size), the reclaim clock
+ * ({@link PageClock}), and the registry of volumes' caches. A page's life goes through here:
+ * {@link #allocate} (budget and frame), {@link #admitted} (into the clock), {@link #released}
+ * and {@link #recycle} (back to the pool and the budget). The policies are classes of their own:
  *
- * <h2>Design</h2>
  * <ul>
- *   <li><b>Reclaim</b> is a CLOCK over a ring of slots, one per resident page of every volume
- *       ({@link PageClock}): a page accessed since the hand last passed gets another lap;
- *       dirty, locked, mapped or not-yet-uptodate pages are passed; NOREUSE pages get no second
- *       chance. One call costs what it frees plus a bounded number of passed pages, whatever
- *       the size of the cache.</li>
- *   <li><b>No thread depends on another for memory.</b> A thread that cannot reserve a page
- *       reclaims clean pages itself; if everything is dirty it writes pages back itself (like
- *       the kernel's direct reclaim) and then reclaims. Only when every page is pinned (mapped
- *       or locked) does it wait, until memory is freed or a page turns evictable
- *       ({@link MemoryWaits}: woken, not polling), for at most the configured time, then fails
- *       with ENOMEM. So the engine is correct with no background threads at all; the background
- *       writer only smooths latency.</li>
- *   <li><b>Dirty throttling</b>: above the hard ratio a buffered writer writes pages back
- *       itself before dirtying more; above the background ratio the background writer is woken.
- *       Dirty memory therefore never exceeds the hard ratio by more than one write's worth per
- *       writer. A writer whose own volume's writeback is failing waits for its retry instead.</li>
- *   <li><b>A failing disk</b>: a failed writeback keeps its pages dirty, is recorded in the
- *       volume's {@link WritebackErrors} (each handle's next flush or FUA write reports it once)
- *       and stops the volume's writeback by anyone but a client (flush, FUA, shootdown) until
- *       its {@link WritebackBackoff} retry is due, so a failing disk costs a bounded number of
- *       calls, not one per page written.</li>
- *   <li><b>Nobody waits for memory holding a lock.</b> A path that inserts pages reserves their
- *       memory ({@link #reserve}) before it takes ADD, holding no page lock; under ADD it only
- *       draws on the reservation or reclaims clean pages, never writes back or waits. So a
- *       direct I/O waiting for BLOCK never waits behind someone else's memory shortage, and
- *       reclaim never finds the allocating thread's own locked pages.</li>
+ *   <li><b>Finding memory</b> ({@link DirectReclaim}): a thread short of memory reclaims clean
+ *       pages, pages dirty ones out and writes back itself, and waits (woken, not polling) only
+ *       when every page is pinned; nobody waits for memory holding a lock, so a path that
+ *       inserts pages {@linkplain #reserve reserves} before it takes ADD.</li>
+ *   <li><b>Reclaim</b> ({@link PageClock}): a CLOCK over a ring of slots, one per resident page
+ *       of every volume; one call costs what it frees plus a bounded number of passed pages,
+ *       whatever the size of the cache.</li>
+ *   <li><b>Dirty memory</b> ({@link DirtyThrottle}): background writeback above the background
+ *       ratio, writers throttled above the hard ratio, a failing volume's writers waiting for
+ *       its {@link WritebackBackoff} retry rather than spinning. A failed writeback keeps its
+ *       pages dirty and is reported to each handle once ({@link WritebackErrors}).</li>
+ *   <li><b>Threads that must not wait</b> (event loops): {@link #allocateWithoutWaiting} only
+ *       tries every mutex, and counts why it gave up ({@link NonBlockingGiveUps}).</li>
  * </ul>
  */
 public final class CacheSystem implements AutoCloseable {
-    private static final int RECLAIM_BATCH = 32;
+    /** Pages one reclaim or writeback round aims at before its caller looks at the budget again. */
+    static final int RECLAIM_BATCH = 32;
     /** Pinned pages one reclaim call may pass per page asked for (see {@link PageClock}). */
     static final int WASTE_PER_PAGE = 8;
 
     private final MemoryBudget budget;
-    private final long expireNanos;
     private final long memoryWaitNanos;
     private final LongSupplier nanoClock;
     private final ConcurrentHashMap<Integer, PagePool> pools = new ConcurrentHashMap<>();
     private final PageClock clock = new PageClock(WASTE_PER_PAGE);
     private final MemoryWaits waits = new MemoryWaits();
     private final CopyOnWriteArrayList<PageCache> caches = new CopyOnWriteArrayList<>();
-    private final ThrottledWriters throttled = new ThrottledWriters();
     private final NonBlockingGiveUps giveUps = new NonBlockingGiveUps();
     /** Budgeted waits for any page's lock (see {@link Page#lock(CallBudget)}); every last unlock signals it. */
     private final ReleaseWaits pageLockWaits = new ReleaseWaits();
-    private volatile Runnable backgroundKick = () -> { };
     /** Where pools carve their next slab ahead of need (see {@link PagePool}); null: nowhere. */
     private volatile java.util.concurrent.Executor carver;
     /** Where pools map their slabs; null: ordinary native memory. */
     private final HugePageMemory hugePages;
-    private int roundRobin; // racy by design: only spreads writeback across volumes
+    private final DirtyThrottle dirty;
+    private final DirectReclaim directReclaim;
 
     public CacheSystem(long cacheBytes, double backgroundRatio, double hardRatio, long expireNanos,
             long memoryWaitNanos, LongSupplier nanoClock) {
@@ -87,9 +73,10 @@ public final class CacheSystem implements AutoCloseable {
             long memoryWaitNanos, LongSupplier nanoClock, HugePageMemory hugePages) {
         this.hugePages = hugePages;
         this.budget = new MemoryBudget(cacheBytes, backgroundRatio, hardRatio);
-        this.expireNanos = expireNanos;
         this.memoryWaitNanos = memoryWaitNanos;
         this.nanoClock = nanoClock;
+        this.dirty = new DirtyThrottle(budget, caches, expireNanos, memoryWaitNanos, nanoClock);
+        this.directReclaim = new DirectReclaim(budget, clock, waits, dirty, memoryWaitNanos, nanoClock);
     }
 
     /** How long a page lock is waited for before ETIMEDOUT: the memory wait (see {@link Page#lock()}). */
@@ -99,7 +86,7 @@ public final class CacheSystem implements AutoCloseable {
 
     /** Called when dirty memory passes the background ratio (wakes the background writer). */
     public void onBackgroundThreshold(Runnable kick) {
-        this.backgroundKick = kick;
+        dirty.onBackgroundThreshold(kick);
     }
 
     public PageCache newCache(String name, BackingStore store, int pageSize, LongSupplier volumeSize) {
@@ -157,104 +144,9 @@ public final class CacheSystem implements AutoCloseable {
 
     // ---------------------------------------------------------------- allocation
 
-    /**
-     * Budget for up to {@code pages} pages of {@code pageSize}, taken by a caller that holds no
-     * lock of the engine (no pagecache lock, no page lock). With {@code waitForFirst} the first
-     * page is had whatever it takes: reclaim, writing dirty pages back, and finally waiting to be
-     * woken (ENOMEM past the memory-wait deadline); the others only as far as clean pages can be
-     * reclaimed. Without, none waits and the reservation may be empty. The wait lasts the memory
-     * wait or until {@code call}'s deadline if sooner (ETIMEDOUT then), and ends at once if the
-     * call is cancelled (EINTR); either way nothing is reserved.
-     */
+    /** Budget for up to {@code pages} of {@code owner}'s pages, whatever it takes for the first if asked (see {@link DirectReclaim#reserve}). */
     PageReservation reserve(PageCache owner, int pages, boolean waitForFirst, CallBudget call) {
-        int pageSize = owner.pageSize();
-        int got = 0;
-        if (pages > 0 && waitForFirst) {
-            reserveWaiting(owner, call);
-            got = 1;
-        }
-        while (got < pages && tryReserveReclaiming(pageSize)) {
-            got++;
-        }
-        return new PageReservation(this, pageSize, got);
-    }
-
-    /** The unused part of a reservation goes back. */
-    void unreserve(int pageSize, int pages) {
-        budget.release((long) pageSize * pages);
-        waits.signal();
-    }
-
-    /** One page's budget, reclaiming clean pages if needed; false when that is not enough. Never waits. */
-    private boolean tryReserveReclaiming(int pageSize) {
-        while (!budget.tryReserve(pageSize)) {
-            if (clock.reclaim(RECLAIM_BATCH, null) == 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * One page's budget whatever it takes (see {@link #reserve}). The wait is woken by
-     * {@link MemoryWaits}: memory freed or a page turned evictable, never a timer; or by the
-     * call's cancellation, which unparks the thread the same way.
-     */
-    private void reserveWaiting(PageCache owner, CallBudget call) {
-        int pageSize = owner.pageSize();
-        if (budget.tryReserve(pageSize)) {
-            return; // the common case, even under a full budget: reclaim frees a batch at a time
-        }
-        List<PageClock.Victim> dirty = new ArrayList<>();
-        // First without announcing a wait: while a waiter is announced, every unlock of an
-        // evictable page anywhere notifies, and under a full budget every miss comes here.
-        if (reserveReclaimingOrPagingOut(pageSize, dirty)) {
-            return;
-        }
-        long began = System.nanoTime(); // real time for the listener and the call; the deadline is on the engine's clock
-        long deadline = now() + call.waitNanos(memoryWaitNanos);
-        long seen = waits.prepare();
-        try (CallBudget.Registration wake = call.wakeOnCancel()) {
-            while (!reserveReclaimingOrPagingOut(pageSize, dirty)) {
-                if (budget.dirty() > 0 && writebackSome(RECLAIM_BATCH) > 0) {
-                    continue; // dirty pages the hand could not reach yet (referenced, or busy)
-                }
-                if (call.isCancelled()) {
-                    throw call.cancelled("page memory");
-                }
-                if (now() - deadline >= 0 || call.remainingNanos() == 0) {
-                    if (call.endedBefore(began, memoryWaitNanos)) {
-                        throw call.ended("page memory"); // cancelled since the check above: EINTR still
-                    }
-                    throw new ErrnoException(Errno.ENOMEM, "page cache full of pinned pages (mapped or locked) for "
-                            + (memoryWaitNanos / 1_000_000) + " ms; raise --cache-size or unmap");
-                }
-                seen = waits.await(seen, deadline, nanoClock, call);
-            }
-        } finally {
-            waits.done();
-            owner.events().memoryWaited(System.nanoTime() - began);
-        }
-    }
-
-    /** One page's budget from clean pages, or from dirty ones the hand chose (written back first). */
-    private boolean reserveReclaimingOrPagingOut(int pageSize, List<PageClock.Victim> dirty) {
-        while (!budget.tryReserve(pageSize)) {
-            dirty.clear();
-            if (clock.reclaim(RECLAIM_BATCH, dirty) == 0 && pageOut(dirty) == 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Writes back and evicts the dirty pages the clock hand chose; returns how many were evicted. */
-    private static int pageOut(List<PageClock.Victim> dirty) {
-        int evicted = 0;
-        for (PageClock.Victim v : dirty) {
-            evicted += v.owner().dirtyPagesWriteback().pageOut(v.index());
-        }
-        return evicted;
+        return directReclaim.reserve(owner, pages, waitForFirst, call);
     }
 
     /**
@@ -266,7 +158,7 @@ public final class CacheSystem implements AutoCloseable {
      */
     Page allocate(PageCache owner, long index, PageReservation r) {
         int ps = owner.pageSize();
-        if ((r == null || !r.take()) && !tryReserveReclaiming(ps)) {
+        if ((r == null || !r.take()) && !directReclaim.tryReserve(ps)) {
             return null;
         }
         PagePool.Frame frame;
@@ -304,7 +196,7 @@ public final class CacheSystem implements AutoCloseable {
      */
     Page allocateWithoutWaiting(PageCache owner, long index) {
         int ps = owner.pageSize();
-        int reserved = reserveWithoutWaitingOrWhy(budget, ps, () -> clock.tryReclaim(RECLAIM_BATCH));
+        int reserved = directReclaim.tryReserveWithoutWaiting(ps);
         if (reserved <= 0) {
             giveUps.count(reserved < 0 ? NonBlockingGiveUps.Reason.CLOCK_BUSY
                     : NonBlockingGiveUps.Reason.NOTHING_EVICTABLE);
@@ -329,41 +221,6 @@ public final class CacheSystem implements AutoCloseable {
         }
         p.rekey(owner, index);
         return p;
-    }
-
-    /**
-     * One page's budget for a thread that must not wait ({@link #allocateWithoutWaiting}): the
-     * budget, else what {@code tryReclaim} frees (the clock's reclaim, only if its mutex can be
-     * had: -1 when it cannot, else the pages evicted), else one more try of the budget, since
-     * the mutex's holder (reclaiming, most likely) or any other thread may just have freed
-     * some. True when exactly one page's worth was taken.
-     *
-     * <p><b>Each successful {@code tryReserve} is a reservation</b>, so the retry after a failed
-     * reclaim ends the loop either way. It used to fall back into the loop's condition when it
-     * succeeded, which reserved a second page for the one allocated: a page's worth of budget
-     * lost for good each time another thread freed memory between the two tries (issue 11: the
-     * FsxModelTest failure "usedBytes 4096 after closing every volume", background threads on,
-     * where the readahead thread reclaims while the test's non-blocking reads allocate;
-     * {@code CloseUnderBackgroundWorkStressTest} found it in its first iterations and
-     * {@code ReserveWithoutWaitingTest} replays the interleaving).
-     */
-    static boolean reserveWithoutWaiting(MemoryBudget budget, int pageSize, IntSupplier tryReclaim) {
-        return reserveWithoutWaitingOrWhy(budget, pageSize, tryReclaim) > 0;
-    }
-
-    /**
-     * {@link #reserveWithoutWaiting}, saying why it failed: 1 reserved, -1 not (the reclaim's
-     * mutex was busy), 0 not (it found nothing to evict).
-     */
-    static int reserveWithoutWaitingOrWhy(MemoryBudget budget, int pageSize, IntSupplier tryReclaim) {
-        while (!budget.tryReserve(pageSize)) {
-            int freed = tryReclaim.getAsInt();
-            if (freed <= 0) {
-                // busy or nothing evictable: one last look, never a second page
-                return budget.tryReserve(pageSize) ? 1 : Integer.signum(freed);
-            }
-        }
-        return 1;
     }
 
     /**
@@ -441,7 +298,7 @@ public final class CacheSystem implements AutoCloseable {
 
     /** Writers throttled right now (see {@link #balanceDirty}). */
     public int throttledWriters() {
-        return throttled.waiters();
+        return dirty.throttledWriters();
     }
 
     /** Allocators waiting for memory right now (asleep or about to be). */
@@ -469,107 +326,21 @@ public final class CacheSystem implements AutoCloseable {
         return clock.reclaim(target, null);
     }
 
-    // ---------------------------------------------------------------- writeback
+    // ---------------------------------------------------------------- dirty memory
 
-    /**
-     * Writes back up to about {@code target} dirty pages from any volume, in contiguous runs;
-     * volumes whose writeback is failing only when their retry is due (see {@link WritebackBackoff}).
-     */
-    int writebackSome(int target) {
-        int written = 0;
-        int n = caches.size();
-        for (int i = 0; i < n && written < target; i++) {
-            int k = Math.floorMod(roundRobin++, n);
-            PageCache c;
-            try {
-                c = caches.get(k);
-            } catch (IndexOutOfBoundsException e) {
-                break; // a volume closed meanwhile
-            }
-            written += c.dirtyPagesWriteback().writebackOldestRuns(target - written);
-        }
-        return written;
-    }
-
-    /**
-     * Called by buffered writers of {@code writer}'s volume before they dirty more pages, holding
-     * no locks: above the hard ratio they write back themselves. When that writes nothing because
-     * their own volume's writeback is failing, they wait (dirty throttling) for its next retry,
-     * not spin: a failing volume's dirty pages stop growing at the hard ratio, so the rest of the
-     * budget stays free for reads of every volume. A writer still over the ratio after the
-     * memory wait fails with the volume's writeback errno (ENOSPC, EIO): the disk takes nothing.
-     *
-     * <p>The throttle is a wait like the others of a call: {@code call}'s deadline ends it with
-     * {@code ETIMEDOUT} and its cancellation at once with {@code EINTR} (the waiter is
-     * registered with {@link CallBudget#wakeOnCancel}). Writers call this before each page they
-     * dirty, so before their first change it is their last cancellation point and they pass
-     * their call; after it they pass {@link CallBudget#NONE} and complete under this bound.
-     */
+    /** Dirty throttling before a writer dirties a page (see {@link DirtyThrottle#balanceDirty}). */
     public void balanceDirty(PageCache writer, CallBudget call) {
-        if (budget.overBackground()) {
-            backgroundKick.run();
-        }
-        long deadline = 0;
-        boolean counted = false;
-        while (budget.overHard()) {
-            if (!counted) {
-                counted = true;
-                writer.writebackEvents().throttled();
-            }
-            if (writebackSome(RECLAIM_BATCH) > 0) {
-                continue;
-            }
-            if (!writer.writebackFailing()) {
-                return; // every dirty page is busy (someone is writing it) or another volume's
-            }
-            long now = now();
-            if (deadline == 0) {
-                deadline = now + memoryWaitNanos;
-            } else if (now - deadline >= 0) {
-                throw throttledTooLong(writer);
-            }
-            if (call.isCancelled()) {
-                throw call.cancelled("writeback of dirty pages (throttled)");
-            }
-            if (call.remainingNanos() == 0) { // before the engine's bound, which throws above
-                throw call.ended("writeback of dirty pages (throttled)"); // EINTR if cancelled since
-            }
-            throttled.await(Math.min(Math.max(writer.dirtyPagesWriteback().nanosUntilRetry(now), 1), deadline - now), call);
-        }
-    }
-
-    private ErrnoException throttledTooLong(PageCache writer) {
-        ErrnoException last = writer.writebackErrors().latest();
-        return new ErrnoException(last == null ? Errno.EIO : last.errno(), "dirty page memory is over the hard limit and "
-                + writer + " cannot write back (for " + (memoryWaitNanos / 1_000_000) + " ms)", last);
+        dirty.balanceDirty(writer, call);
     }
 
     /** Pages were cleaned: throttled writers look again. */
     void writebackProgressed() {
-        throttled.wake();
+        dirty.writebackProgressed();
     }
 
-    /**
-     * One background writeback pass: expired pages, then down below the background ratio.
-     * Returns whether it is stuck: still over the background ratio, nothing written, and some
-     * volume waiting for a writeback retry, so that the background writer waits for its interval
-     * rather than run again at every writer's kick.
-     */
+    /** One background writeback pass; true when stuck on a failing volume (see {@link DirtyThrottle#backgroundPass}). */
     public boolean backgroundPass() {
-        try {
-            long cutoff = now() - expireNanos;
-            for (PageCache c : caches) {
-                c.dirtyPagesWriteback().writebackExpired(cutoff);
-            }
-            while (budget.overBackground()) {
-                if (writebackSome(RECLAIM_BATCH) == 0) {
-                    return caches.stream().anyMatch(PageCache::writebackFailing);
-                }
-            }
-            return false;
-        } finally {
-            throttled.wake(); // throttled writers re-read the clock: their retry may be due
-        }
+        return dirty.backgroundPass();
     }
 
     /** Whether a writer would have to write back before dirtying more (see {@link #balanceDirty}). */

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.LongAdder;
  * The 4 KiB random-read row measured 2 % below the build before the loop stopped waiting for
  * mutexes (issue 11); these counts are what showed where its hand-offs came from
  * (docs/benchmarks/rows-2026-12-06.md). A {@link LongAdder} per reason: an increment is a
- * thread-local cell's add, and only give-ups (never a successful fill) pay it.
+ * thread-local cell's add, and only give-ups (never a successful fill) pay it. The metrics
+ * package reads them at scrape time ({@code blockhaus.cache.nonblocking.giveups}, tag
+ * {@code reason} = {@link Reason#label()}, docs/metrics.md); the engine knows no meters.
  */
 public final class NonBlockingGiveUps {
     /** What made the non-blocking read give up. */
@@ -31,7 +33,12 @@ public final class NonBlockingGiveUps {
         /** A cached page of the read was locked, or was being removed. */
         PAGE_BUSY,
         /** The read needed more absent pages than one non-blocking call may fill. */
-        FILL_BUDGET
+        FILL_BUDGET;
+
+        /** The name as a metrics tag value: lower case, words joined by '-' ({@code clock-busy}). */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 
     private static final Reason[] REASONS = Reason.values();

@@ -7,12 +7,12 @@ package io.blockhaus.engine.cache;
  * from it first; {@link #close} gives back what was not used. One thread's, not shared.
  */
 public final class PageReservation implements AutoCloseable {
-    private final CacheSystem system;
+    private final DirectReclaim reclaim;
     private final int pageSize;
     private int pages;
 
-    PageReservation(CacheSystem system, int pageSize, int pages) {
-        this.system = system;
+    PageReservation(DirectReclaim reclaim, int pageSize, int pages) {
+        this.reclaim = reclaim;
         this.pageSize = pageSize;
         this.pages = pages;
     }
@@ -39,7 +39,7 @@ public final class PageReservation implements AutoCloseable {
     @Override
     public void close() {
         if (pages > 0) {
-            system.unreserve(pageSize, pages);
+            reclaim.unreserve(pageSize, pages);
             pages = 0;
         }
     }
