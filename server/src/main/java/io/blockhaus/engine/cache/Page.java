@@ -261,10 +261,6 @@ public final class Page extends PageLock {
         }
     }
 
-    boolean isLockedByMe() {
-        return heldByMe();
-    }
-
     /** True when the current thread held the lock already before its latest tryLock. */
     boolean reentered() {
         return holdCount() > 1;
