@@ -11,12 +11,13 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  * <p><b>Why.</b> A {@code ReentrantLock} field made a page three objects: the {@code Page}, the
  * lock, and the lock's {@code NonfairSync}, which holds the state. Reclaim's hand visits pages
  * it has not touched for a whole lap, and with a large cache all three are cold in the CPU
- * caches: each eviction paid for three scattered cache misses where one would do (the
- * full-budget miss grew 1.76x from 64 MiB to 4 GiB of cache against 1.18x for the least any
- * page cache does: docs/benchmarks/recycle-2026-12-06.md). As the page's superclass the lock is
- * four fields of the page itself (AQS's state, queue head and tail, and the owner thread), read
- * with the flags reclaim reads anyway. AQS makes wait-queue nodes only when a thread actually
- * waits.
+ * caches, so an eviction read three scattered objects where one would do. As the page's
+ * superclass the lock is four fields of the page itself (AQS's state, queue head and tail, and
+ * the owner thread), read with the flags reclaim reads anyway, and a frame carries two objects
+ * (48 B) less. AQS makes wait-queue nodes only when a thread actually waits. Measured (under
+ * load, docs/benchmarks/pagelock-2026-12-06.md), the full-budget miss at 4 GiB got no cheaper
+ * beyond the noise: the two objects were not what keeps it above the ceiling, and the change
+ * stays as the simpler layout that costs nothing.
  *
  * <p><b>What is the same</b>, and why the swap is safe: {@link #tryLockOnce} is
  * {@code ReentrantLock.tryLock()} (barging: takes a free lock even if others queue; reentrant
