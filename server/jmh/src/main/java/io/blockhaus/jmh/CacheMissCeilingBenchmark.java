@@ -79,7 +79,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code engineObjects}: the objects {@code PageCache} makes and touches, without its
  *       budget, resident-set bitmap or the clock's and pool's mutexes: {@code flatFrames}'
  *       frames, a {@code ConcurrentHashMap<Long, CachedPage>}, and per miss a page object with
- *       its own {@code ReentrantLock} (as {@code Page} has), kept in the clock's slot array,
+ *       its own {@code ReentrantLock} (as {@code Page} had before it became its own lock), kept in the clock's slot array,
  *       tried and released by the clock when it evicts the page. Five objects per miss that live
  *       a lap (page, lock, the lock's sync, node, key), as the engine's.</li>
  * </ul>

@@ -8,8 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One page-size block of a volume held in the cache, and the frame of page memory that holds it.
@@ -64,19 +62,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * page is inserted into the index already locked and is unlocked only once uptodate, so a live
  * page seen unlocked is always uptodate.
  *
+ * <p>The page <em>is</em> its lock ({@link PageLock}, a ReentrantLock's rules in the page's own
+ * fields), so reclaim's visit to a page it has not touched for a lap reads one object, not the
+ * page, a lock and the lock's sync. Lock it only through the methods below: {@link #unlock} is
+ * where the last release frees a removed page, which AQS's inherited {@code release} would skip.
+ *
  * <p>Lock order: page locks are taken in ascending index order when several are held, and no
  * thread waits for the volume's pagecache lock while holding a page lock. A page locked by its
  * allocator before it is indexed is invisible except to stale lockers, which never wait for
  * anything while they hold it, so it adds no edge to that order.
  */
-public final class Page {
+public final class Page extends PageLock {
     private final CacheSystem system;
     private final PagePool.Frame frame;
     private final MemorySegment memory;
     private final ByteBuffer buffer;
-    private final ReentrantLock lock = new ReentrantLock();
 
-    // guarded by lock (see "Identity"): the key, set by rekey; never null after the first one
+    // guarded by the page lock (see "Identity"): the key, set by rekey; never null after the first one
     private PageCache owner;
     private long index;
     private boolean live;
@@ -112,7 +114,7 @@ public final class Page {
      * #indexed}), not uptodate, clean, unmapped, unreferenced, not in the clock.
      */
     void rekey(PageCache owner, long index) {
-        assert lock.isHeldByCurrentThread() && !live && !freeOnUnlock && clockSlot == -1;
+        assert heldByMe() && !live && !freeOnUnlock && clockSlot == -1;
         this.owner = owner;
         this.index = index;
         uptodate = false;
@@ -142,7 +144,7 @@ public final class Page {
      * unlock gives it back to the pool with its budget. Idempotent.
      */
     void freeOnUnlock() {
-        assert lock.isHeldByCurrentThread() && !live;
+        assert heldByMe() && !live;
         freeOnUnlock = true;
     }
 
@@ -196,12 +198,12 @@ public final class Page {
      * lock's own queue sleeps through a cancellation's unpark (see {@link ReleaseWaits}).
      */
     public void lock(CallBudget call) {
-        if (lock.tryLock()) {
+        if (tryLockOnce()) {
             return; // uncontended: the cost of lock(), and no clock read
         }
         long wait = system.pageLockWaitNanos();
         if (call != CallBudget.NONE) {
-            if (system.pageLockWaits().await(lock::tryLock, wait, call, "page " + index + " of " + owner)) {
+            if (system.pageLockWaits().await(this::tryLockOnce, wait, call, "page " + index + " of " + owner)) {
                 return;
             }
             throw stayedLocked(wait);
@@ -211,7 +213,7 @@ public final class Page {
         try {
             for (long left = wait; left > 0; left = wait - (System.nanoTime() - start)) {
                 try {
-                    if (lock.tryLock(left, TimeUnit.NANOSECONDS)) {
+                    if (tryLockNanos(left)) {
                         return;
                     }
                 } catch (InterruptedException e) {
@@ -232,7 +234,7 @@ public final class Page {
     }
 
     public boolean tryLock() {
-        return lock.tryLock();
+        return tryLockOnce();
     }
 
     /**
@@ -241,13 +243,13 @@ public final class Page {
      * this lock, so this is where a pinned page becomes evictable (see {@link MemoryWaits}).
      */
     public void unlock() {
-        boolean last = lock.getHoldCount() == 1;
+        boolean last = holdCount() == 1;
         boolean evictable = last && live && uptodate && !dirty && !writeback && mapCount() == 0;
         boolean free = last && freeOnUnlock;
         if (free) {
             freeOnUnlock = false; // a stale locker's later unlock must not free it twice
         }
-        lock.unlock();
+        unlockOnce(); // IllegalMonitorStateException, nothing changed, from a thread without the lock
         if (last) {
             system.pageLockWaits().signal(); // one volatile read unless a budgeted call waits
         }
@@ -259,13 +261,9 @@ public final class Page {
         }
     }
 
-    boolean isLockedByMe() {
-        return lock.isHeldByCurrentThread();
-    }
-
     /** True when the current thread held the lock already before its latest tryLock. */
     boolean reentered() {
-        return lock.getHoldCount() > 1;
+        return holdCount() > 1;
     }
 
     /**
@@ -284,7 +282,7 @@ public final class Page {
 
     /** {@link #tryLock} and {@link #isPageOf} together: false (unlocked) when busy or not that page. */
     boolean tryLockIfPageOf(PageCache cache, long index) {
-        if (!lock.tryLock()) {
+        if (!tryLockOnce()) {
             return false;
         }
         if (!isPageOf(cache, index)) {

@@ -9,9 +9,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * Where a call bound to a {@link CallBudget} waits for a lock of the JDK's (a page's
- * {@code ReentrantLock}, the volume's resize {@code ReentrantReadWriteLock}) so that its
- * cancellation wakes it at once. Those locks park their own waiters in their queue, and an
+ * Where a call bound to a {@link CallBudget} waits for a lock built on the JDK's AQS (a page's
+ * own lock, with {@code ReentrantLock}'s rules; the volume's resize
+ * {@code ReentrantReadWriteLock}) so that its cancellation wakes it at once. Those locks park their own waiters in their queue, and an
  * unpark there is a spurious wake-up they sleep through: only an interrupt ends such a wait
  * early, and the engine never interrupts (a {@code FileChannel} closes when its thread is
  * interrupted, and an interrupt aimed at a wait can land after it, in the store I/O). So a
