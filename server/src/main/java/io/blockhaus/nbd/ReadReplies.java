@@ -155,10 +155,11 @@ final class ReadReplies {
 
     /**
      * A structured data chunk for {@code [offset, offset+length)}: from the file where it can be,
-     * else copied. A chunk from the file is never the final one, whatever {@code done} says (the
-     * caller then sends NONE after it): the kernel reads its bytes while sending, so an error can
-     * still come up during its transmission, and the specification forbids marking such a chunk
-     * final.
+     * else copied. A chunk sent from the file is never the final one, whatever {@code done} says
+     * (the caller then sends NONE after it): the kernel reads its bytes while sending, so an error
+     * can still come up during its transmission, and the specification forbids marking such a
+     * chunk final. One read from the file on the worker (a loopback client's) is a buffer like
+     * any copy: when it is the whole READ it ends the reply.
      */
     private Object dataChunk(NbdRequest r, boolean done, long offset, int length) {
         Object fromFile = fromFile(offset, length);
