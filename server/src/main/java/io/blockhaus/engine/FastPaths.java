@@ -74,6 +74,18 @@ public sealed interface FastPaths permits HandleFastPaths {
     FileRange readAsFileRange(long offset, int length);
 
     /**
+     * Copies a range {@link #readAsFileRange} or {@link #readDirectAsFileRange} handed out into
+     * {@code dst} (exactly {@code range.length()} bytes remaining) now, with one positional read of
+     * the volume's file: for a front end that would rather send a buffer than the file (on
+     * loopback a warm buffer is the cheaper send). May wait for the disk if the kernel evicted
+     * the range since, so not on a thread that must not block. Bytes past the file's end read as
+     * zeroes; errors as for {@link Handle#read}. Through the store, not {@code range.channel()}:
+     * a FileChannel closes when the thread reading it is interrupted, and this one is the
+     * volume's.
+     */
+    void readFileRange(FileRange range, ByteBuffer dst);
+
+    /**
      * The direct read of the range as a range of the volume's file: BLOCK on the range and its
      * dirty pages written back, as {@link Handle#readDirect(long, ByteBuffer)} does, and then,
      * instead of reading the file, the range of it, which now holds every byte written before

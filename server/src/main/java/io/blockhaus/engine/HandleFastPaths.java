@@ -41,6 +41,15 @@ final class HandleFastPaths implements FastPaths {
     }
 
     @Override
+    public void readFileRange(FileRange range, ByteBuffer dst) {
+        if (dst.remaining() != range.length()) {
+            throw new IllegalArgumentException(dst.remaining() + " bytes of room for a range of " + range.length());
+        }
+        handle.volume().checkOpen();
+        handle.volume().store().read(range.offset(), dst);
+    }
+
+    @Override
     public boolean zeroesFast(boolean keepAllocated) {
         return handle.volume().store().zeroesFast(keepAllocated);
     }

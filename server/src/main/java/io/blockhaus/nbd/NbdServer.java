@@ -174,6 +174,11 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().splices().readsSentFromFile();
     }
 
+    /** READ data chunks a worker read from the volume's file for a loopback client instead (see {@code ReadReplies}). */
+    public long readsCopiedFromFile() {
+        return initializer.shared().splices().readsCopiedFromFile();
+    }
+
     /** Times a client was refused an export its allow list does not admit it to (reason {@code access}). */
     public long accessRefusals() {
         return initializer.refusals().accessRefusals();

@@ -27,6 +27,10 @@ import java.time.Duration;
  *                           never through the JVM, where the transport and store allow it (see
  *                           {@code WriteSplicer}); off only to compare or to rule it out
  * @param eventLoops         threads serving the sockets; 0 for one per core
+ * @param copyLoopbackReads  a buffered READ the engine hands out as a range of the file is read
+ *                           into a buffer by its worker, not sent with sendfile from the event
+ *                           loop, when the client is on a loopback address (see
+ *                           {@code ReadReplies}); off only to compare
  */
 public record NbdServerConfig(
         InetSocketAddress listen,
@@ -39,7 +43,8 @@ public record NbdServerConfig(
         long maxServerInflightBytes,
         int workerThreads,
         boolean spliceWrites,
-        int eventLoops) {
+        int eventLoops,
+        boolean copyLoopbackReads) {
 
     public static final int DEFAULT_PORT = 10809;
 
@@ -70,34 +75,39 @@ public record NbdServerConfig(
         // Handshake: 10 s. A real client's handshake (TLS included) takes milliseconds; every second
         // more is a second a connection that sends nothing, or a byte at a time, holds a slot.
         return new NbdServerConfig(listen, 256, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers, true, 0);
+                NbdLimits.DEFAULT_MAX_PAYLOAD, 128, 64L << 20, 1L << 30, workers, true, 0, true);
     }
 
     public NbdServerConfig withPayloadStallTimeout(Duration timeout) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, timeout, maxPayload, maxInflightRequests,
-                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops);
+                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops, copyLoopbackReads);
     }
 
     /** The same with {@code bytes} as the server-wide payload budget. */
     public NbdServerConfig withServerPayloadBudget(long bytes) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
-                maxInflightRequests, maxInflightBytes, bytes, workerThreads, spliceWrites, eventLoops);
+                maxInflightRequests, maxInflightBytes, bytes, workerThreads, spliceWrites, eventLoops, copyLoopbackReads);
     }
 
     /** The same with {@code n} event loops (0: one per core). */
     public NbdServerConfig withEventLoops(int n) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
-                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, n);
+                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, n, copyLoopbackReads);
     }
 
     /** The same with the client-facing limits: the connection cap, the handshake deadline and the largest request. */
     public NbdServerConfig withClientLimits(int connections, Duration handshake, int payload) {
         return new NbdServerConfig(listen, connections, handshake, payloadStallTimeout, payload, maxInflightRequests,
-                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops);
+                maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops, copyLoopbackReads);
     }
 
     public NbdServerConfig withSpliceWrites(boolean on) {
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
-                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, on, eventLoops);
+                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, on, eventLoops, copyLoopbackReads);
+    }
+
+    public NbdServerConfig withCopyLoopbackReads(boolean on) {
+        return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
+                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops, on);
     }
 }

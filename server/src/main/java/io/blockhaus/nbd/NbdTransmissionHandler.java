@@ -86,7 +86,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         handle = session.volume().open();
         budget = shared.payloadBudget().open();
-        ReadReplies reads = new ReadReplies(session, handle, ctx.alloc(), shared.splices());
+        ReadReplies reads = new ReadReplies(session, handle, ctx.alloc(), shared.splices(),
+                ReadReplies.copiesFileRanges(config, ctx.channel().remoteAddress()));
         runner = new NbdCommandRunner(session, handle, ctx.alloc(), shared.splices(), reads);
         dispatcher = new CommandDispatcher(shared.workers(), ctx.executor(), runner, reads);
         replies = new ReplyWriter(ctx, this::disconnect);

@@ -12,6 +12,8 @@ import io.blockhaus.nbd.codec.NbdSimpleFileReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,6 +23,22 @@ import java.util.List;
  * engine into a buffer, or sent from the volume's file with sendfile(2) where the engine hands
  * out the range as a {@link FileRange}, which it does only when the file's bytes are in the
  * kernel's page cache: the send runs on the event loop, which must never wait for a disk.
+ *
+ * <h2>Loopback clients: the worker reads the range, the loop sends a buffer</h2>
+ * For a client on a loopback address ({@link #copiesFileRanges}), a buffered READ's range of the
+ * file is instead read on the worker, with one positional read into the reply's own buffer
+ * (room for the header in front), and the event loop writes that buffer. On loopback the
+ * sender's system call also runs the receiver's TCP processing, and one connection's replies
+ * all leave through its one loop, which is what bounds a 1 MiB stream there: sendfile costs
+ * that sender ~0.50 s/GB (a page reference per 4 KiB, and the client then copies pages no core
+ * has touched), a buffer just written ~0.27 s/GB (docs/benchmarks/bounds.md, "What sendfile
+ * costs on loopback"). The read moves to the workers, which run in parallel, as nbd-server's
+ * threads do; only the warm send stays serialised. Copying at send time on the loop instead
+ * made the loop's share worse (docs/benchmarks/seqread-2026-12-05.md). Over a real network the
+ * receiver's work is on its own machine and sendfile, no copy at all, stays the cheaper send;
+ * io=direct exports keep it too (not measured with the copy), and TLS copies anyway. Such a
+ * copy is an ordinary buffer reply: the payload budget counts it until it is written, and its
+ * error, if any, is known before the reply is, so its data chunk may be the final one.
  */
 final class ReadReplies {
     /** Reads this large look for holes first, so a sparse image travels as hole chunks. */
@@ -42,12 +60,27 @@ final class ReadReplies {
     private final Handle handle;
     private final ByteBufAllocator alloc;
     private final SpliceCounters counters;
+    private final boolean copyFileRanges;
 
-    ReadReplies(NbdSession session, Handle handle, ByteBufAllocator alloc, SpliceCounters counters) {
+    /** {@code copyFileRanges}: read buffered file ranges on the worker rather than sendfile them ({@link #copiesFileRanges}). */
+    ReadReplies(NbdSession session, Handle handle, ByteBufAllocator alloc, SpliceCounters counters, boolean copyFileRanges) {
         this.session = session;
         this.handle = handle;
         this.alloc = alloc;
         this.counters = counters;
+        this.copyFileRanges = copyFileRanges && !session.tls() && !direct();
+    }
+
+    /**
+     * Whether a connection's file ranges are better read by its workers than sent with sendfile:
+     * its client is on a loopback address (so its receiving runs inside the server's sends) and
+     * the server allows it ({@link NbdServerConfig#copyLoopbackReads}). A client on this host
+     * that connects through another address keeps sendfile: telling "same host" apart is not
+     * worth the code.
+     */
+    static boolean copiesFileRanges(NbdServerConfig config, SocketAddress peer) {
+        return config.copyLoopbackReads() && peer instanceof InetSocketAddress inet
+                && inet.getAddress() != null && inet.getAddress().isLoopbackAddress();
     }
 
     /**
@@ -84,10 +117,10 @@ final class ReadReplies {
     List<Object> read(NbdRequest r) {
         int len = (int) r.length();
         if (!session.structuredReplies()) {
-            StoreFileRegion region = fromFile(r.offset(), len);
-            return List.of(region != null
+            Object data = fromFile(r.offset(), len);
+            return List.of(data instanceof StoreFileRegion region
                     ? new NbdSimpleFileReply(r.cookie(), region)
-                    : new NbdReadReply(r.cookie(), r.offset(), readData(r.offset(), len, true)));
+                    : new NbdReadReply(r.cookie(), r.offset(), data != null ? (ByteBuf) data : readData(r.offset(), len, true)));
         }
         boolean sparse = !r.flags().has(NbdCommandFlags.DF) && len >= SPARSE_READ_THRESHOLD;
         if (!sparse) {
@@ -114,23 +147,31 @@ final class ReadReplies {
             chunks.forEach(ReferenceCountUtil::release);
             throw e;
         }
-        chunks.add(new NbdReplyChunk.None(r.cookie(), r.offset()));
+        if (!(chunks.getLast() instanceof NbdReadReply)) { // a copy of the whole READ is final itself
+            chunks.add(new NbdReplyChunk.None(r.cookie(), r.offset()));
+        }
         return chunks;
     }
 
     /**
      * A structured data chunk for {@code [offset, offset+length)}: from the file where it can be,
-     * else copied. A chunk from the file is never the final one, whatever {@code done} says (the
-     * caller then sends NONE after it): the kernel reads its bytes while sending, so an error can
-     * still come up during its transmission, and the specification forbids marking such a chunk
-     * final.
+     * else copied. A chunk sent from the file is never the final one, whatever {@code done} says
+     * (the caller then sends NONE after it): the kernel reads its bytes while sending, so an error
+     * can still come up during its transmission, and the specification forbids marking such a
+     * chunk final. One read from the file on the worker (a loopback client's) is a buffer like
+     * any copy: when it is the whole READ it ends the reply.
      */
     private Object dataChunk(NbdRequest r, boolean done, long offset, int length) {
-        StoreFileRegion region = fromFile(offset, length);
-        if (region != null) {
+        Object fromFile = fromFile(offset, length);
+        if (fromFile instanceof StoreFileRegion region) {
             return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), false, offset, region);
         }
-        if (done && offset == r.offset()) { // the whole READ in one chunk: framed in place
+        boolean whole = offset == r.offset() && length == r.length();
+        if (fromFile instanceof ByteBuf copy) { // its bytes are read already: it may end the reply
+            return whole ? new NbdReadReply(r.cookie(), offset, copy)
+                    : new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, copy);
+        }
+        if (done && whole) { // the whole READ in one chunk: framed in place
             return new NbdReadReply(r.cookie(), offset, readData(offset, length, true));
         }
         return new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, readData(offset, length, false));
@@ -142,9 +183,11 @@ final class ReadReplies {
      * {@link io.blockhaus.engine.FastPaths#readAsFileRange}; direct: any read of at least {@link #DIRECT_FROM_FILE_BYTES},
      * see {@link Handle#readDirectAsFileRange}; both only when the bytes are in the kernel's page
      * cache); null otherwise (then the caller copies, here on the worker). NBD lets requests in
-     * flight complete in any order, which is what makes a read done at send time sound.
+     * flight complete in any order, which is what makes a read done at send time sound. For a
+     * loopback client ({@link #copyFileRanges}) the range is read here instead, into a buffer
+     * with a reply header's room in front ({@link NbdReadReply#allocate}), which is returned.
      */
-    private StoreFileRegion fromFile(long offset, int length) {
+    private Object fromFile(long offset, int length) {
         if (session.tls()) {
             return null; // sendfile would put plaintext on a TLS connection: the TLS handler takes buffers only
         }
@@ -152,6 +195,17 @@ final class ReadReplies {
                 : length >= DIRECT_FROM_FILE_BYTES ? handle.fastPaths().readDirectAsFileRange(offset, length) : null;
         if (range == null) {
             return null;
+        }
+        if (copyFileRanges) {
+            ByteBuf buf = NbdReadReply.allocate(alloc, length);
+            try {
+                handle.fastPaths().readFileRange(range, buf.nioBuffer(buf.writerIndex(), length));
+            } catch (RuntimeException e) {
+                buf.release(); // the caller answers with the engine's errno, as for a copy through it
+                throw e;
+            }
+            counters.copiedFromFile();
+            return buf.writerIndex(buf.writerIndex() + length);
         }
         counters.sentFromFile();
         return new StoreFileRegion(range);

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
  * never through the JVM, but for the rest of a payload that arrived only partly before its header
  * was handled) or through a pipe but copied out of it after all (the engine could not take it
  * around the cache); {@code partly} counts the partly arrived ones, whichever way they went.
- * READs: data chunks sent from the file with sendfile(2).
+ * READs: data chunks sent from the file with sendfile(2), or read from it on a worker for a
+ * loopback client ({@code ReadReplies}).
  * Written by workers and event loops, read by tests and, later, by the metrics binding.
  */
 final class SpliceCounters {
@@ -15,6 +16,7 @@ final class SpliceCounters {
     private final LongAdder copied = new LongAdder();
     private final LongAdder partly = new LongAdder();
     private final LongAdder sentFromFile = new LongAdder();
+    private final LongAdder copiedFromFile = new LongAdder();
 
     void spliced() {
         spliced.increment();
@@ -39,6 +41,14 @@ final class SpliceCounters {
 
     long readsSentFromFile() {
         return sentFromFile.sum();
+    }
+
+    void copiedFromFile() {
+        copiedFromFile.increment();
+    }
+
+    long readsCopiedFromFile() {
+        return copiedFromFile.sum();
     }
 
     long splicedWrites() {

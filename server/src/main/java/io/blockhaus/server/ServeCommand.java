@@ -113,6 +113,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     private JfrOptions jfr = new JfrOptions();
 
+    @Mixin
+    private NbdReadCopyOptions readCopies = new NbdReadCopyOptions();
+
     @Option(names = "--recall-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = OptionConverters.DurationConverter.class,
             description = "How long a write, punch or truncate waits for a gRPC mapping to acknowledge its"
                     + " invalidation before revoking it (ESTALE on its next access): 100ms to 10m.")
@@ -198,7 +201,8 @@ public final class ServeCommand implements Callable<Integer> {
     NbdServerConfig nbdConfig() {
         return limits.applyTo(NbdServerConfig.defaults(nbdListen.toSocketAddress()))
                 .withServerPayloadBudget(nbdPayloadBudget)
-                .withSpliceWrites(nbdSpliceWrites);
+                .withSpliceWrites(nbdSpliceWrites)
+                .withCopyLoopbackReads(readCopies.copyLoopbackReads());
     }
 
     Duration recallTimeout() {

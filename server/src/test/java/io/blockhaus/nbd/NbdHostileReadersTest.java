@@ -36,7 +36,7 @@ class NbdHostileReadersTest {
         // 80 connection slots: a share of 400 KiB each, and a pool of 32.75 MiB, one 32 MiB READ.
         NbdServerConfig config = new NbdServerConfig(d.listen(), 80, d.handshakeTimeout(), d.payloadStallTimeout(),
                 d.maxPayload(), d.maxInflightRequests(), d.maxInflightBytes(), BUDGET, d.workerThreads(),
-                d.spliceWrites(), d.eventLoops());
+                d.spliceWrites(), d.eventLoops(), d.copyLoopbackReads());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default")), List.of(new MemoryStore(64L << 20)));
                 NbdTestClient good = NbdTestClient.open(s.port(), Mode.SIMPLE)) {

@@ -52,7 +52,7 @@ public final class NbdTestServer implements AutoCloseable {
     static NbdServerConfig config(int maxConnections, Duration handshakeTimeout, int maxInflightRequests) {
         NbdServerConfig d = config();
         return new NbdServerConfig(d.listen(), maxConnections, handshakeTimeout, d.payloadStallTimeout(), d.maxPayload(), maxInflightRequests,
-                d.maxInflightBytes(), d.maxServerInflightBytes(), d.workerThreads(), d.spliceWrites(), d.eventLoops());
+                d.maxInflightBytes(), d.maxServerInflightBytes(), d.workerThreads(), d.spliceWrites(), d.eventLoops(), d.copyLoopbackReads());
     }
 
     /** Memory volumes, one per config, each of the given size. */

@@ -159,7 +159,7 @@ class NbdTransmissionHandlerFlowTest {
         store.gate.countDown(); // reads go straight through; only the client holds things up
         NbdServerConfig d = NbdTestServer.config();
         NbdServerConfig config = new NbdServerConfig(d.listen(), 16, Duration.ofSeconds(30), d.payloadStallTimeout(), 1 << 20, 128,
-                4L << 20, d.maxServerInflightBytes(), d.workerThreads(), d.spliceWrites(), d.eventLoops());
+                4L << 20, d.maxServerInflightBytes(), d.workerThreads(), d.spliceWrites(), d.eventLoops(), d.copyLoopbackReads());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
                 NbdTestClient c = NbdTestClient.open(s.port(), Mode.STRUCTURED)) {
@@ -197,7 +197,7 @@ class NbdTransmissionHandlerFlowTest {
         // Each connection alone may have 4 READs of 256 KiB in flight (1 MiB); all together, 1 MiB:
         // over 2 connection slots, a share of 256 KiB each and a shared pool of 512 KiB.
         NbdServerConfig config = new NbdServerConfig(d.listen(), 2, Duration.ofSeconds(30), d.payloadStallTimeout(), length, 128,
-                1L << 20, 1L << 20, d.workerThreads(), d.spliceWrites(), d.eventLoops());
+                1L << 20, 1L << 20, d.workerThreads(), d.spliceWrites(), d.eventLoops(), d.copyLoopbackReads());
         try (NbdTestServer s = new NbdTestServer(EngineConfig.withCache(8L << 20), config,
                 List.of(VolumeConfig.of("default").withIo(IoMode.DIRECT)), List.of(store));
                 NbdTestClient a = NbdTestClient.open(s.port(), Mode.STRUCTURED);
