@@ -117,10 +117,12 @@ final class ReadReplies {
     List<Object> read(NbdRequest r) {
         int len = (int) r.length();
         if (!session.structuredReplies()) {
-            Object data = fromFile(r.offset(), len);
-            return List.of(data instanceof StoreFileRegion region
-                    ? new NbdSimpleFileReply(r.cookie(), region)
-                    : new NbdReadReply(r.cookie(), r.offset(), data != null ? (ByteBuf) data : readData(r.offset(), len, true)));
+            FileRange range = fileRange(r.offset(), len);
+            if (range != null && !copyFileRanges) {
+                return List.of(new NbdSimpleFileReply(r.cookie(), sentFromFile(range)));
+            }
+            return List.of(new NbdReadReply(r.cookie(), r.offset(),
+                    range != null ? copiedFromFile(range) : readData(r.offset(), len, true)));
         }
         boolean sparse = !r.flags().has(NbdCommandFlags.DF) && len >= SPARSE_READ_THRESHOLD;
         if (!sparse) {
@@ -162,12 +164,13 @@ final class ReadReplies {
      * any copy: when it is the whole READ it ends the reply.
      */
     private Object dataChunk(NbdRequest r, boolean done, long offset, int length) {
-        Object fromFile = fromFile(offset, length);
-        if (fromFile instanceof StoreFileRegion region) {
-            return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), false, offset, region);
+        FileRange range = fileRange(offset, length);
+        if (range != null && !copyFileRanges) {
+            return new NbdReplyChunk.OffsetDataFile(r.cookie(), r.offset(), false, offset, sentFromFile(range));
         }
         boolean whole = offset == r.offset() && length == r.length();
-        if (fromFile instanceof ByteBuf copy) { // its bytes are read already: it may end the reply
+        if (range != null) { // read on this worker: its bytes are in hand, so it may end the reply
+            ByteBuf copy = copiedFromFile(range);
             return whole ? new NbdReadReply(r.cookie(), offset, copy)
                     : new NbdReplyChunk.OffsetData(r.cookie(), r.offset(), done, offset, copy);
         }
@@ -178,37 +181,44 @@ final class ReadReplies {
     }
 
     /**
-     * The read of {@code [offset, offset+length)} as a range of the file, sent with sendfile(2),
-     * where the engine gives one (buffered: a stream over nothing dirty, see
+     * The read of {@code [offset, offset+length)} as a range of the file, where the engine gives
+     * one (buffered: a stream over nothing dirty, see
      * {@link io.blockhaus.engine.FastPaths#readAsFileRange}; direct: any read of at least {@link #DIRECT_FROM_FILE_BYTES},
      * see {@link Handle#readDirectAsFileRange}; both only when the bytes are in the kernel's page
-     * cache); null otherwise (then the caller copies, here on the worker). NBD lets requests in
-     * flight complete in any order, which is what makes a read done at send time sound. For a
-     * loopback client ({@link #copyFileRanges}) the range is read here instead, into a buffer
-     * with a reply header's room in front ({@link NbdReadReply#allocate}), which is returned.
+     * cache); null otherwise (then the caller copies through the engine, here on the worker). The
+     * caller sends the range with sendfile ({@link #sentFromFile}) or, for a loopback client
+     * ({@link #copyFileRanges}), reads it here ({@link #copiedFromFile}). NBD lets requests in
+     * flight complete in any order, which is what makes a read done at send time sound.
      */
-    private Object fromFile(long offset, int length) {
+    private FileRange fileRange(long offset, int length) {
         if (session.tls()) {
             return null; // sendfile would put plaintext on a TLS connection: the TLS handler takes buffers only
         }
-        FileRange range = !direct() ? handle.fastPaths().readAsFileRange(offset, length)
+        return !direct() ? handle.fastPaths().readAsFileRange(offset, length)
                 : length >= DIRECT_FROM_FILE_BYTES ? handle.fastPaths().readDirectAsFileRange(offset, length) : null;
-        if (range == null) {
-            return null;
-        }
-        if (copyFileRanges) {
-            ByteBuf buf = NbdReadReply.allocate(alloc, length);
-            try {
-                handle.fastPaths().readFileRange(range, buf.nioBuffer(buf.writerIndex(), length));
-            } catch (RuntimeException e) {
-                buf.release(); // the caller answers with the engine's errno, as for a copy through it
-                throw e;
-            }
-            counters.copiedFromFile();
-            return buf.writerIndex(buf.writerIndex() + length);
-        }
+    }
+
+    /** The range as a region the event loop sends with sendfile(2): the kernel reads it then. */
+    private StoreFileRegion sentFromFile(FileRange range) {
         counters.sentFromFile();
         return new StoreFileRegion(range);
+    }
+
+    /**
+     * The range read now, on this worker, into a buffer with a reply header's room in front
+     * ({@link NbdReadReply#allocate}); engine errors are thrown with nothing held.
+     */
+    private ByteBuf copiedFromFile(FileRange range) {
+        int length = (int) range.length();
+        ByteBuf buf = NbdReadReply.allocate(alloc, length);
+        try {
+            handle.fastPaths().readFileRange(range, buf.nioBuffer(buf.writerIndex(), length));
+        } catch (RuntimeException e) {
+            buf.release(); // the caller answers with the engine's errno, as for a copy through it
+            throw e;
+        }
+        counters.copiedFromFile();
+        return buf.writerIndex(buf.writerIndex() + length);
     }
 
     /** The data of {@code [offset, offset+length)} in a buffer, with room for a reply header in front if {@code headroom} ({@link NbdReadReply}). */
