@@ -3,8 +3,8 @@
  * transmission requests into engine operations on a per-connection {@link
  * io.blockhaus.engine.Handle}. The wire format lives in {@code nbd.codec}; this package holds the
  * policy: which options and flags we offer, validation at the edge, flow control, the server-wide
- * payload budget, error mapping, and how large payloads travel (READs sent from the file, WRITEs
- * spliced into pipes). It uses the engine's API only (Handle, FileRange, PayloadPipe, Allocation),
+ * payload budget, error mapping, and how large payloads travel (READs sent from the file, or read
+ * on the worker into the reply's buffer for a loopback client; WRITEs spliced into pipes). It uses the engine's API only (Handle, FileRange, PayloadPipe, Allocation),
  * never the backing stores' own types.
  *
  * <p>The transmission phase, one job per class: {@code NbdTransmissionHandler} decides when
