@@ -99,7 +99,8 @@ public final class RangeLock implements PagecacheLock {
                 } else if (call.isCancelled()) {
                     refused = LockOutcome.CANCELLED;
                 } else if (call.waitNanos(timeoutNanos) <= 0) {
-                    refused = LockOutcome.TIMEOUT;
+                    // 0 also when a cancellation landed after the check above: ask the call which
+                    refused = call.isCancelled() ? LockOutcome.CANCELLED : LockOutcome.TIMEOUT;
                 } else if (Thread.currentThread().isInterrupted()) {
                     refused = LockOutcome.INTERRUPTED;
                 } else {

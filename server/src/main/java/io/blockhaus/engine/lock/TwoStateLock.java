@@ -329,7 +329,8 @@ public final class TwoStateLock implements PagecacheLock {
                     refused = LockOutcome.CANCELLED;
                     break;
                 } else if (call.waitNanos(timeoutNanos) <= 0) {
-                    refused = LockOutcome.TIMEOUT;
+                    // 0 also when a cancellation landed after the check above: ask the call which
+                    refused = call.isCancelled() ? LockOutcome.CANCELLED : LockOutcome.TIMEOUT;
                     break;
                 } else if (Thread.currentThread().isInterrupted()) {
                     refused = LockOutcome.INTERRUPTED;
