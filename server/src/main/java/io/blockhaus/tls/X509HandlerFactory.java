@@ -9,11 +9,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
@@ -27,14 +23,10 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *
  * <p><b>The handshake's CPU runs off the event loop.</b> The JDK's engine hands its handshake
  * work (parsing the client's hello, the key exchange, signing with the server's key, verifying a
- * client's chain: a millisecond or more of CPU per handshake) to the caller as delegated tasks.
- * Netty's default runs them on the connection's event loop, where every other connection sharing
- * the loop would wait behind a handshake, and a burst of new TLS clients would stall the served
- * ones. Here they run on {@link #handshakeTasks}; the handler stops reading its connection until
- * its task is done, so a connection has at most one task queued or running at a time and the
- * queue never holds more tasks than there are connections in a handshake. The queue is bounded
- * all the same ({@link #HANDSHAKE_QUEUE}); past it the loop runs the task itself, as before, so a
- * handshake is never refused for it. The bulk encryption of records still runs on the loop.
+ * client's chain) to the caller as delegated tasks. Netty's default runs them on the
+ * connection's event loop; here they run on a {@link HandshakePool}, and the handler stops
+ * reading its connection until its task is done, so a connection has at most one task queued or
+ * running at a time. The bulk encryption of records still runs on the loop.
  */
 public final class X509HandlerFactory implements TlsHandlerFactory {
     /** What a client may be offered: nothing older than 1.2 (RFC 8996 retired 1.0 and 1.1). */
@@ -42,15 +34,12 @@ public final class X509HandlerFactory implements TlsHandlerFactory {
     /** A client that starts TLS but does not finish its handshake is dropped after this long. */
     static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
-    /** Handshake tasks waiting for a thread; more are run by the event loop that asked. */
-    static final int HANDSHAKE_QUEUE = 1024;
-
     private final SslContext context;
     private final PeerVerification verification;
     private final Executor handshakeTasks;
 
     public X509HandlerFactory(TlsMaterial material, PeerVerification verification) {
-        this(material, verification, handshakePool());
+        this(material, verification, HandshakePool.create());
     }
 
     /** With the executor that runs the handshakes' delegated tasks (a test holds them with its own). */
@@ -95,23 +84,6 @@ public final class X509HandlerFactory implements TlsHandlerFactory {
         SslHandler handler = context.newHandler(alloc, handshakeTasks);
         handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
         return handler;
-    }
-
-    /**
-     * Up to one thread per core for handshakes, idle threads gone after 30 s (a server that
-     * serves no TLS handshake keeps none); daemon threads, so a factory needs no closing.
-     */
-    private static Executor handshakePool() {
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(HANDSHAKE_QUEUE), r -> {
-                    Thread t = new Thread(r, "blockhaus-tls-handshake-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
     }
 
     @Override

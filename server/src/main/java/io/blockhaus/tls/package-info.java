@@ -9,9 +9,11 @@
  * message), who a client is once its handshake is done ({@link io.blockhaus.tls.PeerIdentity}),
  * which exports it may open ({@link io.blockhaus.tls.AllowList}, {@link io.blockhaus.tls.ExportAccess}),
  * and the seam through which a front end puts TLS on a connection
- * ({@link io.blockhaus.tls.TlsHandlerFactory}: X.509 through the JDK's TLS here, its handshakes'
- * CPU on a pool of their own rather than the event loops, PSK through Bouncy Castle beside it; {@link io.blockhaus.tls.JdkTls}: the same certificate as plain JSSE, for the
- * metrics port's HTTPS server, which is not Netty's).
+ * ({@link io.blockhaus.tls.TlsHandlerFactory}: X.509 through the JDK's TLS here, PSK through
+ * Bouncy Castle beside it, both with their handshakes' CPU on a
+ * {@link io.blockhaus.tls.HandshakePool} rather than the event loops;
+ * {@link io.blockhaus.tls.JdkTls}: the same certificate as plain JSSE, for the metrics port's
+ * HTTPS server, which is not Netty's).
  *
  * <p>What does not: when a front end starts TLS (NBD's STARTTLS lives in {@code io.blockhaus.nbd}),
  * and how it answers a refusal (NBD_REP_ERR_UNKNOWN, gRPC NOT_FOUND). Nothing here imports the

@@ -2,6 +2,7 @@ package io.blockhaus.tls.psk;
 
 import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import org.bouncycastle.tls.crypto.TlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
@@ -28,13 +29,17 @@ public final class PskServerContext {
                 Objects.requireNonNull(keyring, "keyring"));
     }
 
-    /** A handler for one new connection, to put first in its pipeline (or at STARTTLS). */
-    public PskTlsHandler newHandler() {
-        return new PskTlsHandler(new PskTlsServer(crypto, keyring), PskTlsHandler.HANDSHAKE_TIMEOUT_MILLIS);
+    /**
+     * A handler for one new connection, to put first in its pipeline (or at STARTTLS), whose
+     * handshake steps run on {@code handshakeTasks} (null: on the connection's event loop).
+     */
+    public PskTlsHandler newHandler(Executor handshakeTasks) {
+        return new PskTlsHandler(new PskTlsServer(crypto, keyring), PskTlsHandler.HANDSHAKE_TIMEOUT_MILLIS,
+                handshakeTasks);
     }
 
     /** The same with another handshake deadline (tests). */
-    PskTlsHandler newHandler(long handshakeTimeoutMillis) {
-        return new PskTlsHandler(new PskTlsServer(crypto, keyring), handshakeTimeoutMillis);
+    PskTlsHandler newHandler(long handshakeTimeoutMillis, Executor handshakeTasks) {
+        return new PskTlsHandler(new PskTlsServer(crypto, keyring), handshakeTimeoutMillis, handshakeTasks);
     }
 }

@@ -15,6 +15,8 @@ import io.netty.util.concurrent.PromiseCombiner;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.TlsServerProtocol;
 
@@ -49,7 +51,34 @@ import org.bouncycastle.tls.TlsServerProtocol;
  *       {@code exceptionCaught}.</li>
  * </ul>
  * The same user events as Netty's {@code SslHandler} fire, so a pipeline that waits for one can
- * take either handler. Everything runs on the channel's event loop: no lock is needed.
+ * take either handler.
+ *
+ * <h2>Threads: the handshake's steps run off the event loop</h2>
+ * A handshake step (offering the client's hello, or its Finished, to the engine) does the key
+ * exchange: an X25519 or finite-field Diffie-Hellman agreement and the key schedule, up to
+ * milliseconds of CPU that every other connection of the loop would wait behind. With a
+ * {@code handshakeTasks} executor (the server's {@link io.blockhaus.tls.HandshakePool}), each
+ * handshake chunk is offered there instead, one at a time:
+ * <ul>
+ *   <li><b>One owner at a time.</b> While a step runs ({@link #offloaded} non-null) the engine
+ *       belongs to the step's thread; the loop touches nothing of it. Whatever the loop must do
+ *       meanwhile waits: input that still arrives is queued in order
+ *       ({@link #arrivedDuringStep}), the handshake deadline's failure is kept
+ *       ({@link #failureDuringStep}) and acted on when the step is back, writes from above queue
+ *       as before the handshake's end anyway, and a close from above touches only the channel.
+ *       The hand-over both ways goes through an executor's queue, which orders the engine's state
+ *       between the two threads.</li>
+ *   <li><b>No reading while a step runs.</b> Auto-read is off and read requests from above are
+ *       held until the step is back, so the queue holds at most what one socket read had already
+ *       delivered: a client cannot make the server buffer its input behind a handshake.</li>
+ *   <li><b>The same order of results.</b> When a step is back the loop does exactly what it does
+ *       after an inline offer (output, completion, plaintext, close), then goes on with the rest
+ *       of that input and the queued input, inline once the handshake is done, and ends with
+ *       {@code channelReadComplete} as a socket read does: layers above flush and ask for more
+ *       there.</li>
+ * </ul>
+ * Without an executor every step runs on the loop. After the handshake everything runs on the
+ * channel's event loop (record encryption is per byte, not worth a hand-over): no lock is needed.
  */
 public final class PskTlsHandler extends ChannelDuplexHandler {
 
@@ -62,18 +91,32 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
 
     private final PskTlsServer server;
     private final long handshakeTimeoutMillis;
+    /** Where handshake steps run; null: on the event loop. */
+    private final Executor handshakeTasks;
     private final TlsServerProtocol protocol = new TlsServerProtocol();
     /** Copies out of direct buffers: the engine takes byte arrays (it copies what it keeps). */
     private final byte[] scratch = new byte[CHUNK];
     private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
     private Promise<String> handshake;
     private boolean failed;
+    /** The input whose chunk a handshake step is offering now; null while no step runs. */
+    private ByteBuf offloaded;
+    /** Input that arrived while a step ran, in order: offered when it is back. */
+    private final ArrayDeque<ByteBuf> arrivedDuringStep = new ArrayDeque<>();
+    /** A failure (the deadline) that came while a step ran: acted on when it is back. */
+    private Throwable failureDuringStep;
+    /** Reading is paused for a step: auto-read as it was before, and a read asked for meanwhile. */
+    private boolean paused;
+    private boolean autoReadBeforePause;
+    private boolean readAskedWhilePaused;
+    private boolean removed;
 
     private record PendingWrite(ByteBuf buf, ChannelPromise promise) { }
 
-    PskTlsHandler(PskTlsServer server, long handshakeTimeoutMillis) {
+    PskTlsHandler(PskTlsServer server, long handshakeTimeoutMillis, Executor handshakeTasks) {
         this.server = server;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.handshakeTasks = handshakeTasks;
     }
 
     /** Completes with the client's PSK identity when the handshake succeeds; fails with it. */
@@ -91,8 +134,13 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
         handshake = ctx.executor().newPromise();
         var deadline = ctx.executor().schedule(() -> {
             if (!handshake.isDone()) {
-                fail(ctx, new SslHandshakeTimeoutException(
-                        "TLS-PSK handshake not done in " + handshakeTimeoutMillis + " ms"));
+                var late = new SslHandshakeTimeoutException(
+                        "TLS-PSK handshake not done in " + handshakeTimeoutMillis + " ms");
+                if (offloaded != null) {
+                    failureDuringStep = late;   // the engine is the step's until it is back
+                } else {
+                    fail(ctx, late);
+                }
             }
         }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
         handshake.addListener(f -> deadline.cancel(false));
@@ -105,31 +153,147 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        removed = true;
         failPending(new ClosedChannelException());
+        releaseArrived();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf in)) {
             ctx.fireChannelRead(msg);
-            return;
+        } else if (offloaded != null) {
+            arrivedDuringStep.add(in);
+        } else {
+            consume(ctx, in);
         }
+    }
+
+    /**
+     * Offers {@code in} chunk by chunk, each followed by its results; releases it when done, or
+     * hands it to a handshake step, which owns it until it is back ({@link #stepDone}).
+     */
+    private void consume(ChannelHandlerContext ctx, ByteBuf in) {
         try {
             while (in.isReadable() && !failed && !protocol.isClosed()) {
-                int n = Math.min(in.readableBytes(), CHUNK);
-                if (in.hasArray()) {
-                    protocol.offerInput(in.array(), in.arrayOffset() + in.readerIndex(), n);
-                } else {
-                    in.getBytes(in.readerIndex(), scratch, 0, n);
-                    protocol.offerInput(scratch, 0, n);
+                if (handshakeTasks != null && !handshake.isDone()) {
+                    offload(ctx, in);
+                    return;
                 }
-                in.skipBytes(n);
+                offerChunk(in);
                 afterInput(ctx);
             }
         } catch (IOException e) {
             fail(ctx, e);
-        } finally {
+        }
+        in.release();
+    }
+
+    /** Offers the engine the next chunk of {@code in}: the handshake's CPU is spent in here. */
+    private void offerChunk(ByteBuf in) throws IOException {
+        int n = Math.min(in.readableBytes(), CHUNK);
+        if (in.hasArray()) {
+            protocol.offerInput(in.array(), in.arrayOffset() + in.readerIndex(), n);
+        } else {
+            in.getBytes(in.readerIndex(), scratch, 0, n);
+            protocol.offerInput(scratch, 0, n);
+        }
+        in.skipBytes(n);
+    }
+
+    /** Runs the next chunk's offer on {@link #handshakeTasks}; reading stops until it is back. */
+    private void offload(ChannelHandlerContext ctx, ByteBuf in) {
+        offloaded = in;
+        pauseReading(ctx);
+        Runnable step = () -> {
+            IOException error = null;
+            try {
+                offerChunk(in);
+            } catch (IOException e) {
+                error = e;
+            } catch (RuntimeException e) {
+                error = new IOException("TLS-PSK handshake step failed", e);
+            }
+            IOException result = error;
+            try {
+                ctx.executor().execute(() -> stepDone(ctx, result));
+            } catch (RejectedExecutionException e) {
+                in.release();   // the event loop is gone, and the channel with it
+            }
+        };
+        try {
+            handshakeTasks.execute(step);
+        } catch (RejectedExecutionException e) {
+            step.run();   // no thread for it: the loop does the step, as without a pool
+        }
+    }
+
+    /** On the event loop: a step is back; its results, then the rest of the input, in order. */
+    private void stepDone(ChannelHandlerContext ctx, IOException error) {
+        ByteBuf in = offloaded;
+        offloaded = null;
+        if (removed || failed || !ctx.channel().isOpen()) {
             in.release();
+            releaseArrived();
+            return;
+        }
+        try {
+            if (error != null) {
+                throw error;
+            }
+            afterInput(ctx);
+        } catch (IOException e) {
+            fail(ctx, e);
+        }
+        if (failureDuringStep != null && !handshake.isDone()) {
+            fail(ctx, failureDuringStep);
+        }
+        consume(ctx, in);
+        while (offloaded == null && !arrivedDuringStep.isEmpty()) {
+            consume(ctx, arrivedDuringStep.poll());
+        }
+        if (offloaded == null) {
+            resumeReading(ctx);
+        }
+        // What a step yielded reached the layers above outside a socket read: end it as a read
+        // ends, since layers above may flush or ask for more only then (FlushConsolidationHandler
+        // holds an NBD reply until it; qemu's first option after the handshake waited 10 s).
+        ctx.fireChannelReadComplete();
+    }
+
+    private void pauseReading(ChannelHandlerContext ctx) {
+        if (!paused) {
+            paused = true;
+            autoReadBeforePause = ctx.channel().config().isAutoRead();
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void resumeReading(ChannelHandlerContext ctx) {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        if (autoReadBeforePause) {
+            ctx.channel().config().setAutoRead(true);
+        } else if (readAskedWhilePaused || !handshake.isDone()) {
+            ctx.read();   // what was asked for, or the handshake's next flight (channelReadComplete)
+        }
+        readAskedWhilePaused = false;
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        if (paused) {
+            readAskedWhilePaused = true;
+        } else {
+            ctx.read();
+        }
+    }
+
+    private void releaseArrived() {
+        for (ByteBuf b; (b = arrivedDuringStep.poll()) != null; ) {
+            b.release();
         }
     }
 
@@ -164,7 +328,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // A handshake needs the next flight even if the layer above has turned auto-read off.
-        if (!handshake.isDone() && !ctx.channel().config().isAutoRead()) {
+        if (!handshake.isDone() && !paused && !ctx.channel().config().isAutoRead()) {
             ctx.read();
         }
         ctx.fireChannelReadComplete();
@@ -174,6 +338,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         ClosedChannelException closed = new ClosedChannelException();
         failPending(closed);
+        releaseArrived();
         if (handshake.tryFailure(closed)) {
             ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(closed));
         }
@@ -188,11 +353,15 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
             promise.setFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class));
             return;
         }
-        if (failed || protocol.isClosed()) {
+        if (failed) {
             buf.release();
             promise.setFailure(new ClosedChannelException());
         } else if (!handshake.isDone()) {
+            // Before asking the engine anything: a handshake step may own it (see the class).
             pending.add(new PendingWrite(buf, promise));
+        } else if (protocol.isClosed()) {
+            buf.release();
+            promise.setFailure(new ClosedChannelException());
         } else {
             encrypt(ctx, buf, promise);
         }

@@ -3,6 +3,7 @@ package io.blockhaus.tls.psk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.blockhaus.tls.HandshakePool;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -24,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -60,11 +62,12 @@ class PskGnuTlsInteropTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/gnutls-cli")),
                 "gnutls-cli not found: install the Debian package gnutls-bin; test skipped");
         PskServerContext context = PskServerContext.of(KEYS);
+        Executor handshakeSteps = HandshakePool.create();   // the server's way: steps off the loop
         listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        PskTlsHandler tls = context.newHandler();
+                        PskTlsHandler tls = context.newHandler(handshakeSteps);
                         ch.pipeline().addLast(tls, new GreetAndEcho(tls));
                         handshakes.add(tls.handshakeFuture());
                     }

@@ -42,8 +42,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PskTlsHandlerTest {
 
-    private static final byte[] ALICE_KEY = HexFormat.of().parseHex("8a7759b3f26983c453e448060bde8981");
-    private static final PskKeyring KEYS = id -> Optional.ofNullable(Map.of(
+    /**
+     * The handshake steps a handler under test gave its executor, not run yet: run by
+     * {@link #pump} (and by hand in the offloading tests). Empty when {@link #offloads()} is false.
+     */
+    final List<Runnable> steps = new ArrayList<>();
+
+    /** Whether the handlers under test run their handshake steps on an executor ({@link #steps}). */
+    boolean offloads() {
+        return false;
+    }
+
+    final PskTlsHandler newHandler(long handshakeTimeoutMillis) {
+        return PskServerContext.of(KEYS).newHandler(handshakeTimeoutMillis, offloads() ? steps::add : null);
+    }
+
+    static final byte[] ALICE_KEY = HexFormat.of().parseHex("8a7759b3f26983c453e448060bde8981");
+    static final PskKeyring KEYS = id -> Optional.ofNullable(Map.of(
             "alice", ALICE_KEY,
             "bob", HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")).get(id))
             .map(byte[]::clone);
@@ -56,7 +71,7 @@ class PskTlsHandlerTest {
     }
 
     /** Plaintext, user events and exceptions that reach the layer above the handler. */
-    private static final class Above extends ChannelInboundHandlerAdapter {
+    static final class Above extends ChannelInboundHandlerAdapter {
         final ByteArrayOutputStream data = new ByteArrayOutputStream();
         final List<Object> events = new ArrayList<>();
         final List<Throwable> errors = new ArrayList<>();
@@ -79,18 +94,18 @@ class PskTlsHandlerTest {
         }
     }
 
-    private final PskTlsHandler handler = PskServerContext.of(KEYS).newHandler();
-    private final Above above = new Above();
-    private final EmbeddedChannel channel = new EmbeddedChannel(handler, above);
+    final PskTlsHandler handler = newHandler(PskTlsHandler.HANDSHAKE_TIMEOUT_MILLIS);
+    final Above above = new Above();
+    final EmbeddedChannel channel = new EmbeddedChannel(handler, above);
 
     /**
      * Moves bytes both ways until neither side has any. Client bytes reach the server in slices
      * of 1..maxSlice bytes (0: whole), in heap or direct buffers at random. Returns the alert the
      * client received, if any.
      */
-    private IOException pump(BcPskClient client, int maxSlice) {
+    IOException pump(BcPskClient client, int maxSlice) {
         for (int round = 0; round < 1000; round++) {
-            boolean moved = false;
+            boolean moved = runSteps();
             byte[] out = client.takeOutput();
             if (!channel.isOpen()) {
                 out = new byte[0];   // the server's socket is gone: what the client sends is lost
@@ -118,6 +133,22 @@ class PskTlsHandlerTest {
             }
         }
         return fail("the two sides did not settle");
+    }
+
+    /** Runs the handshake steps given to the executor, and what they handed back to the loop. */
+    boolean runSteps() {
+        return runSteps(channel);
+    }
+
+    /** The same for another channel of the test. */
+    boolean runSteps(EmbeddedChannel ch) {
+        boolean ran = false;
+        while (!steps.isEmpty()) {
+            steps.removeFirst().run();
+            ch.runPendingTasks();
+            ran = true;
+        }
+        return ran;
     }
 
     private byte[] randomBytes(int n) {
@@ -235,12 +266,13 @@ class PskTlsHandlerTest {
 
     @Test
     void aClientThatStallsInTheHandshakeIsDroppedAtTheDeadline() throws IOException {
-        PskTlsHandler slow = PskServerContext.of(KEYS).newHandler(10_000);
+        PskTlsHandler slow = newHandler(10_000);
         Above seen = new Above();
         EmbeddedChannel ch = new EmbeddedChannel(slow, seen);
         ch.freezeTime();   // the deadline was armed a moment ago: from here only advanceTimeBy moves
         byte[] hello = BcPskClient.tls13("alice", ALICE_KEY).takeOutput();
         ch.writeInbound(Unpooled.wrappedBuffer(hello, 0, hello.length / 2));   // half a ClientHello, then nothing
+        runSteps(ch);
         ch.advanceTimeBy(9_900, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertThat(ch.isOpen()).isTrue();
