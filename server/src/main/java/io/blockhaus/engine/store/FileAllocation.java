@@ -20,49 +20,43 @@ final class FileAllocation {
     }
 
     void punchHole(long offset, long length) {
-        f.enterForChange();
-        try {
-            f.checkRange("punch hole", offset, length);
-            if (length > 0) {
-                fallocator.punchHole(offset, length);
-            }
-        } catch (NativeIoException e) {
-            throw e.toErrnoException("punch hole " + offset + "+" + length + " of " + f.path());
-        } finally {
-            f.exit();
-        }
+        inPlace("punch hole", offset, length, fallocator::punchHole);
     }
 
     void zeroRange(long offset, long length) {
-        f.enterForChange();
-        try {
-            f.checkRange("zero range", offset, length);
-            if (length > 0) {
-                fallocator.zeroRange(offset, length);
-            }
-        } catch (NativeIoException e) {
-            throw e.toErrnoException("zero range " + offset + "+" + length + " of " + f.path());
-        } finally {
-            f.exit();
-        }
+        inPlace("zero range", offset, length, fallocator::zeroRange);
     }
 
     void allocate(long offset, long length) {
-        f.enterForChange();
-        try {
-            f.checkRange("allocate", offset, length);
-            if (length > 0) {
-                fallocator.allocate(offset, length);
-            }
-        } catch (NativeIoException e) {
-            throw e.toErrnoException("allocate " + offset + "+" + length + " of " + f.path());
-        } finally {
-            f.exit();
-        }
+        inPlace("allocate", offset, length, fallocator::allocate);
     }
 
     /** See {@link BackingStore#zeroesFast}: whatever the file system has not refused so far. */
     boolean zeroesFast(boolean keepAllocated) {
         return fallocator.zeroesFast(keepAllocated);
+    }
+
+    /** One of {@link Fallocator}'s in-place operations on a range already checked. */
+    @FunctionalInterface
+    private interface RangeOperation {
+        void run(long offset, long length) throws NativeIoException;
+    }
+
+    /**
+     * Runs {@code op} on a writable store, inside the size ({@code what} names it in the EINVAL
+     * and in the failure's message); a zero length is a no-op once the checks pass.
+     */
+    private void inPlace(String what, long offset, long length, RangeOperation op) {
+        f.enterForChange();
+        try {
+            f.checkRange(what, offset, length);
+            if (length > 0) {
+                op.run(offset, length);
+            }
+        } catch (NativeIoException e) {
+            throw e.toErrnoException(what + " " + offset + "+" + length + " of " + f.path());
+        } finally {
+            f.exit();
+        }
     }
 }
