@@ -10,7 +10,8 @@ import java.util.List;
  * The loops around {@link NativeIo} that the store needs on one descriptor: full reads and writes
  * (system calls may transfer less than asked), heap buffers bounced through native memory in
  * bounded chunks, zero writing, and the SEEK_DATA / SEEK_HOLE walk. No policy and no locking:
- * {@link SparseFileStore} decides when each runs.
+ * the parts of {@link SparseFileStore} ({@link PositionalIo}, {@link InMemoryProbes}, ...)
+ * decide when each runs.
  */
 final class FileIo {
     /** Bounce and copy buffers never exceed this, whatever the request size. */

@@ -10,7 +10,15 @@
  *       its residency probes in {@code FfmResidency}, what every libc call shares in
  *       {@code Libc}). fallocate runs through fallbacks that
  *       remember what the file system refused ({@code Fallocator}); collapse and insert fall
- *       back to a hole-preserving copy; the allocation map comes from SEEK_DATA / SEEK_HOLE.</li>
+ *       back to a hole-preserving copy; the allocation map comes from SEEK_DATA / SEEK_HOLE.
+ *       The store is a face over parts with one job each, sharing one {@code OpenFile} (the
+ *       descriptor, its size and the lifecycle lock that keeps it open under a call):
+ *       {@code SparseFileOpener} (create or open), {@code PositionalIo} (blocking reads and
+ *       writes), {@code InMemoryProbes} (what an event loop may ask: RWF_NOWAIT reads,
+ *       residency), {@code ZeroCopyTransfers} (the sendfile channel, splice from a pipe),
+ *       {@code FileAllocation} (punch, zero, allocate), {@code FileResizing} (truncate,
+ *       collapse, insert), {@code FileSync} (fsync, its failure sticky) and
+ *       {@code AllocationMap} (extents); the system-call loops are {@code FileIo}'s.</li>
  *   <li>{@link io.blockhaus.engine.store.MemoryStore}: sparse chunks in memory, for tests and
  *       volumes that need no durability.</li>
  * </ul>

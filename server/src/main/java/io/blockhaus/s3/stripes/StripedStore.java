@@ -12,7 +12,6 @@ import io.blockhaus.s3.objects.ObjectStore;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -89,6 +88,13 @@ import java.util.List;
  * One lock per volume, in {@link ObjectStaging}, guards the staging table and index; it is never
  * held across a request or a wait for memory. {@code size} is volatile: the engine's lock keeps
  * truncate away from I/O at or past the new end, as the {@link BackingStore} contract says.
+ *
+ * <h2>Parts</h2>
+ * This class opens the volume (listing, tail repair), checks every call (closed, range,
+ * ownership), keeps the size and hands the work to one part per job: {@link StripedReads} (staged
+ * image, ranged GET or zeroes, per object), {@link StripedChanges} (writes, clears and trims as
+ * per-object changes), {@link StripedExtents} (the allocation map) and {@link ObjectStaging}
+ * (the staged objects, their uploads and flush).
  */
 public final class StripedStore implements BackingStore {
     private final ObjectStore objects;
@@ -98,7 +104,9 @@ public final class StripedStore implements BackingStore {
     private final VolumeOwnership ownership;
     private final StripedStoreOptions options;
     private final ObjectStaging staging;
-    private final ZeroRuns zeroes = new ZeroRuns();
+    private final StripedReads reads;
+    private final StripedChanges changes;
+    private final StripedExtents extentMap;
     private volatile long size;
     private volatile boolean closed;
 
@@ -119,7 +127,11 @@ public final class StripedStore implements BackingStore {
         this.ownership = ownership;
         this.options = options;
         this.size = geometry.size();
+        ZeroRuns zeroes = new ZeroRuns();
         this.staging = new ObjectStaging(objects, keys, objectSize, ownership, options, () -> size, zeroes);
+        this.reads = new StripedReads(objects, keys, objectSize, options, staging, zeroes, () -> size, this::checkOpen);
+        this.changes = new StripedChanges(objectSize, staging, () -> size);
+        this.extentMap = new StripedExtents(objectSize, staging, () -> size);
         try {
             open();
         } catch (RuntimeException e) {
@@ -143,7 +155,7 @@ public final class StripedStore implements BackingStore {
         }
         staging.load(indices);
         if (repairTail && !ownership.readOnly()) {
-            trimFrom(size);
+            changes.trimFrom(size);
         }
     }
 
@@ -171,86 +183,13 @@ public final class StripedStore implements BackingStore {
 
     @Override
     public void read(long offset, ByteBuffer dst) {
-        int n = dst.remaining();
-        StoreArguments.checkReadInto(offset, dst);
-        checkOpen();
-        long end = Math.min(offset + n, size);
-        for (long pos = offset; pos < end; ) {
-            long index = pos / objectSize;
-            int in = (int) (pos - index * objectSize);
-            int k = (int) Math.min(objectSize - in, end - pos);
-            ByteBuffer part = dst.slice(dst.position(), k);
-            List<WrittenRanges.Range> gaps = staging.readStaged(index, in, part);
-            if (gaps == null) {
-                readStored(index, in, part);
-            } else {
-                for (WrittenRanges.Range g : gaps) { // an image written around: the rest is the store's
-                    readStored(index, g.from(), part.slice(g.from() - in, g.to() - g.from()));
-                }
-            }
-            dst.position(dst.position() + k);
-            pos += k;
-        }
-        zeroes.fill(dst);
+        reads.read(offset, dst);
     }
 
-    /**
-     * One ranged GET per object the range touches, not one per buffer: the engine fills a run of
-     * pages (a miss, a readahead window) with one scatter read of page-sized buffers, and the
-     * default of one {@link #read(long, ByteBuffer)} per buffer made a 1 MiB read 256 round trips.
-     * Each object's part goes through a bounce buffer of at most one object, then into the pages.
-     */
+    /** One ranged GET per object the range touches, not one per buffer ({@link StripedReads}). */
     @Override
     public void read(long offset, ByteBuffer[] dsts) {
-        if (dsts.length == 1) {
-            read(offset, dsts[0]);
-            return;
-        }
-        long total = 0;
-        for (ByteBuffer d : dsts) {
-            if (d.isReadOnly()) {
-                throw einval("read into a read-only buffer");
-            }
-            total += d.remaining();
-        }
-        StoreArguments.checkReadRange(offset, total);
-        int next = 0;
-        for (long pos = offset; total > 0; ) {
-            int chunk = (int) Math.min(total, objectSize - pos % objectSize);
-            ByteBuffer bounce = ByteBuffer.allocate(chunk);
-            read(pos, bounce);
-            bounce.flip();
-            while (bounce.hasRemaining()) {
-                ByteBuffer d = dsts[next];
-                int k = Math.min(d.remaining(), bounce.remaining());
-                d.put(d.position(), bounce, bounce.position(), k);
-                d.position(d.position() + k);
-                bounce.position(bounce.position() + k);
-                if (!d.hasRemaining()) {
-                    next++;
-                }
-            }
-            pos += chunk;
-            total -= chunk;
-        }
-    }
-
-    /** Bytes of object {@code index} from {@code in} into {@code part} from the store, zeroes where it has none. */
-    private void readStored(long index, int in, ByteBuffer part) {
-        if (staging.stored(index)) {
-            readInto(keys.key(index), in, part);
-        }
-        zeroes.fill(part); // past a short object's end, or an object deleted meanwhile
-    }
-
-    private void readInto(String key, int in, ByteBuffer part) {
-        // getRange reports how far it got through the buffer's position; a retry restarts from scratch
-        ByteBuffer attempt = part.duplicate();
-        Retrying.call("reading " + key, options.outageWait(), () -> {
-            attempt.position(part.position());
-            return objects.getRange(key, in, attempt);
-        });
-        part.position(attempt.position());
+        reads.read(offset, dsts);
     }
 
     // ---- writes --------------------------------------------------------------------------
@@ -269,20 +208,7 @@ public final class StripedStore implements BackingStore {
         checkOpen();
         checkRange("write", offset, total);
         checkWritable();
-        long pos = offset;
-        for (ByteBuffer src : srcs) {
-            while (src.hasRemaining()) {
-                long index = pos / objectSize;
-                int in = (int) (pos - index * objectSize);
-                int k = Math.min(objectSize - in, src.remaining());
-                long objectEnd = Math.min((index + 1) * objectSize, size);
-                boolean reachesEnd = pos + k >= objectEnd;
-                ByteBuffer part = src.slice(src.position(), k);
-                staging.change(index, in, k, reachesEnd, image -> part.get(image, in, k));
-                src.position(src.position() + k);
-                pos += k;
-            }
-        }
+        changes.write(offset, srcs);
     }
 
     @Override
@@ -300,27 +226,7 @@ public final class StripedStore implements BackingStore {
         checkOpen();
         checkRange(what, offset, length);
         checkWritable();
-        clear(offset, offset + length);
-    }
-
-    /** Whole objects become holes (DELETE at upload); partial ones are zeroed in their image (the rest fetched at upload). */
-    private void clear(long from, long to) {
-        for (long pos = from; pos < to; ) {
-            long index = pos / objectSize;
-            int in = (int) (pos - index * objectSize);
-            int k = (int) Math.min(objectSize - in, to - pos);
-            long objectEnd = Math.min((index + 1) * objectSize, size);
-            if (in == 0 && pos + k >= objectEnd) {
-                staging.drop(index);
-            } else if (staging.hasData(index)) {
-                staging.change(index, in, k, false, image -> Arrays.fill(image, in, in + k, (byte) 0));
-            }
-            pos += k;
-            if (in == 0 && k == objectSize) {
-                long next = staging.nextKnown(index + 1); // a huge punch over holes costs nothing
-                pos = next < 0 ? to : Math.max(pos, Math.min(to, next * objectSize));
-            }
-        }
+        changes.clear(offset, offset + length);
     }
 
     /** Checks the range; nothing to allocate in an object store. */
@@ -353,20 +259,7 @@ public final class StripedStore implements BackingStore {
         long old = size;
         size = newSize; // first, so that the trimmed last object is uploaded at its new length
         if (newSize < old) {
-            trimFrom(newSize);
-        }
-    }
-
-    /** Makes every byte at or past {@code end} zero: objects wholly past it become holes, the partial one is trimmed. */
-    private void trimFrom(long end) {
-        long firstGone = Math.ceilDiv(end, (long) objectSize);
-        for (long index : staging.knownFrom(firstGone)) {
-            staging.drop(index);
-        }
-        int in = (int) (end % objectSize);
-        long last = end / objectSize;
-        if (in != 0 && staging.hasData(last)) {
-            staging.change(last, in, objectSize - in, false, image -> Arrays.fill(image, in, objectSize, (byte) 0));
+            changes.trimFrom(newSize);
         }
     }
 
@@ -383,36 +276,7 @@ public final class StripedStore implements BackingStore {
     public List<Extent> extents(long offset, long length, int maxExtents) {
         StoreArguments.checkExtentsQuery(offset, length, maxExtents);
         checkOpen();
-        long end = Math.min(offset + length, size);
-        List<Extent> out = new ArrayList<>();
-        for (long pos = offset; pos < end; ) {
-            long index = pos / objectSize;
-            long stop = Math.min((index + 1) * objectSize, end);
-            boolean hole = !staging.hasData(index);
-            if (hole) {
-                long next = staging.nextKnown(index + 1);
-                stop = next < 0 ? end : Math.min(end, Math.max(stop, next * objectSize));
-            }
-            if (!add(out, pos, stop - pos, hole, maxExtents)) {
-                break;
-            }
-            pos = stop;
-        }
-        return List.copyOf(out);
-    }
-
-    /** Appends a run, merging it into the last one of the same kind; false once the limit is reached. */
-    private static boolean add(List<Extent> out, long offset, long length, boolean hole, int max) {
-        if (!out.isEmpty() && out.getLast().hole() == hole) {
-            Extent last = out.removeLast();
-            out.add(new Extent(last.offset(), last.length() + length, hole));
-            return true;
-        }
-        if (out.size() == max) {
-            return false;
-        }
-        out.add(new Extent(offset, length, hole));
-        return true;
+        return extentMap.extents(offset, length, maxExtents);
     }
 
     /** Punch and zero delete whole objects without sending bytes, but partial ones cost a fetch and a PUT. */
