@@ -1,7 +1,7 @@
 #!/bin/bash
 # fresh-ramp.sh — IOPS second by second of a freshly started Blockhaus (4 KiB random reads).
 #
-#   deploy/bench/fresh-ramp.sh [--port P] [JAR] [JVM flags...]
+#   deploy/bench/fresh-ramp.sh [--port P] [--args "SERVE ARGS"] [JAR] [JVM flags...]
 #
 # Starts the server (JAR, default server/target/blockhaus-server.jar; --cache-size 256M) over a
 # 1 GiB file of random data that the kernel caches (made once as /tmp/blockhaus-ramp.img, then
@@ -9,11 +9,11 @@
 # 12 s (randread, 4 KiB, iodepth 32, 2 jobs, as nbd-fio.sh's randread-4k) with a 1-second IOPS
 # log. Prints the IOPS of each second: where a fresh JVM's warm-up ends shows as the point the
 # figures stop climbing. Loopback ports 21950-21952, or P to P+2 with --port (before --cpu), so runs
-# beside each other do not collide. Extra JVM flags (e.g.
+# beside each other do not collide. --args: extra `serve` options (word-split), e.g. "--warmup 2s". Extra JVM flags (e.g.
 # -XX:TieredStopAtLevel=1) go before -jar. Alternate two jars or flag sets, run after run, to
 # compare them on a shared machine.
 #
-#   deploy/bench/fresh-ramp.sh [--port P] --cpu N [JAR] [JVM flags...]
+#   deploy/bench/fresh-ramp.sh [--port P] [--args "SERVE ARGS"] --cpu N [JAR] [JVM flags...]
 #
 # The server's CPU instead: fio runs for N I/Os per job (same workload), and the script prints
 # the wall time and the server's CPU ticks (1/100 s, from /proc/PID/task/*/stat) over the run, by
@@ -24,8 +24,13 @@ set -eu
 ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
 IOS=
 PORT=21950
+SERVE_ARGS=
 if [ "${1:-}" = --port ]; then
     PORT=$2
+    shift 2
+fi
+if [ "${1:-}" = --args ]; then
+    SERVE_ARGS=$2
     shift 2
 fi
 if [ "${1:-}" = --cpu ]; then
@@ -41,7 +46,7 @@ D=$(mktemp -d)
 trap 'kill "$P" 2>/dev/null || true; rm -rf "$D"' EXIT
 "$ROOT/deploy/bin/jdk25" java "$@" --enable-native-access=ALL-UNNAMED -jar "$JAR" serve --data-dir "$D/data" \
     --nbd-listen 127.0.0.1:$PORT --grpc-listen 127.0.0.1:$((PORT + 1)) --metrics-listen 127.0.0.1:$((PORT + 2)) \
-    --cache-size 256M --export "name=bench,path=$F" >"$D/log" 2>&1 &
+    --cache-size 256M --export "name=bench,path=$F" $SERVE_ARGS >"$D/log" 2>&1 &
 P=$!
 for _ in $(seq 1 300); do
     timeout 5 nbdinfo --size nbd://127.0.0.1:$PORT/bench >/dev/null 2>&1 && break
@@ -52,8 +57,10 @@ if [ -n "$IOS" ]; then
     J=$(pgrep -P "$P" java || echo "$P")
     snap() {
         for t in /proc/"$J"/task/*; do
-            s=($(sed 's/.*) //' "$t/stat"))
-            echo "$(cat "$t/comm")|$((s[11] + s[12]))"
+            # a thread may end between the listing and the read (its ticks are then lost: a few)
+            st=$(sed 's/.*) //' "$t/stat" 2>/dev/null) && c=$(cat "$t/comm" 2>/dev/null) || continue
+            s=($st)
+            echo "$c|$((s[11] + s[12]))"
         done
     }
     snap >"$D/before"

@@ -54,11 +54,12 @@ import java.util.stream.Stream;
  *     real one, reporting to a meter registry of the real one's kind that nobody serves (the
  *     server's counters do not count the warm-up's requests).</li>
  * <li>{@value #CONNECTIONS} connections from {@link WarmupClient}s on threads of their own, each
- *     sending, until the time is up, batches of {@value #DEPTH} requests: 4 KiB
- *     reads and writes at random offsets (3 to 1, most of them missing the small cache, so the
- *     budget fills and reclaim runs), and in each batch one 1 MiB read or write in turn (the
- *     streaming paths around the cache); one FLUSH at the end. At most {@value #DEPTH} requests per connection are in flight, one of them 1 MiB: the
- *     memory is the small cache plus a few MiB.</li>
+ *     sending, until the time is up, batches of {@value #DEPTH} requests: 4 KiB reads at random
+ *     offsets of the whole file (most of them miss the small cache, so the budget fills and
+ *     reclaim runs), one in {@value #WRITE_EVERY} a 4 KiB write within its first MiB, and in every
+ *     {@value #LARGE_EVERY}th batch a 1 MiB read or write in turn (the streaming paths around the
+ *     cache); one FLUSH at the end. At most {@value #DEPTH} requests per connection are in
+ *     flight, at most one of them 1 MiB: the memory is the small cache plus a few MiB.</li>
  * </ul>
  * Everything it starts is stopped before {@link #run} returns: the clients, the NBD server with
  * its loops and workers (whose close waits for them), the engine with its threads, the registry.
