@@ -4,7 +4,7 @@
 #   deploy/bench/nbd-fio.sh [--rounds N] [--runtime S] [--ramp S] [--warmup S] [--size SIZE]
 #                           [--servers "LIST"] [--workloads "LIST"] [--out DIR] [--work-dir DIR] [--base-port P]
 #                           [--bh-cache SIZE] [--bh-cached-cache SIZE] [--bh-jvm-opts "FLAGS"]
-#                           [--bh-base-jar JAR] [--bh-args "ARGS"] [--bh-base-args "ARGS"]
+#                           [--bh-jar JAR] [--bh-base-jar JAR] [--bh-args "ARGS"] [--bh-base-args "ARGS"]
 #                           [--tls DIR] [--jfr] [--keep]
 #
 # What it does
@@ -80,6 +80,8 @@
 #   --bh-cache SIZE       Blockhaus --cache-size for the "blockhaus" server (default 256M)
 #   --bh-cached-cache S   Blockhaus --cache-size for "blockhaus-cached" (default 1500M)
 #   --bh-jvm-opts "F"     extra JVM flags for Blockhaus (word-split), e.g. "-Xmx2g"
+#   --bh-jar JAR          the "blockhaus" servers' jar (default server/target/blockhaus-server.jar):
+#                         a copy of a build, so a later mvn run does not change it mid-benchmark
 #   --bh-base-jar JAR     the build to compare with (e.g. an older commit's blockhaus-server.jar):
 #                         enables the servers blockhaus-base and blockhaus-base-cached
 #   --bh-args "ARGS"      extra `serve` arguments for blockhaus and blockhaus-cached (word-split)
@@ -158,6 +160,7 @@ while [ $# -gt 0 ]; do
         --bh-cache) BH_CACHE=$2; shift 2 ;;
         --bh-cached-cache) BH_CACHED_CACHE=$2; shift 2 ;;
         --bh-jvm-opts) BH_JVM_OPTS=$2; shift 2 ;;
+        --bh-jar) JAR=$2; shift 2 ;;
         --bh-base-jar) BASE_JAR=$2; shift 2 ;;
         --bh-args) BH_ARGS=$2; shift 2 ;;
         --bh-base-args) BH_BASE_ARGS=$2; shift 2 ;;

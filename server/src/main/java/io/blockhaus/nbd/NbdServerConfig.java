@@ -110,4 +110,11 @@ public record NbdServerConfig(
         return new NbdServerConfig(listen, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
                 maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops, on);
     }
+
+    /** The same settings on another address (the start-up warm-up's private server on a loopback port). */
+    public NbdServerConfig withListen(InetSocketAddress address) {
+        return new NbdServerConfig(address, maxConnections, handshakeTimeout, payloadStallTimeout, maxPayload,
+                maxInflightRequests, maxInflightBytes, maxServerInflightBytes, workerThreads, spliceWrites, eventLoops,
+                copyLoopbackReads);
+    }
 }

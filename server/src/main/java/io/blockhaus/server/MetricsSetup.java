@@ -83,6 +83,14 @@ final class MetricsSetup implements AutoCloseable {
         return m;
     }
 
+    /**
+     * A registry of the same kind as {@link #start}'s, served nowhere (null when {@code on} is false):
+     * the start-up warm-up's, so its requests run the meters' code without counting in the real ones.
+     */
+    static MetricsSetup unserved(boolean on) {
+        return new MetricsSetup(on ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null);
+    }
+
     /** The registry every binding registers with; null when metrics are off. */
     MeterRegistry registry() {
         return registry;

@@ -132,6 +132,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     private S3Options s3 = new S3Options();
+
+    @Mixin
+    private WarmupOptions warmup = new WarmupOptions();
     private S3Parts s3Parts = S3Parts.real();
     private GrpcSecurity grpcSecurity = GrpcSecurity.NONE;
 
@@ -319,6 +322,9 @@ public final class ServeCommand implements Callable<Integer> {
         shutdown.register("the volumes", registry);
         metrics.bindVolumes(registry);
         readiness.volumesOpen(registry);
+        // Before the front ends listen, so the first client meets compiled code (StartupWarmup).
+        warmup.runBeforeListening(dir, storeFactory, engineConfig, metricsListen() != null, jfr.lockWaitThreshold(),
+                nbdConfig(), out, err);
 
         NbdServer nbd;
         try {

@@ -8,6 +8,7 @@
  * and a graceful stop on SIGTERM / SIGINT ({@link io.blockhaus.server.Shutdown}); the data
  * directory's part in that ({@code DataDirectory}: where new volume files go, and gRPC-created
  * volumes reconciled with {@code --export}) and the lines printed at start and stop
- * ({@code ServeConsole}).
+ * ({@code ServeConsole}); the start-up warm-up before listening ({@code StartupWarmup} with its
+ * small NBD client {@code WarmupClient}, option {@link io.blockhaus.server.WarmupOptions}).
  */
 package io.blockhaus.server;

@@ -49,7 +49,7 @@ class NbdCrashTest {
         Process p = new ProcessBuilder(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.blockhaus.server.Main",
                 "serve", "--data-dir", dataDir.toString(), "--nbd-listen", "127.0.0.1:" + port,
-                "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--cache-size", "64M")
+                "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--cache-size", "64M", "--warmup", "0")
                 .redirectErrorStream(true).start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread.ofPlatform().daemon().start(() -> {

@@ -29,6 +29,9 @@ public final class InProcessServe implements AutoCloseable {
         cl.setErr(new PrintWriter(log, true));
         List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--nbd-listen", "127.0.0.1:0",
                 "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"));
+        if (!extra.contains("--warmup")) {
+            args.addAll(List.of("--warmup", "0")); // one JVM warms once; StartupWarmupTest runs it
+        }
         args.addAll(extra);
         exit = CompletableFuture.supplyAsync(() -> cl.execute(args.toArray(String[]::new)));
     }

@@ -83,7 +83,7 @@ final class ServedServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "serve", "--data-dir", dataDir.toString(), "--nbd-listen", "127.0.0.1:0",
-                "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "off", "--cache-size", "64M"));
+                "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "off", "--cache-size", "64M", "--warmup", "0"));
         cmd.addAll(options);
         return cmd;
     }
