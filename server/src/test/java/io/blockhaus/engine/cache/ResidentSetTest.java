@@ -121,6 +121,37 @@ class ResidentSetTest {
     }
 
     /**
+     * The reason for the tree: adding and clearing a page of a chunk that exists allocates nothing,
+     * also for chunk numbers past the {@code Long} cache (a map boxed them: 16 B each call).
+     * Measured by the thread's allocation counter over many calls, so a stray allocation at
+     * linkage or compilation stays far below the bound.
+     */
+    @Test
+    void addAndRemoveInAnExistingChunkAllocateNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported(), "no allocation counter");
+        ResidentSet s = new ResidentSet();
+        int chunks = 1000; // chunk numbers up to 999: past the Long cache
+        for (long c = 0; c < chunks; c++) {
+            s.add(c * 4096); // keeps each chunk alive
+        }
+        int calls = 200_000;
+        for (int round = 0; round < 2; round++) { // the first round warms up (linkage, compilation)
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < calls; i++) {
+                long idx = (i % chunks) * 4096L + 1 + (i % 4095);
+                s.add(idx);
+                s.remove(idx);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            if (round == 1) {
+                assertThat(allocated).as("bytes allocated by %d adds and removes", calls).isLessThan(calls / 10);
+            }
+        }
+        assertThat(s.chunkCount()).isEqualTo(chunks);
+    }
+
+    /**
      * Readers racing growers: a page present throughout is always found, however often the tree
      * grows under the reader, and adds made while it grows are all kept.
      */
