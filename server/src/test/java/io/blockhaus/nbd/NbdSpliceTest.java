@@ -7,6 +7,7 @@ import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.nbd.NbdTestClient.Mode;
 import io.blockhaus.nbd.NbdTestClient.Result;
 import io.blockhaus.nbd.codec.NbdCommand;
+import io.blockhaus.nbd.codec.NbdCommandFlags;
 import io.blockhaus.nbd.codec.NbdMagic;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,9 +42,13 @@ class NbdSpliceTest {
     Path dir;
 
     private NbdTestServer start(boolean splice) throws InterruptedException {
+        return start(splice, VolumeConfig.of("default"));
+    }
+
+    private NbdTestServer start(boolean splice, VolumeConfig volume) throws InterruptedException {
         NbdTestServer s = NbdTestServer.builder()
                 .server(NbdTestServer.config().withSpliceWrites(splice))
-                .file(VolumeConfig.of("default"), dir.resolve("v.img"), SIZE)
+                .file(volume, dir.resolve("v.img"), SIZE)
                 .start();
         if (!s.server().transport().equals("epoll")) {
             s.close();
@@ -145,7 +150,8 @@ class NbdSpliceTest {
             awaitCondition(() -> s.server().partlySplicedWrites() == 1, "the server to splice the part that arrived");
             c.raw(Arrays.copyOfRange(data, 300_000, data.length));
             assertThat(c.await(cookie).ok()).isTrue();
-            // The pipe's part is spliced on and only the rest, read the usual way, passes through the JVM.
+            // The pipe's part is spliced on; the rest follows it into the pipe as it arrives, or, where
+            // some of it slipped into a read first, is written after it from the JVM.
             assertThat(s.server().pipeCopiedWrites()).as("the pipe's part is not copied out").isZero();
             assertThat(s.server().splicedWrites()).as("it is spliced, the rest written after it").isEqualTo(splicedBefore + 1);
             long piped = s.server().splicedWrites() + s.server().pipeCopiedWrites();
@@ -158,6 +164,103 @@ class NbdSpliceTest {
             assertThat(c.readOk(0, first.length)).isEqualTo(first);
             assertThat(c.readOk(4 << 20, data.length)).isEqualTo(data);
         }
+    }
+
+    /**
+     * The rest of a partly arrived payload is spliced into the same pipe as it arrives, so none of
+     * it passes through the JVM. The rest is sent as one segment of 48 KiB (loopback carries up to
+     * 64 KiB in one), so it is all in the socket when the server is woken for it.
+     */
+    @Test
+    void theRestOfAPartlyArrivedPayloadIsSplicedIntoItsPipeAsItArrives() throws Exception {
+        Random rnd = new Random(SEED + 3);
+        int len = 64 * 1024;
+        try (NbdTestServer s = start(true, VolumeConfig.of("default").withBypassBytes(len));
+                NbdTestClient c = NbdTestClient.open(s.port(), Mode.SIMPLE)) {
+            byte[] first = new byte[len];
+            rnd.nextBytes(first);
+            assertThat(c.await(c.sendWrite(0, first)).ok()).as("the connection now reads one header at a time").isTrue();
+            byte[] data = new byte[len];
+            rnd.nextBytes(data);
+            long cookie = 78;
+            long splicedBefore = s.server().splicedWrites();
+            c.expect(cookie, NbdCommand.WRITE, 1 << 20, len);
+            c.raw(wire(false, cookie, 1 << 20, data, 0, 16 * 1024));
+            awaitCondition(() -> s.server().partlySplicedWrites() == 1, "the server to splice the part that arrived");
+            c.raw(Arrays.copyOfRange(data, 16 * 1024, len));
+            assertThat(c.await(cookie).ok()).isTrue();
+            assertThat(s.server().completedInPipeWrites()).as("the rest went into the pipe too").isEqualTo(1);
+            assertThat(s.server().splicedWrites()).as("spliced whole").isEqualTo(splicedBefore + 1);
+            assertThat(s.server().pipeCopiedWrites()).isZero();
+            assertThat(c.readOk(1 << 20, len)).isEqualTo(data);
+            assertThat(c.readOk(0, len)).isEqualTo(first);
+        }
+    }
+
+    /**
+     * NBD lets a client cut its byte stream anywhere: WRITEs worth splicing whose header and
+     * payload are sent in random pieces (cut anywhere, the header included), several in flight,
+     * all land whole and right, whatever part of each was in the socket when its header was
+     * handled; smaller WRITEs between them too.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void writesCutIntoRandomPiecesOnTheWireLandWholeAndRight(Mode mode) throws Exception {
+        Random rnd = new Random(SEED ^ (31 + mode.ordinal()));
+        try (NbdTestServer s = start(true, VolumeConfig.of("default").withBypassBytes(64 * 1024));
+                NbdTestClient c = NbdTestClient.open(s.port(), mode)) {
+            byte[] model = new byte[SIZE];
+            List<Long> cookies = new ArrayList<>();
+            List<long[]> inFlight = new ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                boolean small = rnd.nextInt(6) == 0;
+                int len = small ? 1 + rnd.nextInt(3 * PAGE) : (16 + rnd.nextInt(241)) * PAGE;
+                long off;
+                do {
+                    off = small ? rnd.nextInt(SIZE - len) : (long) rnd.nextInt((SIZE - len) / PAGE) * PAGE;
+                } while (overlaps(inFlight, off, len));
+                byte[] data = new byte[len];
+                rnd.nextBytes(data);
+                System.arraycopy(data, 0, model, (int) off, len);
+                long cookie = 1000 + i;
+                c.expect(cookie, NbdCommand.WRITE, off, len);
+                sendInPieces(c, wire(mode == Mode.EXTENDED, cookie, off, data, 0, len), rnd);
+                cookies.add(cookie);
+                inFlight.add(new long[] {off, off + len});
+                if (cookies.size() == 8) {
+                    awaitOk(c, cookies);
+                    inFlight.clear();
+                }
+            }
+            awaitOk(c, cookies);
+            assertThat(s.server().completedInPipeWrites()).isLessThanOrEqualTo(s.server().partlySplicedWrites());
+            assertVolumeIs(c, model);
+        }
+    }
+
+    /** The wire form of a WRITE of {@code data} (header, then its bytes {@code [from, to)}). */
+    private static byte[] wire(boolean extended, long cookie, long offset, byte[] data, int from, int to) {
+        ByteBuffer b = ByteBuffer.allocate((extended ? 32 : 28) + to - from);
+        b.putInt(extended ? NbdMagic.EXTENDED_REQUEST : NbdMagic.REQUEST)
+                .putShort((short) (extended ? NbdCommandFlags.PAYLOAD_LEN : 0))
+                .putShort((short) NbdCommand.WRITE.code()).putLong(cookie).putLong(offset);
+        if (extended) {
+            b.putLong(data.length);
+        } else {
+            b.putInt(data.length);
+        }
+        return b.put(data, from, to - from).array();
+    }
+
+    /** Sends {@code bytes} in one to five pieces cut at random places, each its own send. */
+    private static void sendInPieces(NbdTestClient c, byte[] bytes, Random rnd) throws IOException {
+        int[] cuts = rnd.ints(rnd.nextInt(5), 1, bytes.length).sorted().distinct().toArray();
+        int from = 0;
+        for (int cut : cuts) {
+            c.raw(Arrays.copyOfRange(bytes, from, cut));
+            from = cut;
+        }
+        c.raw(Arrays.copyOfRange(bytes, from, bytes.length));
     }
 
     private static long openDescriptors() {
