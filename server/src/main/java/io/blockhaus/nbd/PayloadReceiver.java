@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * WRITE is answered only once its payload has been read: a client still sending it (libnbd) has
  * not yet put the request in flight and drops a connection that replies to it early.
  *
- * <p>A payload partly taken into a pipe may grow there ({@link #piped(long)}) until it is whole
+ * <p>A payload partly taken into a pipe may grow there ({@link #piped()}) until it is whole
  * ({@link #wholeInPipe()}) or until a byte of it comes through the decoder; from then on the rest
  * comes through the decoder, so the pipe's bytes always come first.
  *

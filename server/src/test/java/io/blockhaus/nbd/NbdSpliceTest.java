@@ -7,7 +7,6 @@ import io.blockhaus.engine.VolumeConfig;
 import io.blockhaus.nbd.NbdTestClient.Mode;
 import io.blockhaus.nbd.NbdTestClient.Result;
 import io.blockhaus.nbd.codec.NbdCommand;
-import io.blockhaus.nbd.codec.NbdCommandFlags;
 import io.blockhaus.nbd.codec.NbdMagic;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,19 +65,27 @@ class NbdSpliceTest {
      * flight at a time and never two overlapping in flight (their order would be undefined).
      */
     private static byte[] stream(NbdTestClient c, Random rnd, byte[] model, int writes) throws IOException {
+        return stream(c, rnd, model, writes, 64, c::sendWrite);
+    }
+
+    /** How a WRITE goes on the wire; returns its cookie. */
+    private interface WriteSender {
+        long send(long offset, byte[] data) throws IOException;
+    }
+
+    /** As above, large WRITEs from {@code minPages} pages to 1 MiB, each sent by {@code sender}. */
+    private static byte[] stream(NbdTestClient c, Random rnd, byte[] model, int writes, int minPages, WriteSender sender)
+            throws IOException {
         List<Long> cookies = new ArrayList<>();
         List<long[]> inFlight = new ArrayList<>();
         for (int i = 0; i < writes; i++) {
             boolean small = rnd.nextInt(5) == 0;
-            int len = small ? 1 + rnd.nextInt(3 * PAGE) : (64 + rnd.nextInt(193)) * PAGE;
-            long off;
-            do {
-                off = small ? rnd.nextInt(SIZE - len) : (long) rnd.nextInt((SIZE - len) / PAGE) * PAGE;
-            } while (overlaps(inFlight, off, len));
+            int len = small ? 1 + rnd.nextInt(3 * PAGE) : (minPages + rnd.nextInt(257 - minPages)) * PAGE;
+            long off = freeOffset(rnd, inFlight, small, len);
             byte[] data = new byte[len];
             rnd.nextBytes(data);
             System.arraycopy(data, 0, model, (int) off, len);
-            cookies.add(c.sendWrite(off, data));
+            cookies.add(sender.send(off, data));
             inFlight.add(new long[] {off, off + len});
             if (cookies.size() == 8) {
                 awaitOk(c, cookies);
@@ -87,6 +94,15 @@ class NbdSpliceTest {
         }
         awaitOk(c, cookies);
         return model;
+    }
+
+    /** A random offset for {@code len} bytes (page-aligned unless small) overlapping nothing in flight. */
+    private static long freeOffset(Random rnd, List<long[]> inFlight, boolean small, int len) {
+        long off;
+        do {
+            off = small ? rnd.nextInt(SIZE - len) : (long) rnd.nextInt((SIZE - len) / PAGE) * PAGE;
+        } while (overlaps(inFlight, off, len));
+        return off;
     }
 
     private static boolean overlaps(List<long[]> ranges, long off, int len) {
@@ -185,7 +201,7 @@ class NbdSpliceTest {
             long cookie = 78;
             long splicedBefore = s.server().splicedWrites();
             c.expect(cookie, NbdCommand.WRITE, 1 << 20, len);
-            c.raw(wire(false, cookie, 1 << 20, data, 0, 16 * 1024));
+            c.raw(c.writeRequest(cookie, 1 << 20, data, 0, 16 * 1024));
             awaitCondition(() -> s.server().partlySplicedWrites() == 1, "the server to splice the part that arrived");
             c.raw(Arrays.copyOfRange(data, 16 * 1024, len));
             assertThat(c.await(cookie).ok()).isTrue();
@@ -209,47 +225,15 @@ class NbdSpliceTest {
         Random rnd = new Random(SEED ^ (31 + mode.ordinal()));
         try (NbdTestServer s = start(true, VolumeConfig.of("default").withBypassBytes(64 * 1024));
                 NbdTestClient c = NbdTestClient.open(s.port(), mode)) {
-            byte[] model = new byte[SIZE];
-            List<Long> cookies = new ArrayList<>();
-            List<long[]> inFlight = new ArrayList<>();
-            for (int i = 0; i < 80; i++) {
-                boolean small = rnd.nextInt(6) == 0;
-                int len = small ? 1 + rnd.nextInt(3 * PAGE) : (16 + rnd.nextInt(241)) * PAGE;
-                long off;
-                do {
-                    off = small ? rnd.nextInt(SIZE - len) : (long) rnd.nextInt((SIZE - len) / PAGE) * PAGE;
-                } while (overlaps(inFlight, off, len));
-                byte[] data = new byte[len];
-                rnd.nextBytes(data);
-                System.arraycopy(data, 0, model, (int) off, len);
-                long cookie = 1000 + i;
-                c.expect(cookie, NbdCommand.WRITE, off, len);
-                sendInPieces(c, wire(mode == Mode.EXTENDED, cookie, off, data, 0, len), rnd);
-                cookies.add(cookie);
-                inFlight.add(new long[] {off, off + len});
-                if (cookies.size() == 8) {
-                    awaitOk(c, cookies);
-                    inFlight.clear();
-                }
-            }
-            awaitOk(c, cookies);
+            byte[] model = stream(c, rnd, new byte[SIZE], 80, 16, (off, data) -> {
+                long cookie = c.nextCookie();
+                c.expect(cookie, NbdCommand.WRITE, off, data.length);
+                sendInPieces(c, c.writeRequest(cookie, off, data, 0, data.length), rnd);
+                return cookie;
+            });
             assertThat(s.server().completedInPipeWrites()).isLessThanOrEqualTo(s.server().partlySplicedWrites());
             assertVolumeIs(c, model);
         }
-    }
-
-    /** The wire form of a WRITE of {@code data} (header, then its bytes {@code [from, to)}). */
-    private static byte[] wire(boolean extended, long cookie, long offset, byte[] data, int from, int to) {
-        ByteBuffer b = ByteBuffer.allocate((extended ? 32 : 28) + to - from);
-        b.putInt(extended ? NbdMagic.EXTENDED_REQUEST : NbdMagic.REQUEST)
-                .putShort((short) (extended ? NbdCommandFlags.PAYLOAD_LEN : 0))
-                .putShort((short) NbdCommand.WRITE.code()).putLong(cookie).putLong(offset);
-        if (extended) {
-            b.putLong(data.length);
-        } else {
-            b.putInt(data.length);
-        }
-        return b.put(data, from, to - from).array();
     }
 
     /** Sends {@code bytes} in one to five pieces cut at random places, each its own send. */
