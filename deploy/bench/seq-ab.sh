@@ -2,7 +2,7 @@
 # seq-ab.sh — quick A/B of 1 MiB sequential I/O: Blockhaus builds (jars) against nbdkit-file.
 #
 #   deploy/bench/seq-ab.sh [--rw write|read] [--rounds N] [--runtime S] [--after-random]
-#                          [--file FILE] JAR[::SERVE-ARGS] [JAR[::SERVE-ARGS]...]
+#                          [--file FILE] [--base-port P] JAR[::SERVE-ARGS] [JAR[::SERVE-ARGS]...]
 #
 # For each round, each JAR in turn and then nbdkit (file plugin) serve the same 1 GiB file on
 # 127.0.0.1 (export "bench"); fio's nbd engine runs --rw at 1 MiB, iodepth 8, one job, three
@@ -12,7 +12,8 @@
 # and a file that random I/O has been through. Prints one line per fio run
 # ("LABEL GB/s", LABEL the jar's file name or nbdkit) and, at the end, the median per label.
 # A JAR may carry extra `serve` options after "::" (e.g. server.jar::--nbd-splice-writes=false),
-# to compare settings of one build; they are part of its label.
+# to compare settings of one build; they are part of its label. Servers listen from --base-port
+# on (10 ports a server; default a random one in 23000-24999), so concurrent runs can be kept apart.
 #
 # This is for comparing code changes in minutes; deploy/bench/nbd-fio.sh is the benchmark.
 # Needs fio, nbdkit, nbdinfo, python3 and deploy/bin/jdk25. Everything listens on loopback only,
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-rw=write rounds=3 runtime=6 after_random=0 file="" jars=()
+rw=write rounds=3 runtime=6 after_random=0 file="" base_port="" jars=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --rw) rw=$2; shift 2 ;;
@@ -28,7 +29,8 @@ while [ $# -gt 0 ]; do
         --runtime) runtime=$2; shift 2 ;;
         --after-random) after_random=1; shift ;;
         --file) file=$2; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        --base-port) base_port=$2; shift 2 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) jars+=("$1"); shift ;;
     esac
 done
@@ -99,7 +101,7 @@ print('$name', round((j['read']['bw_bytes'] + j['write']['bw_bytes']) / 1e9, 2))
     pid=""
 }
 
-port=$((23000 + RANDOM % 2000))
+port=${base_port:-$((23000 + RANDOM % 2000))}
 for r in $(seq "$rounds"); do
     for j in "${jars[@]}" nbdkit; do
         measure "$j" "$port"

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * A connection's socket-read sizing: adaptive (up to a megabyte a read) as a rule, or exactly one
@@ -16,10 +17,17 @@ import io.netty.util.UncheckedBooleanSupplier;
  * sets it is the one that reads: no field here is shared between threads. While limited the
  * adaptive handle hears nothing, so a stream of 28-byte header reads does not shrink the
  * buffer it will use again when the stream ends.
+ *
+ * <p>The size may also be asked of a {@link IntSupplier} at the start of each read
+ * ({@link #sizeEachRead}): the one moment the transport knows the socket has bytes, which is when
+ * {@link WriteSplicer} moves the rest of a partly arrived payload into its pipe before the read.
+ * Netty's own splice (spliceTo) cannot do that: it splices through a pipe of its own, made and
+ * closed on every read, into a descriptor at an offset, which a pipe refuses (ESPIPE).
  */
 final class HeaderSizedReads implements RecvByteBufAllocator {
     private final RecvByteBufAllocator adaptive;
     private int limit; // 0: adaptive; else the exact size of the next read
+    private IntSupplier sizer; // when set, asked for the size at the start of each read instead
 
     HeaderSizedReads(RecvByteBufAllocator adaptive) {
         this.adaptive = adaptive;
@@ -28,6 +36,16 @@ final class HeaderSizedReads implements RecvByteBufAllocator {
     /** From the next read on, read exactly {@code bytes} (a header, or the rest of a payload), or adaptively when 0. */
     void limitNextReads(int bytes) {
         limit = bytes;
+        sizer = null;
+    }
+
+    /**
+     * From the next read on, asks {@code sizer} at the start of each read (on the event loop,
+     * when the socket is readable) for its exact size (above 0). It must not throw: it runs inside
+     * the transport's read.
+     */
+    void sizeEachRead(IntSupplier sizer) {
+        this.sizer = sizer;
     }
 
     @Override
@@ -47,7 +65,7 @@ final class HeaderSizedReads implements RecvByteBufAllocator {
 
         @Override
         public void reset(ChannelConfig config) {
-            size = limit;
+            size = sizer != null ? sizer.getAsInt() : limit;
             attempted = 0;
             last = 0;
             delegate.reset(config);

@@ -169,6 +169,11 @@ public final class NbdServer implements AutoCloseable {
         return initializer.shared().splices().partlySplicedWrites();
     }
 
+    /** Of those, the ones whose rest was spliced into the pipe as it arrived: none of the payload passed through the JVM. */
+    public long completedInPipeWrites() {
+        return initializer.shared().splices().completedInPipeWrites();
+    }
+
     /** READ data chunks sent from the volume's file with sendfile(2) rather than copied. */
     public long readsSentFromFile() {
         return initializer.shared().splices().readsSentFromFile();

@@ -29,8 +29,8 @@ import java.util.concurrent.RejectedExecutionException;
  *     ({@link ConnectionWindow}), its client reads its replies (the channel is writable), and the
  *     server-wide {@link PayloadBudget} has room for its payload; otherwise the socket is not read
  *     and the client's queue fills its own TCP window;</li>
- * <li>a WRITE's payload: gathered or skipped by {@link PayloadReceiver}, part of it possibly taken
- *     out of the socket by {@link PayloadSplicing};</li>
+ * <li>a WRITE's payload: gathered or skipped by {@link PayloadReceiver}, part or all of it possibly
+ *     taken out of the socket by {@link PayloadSplicing} (also as the rest arrives);</li>
  * <li>the reply, and the budget given back once it is written: {@link ReplyWriter}.</li>
  * </ul>
  *
@@ -146,8 +146,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         readIfRoom();
     }
 
-    /** Acts on the oldest pending message if it can be acted on now; false if not (or none). */
+    /** Runs a WRITE whose payload became whole in its pipe, else acts on the oldest pending message if it can now; false if neither. */
     private boolean step() {
+        PayloadReceiver.Write piped = payloads.wholeInPipe(); // its rest was spliced at the reads' start
+        if (piped != null) {
+            dispatcher.dispatch(piped.job(), completion);
+            return true;
+        }
         Object msg = pending.peek();
         if (msg instanceof NbdPayloadChunk chunk) {
             pending.poll();

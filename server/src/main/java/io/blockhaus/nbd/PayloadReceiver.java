@@ -17,6 +17,10 @@ import java.util.concurrent.TimeUnit;
  * WRITE is answered only once its payload has been read: a client still sending it (libnbd) has
  * not yet put the request in flight and drops a connection that replies to it early.
  *
+ * <p>A payload partly taken into a pipe may grow there ({@link #piped()}) until it is whole
+ * ({@link #wholeInPipe()}) or until a byte of it comes through the decoder; from then on the rest
+ * comes through the decoder, so the pipe's bytes always come first.
+ *
  * <p>At most one payload at a time: the next request's header comes after it. A WRITE whose
  * payload gets no byte for the stall timeout closes the connection: it holds its length of the
  * server-wide budget until the payload is complete. Event loop only.
@@ -41,7 +45,7 @@ final class PayloadReceiver {
     private long started;
     private WritePayload buffer;
     private List<Object> refusal; // non-null while skipping a refused WRITE's payload
-    private long chunks;          // payload chunks received, ever: progress for the stall check
+    private long chunks;          // payload chunks received or piped, ever: progress for the stall check
     private ScheduledFuture<?> stallCheck;
 
     PayloadReceiver(ByteBufAllocator alloc, Duration stallTimeout, Disconnector disconnector) {
@@ -56,7 +60,7 @@ final class PayloadReceiver {
         this.started = started;
         this.lease = lease;
         this.piped = piped;
-        this.buffer = new WritePayload(alloc, r.length() - (piped == null ? 0 : piped.buffered()));
+        this.buffer = null; // made by the first chunk: until then the pipe may take more of the payload
     }
 
     /** Skips the payload of a refused WRITE; {@code reply} is sent once it has all been read. */
@@ -82,9 +86,35 @@ final class PayloadReceiver {
         return piped != null;
     }
 
+    /** The pipe that may take more of the payload: part of it is there and none has come through the decoder. */
+    PayloadPipe growingPipe() {
+        return writing != null && buffer == null ? piped : null;
+    }
+
+    /** More of the payload was moved into {@link #growingPipe()}: progress, for the stall check. */
+    void piped() {
+        chunks++;
+    }
+
     /** Bytes of the WRITE's payload still to come. */
     long remaining() {
-        return buffer == null ? 0 : buffer.remaining();
+        if (writing == null) {
+            return 0;
+        }
+        return buffer != null ? buffer.remaining() : writing.length() - (piped == null ? 0 : piped.buffered());
+    }
+
+    /** The WRITE whose payload is now all in its pipe, taken from this receiver; null if none. */
+    Write wholeInPipe() {
+        if (writing == null || buffer != null || piped == null || piped.buffered() < writing.length()) {
+            return null;
+        }
+        Job job = new Job(writing, lease, null, piped, started);
+        writing = null;
+        lease = null;
+        piped = null;
+        stopWatching();
+        return new Write(job);
     }
 
     /** Takes a chunk (the caller releases it); what it completed, or null. */
@@ -96,6 +126,9 @@ final class PayloadReceiver {
                 return new Refusal(reply);
             }
             return null; // more of a refused WRITE's payload
+        }
+        if (buffer == null) {
+            buffer = new WritePayload(alloc, remaining());
         }
         buffer.add(chunk.content());
         chunks++;

@@ -41,9 +41,13 @@ class NbdSpliceTest {
     Path dir;
 
     private NbdTestServer start(boolean splice) throws InterruptedException {
+        return start(splice, VolumeConfig.of("default"));
+    }
+
+    private NbdTestServer start(boolean splice, VolumeConfig volume) throws InterruptedException {
         NbdTestServer s = NbdTestServer.builder()
                 .server(NbdTestServer.config().withSpliceWrites(splice))
-                .file(VolumeConfig.of("default"), dir.resolve("v.img"), SIZE)
+                .file(volume, dir.resolve("v.img"), SIZE)
                 .start();
         if (!s.server().transport().equals("epoll")) {
             s.close();
@@ -61,19 +65,27 @@ class NbdSpliceTest {
      * flight at a time and never two overlapping in flight (their order would be undefined).
      */
     private static byte[] stream(NbdTestClient c, Random rnd, byte[] model, int writes) throws IOException {
+        return stream(c, rnd, model, writes, 64, c::sendWrite);
+    }
+
+    /** How a WRITE goes on the wire; returns its cookie. */
+    private interface WriteSender {
+        long send(long offset, byte[] data) throws IOException;
+    }
+
+    /** As above, large WRITEs from {@code minPages} pages to 1 MiB, each sent by {@code sender}. */
+    private static byte[] stream(NbdTestClient c, Random rnd, byte[] model, int writes, int minPages, WriteSender sender)
+            throws IOException {
         List<Long> cookies = new ArrayList<>();
         List<long[]> inFlight = new ArrayList<>();
         for (int i = 0; i < writes; i++) {
             boolean small = rnd.nextInt(5) == 0;
-            int len = small ? 1 + rnd.nextInt(3 * PAGE) : (64 + rnd.nextInt(193)) * PAGE;
-            long off;
-            do {
-                off = small ? rnd.nextInt(SIZE - len) : (long) rnd.nextInt((SIZE - len) / PAGE) * PAGE;
-            } while (overlaps(inFlight, off, len));
+            int len = small ? 1 + rnd.nextInt(3 * PAGE) : (minPages + rnd.nextInt(257 - minPages)) * PAGE;
+            long off = freeOffset(rnd, inFlight, small, len);
             byte[] data = new byte[len];
             rnd.nextBytes(data);
             System.arraycopy(data, 0, model, (int) off, len);
-            cookies.add(c.sendWrite(off, data));
+            cookies.add(sender.send(off, data));
             inFlight.add(new long[] {off, off + len});
             if (cookies.size() == 8) {
                 awaitOk(c, cookies);
@@ -82,6 +94,15 @@ class NbdSpliceTest {
         }
         awaitOk(c, cookies);
         return model;
+    }
+
+    /** A random offset for {@code len} bytes (page-aligned unless small) overlapping nothing in flight. */
+    private static long freeOffset(Random rnd, List<long[]> inFlight, boolean small, int len) {
+        long off;
+        do {
+            off = small ? rnd.nextInt(SIZE - len) : (long) rnd.nextInt((SIZE - len) / PAGE) * PAGE;
+        } while (overlaps(inFlight, off, len));
+        return off;
     }
 
     private static boolean overlaps(List<long[]> ranges, long off, int len) {
@@ -145,7 +166,8 @@ class NbdSpliceTest {
             awaitCondition(() -> s.server().partlySplicedWrites() == 1, "the server to splice the part that arrived");
             c.raw(Arrays.copyOfRange(data, 300_000, data.length));
             assertThat(c.await(cookie).ok()).isTrue();
-            // The pipe's part is spliced on and only the rest, read the usual way, passes through the JVM.
+            // The pipe's part is spliced on; the rest follows it into the pipe as it arrives, or, where
+            // some of it slipped into a read first, is written after it from the JVM.
             assertThat(s.server().pipeCopiedWrites()).as("the pipe's part is not copied out").isZero();
             assertThat(s.server().splicedWrites()).as("it is spliced, the rest written after it").isEqualTo(splicedBefore + 1);
             long piped = s.server().splicedWrites() + s.server().pipeCopiedWrites();
@@ -158,6 +180,71 @@ class NbdSpliceTest {
             assertThat(c.readOk(0, first.length)).isEqualTo(first);
             assertThat(c.readOk(4 << 20, data.length)).isEqualTo(data);
         }
+    }
+
+    /**
+     * The rest of a partly arrived payload is spliced into the same pipe as it arrives, so none of
+     * it passes through the JVM. The rest is sent as one segment of 48 KiB (loopback carries up to
+     * 64 KiB in one), so it is all in the socket when the server is woken for it.
+     */
+    @Test
+    void theRestOfAPartlyArrivedPayloadIsSplicedIntoItsPipeAsItArrives() throws Exception {
+        Random rnd = new Random(SEED + 3);
+        int len = 64 * 1024;
+        try (NbdTestServer s = start(true, VolumeConfig.of("default").withBypassBytes(len));
+                NbdTestClient c = NbdTestClient.open(s.port(), Mode.SIMPLE)) {
+            byte[] first = new byte[len];
+            rnd.nextBytes(first);
+            assertThat(c.await(c.sendWrite(0, first)).ok()).as("the connection now reads one header at a time").isTrue();
+            byte[] data = new byte[len];
+            rnd.nextBytes(data);
+            long cookie = 78;
+            long splicedBefore = s.server().splicedWrites();
+            c.expect(cookie, NbdCommand.WRITE, 1 << 20, len);
+            c.raw(c.writeRequest(cookie, 1 << 20, data, 0, 16 * 1024));
+            awaitCondition(() -> s.server().partlySplicedWrites() == 1, "the server to splice the part that arrived");
+            c.raw(Arrays.copyOfRange(data, 16 * 1024, len));
+            assertThat(c.await(cookie).ok()).isTrue();
+            assertThat(s.server().completedInPipeWrites()).as("the rest went into the pipe too").isEqualTo(1);
+            assertThat(s.server().splicedWrites()).as("spliced whole").isEqualTo(splicedBefore + 1);
+            assertThat(s.server().pipeCopiedWrites()).isZero();
+            assertThat(c.readOk(1 << 20, len)).isEqualTo(data);
+            assertThat(c.readOk(0, len)).isEqualTo(first);
+        }
+    }
+
+    /**
+     * NBD lets a client cut its byte stream anywhere: WRITEs worth splicing whose header and
+     * payload are sent in random pieces (cut anywhere, the header included), several in flight,
+     * all land whole and right, whatever part of each was in the socket when its header was
+     * handled; smaller WRITEs between them too.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void writesCutIntoRandomPiecesOnTheWireLandWholeAndRight(Mode mode) throws Exception {
+        Random rnd = new Random(SEED ^ (31 + mode.ordinal()));
+        try (NbdTestServer s = start(true, VolumeConfig.of("default").withBypassBytes(64 * 1024));
+                NbdTestClient c = NbdTestClient.open(s.port(), mode)) {
+            byte[] model = stream(c, rnd, new byte[SIZE], 80, 16, (off, data) -> {
+                long cookie = c.nextCookie();
+                c.expect(cookie, NbdCommand.WRITE, off, data.length);
+                sendInPieces(c, c.writeRequest(cookie, off, data, 0, data.length), rnd);
+                return cookie;
+            });
+            assertThat(s.server().completedInPipeWrites()).isLessThanOrEqualTo(s.server().partlySplicedWrites());
+            assertVolumeIs(c, model);
+        }
+    }
+
+    /** Sends {@code bytes} in one to five pieces cut at random places, each its own send. */
+    private static void sendInPieces(NbdTestClient c, byte[] bytes, Random rnd) throws IOException {
+        int[] cuts = rnd.ints(rnd.nextInt(5), 1, bytes.length).sorted().distinct().toArray();
+        int from = 0;
+        for (int cut : cuts) {
+            c.raw(Arrays.copyOfRange(bytes, from, cut));
+            from = cut;
+        }
+        c.raw(Arrays.copyOfRange(bytes, from, bytes.length));
     }
 
     private static long openDescriptors() {

@@ -394,7 +394,16 @@ final class NbdTestClient implements AutoCloseable {
     long sendWrite(long offset, byte[] data) throws IOException {
         long cookie = nextCookie();
         pending.put(cookie, new Pending(NbdCommand.WRITE.code(), offset, data.length));
-        ByteBuffer b = ByteBuffer.allocate((extended ? 32 : 28) + data.length);
+        raw(writeRequest(cookie, offset, data, 0, data.length));
+        return cookie;
+    }
+
+    /**
+     * The wire form of a WRITE of {@code data} with the negotiated header: the header, then
+     * {@code data[from, to)} (to send the rest apart). Sends nothing; see {@link #expect}.
+     */
+    byte[] writeRequest(long cookie, long offset, byte[] data, int from, int to) {
+        ByteBuffer b = ByteBuffer.allocate((extended ? 32 : 28) + to - from);
         b.putInt(extended ? NbdMagic.EXTENDED_REQUEST : NbdMagic.REQUEST)
                 .putShort((short) (extended ? NbdCommandFlags.PAYLOAD_LEN : 0))
                 .putShort((short) NbdCommand.WRITE.code()).putLong(cookie).putLong(offset);
@@ -403,9 +412,7 @@ final class NbdTestClient implements AutoCloseable {
         } else {
             b.putInt(data.length);
         }
-        b.put(data);
-        raw(b.array());
-        return cookie;
+        return b.put(data, from, to - from).array();
     }
 
     /** A header with any magic, in the negotiated size; not flushed (follow with {@link #flushOut()}). */
