@@ -13,8 +13,10 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * The serve command's start-up warm-up option ({@link StartupWarmup}: why, and what it touches).
  * A failed warm-up is said on stderr and serving goes on: it only makes the first seconds faster.
- * Off by default until a quiet measurement shows it brings a fresh server to nbd-server's pace
- * (docs/benchmarks/warm-2026-12-06.md: under load it gained 1.4-1.5x over no warm-up, far from that).
+ * Off by default: a server that listens at once is what an operator expects, and the gain is the
+ * first seconds only (docs/benchmarks/warm-2026-12-06.md: quietly, {@code 2s} made a fresh
+ * server's first five seconds 1.32x faster and listening 2.5-3 s later). Turning it on is the
+ * operator's trade.
  */
 public final class WarmupOptions {
     /** The longest warm-up accepted: the JIT has done its work long before. */
