@@ -15,7 +15,7 @@ import picocli.CommandLine.TypeConversionException;
  * A failed warm-up is said on stderr and serving goes on: it only makes the first seconds faster.
  * Off by default: a server that listens at once is what an operator expects, and the gain is the
  * first seconds only (docs/benchmarks/warm-2026-12-06.md: quietly, {@code 2s} made a fresh
- * server's first five seconds 1.32x faster and listening 2.5-3 s later). Turning it on is the
+ * server's first five seconds 1.15-1.32x faster and listening 2.5-3 s later). Turning it on is the
  * operator's trade.
  */
 public final class WarmupOptions {
