@@ -54,6 +54,10 @@
 #   nbdkit-null       nbdkit -f --exit-with-parent -i 127.0.0.1 -p PORT null SIZE (not in the default
 #                     list): keeps nothing, reads return zeroes. What fio reaches against a server
 #                     that does no storage work at all, i.e. the client's own ceiling on a row.
+#   jvm-null          deploy/bench/JvmNullNbdServer.java on the same JDK (not in the default list):
+#                     the least a JVM NBD server does (zeroes, blocking thread per connection);
+#                     with --warmup 0, what any freshly started JVM server reaches in its first
+#                     seconds: the ceiling of the cold-start row.
 #   blockhaus-base, blockhaus-base-cached  (only with --bh-base-jar) exactly blockhaus and
 #                     blockhaus-cached, same options, warm-up and JDK, but run from JAR: an A/B of two
 #                     builds in one run, both in the rotation. In the summary the base rows also show
@@ -188,7 +192,7 @@ if [ -n "$BASE_JAR" ]; then
 fi
 for s in $SERVERS; do
     case "$s" in
-        blockhaus|blockhaus-cached|nbdkit-file|qemu-nbd|nbd-server|nbdkit-memory|nbdkit-null) ;;
+        blockhaus|blockhaus-cached|nbdkit-file|qemu-nbd|nbd-server|nbdkit-memory|nbdkit-null|jvm-null) ;;
         blockhaus-base|blockhaus-base-cached) [ -n "$BASE_JAR" ] || die "server '$s' needs --bh-base-jar" ;;
         *) die "unknown server '$s'" ;;
     esac
@@ -381,6 +385,11 @@ start_server() {
         nbdkit-null)
             timeout -k 10 "$life" nbdkit -f --exit-with-parent -i 127.0.0.1 -p "$port" "${kit_tls[@]}" \
                 null "$SIZE_BYTES" >"$logf" 2>&1 &
+            SRV_PID=$!
+            ;;
+        jvm-null)
+            timeout -k 10 "$life" "$ROOT/deploy/bin/jdk25" java "$ROOT/deploy/bench/JvmNullNbdServer.java" \
+                "$port" "$SIZE_BYTES" >"$logf" 2>&1 &
             SRV_PID=$!
             ;;
         qemu-nbd)
