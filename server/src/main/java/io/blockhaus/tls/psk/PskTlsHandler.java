@@ -62,15 +62,14 @@ import org.bouncycastle.tls.TlsServerProtocol;
  * <ul>
  *   <li><b>One owner at a time.</b> While a step runs ({@link #offloaded} non-null) the engine
  *       belongs to the step's thread; the loop touches nothing of it. Whatever the loop must do
- *       meanwhile waits: input that still arrives is queued in order
- *       ({@link #arrivedDuringStep}), the handshake deadline's failure is kept
+ *       meanwhile waits: input that still arrives is held in order
+ *       ({@link ReadPause}), the handshake deadline's failure is kept
  *       ({@link #failureDuringStep}) and acted on when the step is back, writes from above queue
  *       as before the handshake's end anyway, and a close from above touches only the channel.
  *       The hand-over both ways goes through an executor's queue, which orders the engine's state
  *       between the two threads.</li>
- *   <li><b>No reading while a step runs.</b> Auto-read is off and read requests from above are
- *       held until the step is back, so the queue holds at most what one socket read had already
- *       delivered: a client cannot make the server buffer its input behind a handshake.</li>
+ *   <li><b>No reading while a step runs</b> ({@link ReadPause}): a client cannot make the server
+ *       buffer its input behind a handshake.</li>
  *   <li><b>The same order of results.</b> When a step is back the loop does exactly what it does
  *       after an inline offer (output, completion, plaintext, close), then goes on with the rest
  *       of that input and the queued input, inline once the handshake is done, and ends with
@@ -101,14 +100,10 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     private boolean failed;
     /** The input whose chunk a handshake step is offering now; null while no step runs. */
     private ByteBuf offloaded;
-    /** Input that arrived while a step ran, in order: offered when it is back. */
-    private final ArrayDeque<ByteBuf> arrivedDuringStep = new ArrayDeque<>();
+    /** Reading stopped while a step runs, and the input that arrived anyway. */
+    private final ReadPause pause = new ReadPause();
     /** A failure (the deadline) that came while a step ran: acted on when it is back. */
     private Throwable failureDuringStep;
-    /** Reading is paused for a step: auto-read as it was before, and a read asked for meanwhile. */
-    private boolean paused;
-    private boolean autoReadBeforePause;
-    private boolean readAskedWhilePaused;
     private boolean removed;
 
     private record PendingWrite(ByteBuf buf, ChannelPromise promise) { }
@@ -155,7 +150,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     public void handlerRemoved(ChannelHandlerContext ctx) {
         removed = true;
         failPending(new ClosedChannelException());
-        releaseArrived();
+        pause.releaseHeld();
     }
 
     @Override
@@ -163,7 +158,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
         if (!(msg instanceof ByteBuf in)) {
             ctx.fireChannelRead(msg);
         } else if (offloaded != null) {
-            arrivedDuringStep.add(in);
+            pause.hold(in);
         } else {
             consume(ctx, in);
         }
@@ -204,7 +199,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     /** Runs the next chunk's offer on {@link #handshakeTasks}; reading stops until it is back. */
     private void offload(ChannelHandlerContext ctx, ByteBuf in) {
         offloaded = in;
-        pauseReading(ctx);
+        pause.pause(ctx);
         Runnable step = () -> {
             IOException error = null;
             try {
@@ -234,7 +229,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
         offloaded = null;
         if (removed || failed || !ctx.channel().isOpen()) {
             in.release();
-            releaseArrived();
+            pause.releaseHeld();
             return;
         }
         try {
@@ -249,11 +244,11 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
             fail(ctx, failureDuringStep);
         }
         consume(ctx, in);
-        while (offloaded == null && !arrivedDuringStep.isEmpty()) {
-            consume(ctx, arrivedDuringStep.poll());
+        while (offloaded == null && pause.anyHeld()) {
+            consume(ctx, pause.nextHeld());
         }
         if (offloaded == null) {
-            resumeReading(ctx);
+            pause.resume(ctx, !handshake.isDone());
         }
         // What a step yielded reached the layers above outside a socket read: end it as a read
         // ends, since layers above may flush or ask for more only then (FlushConsolidationHandler
@@ -261,40 +256,9 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
         ctx.fireChannelReadComplete();
     }
 
-    private void pauseReading(ChannelHandlerContext ctx) {
-        if (!paused) {
-            paused = true;
-            autoReadBeforePause = ctx.channel().config().isAutoRead();
-            ctx.channel().config().setAutoRead(false);
-        }
-    }
-
-    private void resumeReading(ChannelHandlerContext ctx) {
-        if (!paused) {
-            return;
-        }
-        paused = false;
-        if (autoReadBeforePause) {
-            ctx.channel().config().setAutoRead(true);
-        } else if (readAskedWhilePaused || !handshake.isDone()) {
-            ctx.read();   // what was asked for, or the handshake's next flight (channelReadComplete)
-        }
-        readAskedWhilePaused = false;
-    }
-
     @Override
     public void read(ChannelHandlerContext ctx) {
-        if (paused) {
-            readAskedWhilePaused = true;
-        } else {
-            ctx.read();
-        }
-    }
-
-    private void releaseArrived() {
-        for (ByteBuf b; (b = arrivedDuringStep.poll()) != null; ) {
-            b.release();
-        }
+        pause.ask(ctx);
     }
 
     /** One offer's results, in wire order: records to send, handshake end, plaintext, close. */
@@ -328,7 +292,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // A handshake needs the next flight even if the layer above has turned auto-read off.
-        if (!handshake.isDone() && !paused && !ctx.channel().config().isAutoRead()) {
+        if (!handshake.isDone() && !pause.paused() && !ctx.channel().config().isAutoRead()) {
             ctx.read();
         }
         ctx.fireChannelReadComplete();
@@ -338,7 +302,7 @@ public final class PskTlsHandler extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         ClosedChannelException closed = new ClosedChannelException();
         failPending(closed);
-        releaseArrived();
+        pause.releaseHeld();
         if (handshake.tryFailure(closed)) {
             ctx.fireUserEventTriggered(new SslHandshakeCompletionEvent(closed));
         }
