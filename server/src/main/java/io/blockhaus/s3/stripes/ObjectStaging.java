@@ -4,82 +4,101 @@ import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.s3.VolumeOwnership;
 import io.blockhaus.s3.objects.ObjectStore;
-import io.blockhaus.s3.objects.ObjectStoreException;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * The objects of one volume written but not yet stored, the index of the objects that exist in
- * the store, and the bounded pool that uploads them. {@link StripedStore}'s essay argues the
- * design; this class keeps its invariants:
+ * The objects of one volume written but not yet stored, and their uploads: the face the other
+ * parts of {@link StripedStore} see. {@link StripedStore}'s essay argues the design; this class
+ * wires four parts with one job each and decides when to upload:
  *
+ * <ul>
+ *   <li>{@link StagingTable}: the staged images and the index of stored objects, and the bytes
+ *       they hold (given back to the {@link StagingRoom} there);</li>
+ *   <li>{@link UploadQueue}: which entries wait, which are in flight (at most
+ *       {@code maxParallelPuts}), retries with backoff, and the completion callback that hands
+ *       each outcome to the table;</li>
+ *   <li>{@link ObjectUpload}: the requests of one upload, run on the queue's threads;</li>
+ *   <li>{@link FlushBarrier}: one flush, waiting until the changes staged before it are stored.</li>
+ * </ul>
+ *
+ * <h2>One lock</h2>
+ * This class owns the volume's staging lock and takes it for every call from outside; the
+ * table's, the queue's and the flush's methods require it held (the table and the queue assert
+ * it), and the queue takes it itself only to report a completion or offer a retry. One lock, not one per part, because the
+ * invariants below tie the parts together: whether an entry wants an upload (table) and starting
+ * it (queue) must be one step, and so must an outcome's effect on the table, the index and the
+ * budgets. It is never held across a request or a wait for room: only across memory copies and
+ * map operations. Room is taken outside it (taking may wait for uploads, whose completions need
+ * it), which is why {@link #change} loops.
+ *
+ * <h2>Invariants, and why they hold</h2>
  * <ol>
- *   <li>Every change a client was told completed is in {@code table} or in the store: an entry
- *       leaves the table only after the upload of its last change succeeded ({@link #finished}).
- *       A failed upload leaves the entry as it was, to be retried.</li>
- *   <li>At most {@code maxParallelPuts} uploads run ({@code inFlight}), one per object at a
- *       time, each sending an array nobody changes while it is sent (copy on write,
- *       {@link StagedObject}).</li>
- *   <li>Bytes held by entries are exactly the bytes taken from the budgets: taken before an
- *       array is made (outside the lock: taking may wait), given back when an array is dropped.</li>
- *   <li>{@code present} is changed only under the lock, together with the table, so a reader
- *       that finds no entry and then looks at {@code present} sees the store as of at least the
- *       last finished upload (read-after-write).</li>
- *   <li>An entry with {@code ranges} is an object that exists in the store, written around: the
- *       image's bytes outside its ranges are never served (readers get them from the store,
- *       which our uploads of the entry do not change there: each sends the store's own bytes in
- *       the gaps) and are fetched into the array being sent at its upload. A failed fetch is a
- *       failed upload (invariant 1): the entry stays, and the retry fetches again.</li>
+ *   <li><b>Every change a client was told completed is in the table or in the store.</b> An entry
+ *       leaves the table only in {@link StagingTable#ended} after a successful upload of its last
+ *       change ({@code written == stored}) or at {@link #close} (after the engine's flush). A
+ *       failed upload leaves the entry as dirty as it was ({@link StagedObject#endUpload}), and
+ *       the queue offers it again after a backoff (EROFS excepted: fenced, never retried, and
+ *       the next flush fails with it instead of losing the entry).</li>
+ *   <li><b>At most {@code maxParallelPuts} uploads run, one per object at a time, each sending an
+ *       array nobody changes.</b> The queue starts an upload only below its bound, and only if
+ *       the table still {@linkplain StagingTable#wanted wants} it, which requires none in flight;
+ *       test and {@link StagingTable#begin begin} happen in one hold of the lock. A change to an
+ *       entry whose image is the array in flight copies it first ({@link StagedObject#needsArray}).</li>
+ *   <li><b>Bytes held by entries are exactly the bytes taken from the budgets.</b> {@link #change}
+ *       takes {@code objectSize} bytes (outside the lock) whenever the table says a new array is
+ *       needed and keeps them only if, under the lock, it still is: the table makes exactly one
+ *       array then; bytes taken and not used are given back. The table gives back what an
+ *       entry stops holding: at a drop, at an upload's end (the array sent, if the image moved
+ *       on; the whole entry, if it leaves), and at close.</li>
+ *   <li><b>Read-after-write.</b> The index ({@code present}) changes only under the lock, in the
+ *       same step as the table, so a reader that finds no entry and then looks at the index sees
+ *       the store as of at least the last finished upload.</li>
+ *   <li><b>An entry written around never serves the store's bytes from its image.</b> Its ranges
+ *       say what was written; reads get the gaps from the store, which our own uploads of the
+ *       entry do not change there (each sends the store's bytes in the gaps, fetched into the
+ *       array being sent at its upload, {@link ObjectUpload}). A failed fetch is a failed upload
+ *       (invariant 1): the entry stays, and the retry fetches again.</li>
  * </ol>
+ *
+ * <h2>When to upload (the policy)</h2>
+ * A write that reaches its object's end asks for that object (a sequential writer finished it);
+ * past half of the volume's bound every staged entry is offered (make room before a writer must
+ * wait); a writer that finds no room runs {@link #uploadAll} through the budgets' relievers; a
+ * flush offers every entry with changes. Nothing else starts an upload.
  */
 final class ObjectStaging {
-    private final DataKeys keys;
+    private final String volume;
     private final int objectSize;
     private final StripedStoreOptions options;
-    private final LongSupplier size;
     private final StagingRoom room;
-    private final ZeroRuns zeroes;
-    private final ThreadPoolExecutor pool;
-    private final ObjectUpload upload;
+    private final ThreadPoolExecutor threads; // ours: made here, shut down at close; the queue only hands them uploads
     private final Runnable reliever = this::uploadAll;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final TreeMap<Long, StagedObject> table = new TreeMap<>();
-    private final ConcurrentSkipListSet<Long> present = new ConcurrentSkipListSet<>();
-    private final ArrayDeque<StagedObject> queue = new ArrayDeque<>();
-    private int inFlight;
-    private volatile RuntimeException failure; // also read, for messages, by writers waiting for room
-    private int failuresInARow;
+    private final StagingTable table;
+    private final UploadQueue<StagedObject> queue;
     private boolean closed;
 
     ObjectStaging(ObjectStore objects, DataKeys keys, int objectSize, VolumeOwnership ownership,
                   StripedStoreOptions options, LongSupplier size, ZeroRuns zeroes) {
-        this.keys = keys;
+        this.volume = keys.prefix();
         this.objectSize = objectSize;
         this.options = options;
-        this.size = size;
-        this.room = new StagingRoom(options, keys.prefix());
-        this.zeroes = zeroes;
-        this.upload = new ObjectUpload(objects, keys, ownership, zeroes);
-        this.pool = new ThreadPoolExecutor(options.maxParallelPuts(), options.maxParallelPuts(), 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("s3-put-" + keys.prefix(), 0).factory());
-        pool.allowCoreThreadTimeOut(true); // an idle volume holds no threads
+        this.room = new StagingRoom(options, volume);
+        this.table = new StagingTable(lock, objectSize, size, room, zeroes, new ObjectUpload(objects, keys, ownership, zeroes));
+        this.threads = new ThreadPoolExecutor(options.maxParallelPuts(), options.maxParallelPuts(), 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("s3-put-" + volume, 0).factory());
+        threads.allowCoreThreadTimeOut(true); // an idle volume holds no threads
+        this.queue = new UploadQueue<>(lock, options.maxParallelPuts(), threads, UploadQueue.Delays.REAL, table);
         room.register(reliever);
     }
 
@@ -87,7 +106,7 @@ final class ObjectStaging {
     void load(Collection<Long> indices) {
         lock.lock();
         try {
-            present.addAll(indices);
+            table.load(indices);
         } finally {
             lock.unlock();
         }
@@ -104,17 +123,7 @@ final class ObjectStaging {
     List<WrittenRanges.Range> readStaged(long index, int from, ByteBuffer dst) {
         lock.lock();
         try {
-            StagedObject e = table.get(index);
-            if (e == null) {
-                return null;
-            }
-            int to = from + dst.remaining();
-            if (e.image == null) {
-                zeroes.fill(dst);
-            } else {
-                dst.put(e.image, from, dst.remaining());
-            }
-            return e.ranges == null ? List.of() : e.ranges.gaps(from, to);
+            return table.readStaged(index, from, dst);
         } finally {
             lock.unlock();
         }
@@ -122,15 +131,14 @@ final class ObjectStaging {
 
     /** Whether the object exists in the store (as far as our index knows). */
     boolean stored(long index) {
-        return present.contains(index);
+        return table.stored(index);
     }
 
     /** Whether the object holds data now: staged with an image, or stored and not staged. */
     boolean hasData(long index) {
         lock.lock();
         try {
-            StagedObject e = table.get(index);
-            return e != null ? e.image != null : present.contains(index);
+            return table.hasData(index);
         } finally {
             lock.unlock();
         }
@@ -140,12 +148,17 @@ final class ObjectStaging {
     long nextKnown(long index) {
         lock.lock();
         try {
-            Long a = table.ceilingKey(index);
-            Long b = present.ceiling(index);
-            if (a == null && b == null) {
-                return -1;
-            }
-            return a == null ? b : b == null ? a : Math.min(a, b);
+            return table.nextKnown(index);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every object at or after {@code first} that exists or is staged, in order. */
+    List<Long> knownFrom(long first) {
+        lock.lock();
+        try {
+            return table.knownFrom(first);
         } finally {
             lock.unlock();
         }
@@ -168,57 +181,30 @@ final class ObjectStaging {
                 lock.lock();
                 try {
                     checkOpen();
-                    StagedObject e = table.get(index);
-                    boolean needsArray = e == null || e.image == null || e.image == e.uploading;
+                    boolean needsArray = table.needsArray(index);
                     if (!needsArray || reserved >= objectSize) {
-                        if (e == null) {
-                            e = new StagedObject(index, new byte[objectSize]);
-                            e.ranges = present.contains(index) ? new WrittenRanges() : null;
-                            table.put(index, e);
-                            reserved -= objectSize;
-                        } else if (e.image == null) {
-                            e.image = new byte[objectSize]; // a dropped object is zeroes: the new image is whole
-                            e.ranges = null;
-                            reserved -= objectSize;
-                        } else if (e.image == e.uploading) {
-                            e.image = e.image.clone(); // the ranges stay: the copy's gaps are still the store's
-                            reserved -= objectSize;
+                        if (needsArray) {
+                            reserved -= objectSize; // the new array holds them now (invariant 3)
                         }
-                        apply(e, from, length, mutation, upload);
+                        StagedObject e = table.apply(index, from, length, mutation);
+                        if (room.pastHalf()) {
+                            offerAll(); // past half the bound: make room before a writer must wait
+                        } else if (upload) {
+                            queue.offer(e);
+                        }
                         return;
                     }
                 } finally {
                     lock.unlock();
                 }
-                reserve(objectSize); // outside the lock: taking may wait
+                room.take(objectSize, lastFailure()); // outside the lock: taking may wait for uploads
                 reserved += objectSize;
             }
         } finally {
             if (reserved > 0) {
-                give(reserved);
+                room.give(reserved);
             }
         }
-    }
-
-    private void apply(StagedObject e, int from, int length, Consumer<byte[]> mutation, boolean upload) {
-        mutation.accept(e.image);
-        if (e.ranges != null) {
-            e.ranges.add(from, from + length);
-            if (e.ranges.coversPrefix(objectLength(e.index))) {
-                e.ranges = null; // written whole: the store's bytes are no longer needed
-            }
-        }
-        e.written++;
-        if (room.pastHalf()) {
-            table.values().forEach(this::enqueue); // past half the bound: make room before a writer must wait
-        } else if (upload) {
-            enqueue(e);
-        }
-    }
-
-    /** Bytes of object {@code index} inside the volume now. */
-    private int objectLength(long index) {
-        return (int) Math.max(0, Math.min(objectSize, size.getAsLong() - index * objectSize));
     }
 
     /**
@@ -229,48 +215,10 @@ final class ObjectStaging {
         lock.lock();
         try {
             checkOpen();
-            StagedObject e = table.get(index);
-            if (e == null) {
-                if (!present.contains(index)) {
-                    return;
-                }
-                e = new StagedObject(index, null);
-                table.put(index, e);
-            } else {
-                long before = e.bytes();
-                e.image = null;
-                e.ranges = null;
-                give(before - e.bytes());
-            }
-            e.written++;
+            table.drop(index);
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Every object at or after {@code first} that exists or is staged, in order. */
-    List<Long> knownFrom(long first) {
-        lock.lock();
-        try {
-            List<Long> out = new ArrayList<>(table.tailMap(first).keySet());
-            for (long i : present.tailSet(first)) {
-                if (!table.containsKey(i)) {
-                    out.add(i);
-                }
-            }
-            out.sort(null);
-            return out;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void reserve(long bytes) {
-        room.take(bytes, lastFailure());
-    }
-
-    private void give(long bytes) {
-        room.give(bytes);
     }
 
     // ---- uploads -------------------------------------------------------------------------
@@ -280,106 +228,15 @@ final class ObjectStaging {
         lock.lock();
         try {
             if (!closed) {
-                table.values().forEach(this::enqueue);
+                offerAll();
             }
         } finally {
             lock.unlock();
         }
     }
 
-    private void enqueue(StagedObject e) {
-        if (e.needsUpload() && !e.queued) {
-            e.queued = true;
-            queue.add(e);
-        }
-        pump();
-    }
-
-    private void pump() {
-        while (inFlight < options.maxParallelPuts() && !queue.isEmpty()) {
-            StagedObject e = queue.poll();
-            e.queued = false;
-            if (e.needsUpload() && table.get(e.index) == e) {
-                start(e);
-            }
-        }
-    }
-
-    private void start(StagedObject e) {
-        long base = e.index * objectSize;
-        int length = (int) Math.max(0, Math.min(objectSize, size.getAsLong() - base));
-        byte[] body = e.image;
-        boolean exists = present.contains(e.index);
-        List<WrittenRanges.Range> gaps = e.ranges == null ? List.of() : e.ranges.gaps(0, length);
-        e.inFlight = true;
-        e.uploading = body;
-        e.uploadingGeneration = e.written;
-        inFlight++;
-        try {
-            pool.execute(() -> finished(e, upload.send(e.index, body, length, exists, gaps)));
-        } catch (RejectedExecutionException closing) {
-            e.inFlight = false;
-            e.uploading = null;
-            inFlight--;
-        }
-    }
-
-    private void finished(StagedObject e, ObjectUpload.Outcome outcome) {
-        lock.lock();
-        try {
-            inFlight--;
-            if (closed) {
-                return; // close() gave every entry's bytes back already
-            }
-            long before = e.bytes();
-            boolean unchangedSinceStart = e.image != null && e.image == e.uploading;
-            e.inFlight = false;
-            e.uploading = null;
-            RuntimeException failed = outcome.failure();
-            if (failed == null) {
-                if (unchangedSinceStart) {
-                    e.ranges = null; // the upload filled the gaps of this very array: it is whole now
-                }
-                e.stored = e.uploadingGeneration;
-                if (outcome.exists()) {
-                    present.add(e.index);
-                } else {
-                    present.remove(e.index);
-                }
-                failure = null;
-                failuresInARow = 0;
-                if (e.clean()) {
-                    table.remove(e.index);
-                    give(before);
-                } else {
-                    give(before - e.bytes());
-                    enqueue(e);
-                }
-            } else {
-                give(before - e.bytes());
-                failure = failed;
-                failuresInARow++;
-                if (!isErrno(failed, Errno.EROFS)) {
-                    long delay = Retrying.uploadBackoffNanos(failuresInARow);
-                    CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(() -> retry(e));
-                }
-            }
-            pump();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void retry(StagedObject e) {
-        lock.lock();
-        try {
-            if (!closed && table.get(e.index) == e) {
-                enqueue(e);
-            }
-        } finally {
-            lock.unlock();
-        }
+    private void offerAll() {
+        table.entries().forEach(queue::offer);
     }
 
     /**
@@ -388,55 +245,18 @@ final class ObjectStaging {
      * once on a failure that waiting will not cure (EROFS from ownership, a refused request).
      */
     void flush() {
-        long deadline = System.nanoTime() + options.outageWait().toNanos();
         lock.lock();
         try {
             checkOpen();
-            record Target(StagedObject entry, long generation) {
-            }
-            List<Target> targets = new ArrayList<>();
-            for (StagedObject e : table.values()) {
-                if (e.written > e.stored) {
-                    targets.add(new Target(e, e.written));
-                    enqueue(e);
-                }
-            }
-            while (true) {
-                checkOpen();
-                targets.removeIf(t -> table.get(t.entry().index) != t.entry() || t.entry().stored >= t.generation());
-                if (targets.isEmpty()) {
-                    return;
-                }
-                if (failure instanceof ErrnoException errno) {
-                    throw new ErrnoException(errno.errno(), "flush of " + keys.prefix() + ": " + errno.getMessage(), errno);
-                }
-                if (failure instanceof ObjectStoreException store && !store.retryable()) {
-                    throw new ErrnoException(Errno.EIO, "flush of " + keys.prefix() + ": " + store.getMessage(), store);
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new ErrnoException(Errno.EIO, "flush of " + keys.prefix() + ": " + targets.size()
-                            + " objects not stored after " + options.outageWait().toMillis() + " ms" + lastFailure()
-                            + "; they stay staged and are retried");
-                }
-                try {
-                    changed.awaitNanos(left);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new ErrnoException(Errno.EIO, "flush of " + keys.prefix() + " interrupted", ie);
-                }
-            }
+            new FlushBarrier(table, queue, volume, options.outageWait()).await(this::checkOpen);
         } finally {
             lock.unlock();
         }
     }
 
     private String lastFailure() {
+        RuntimeException failure = queue.lastFailure();
         return failure == null ? "" : "; last failure: " + failure.getMessage();
-    }
-
-    private static boolean isErrno(RuntimeException e, Errno errno) {
-        return e instanceof ErrnoException x && x.errno() == errno;
     }
 
     // ---- state for tests and close -------------------------------------------------------
@@ -449,7 +269,7 @@ final class ObjectStaging {
     int uploadsInFlight() {
         lock.lock();
         try {
-            return inFlight;
+            return queue.inFlight();
         } finally {
             lock.unlock();
         }
@@ -457,11 +277,11 @@ final class ObjectStaging {
 
     private void checkOpen() {
         if (closed) {
-            throw new ErrnoException(Errno.ESHUTDOWN, "s3 volume " + keys.prefix() + " is closed");
+            throw new ErrnoException(Errno.ESHUTDOWN, "s3 volume " + volume + " is closed");
         }
     }
 
-    /** Stops the pool and drops what is staged (the engine flushed before closing). Idempotent. */
+    /** Stops the uploads and drops what is staged (the engine flushed before closing). Idempotent. */
     void close() {
         lock.lock();
         try {
@@ -469,18 +289,12 @@ final class ObjectStaging {
                 return;
             }
             closed = true;
-            long held = 0;
-            for (StagedObject e : table.values()) {
-                held += e.bytes();
-            }
             table.clear();
-            queue.clear();
-            give(held);
-            changed.signalAll();
+            queue.close(); // also wakes flushes, which then fail ESHUTDOWN
         } finally {
             lock.unlock();
         }
         room.unregister(reliever);
-        pool.shutdown();
+        threads.shutdown();
     }
 }

@@ -29,7 +29,7 @@ import java.util.List;
  * Per object: staged image if there is one (reads see what was written, stored or not), except
  * the parts of an image written around and not fetched yet, which are read as if it were not
  * staged; else, if the index says the object exists, one ranged GET of exactly the bytes asked
- * for; else zeroes, with no request at all. The index ({@link ObjectStaging}'s {@code present}) is loaded
+ * for; else zeroes, with no request at all. The index ({@link StagingTable}'s {@code present}) is loaded
  * once at open by listing {@code data/}, and kept by our own PUTs and DELETEs: we are the only
  * writer (ownership), so it is exact. Nothing is cached here for reading: the engine's page cache
  * above holds hot pages, and a second cache would only double the memory.
@@ -85,8 +85,8 @@ import java.util.List;
  * shutdown. It closes neither the object store nor the ownership: the wiring owns them.
  *
  * <h2>Locking</h2>
- * One lock per volume, in {@link ObjectStaging}, guards the staging table and index; it is never
- * held across a request or a wait for memory. {@code size} is volatile: the engine's lock keeps
+ * One lock per volume, owned by {@link ObjectStaging}, guards the staging table, the index and
+ * the upload queue; it is never held across a request or a wait for memory. {@code size} is volatile: the engine's lock keeps
  * truncate away from I/O at or past the new end, as the {@link BackingStore} contract says.
  *
  * <h2>Parts</h2>
@@ -94,7 +94,8 @@ import java.util.List;
  * ownership), keeps the size and hands the work to one part per job: {@link StripedReads} (staged
  * image, ranged GET or zeroes, per object), {@link StripedChanges} (writes, clears and trims as
  * per-object changes), {@link StripedExtents} (the allocation map) and {@link ObjectStaging}
- * (the staged objects, their uploads and flush).
+ * (the staged objects, their uploads and flush: {@link StagingTable}, {@link UploadQueue},
+ * {@link FlushBarrier}).
  */
 public final class StripedStore implements BackingStore {
     private final ObjectStore objects;

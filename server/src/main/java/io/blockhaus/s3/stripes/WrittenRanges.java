@@ -7,7 +7,7 @@ import java.util.TreeMap;
 
 /**
  * The byte ranges of one object written since it was staged, for an image staged without
- * fetching the object it changes (deferred read-modify-write, {@link ObjectStaging}): only
+ * fetching the object it changes (deferred read-modify-write, {@link StagingTable}): only
  * these bytes of the image are true; the rest are still the store's. Disjoint, non-adjacent
  * ranges, merged as they are added, so a sequential writer's object is one range however many
  * writes made it. Not thread-safe: guarded by the staging lock, like the entry that holds it.
