@@ -29,8 +29,8 @@ import java.util.List;
  * Per object: staged image if there is one (reads see what was written, stored or not), except
  * the parts of an image written around and not fetched yet, which are read as if it were not
  * staged; else, if the index says the object exists, one ranged GET of exactly the bytes asked
- * for; else zeroes, with no request at all. The index ({@link StagingTable}'s {@code present}) is loaded
- * once at open by listing {@code data/}, and kept by our own PUTs and DELETEs: we are the only
+ * for; else zeroes, with no request at all. The index ({@link StagingTable}'s {@code present}) is
+ * loaded once at open by listing {@code data/}, and kept by our own PUTs and DELETEs: we are the only
  * writer (ownership), so it is exact. Nothing is cached here for reading: the engine's page cache
  * above holds hot pages, and a second cache would only double the memory.
  *
@@ -85,17 +85,16 @@ import java.util.List;
  * shutdown. It closes neither the object store nor the ownership: the wiring owns them.
  *
  * <h2>Locking</h2>
- * One lock per volume, owned by {@link ObjectStaging}, guards the staging table, the index and
- * the upload queue; it is never held across a request or a wait for memory. {@code size} is volatile: the engine's lock keeps
- * truncate away from I/O at or past the new end, as the {@link BackingStore} contract says.
+ * One lock per volume, owned by {@link ObjectStaging}, guards the staged objects, the index and
+ * the uploads; never held across a request or a wait for memory. {@code size} is volatile: the
+ * engine's lock keeps truncate away from I/O at or past the new end (the {@link BackingStore} contract).
  *
  * <h2>Parts</h2>
  * This class opens the volume (listing, tail repair), checks every call (closed, range,
  * ownership), keeps the size and hands the work to one part per job: {@link StripedReads} (staged
  * image, ranged GET or zeroes, per object), {@link StripedChanges} (writes, clears and trims as
  * per-object changes), {@link StripedExtents} (the allocation map) and {@link ObjectStaging}
- * (the staged objects, their uploads and flush: {@link StagingTable}, {@link UploadQueue},
- * {@link FlushBarrier}).
+ * (the staged objects, their uploads and flush, in parts its essay names).
  */
 public final class StripedStore implements BackingStore {
     private final ObjectStore objects;
