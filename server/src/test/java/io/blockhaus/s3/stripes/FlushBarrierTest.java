@@ -3,10 +3,11 @@ package io.blockhaus.s3.stripes;
 import io.blockhaus.engine.errno.Errno;
 import io.blockhaus.engine.errno.ErrnoException;
 import io.blockhaus.s3.TestOwnership;
+import io.blockhaus.s3.VolumeOwnership;
 import io.blockhaus.s3.objects.MemoryObjectStore;
+import io.blockhaus.s3.objects.ObjectStore;
 import io.blockhaus.s3.objects.ObjectStoreException;
 import io.blockhaus.s3.objects.ScriptedObjectStore;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,48 +17,39 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A flush waits for the changes staged before it, not after, and ends with the right errno. The
- * test thread holds the staging lock, as {@link ObjectStaging#flush} does; uploads run one by
- * one on a helper thread when the test hands them over, never on a timer.
+ * test thread holds the staging lock ({@link LockedStagingTable}), as {@link ObjectStaging#flush}
+ * does; uploads run one by one on a helper thread when the test hands them over, never on a timer.
  */
-class FlushBarrierTest {
-    static final int OBJECT = 16;
-    static final String VOLUME = "f/";
-
-    private final ReentrantLock lock = new ReentrantLock();
+class FlushBarrierTest extends LockedStagingTable {
     private final ScriptedObjectStore store = new ScriptedObjectStore(new MemoryObjectStore());
     private final TestOwnership ownership = TestOwnership.owner();
-    private final StagingRoom room = new StagingRoom(new StripedStoreOptions(2, 64 * OBJECT, Duration.ofSeconds(1)), VOLUME);
-    private final ZeroRuns zeroes = new ZeroRuns();
-    private final StagingTable table = new StagingTable(lock, OBJECT, () -> 4L * OBJECT, room, zeroes,
-            new ObjectUpload(store, DataKeys.under(VOLUME), ownership, zeroes));
     private final LinkedBlockingDeque<Runnable> uploads = new LinkedBlockingDeque<>();
     private final List<Runnable> retries = new ArrayList<>();
-    private final UploadQueue<StagedObject> queue = new UploadQueue<>(lock, 2, uploads::add, (nanos, task) -> retries.add(task), table);
+    private UploadQueue<StagedObject> queue;
 
-    @BeforeEach
-    void lock() {
-        lock.lock();
+    @Override
+    ObjectStore store() {
+        return store;
     }
 
-    @AfterEach
-    void unlock() {
-        while (lock.isHeldByCurrentThread()) {
-            lock.unlock();
-        }
+    @Override
+    VolumeOwnership ownership() {
+        return ownership;
+    }
+
+    @BeforeEach
+    void queue() {
+        queue = new UploadQueue<>(lock, 2, uploads::add, (nanos, task) -> retries.add(task), table);
     }
 
     private StagedObject write(long index, int value) {
-        if (table.needsArray(index)) {
-            room.take(OBJECT, "");
-        }
-        return table.apply(index, 0, 1, image -> image[0] = (byte) value);
+        return write(index, 0, new byte[] {(byte) value});
     }
 
     /** Runs {@code n} uploads on another thread as the threads hand them over; their completions wait for the flush to release the lock. */

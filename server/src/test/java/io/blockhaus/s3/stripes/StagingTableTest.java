@@ -1,16 +1,14 @@
 package io.blockhaus.s3.stripes;
 
 import io.blockhaus.s3.TestOwnership;
+import io.blockhaus.s3.VolumeOwnership;
 import io.blockhaus.s3.objects.MemoryObjectStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.blockhaus.s3.objects.ObjectStore;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,39 +18,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The staging table on its own: images, copy on write, written-around ranges, the index, and
  * the bytes it holds against its room, through every transition an upload makes. The test holds
- * the staging lock throughout, as {@link ObjectStaging} does around each call; uploads run here,
- * on this thread, against a memory store.
+ * the staging lock throughout ({@link LockedStagingTable}); uploads run here, on this thread,
+ * against a memory store.
  */
-class StagingTableTest {
-    static final int OBJECT = 16;
-    static final DataKeys KEYS = DataKeys.under("t/");
-
-    private final ReentrantLock lock = new ReentrantLock();
+class StagingTableTest extends LockedStagingTable {
     private final MemoryObjectStore bucket = new MemoryObjectStore();
-    private final StagingRoom room = new StagingRoom(new StripedStoreOptions(2, 64 * OBJECT, Duration.ofSeconds(1)), "t/");
-    private long size = 4 * OBJECT;
-    private final ZeroRuns zeroes = new ZeroRuns();
-    private final StagingTable table = new StagingTable(lock, OBJECT, () -> size, room, zeroes,
-            new ObjectUpload(bucket, KEYS, TestOwnership.owner(), zeroes));
 
-    @BeforeEach
-    void lock() {
-        lock.lock();
+    @Override
+    ObjectStore store() {
+        return bucket;
     }
 
-    @AfterEach
-    void unlock() {
-        while (lock.isHeldByCurrentThread()) {
-            lock.unlock();
-        }
-    }
-
-    /** A change as {@link ObjectStaging#change} makes it: room taken first when an array is needed. */
-    private StagedObject write(long index, int from, byte[] bytes) {
-        if (table.needsArray(index)) {
-            room.take(OBJECT, "");
-        }
-        return table.apply(index, from, bytes.length, image -> System.arraycopy(bytes, 0, image, from, bytes.length));
+    @Override
+    VolumeOwnership ownership() {
+        return TestOwnership.owner();
     }
 
     private static byte[] filled(int n, int value) {
