@@ -20,7 +20,8 @@ package io.blockhaus.s3.stripes;
  * <p>Generations: {@code written} counts changes, {@code stored} is the last change the store
  * holds. The object needs an upload when {@code written > stored} and none is in flight; once
  * {@code written == stored} after an upload, the entry is dropped (its bytes live in the store).
- * {@link #beginUpload} and {@link #endUpload} are the only changes of the upload fields.
+ * {@link #beginUpload}, {@link #abandonUpload} and {@link #endUpload} are the only changes of
+ * the upload fields.
  */
 final class StagedObject {
     final long index;
