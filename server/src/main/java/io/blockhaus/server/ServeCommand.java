@@ -279,16 +279,13 @@ public final class ServeCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         Path dir = dataDir.toAbsolutePath().normalize();
-        DataDirectory.prepare(dir, plans);
-
-        ApiVolumeFile apiFile = new ApiVolumeFile(dir);
-        List<ExportSpec> remembered = DataDirectory.remembered(apiFile, plans, err);
-        List<VolumePlan> all = new ArrayList<>(plans);
-        if (!remembered.isEmpty()) {
-            all.addAll(VolumePlan.resolve(dir, remembered));
-        }
-
         Shutdown shutdown = new Shutdown(out, err);
+        ExportFileLocks fileLocks = new ExportFileLocks();
+        ApiVolumeFile apiFile = new ApiVolumeFile(dir);
+        DataDirectory.Claimed claimed = DataDirectory.claim(dir, plans, apiFile, fileLocks, shutdown, err);
+        List<ExportSpec> remembered = claimed.remembered();
+        List<VolumePlan> all = claimed.all();
+
         if (processWide) {
             shutdown.installSignalHandlers();
             shutdown.installShutdownHook();
@@ -320,6 +317,12 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         shutdown.register("the volumes", registry);
+        try {
+            fileLocks.lock(plans, true); // the files this start created: no other server knew them before
+        } catch (RuntimeException e) {
+            shutdown.closeAll();
+            throw e;
+        }
         metrics.bindVolumes(registry);
         readiness.volumesOpen(registry);
         // Before the front ends listen, so the first client meets compiled code (StartupWarmup).

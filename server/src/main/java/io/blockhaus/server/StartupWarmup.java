@@ -70,6 +70,8 @@ final class StartupWarmup {
     static final long MAX_CACHE_BYTES = 16L << 20;
     /** The scratch volume's name (and its file's, with {@code .img}). */
     static final String VOLUME = "warmup";
+    /** The scratch directory's name begins with this ({@link DataDirectory#removeWarmupLeftovers}). */
+    static final String SCRATCH_PREFIX = ".warmup-";
     static final int CONNECTIONS = 2;
     static final int DEPTH = 32;
     private static final int SMALL = 4096;
@@ -119,7 +121,7 @@ final class StartupWarmup {
         long start = System.nanoTime();
         long cacheBytes = Math.min(MAX_CACHE_BYTES, engine.cacheBytes());
         long fileBytes = 4 * cacheBytes;
-        Path dir = Files.createTempDirectory(dataDir, ".warmup-");
+        Path dir = Files.createTempDirectory(dataDir, SCRATCH_PREFIX);
         Report total;
         try {
             EngineConfig config = EngineConfig.withCache(cacheBytes).withMappedShare(engine.mappedShare())
@@ -217,7 +219,7 @@ final class StartupWarmup {
         return new Report(Duration.ZERO, reads, writes, flushes, 0, 0);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

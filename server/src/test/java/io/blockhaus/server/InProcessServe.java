@@ -33,7 +33,10 @@ public final class InProcessServe implements AutoCloseable {
             args.addAll(List.of("--warmup", "0")); // one JVM warms once; StartupWarmupTest runs it
         }
         args.addAll(extra);
-        exit = CompletableFuture.supplyAsync(() -> cl.execute(args.toArray(String[]::new)));
+        // A thread of its own, not the common pool: serve blocks until stopped, and with two cores the
+        // common pool has one worker, so a second server running at once would wait for the first to stop.
+        exit = CompletableFuture.supplyAsync(() -> cl.execute(args.toArray(String[]::new)),
+                task -> Thread.ofPlatform().name("in-process-serve").daemon().start(task));
     }
 
     /** Starts serve with {@code extra} options (e.g. {@code --export name=x,size=1M}) and waits until it listens. */

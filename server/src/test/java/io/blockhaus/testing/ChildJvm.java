@@ -66,6 +66,16 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM, and waits up to a minute for the exit; returns the exit code (-1 if still running). */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        return process.waitFor(60, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
     /** SIGKILL, and waits for the death; true if it died within 30 s. */
     public boolean kill() throws InterruptedException {
         process.destroyForcibly();
