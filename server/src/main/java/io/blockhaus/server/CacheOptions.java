@@ -1,12 +1,14 @@
 package io.blockhaus.server;
 
+import io.blockhaus.engine.Engine;
 import io.blockhaus.engine.EngineConfig;
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
 /**
  * The serve command's page cache options: the memory all volumes share, the share of it one
- * handle's mappings may pin, and whether it is mapped in huge pages. They make the engine's
- * configuration ({@link #engineConfig}), which checks them.
+ * handle's mappings may pin, whether it is mapped in huge pages, and whether it is all mapped and
+ * touched at start. They make the engine's configuration ({@link #engineConfig}), which checks them.
  */
 public final class CacheOptions {
     @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "256M", converter = OptionConverters.SizeConverter.class,
@@ -23,8 +25,42 @@ public final class CacheOptions {
                     + " (its THP mode is madvise or always): fewer TLB misses per cache access. false: 4K pages.")
     private boolean hugePages;
 
+    @Option(names = "--cache-prefault", paramLabel = "BOOL", defaultValue = "true", arity = "1",
+            description = "Map and touch all of --cache-size before listening, so the first clients' cache misses"
+                    + " do not wait for the kernel to zero fresh memory, and a machine short of it fails at start."
+                    + " false: the cache takes memory as it fills.")
+    private boolean prefault;
+
     long cacheSize() {
         return cacheSize;
+    }
+
+    boolean prefaults() {
+        return prefault;
+    }
+
+    /**
+     * Prefaults the engine's cache ({@link Engine#prefaultCache}) unless {@code --cache-prefault false},
+     * and says how long it took. Interrupted (a stop during start-up): returns with the flag set,
+     * for the next step to see.
+     *
+     * @throws StartupException the memory could not be mapped
+     */
+    void prefault(Engine engine, PrintWriter out) {
+        if (!prefault || engine == null) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            long bytes = engine.prefaultCache();
+            out.printf("blockhaus: page cache memory mapped and touched: %s in %.2f s (--cache-prefault)%n",
+                    SizeParser.format(bytes), (System.nanoTime() - start) / 1e9);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            throw new StartupException("cannot map the page cache's " + SizeParser.format(cacheSize)
+                    + " (--cache-size; --cache-prefault false maps it as it fills): " + e.getMessage(), e);
+        }
     }
 
     /** The engine's configuration from the options. */

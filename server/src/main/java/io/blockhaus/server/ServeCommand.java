@@ -303,9 +303,11 @@ public final class ServeCommand implements Callable<Integer> {
         EngineMetrics engineMetrics = new EngineMetrics(
                 metrics.registry() != null ? metrics.registry() : new CompositeMeterRegistry(), jfr.lockWaitThreshold());
         VolumeRegistry.VolumeOpener[] opener = new VolumeRegistry.VolumeOpener[1];
+        Engine[] engineMade = new Engine[1];
         try {
             registry.openAll(all, () -> {
                 Engine engine = new Engine(engineConfig);
+                engineMade[0] = engine;
                 shutdown.register("the engine", engine);
                 engineMetrics.bindEngine(engine);
                 opener[0] = (config, store) -> engineMetrics.open(engine, config, store,
@@ -325,6 +327,12 @@ public final class ServeCommand implements Callable<Integer> {
         }
         metrics.bindVolumes(registry);
         readiness.volumesOpen(registry);
+        try {
+            cache.prefault(engineMade[0], out); // the volumes' page sizes are known now
+        } catch (StartupException e) {
+            shutdown.closeAll();
+            throw e;
+        }
         // Before the front ends listen, so the first client meets compiled code (StartupWarmup).
         warmup.runBeforeListening(dir, storeFactory, engineConfig, metricsListen() != null, jfr.lockWaitThreshold(),
                 nbdConfig(), out, err);

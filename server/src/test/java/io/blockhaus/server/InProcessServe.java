@@ -32,6 +32,11 @@ public final class InProcessServe implements AutoCloseable {
         if (!extra.contains("--warmup")) {
             args.addAll(List.of("--warmup", "0")); // one JVM warms once; StartupWarmupTest runs it
         }
+        if (!extra.contains("--cache-prefault")) {
+            // Touching a whole default cache per server would cost many tests a second each on a
+            // fresh VM for nothing they check; CachePrefaultServeTest checks the default.
+            args.addAll(List.of("--cache-prefault", "false"));
+        }
         args.addAll(extra);
         // A thread of its own, not the common pool: serve blocks until stopped, and with two cores the
         // common pool has one worker, so a second server running at once would wait for the first to stop.

@@ -49,21 +49,24 @@ class StartupWarmupTest {
                 EngineConfig.withCache(256L << 20), true, Duration.ofMillis(10),
                 NbdServerConfig.defaults(new InetSocketAddress("127.0.0.1", 0)));
 
-        // Real traffic went through: reads, writes and one FLUSH per connection, all answered.
+        // Real traffic went through: reads, writes and one FLUSH per connection and round, all answered.
         assertThat(report.reads()).isPositive();
         assertThat(report.writes()).isPositive();
-        assertThat(report.flushes()).isEqualTo(StartupWarmup.CONNECTIONS);
+        assertThat(report.flushes()).isEqualTo(StartupWarmup.CONNECTIONS * StartupWarmup.ROUNDS);
         assertThat(report.took()).isGreaterThanOrEqualTo(Duration.ofMillis(300));
         // Bounded: the warm-up's own cache, not the server's 256M; a scratch file four times it.
         assertThat(report.cacheBytes()).isEqualTo(StartupWarmup.MAX_CACHE_BYTES);
         assertThat(report.fileBytes()).isEqualTo(4 * StartupWarmup.MAX_CACHE_BYTES);
         assertThat(report.describe()).contains("warm-up").contains("16M cache").contains("64M scratch file");
-        // One scratch file, made by the server's store factory in a private directory of the data directory...
-        assertThat(opened).hasSize(1);
-        assertThat(existedWhileOpen).containsExactly(true);
-        Path scratch = opened.getFirst();
-        assertThat(scratch.getParent().getParent()).isEqualTo(dir);
-        assertThat(scratch.getParent().getFileName().toString()).startsWith(".warmup-");
+        // One scratch file per round, made by the server's store factory in a private directory of the data directory...
+        assertThat(opened).hasSize(StartupWarmup.ROUNDS);
+        assertThat(existedWhileOpen).containsOnly(true);
+        for (Path scratch : opened) {
+            Path warmupDir = scratch.getParent().getParent();
+            assertThat(warmupDir.getParent()).isEqualTo(dir);
+            assertThat(warmupDir.getFileName().toString()).startsWith(".warmup-");
+        }
+        assertThat(opened).doesNotHaveDuplicates();
         // ...and nothing of it left.
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left.toList()).isEmpty();

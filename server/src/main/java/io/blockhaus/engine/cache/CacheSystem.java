@@ -287,6 +287,27 @@ public final class CacheSystem implements AutoCloseable {
     }
 
     /**
+     * Carves the page pools made so far (one per page size of the volumes open now) up to the
+     * budget, split evenly between them, on {@code threads} threads together, and returns the
+     * bytes carved. The cache's memory is then zeroed by the kernel now, not on the first misses
+     * (see "Prefault" in {@link PagePool}); a pool made later, for a volume of another page size,
+     * carves as it goes. Waits for the threads; the first failure of any (the memory could not be
+     * mapped) is thrown once all have stopped.
+     */
+    public long prefault(int threads) throws InterruptedException {
+        return PoolPrefault.carve(List.copyOf(pools.values()), budget.limit(), threads);
+    }
+
+    /** Bytes of page memory the pools hold, free or in use (what {@link #prefault} carves). */
+    public long carvedBytes() {
+        long sum = 0;
+        for (PagePool p : pools.values()) {
+            sum += p.carvedBytes();
+        }
+        return sum;
+    }
+
+    /**
      * Page pools carve their next slab on {@code executor} before they run dry, so threads that
      * must not wait (event loops) find a frame while a fresh cache fills (see {@link PagePool}).
      * The executor must run the task on another thread. Without it, pools carve on demand only.
