@@ -75,6 +75,13 @@ final class LimitOptions {
             description = "gRPC connections open at once from one source address; more are closed at accept.")
     int grpcMaxConnectionsPerSource;
 
+    @Option(names = "--grpc-payload-budget", paramLabel = "SIZE", defaultValue = "256M",
+            converter = OptionConverters.SizeConverter.class,
+            description = "Bytes of gRPC request messages and Read reply chunks all connections together may hold;"
+                    + " past it calls wait (flow control). Half is split over --grpc-max-connections slots; at least"
+                    + " twice --grpc-max-message.")
+    long grpcPayloadBudget;
+
     @Option(names = "--grpc-max-handles", paramLabel = "N", defaultValue = "4096",
             description = "gRPC handles open at once, server-wide.")
     int grpcMaxHandles;
@@ -117,7 +124,7 @@ final class LimitOptions {
         try {
             return new GrpcLimits((int) grpcMaxMessage, grpcMaxCallsPerConnection, grpcCallQueue, grpcPermitKeepAlive,
                     grpcMaxConnectionIdle, grpcMaxHandles, grpcMaxHandlesPerClient, grpcMaxMappingsPerHandle,
-                    grpcMaxConnections, grpcMaxConnectionsPerSource);
+                    grpcMaxConnections, grpcMaxConnectionsPerSource, grpcPayloadBudget);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("gRPC limits: " + e.getMessage(), e);
         }
