@@ -201,8 +201,21 @@ final class MessageBudget {
                 used -= fromShare + fromPool;
                 granted = grantWaiters();
             }
+            RuntimeException failed = null;
             for (Waiter w : granted) {
-                w.granted.accept(w.lease);
+                try {
+                    w.granted.accept(w.lease);
+                } catch (RuntimeException e) {
+                    // Every grant reaches its waiter even if one throws (a transport already stopped).
+                    if (failed == null) {
+                        failed = e;
+                    } else {
+                        failed.addSuppressed(e);
+                    }
+                }
+            }
+            if (failed != null) {
+                throw failed;
             }
         }
     }
