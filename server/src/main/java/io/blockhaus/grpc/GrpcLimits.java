@@ -1,5 +1,6 @@
 package io.blockhaus.grpc;
 
+import io.blockhaus.limits.ShareSplit;
 import java.time.Duration;
 
 /**
@@ -83,7 +84,7 @@ public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int c
         if (permitKeepAlive.isNegative() || maxConnectionIdle.isNegative()) {
             throw new IllegalArgumentException("gRPC durations must not be negative");
         }
-        if (payloadBudget < 1 || MessageBudget.poolOf(payloadBudget, maxConnections) < maxInboundMessage) {
+        if (payloadBudget < 1 || !ShareSplit.of(payloadBudget, maxConnections).holds(maxInboundMessage)) {
             throw new IllegalArgumentException("the gRPC payload budget must be at least twice the largest message ("
                     + maxInboundMessage + " bytes), got " + payloadBudget);
         }

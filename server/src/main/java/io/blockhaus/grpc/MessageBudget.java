@@ -1,5 +1,6 @@
 package io.blockhaus.grpc;
 
+import io.blockhaus.limits.ShareSplit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -22,7 +23,7 @@ import java.util.function.Consumer;
  * length. So what is held never passes what is reserved, and reserved never passes the limit.
  *
  * <h2>Fairness: every connection keeps a share</h2>
- * As the NBD front end's payload budget: half of the limit is split evenly over the connection
+ * As the NBD front end's payload budget ({@link ShareSplit}): half of the limit is split evenly over the connection
  * slots ({@code --grpc-max-connections}), a connection's own <em>share</em> nobody else can take;
  * the other half is a <em>pool</em> shared first come. A reservation takes from its connection's
  * share first, the rest from the pool. However many connections hold what their clients never
@@ -69,21 +70,14 @@ final class MessageBudget {
      * @param largest     the largest reservation (a request message): the pool must hold one
      */
     MessageBudget(long limit, int connections, long largest) {
-        if (limit < 1 || connections < 1) {
-            throw new IllegalArgumentException("message budget and connections must be positive: " + limit + ", " + connections);
+        ShareSplit split = ShareSplit.of(limit, connections);
+        if (!split.holds(largest)) {
+            throw new IllegalArgumentException("a gRPC payload budget of " + limit + " bytes leaves a shared pool of "
+                    + split.pool() + ", below one message of " + largest + ": it must be at least twice that");
         }
         this.limit = limit;
-        this.share = limit / 2 / connections;
-        this.pool = poolOf(limit, connections);
-        if (pool < largest) {
-            throw new IllegalArgumentException("a gRPC payload budget of " + limit + " bytes leaves a shared pool of "
-                    + pool + ", below one message of " + largest + ": it must be at least twice that");
-        }
-    }
-
-    /** The shared pool's size: what is left of {@code limit} once every connection slot has its share. */
-    static long poolOf(long limit, int connections) {
-        return limit - limit / 2 / connections * connections;
+        this.share = split.share();
+        this.pool = split.pool();
     }
 
     long limit() {
