@@ -87,7 +87,7 @@ public final class GrpcServer implements AutoCloseable {
     private final MessageBudget messages;
     /** The connection cap of a server made by {@link #listen}; null for {@link #start}. */
     private final GrpcConnectionCap cap;
-    /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
+    /** Stops what this server made for itself: {@link #listen}'s worker pool and event loops, {@link #start}'s resume pool. */
     private final Runnable stopOwned;
 
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcConnectionCap cap, Runnable stopOwned,
