@@ -42,7 +42,7 @@ public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int c
     /** The smallest {@code maxInboundMessage}: one full data chunk and room for its header. */
     public static final int MIN_INBOUND_MESSAGE = Transfers.MAX_CHUNK + 64 * 1024;
 
-    /** Default connection caps: 64 x 8 MiB of receive windows at most (docs/nbd.md's worst-case memory). */
+    /** Default connection caps (docs/nbd.md's worst-case memory: each call of each connection may hold its 8 MiB stream window). */
     public static final int DEFAULT_MAX_CONNECTIONS = 64;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 32;
 

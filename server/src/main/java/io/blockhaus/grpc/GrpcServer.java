@@ -67,11 +67,11 @@ public final class GrpcServer implements AutoCloseable {
     /** How long a client's handles outlive its last connection. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     /**
-     * HTTP/2 receive window of {@link #listen}'s transport, per call and per connection (gRPC's
-     * bandwidth-delay tuning may move it, but never past 8 MiB, grpc-netty's own ceiling): how
-     * many bytes of Write data one client connection may have in flight toward the server, so
-     * what the server buffers per connection at most beyond one message per call on the worker
-     * pool, however many calls; {@link GrpcConnectionCap} caps the connections. gRPC's default, 1 MiB, let a 1 MiB Write chunk wait
+     * HTTP/2 receive window of {@link #listen}'s transport, per call (gRPC's bandwidth-delay
+     * tuning may move it, but never past 8 MiB, grpc-netty's own ceiling): how many bytes of Write
+     * data one call may have in flight toward the server beyond what it asked for. Not per
+     * connection: grpc-netty refills the connection window as bytes arrive, so a connection may
+     * have this much per call (docs/nbd.md: an open gap). gRPC's default, 1 MiB, let a 1 MiB Write chunk wait
      * for a window update in mid-message, and eight concurrent writers share one 1 MiB window
      * (docs/benchmarks/grpc-2026-12-05.md).
      */

@@ -67,8 +67,8 @@ final class LimitOptions {
     Duration grpcMaxConnectionIdle;
 
     @Option(names = "--grpc-max-connections", paramLabel = "N", defaultValue = "64",
-            description = "gRPC connections open at once, server-wide; more are closed at accept. Each may make the"
-                    + " server buffer its 8 MiB HTTP/2 window, so this bounds that memory (docs/nbd.md).")
+            description = "gRPC connections open at once, server-wide; more are closed at accept. Each call of each"
+                    + " may make the server buffer its 8 MiB HTTP/2 stream window (docs/nbd.md).")
     int grpcMaxConnections;
 
     @Option(names = "--grpc-max-connections-per-source", paramLabel = "N", defaultValue = "32",
