@@ -81,8 +81,8 @@ class MessageBudgetTest {
     /** Threads take, wait and release at random: the count never passes the limit and ends at zero. */
     @Test
     void concurrentUseNeverPassesTheLimitAndGivesEverythingBack() throws InterruptedException {
-        long seed = System.nanoTime();
-        System.out.println("MessageBudgetTest seed " + seed + " (replay: set it here)");
+        long seed = Long.getLong("messagebudget.seed", System.nanoTime());
+        System.out.println("MessageBudgetTest seed " + seed + " (replay: -Dmessagebudget.seed=" + seed + ")");
         MessageBudget b = new MessageBudget(64 << 10, 4, 8 << 10);
         List<MessageBudget.Account> accounts = List.of(b.open(), b.open(), b.open(), b.open());
         int threads = 4;
