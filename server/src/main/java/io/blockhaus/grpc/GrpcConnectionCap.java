@@ -23,8 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link GrpcServer#FLOW_CONTROL_WINDOW}, 8 MiB, and gRPC's BDP tuning never grows it past 8 MiB
  * (grpc-netty's own ceiling). So the windows together are at most {@code maxTotal x 8 MiB}, which
  * nothing bounded before: every connection a client opened was another 8 MiB. Messages already
- * handed to a call are a second term, bounded by the calls on the worker pool
- * ({@link CallAdmission}); docs/nbd.md sums both into the server's worst case. The alternatives
+ * handed to a call are a second term, bounded by the payload budget ({@link MessageBudget});
+ * docs/nbd.md sums both into the server's worst case. <b>Correction (2026-12-06):</b> the window
+ * that holds unread bytes back is each call's stream window, not the connection's: grpc-netty
+ * refills the connection window as bytes arrive (its {@code DefaultHttp2LocalFlowController} is
+ * built with {@code autoRefillConnectionWindow}), so a connection holds up to its calls x 8 MiB,
+ * and this cap bounds connections, not their bytes (docs/nbd.md: an open gap). The alternatives
  * weighed: a shared budget that shrinks each connection's window as connections arrive needs
  * window control gRPC does not expose (it sets the window once per connection); counting
  * messages against a budget before the handler runs comes too late for the window, since the

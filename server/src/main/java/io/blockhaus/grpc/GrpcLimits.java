@@ -1,5 +1,6 @@
 package io.blockhaus.grpc;
 
+import io.blockhaus.limits.ShareSplit;
 import java.time.Duration;
 
 /**
@@ -29,20 +30,40 @@ import java.time.Duration;
  *                             can make the server buffer, server-wide
  * @param maxConnectionsPerSource connections open at once from one source address; more are
  *                             closed at accept, so one host cannot take every connection
+ * @param payloadBudget        bytes of request messages asked of the transport and Read reply
+ *                             chunks not yet taken by it, over all connections ({@link MessageBudget};
+ *                             half split over the {@code maxConnections} slots, half shared). At
+ *                             least twice {@code maxInboundMessage}
  */
 public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int callQueue, Duration permitKeepAlive,
         Duration maxConnectionIdle, int maxHandles, int maxHandlesPerClient, int maxMappingsPerHandle,
-        int maxConnections, int maxConnectionsPerSource) {
+        int maxConnections, int maxConnectionsPerSource, long payloadBudget) {
 
     /** The smallest {@code maxInboundMessage}: one full data chunk and room for its header. */
     public static final int MIN_INBOUND_MESSAGE = Transfers.MAX_CHUNK + 64 * 1024;
 
-    /** Default connection caps: 64 x 8 MiB of receive windows at most (docs/nbd.md's worst-case memory). */
+    /** Default connection caps (docs/nbd.md's worst-case memory: each call of each connection may hold its 8 MiB stream window). */
     public static final int DEFAULT_MAX_CONNECTIONS = 64;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 32;
 
+    /**
+     * Default payload budget: 256 MiB, a 2 MiB share per connection slot (a largest message and a
+     * Read chunk) and a 128 MiB pool, about 120 messages in flight beyond the shares; the 16
+     * workers need 16 at a time (docs/nbd.md's worst-case memory).
+     */
+    public static final long DEFAULT_PAYLOAD_BUDGET = 256L << 20;
+
     public static final GrpcLimits DEFAULTS = new GrpcLimits(MIN_INBOUND_MESSAGE, 128, 1024, Duration.ofSeconds(10),
-            Duration.ZERO, 4096, 256, 1024, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_SOURCE);
+            Duration.ZERO, 4096, 256, 1024, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+            DEFAULT_PAYLOAD_BUDGET);
+
+    /** The limits with the default payload budget. */
+    public GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int callQueue, Duration permitKeepAlive,
+            Duration maxConnectionIdle, int maxHandles, int maxHandlesPerClient, int maxMappingsPerHandle,
+            int maxConnections, int maxConnectionsPerSource) {
+        this(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle, maxHandles,
+                maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource, DEFAULT_PAYLOAD_BUDGET);
+    }
 
     /** The limits with the default connection caps. */
     public GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int callQueue, Duration permitKeepAlive,
@@ -63,25 +84,34 @@ public record GrpcLimits(int maxInboundMessage, int maxCallsPerConnection, int c
         if (permitKeepAlive.isNegative() || maxConnectionIdle.isNegative()) {
             throw new IllegalArgumentException("gRPC durations must not be negative");
         }
+        if (payloadBudget < 1 || !ShareSplit.of(payloadBudget, maxConnections).holds(maxInboundMessage)) {
+            throw new IllegalArgumentException("the gRPC payload budget must be at least twice the largest message ("
+                    + maxInboundMessage + " bytes), got " + payloadBudget);
+        }
     }
 
     public GrpcLimits withCallQueue(int calls) {
         return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, calls, permitKeepAlive, maxConnectionIdle,
-                maxHandles, maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource);
+                maxHandles, maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource, payloadBudget);
     }
 
     public GrpcLimits withHandles(int total, int perClient, int mappingsPerHandle) {
         return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle,
-                total, perClient, mappingsPerHandle, maxConnections, maxConnectionsPerSource);
+                total, perClient, mappingsPerHandle, maxConnections, maxConnectionsPerSource, payloadBudget);
     }
 
     public GrpcLimits withConnection(int maxMessage, int callsPerConnection, Duration keepAlive, Duration idle) {
         return new GrpcLimits(maxMessage, callsPerConnection, callQueue, keepAlive, idle, maxHandles,
-                maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource);
+                maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource, payloadBudget);
+    }
+
+    public GrpcLimits withPayloadBudget(long bytes) {
+        return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle,
+                maxHandles, maxHandlesPerClient, maxMappingsPerHandle, maxConnections, maxConnectionsPerSource, bytes);
     }
 
     public GrpcLimits withConnections(int total, int perSource) {
         return new GrpcLimits(maxInboundMessage, maxCallsPerConnection, callQueue, permitKeepAlive, maxConnectionIdle,
-                maxHandles, maxHandlesPerClient, maxMappingsPerHandle, total, perSource);
+                maxHandles, maxHandlesPerClient, maxMappingsPerHandle, total, perSource, payloadBudget);
     }
 }

@@ -31,6 +31,7 @@ import java.util.function.Consumer;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -49,6 +50,10 @@ import java.util.concurrent.TimeUnit;
  * streams are fed from one more thread, because the engine reports invalidations with a page
  * lock held and must not wait for a send; the same thread closes the handles of clients whose
  * lease ran out ({@link Leases}), once a second.
+ *
+ * <p>Memory: request messages are asked of the transport, and Read chunks handed to it, only
+ * under the server-wide payload budget ({@link MessageBudget}, {@link RequestFlow},
+ * {@link ReadStreamer}), so what calls hold is bounded by it, not by calls x largest message.
  */
 public final class GrpcServer implements AutoCloseable {
     /** The default largest message accepted: one chunk of data and its header ({@link GrpcLimits}). */
@@ -62,11 +67,11 @@ public final class GrpcServer implements AutoCloseable {
     /** How long a client's handles outlive its last connection. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     /**
-     * HTTP/2 receive window of {@link #listen}'s transport, per call and per connection (gRPC's
-     * bandwidth-delay tuning may move it, but never past 8 MiB, grpc-netty's own ceiling): how
-     * many bytes of Write data one client connection may have in flight toward the server, so
-     * what the server buffers per connection at most beyond one message per call on the worker
-     * pool, however many calls; {@link GrpcConnectionCap} caps the connections. gRPC's default, 1 MiB, let a 1 MiB Write chunk wait
+     * HTTP/2 receive window of {@link #listen}'s transport, per call (gRPC's bandwidth-delay
+     * tuning may move it, but never past 8 MiB, grpc-netty's own ceiling): how many bytes of Write
+     * data one call may have in flight toward the server beyond what it asked for. Not per
+     * connection: grpc-netty refills the connection window as bytes arrive, so a connection may
+     * have this much per call (docs/nbd.md: an open gap). gRPC's default, 1 MiB, let a 1 MiB Write chunk wait
      * for a window update in mid-message, and eight concurrent writers share one 1 MiB window
      * (docs/benchmarks/grpc-2026-12-05.md).
      */
@@ -79,13 +84,17 @@ public final class GrpcServer implements AutoCloseable {
     private final Leases leases;
     private final ScheduledExecutorService notifier;
     private final Refusals refusals;
+    private final MessageBudget messages;
     /** The connection cap of a server made by {@link #listen}; null for {@link #start}. */
     private final GrpcConnectionCap cap;
-    /** Stops what {@link #listen} made for this server (the worker pool, the event loops); null for {@link #start}. */
+    /** Stops what this server made for itself: {@link #listen}'s worker pool and event loops, {@link #start}'s resume pool. */
     private final Runnable stopOwned;
 
     private GrpcServer(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcConnectionCap cap, Runnable stopOwned,
-            Duration lease, LongSupplier clock, GrpcSetup setup, Refusals refusals) {
+            Executor workers, Duration lease, LongSupplier clock, GrpcSetup setup, Refusals refusals) {
+        GrpcLimits limits = setup.limits();
+        this.messages = new MessageBudget(limits.payloadBudget(), limits.maxConnections(), limits.maxInboundMessage());
+        RequestFlow requests = new RequestFlow(messages, limits.maxInboundMessage());
         this.cap = cap;
         this.stopOwned = stopOwned;
         this.refusals = refusals;
@@ -95,9 +104,12 @@ public final class GrpcServer implements AutoCloseable {
                 Thread.ofPlatform().name("blockhaus-grpc-watch").daemon().factory());
         this.server = builder
                 .addTransportFilter(leases.transportFilter())
+                .addTransportFilter(requests.transportFilter())
+                .intercept(requests.interceptor())
                 .intercept(leases.interceptor())
                 .intercept(Caller.interceptor())
-                .addService(ZeroCopyWrites.bind(new VolumeIoService(catalog, handles, notifier, setup.security(), refusals)))
+                .addService(ZeroCopyWrites.bind(new VolumeIoService(catalog, handles, notifier, setup.security(), refusals,
+                        workers)))
                 .addService(new VolumeAdminService(catalog, handles, setup.security(), refusals))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -112,8 +124,7 @@ public final class GrpcServer implements AutoCloseable {
 
     /** {@link #start(ServerBuilder, VolumeCatalog)} with allow lists and an admin rule (tests, in-process). */
     public static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcSecurity security) {
-        return start(builder, catalog, null, null, DEFAULT_LEASE, System::nanoTime, true,
-                GrpcSetup.DEFAULTS.withSecurity(security), new Refusals("grpc"));
+        return startOn(builder, catalog, DEFAULT_LEASE, System::nanoTime, true, GrpcSetup.DEFAULTS.withSecurity(security));
     }
 
     /**
@@ -122,7 +133,19 @@ public final class GrpcServer implements AutoCloseable {
      */
     static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease, LongSupplier clock,
             Duration recall) {
-        return start(builder, catalog, null, null, lease, clock, false, GrpcSetup.DEFAULTS.withRecall(recall),
+        return startOn(builder, catalog, lease, clock, false, GrpcSetup.DEFAULTS.withRecall(recall));
+    }
+
+    /**
+     * A server on the caller's builder and executor. A Read whose chunk waited for the payload
+     * budget goes on on a thread of its own pool ({@link ReadStreamer}), since the builder's
+     * executor is not ours to reach.
+     */
+    private static GrpcServer startOn(ServerBuilder<?> builder, VolumeCatalog catalog, Duration lease,
+            LongSupplier clock, boolean sweep, GrpcSetup setup) {
+        ExecutorService resumes = Executors.newCachedThreadPool(
+                Thread.ofPlatform().name("blockhaus-grpc-resume-", 0).daemon().factory());
+        return start(builder, catalog, null, resumes, resumes::shutdown, lease, clock, sweep, setup,
                 new Refusals("grpc"));
     }
 
@@ -222,7 +245,7 @@ public final class GrpcServer implements AutoCloseable {
         }
         List<EventLoopGroup> owned = groups;
         setup.decorate().accept(b);
-        return start(b, catalog, cap, () -> {
+        return start(b, catalog, cap, pool, () -> {
             pool.shutdown();
             for (EventLoopGroup g : owned) {
                 g.shutdownGracefully(0, 5, TimeUnit.SECONDS);
@@ -231,8 +254,9 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     private static GrpcServer start(ServerBuilder<?> builder, VolumeCatalog catalog, GrpcConnectionCap cap,
-            Runnable stopOwned, Duration lease, LongSupplier clock, boolean sweep, GrpcSetup setup, Refusals refusals) {
-        GrpcServer s = new GrpcServer(builder, catalog, cap, stopOwned, lease, clock, setup, refusals);
+            Executor workers, Runnable stopOwned, Duration lease, LongSupplier clock, boolean sweep, GrpcSetup setup,
+            Refusals refusals) {
+        GrpcServer s = new GrpcServer(builder, catalog, cap, stopOwned, workers, lease, clock, setup, refusals);
         try {
             s.server.start();
         } catch (IOException e) {
@@ -283,6 +307,26 @@ public final class GrpcServer implements AutoCloseable {
     /** Calls, handles and mappings refused by a limit, by reason (for the metrics binding). */
     public Refusals refusals() {
         return refusals;
+    }
+
+    /** Bytes reserved from the payload budget now: request messages and Read chunks held ({@link MessageBudget}). */
+    public long payloadBytesHeld() {
+        return messages.used();
+    }
+
+    /** The most bytes ever reserved at once from the payload budget. */
+    public long payloadBytesPeak() {
+        return messages.peak();
+    }
+
+    /** The payload budget (--grpc-payload-budget). */
+    public long payloadBudget() {
+        return messages.limit();
+    }
+
+    /** Reservations waiting for the payload budget now. */
+    int payloadWaiters() {
+        return messages.waiting();
     }
 
     /** gRPC connections open now (a server made by {@link #listen}; 0 for {@link #start}'s). */

@@ -57,9 +57,12 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
 
     private final GrpcSecurity security;
     private final Refusals refusals;
+    /** Where a Read goes on after waiting for the payload budget: the worker pool. */
+    private final Executor workers;
 
     VolumeIoService(VolumeCatalog catalog, HandleTable handles, Executor notifier, GrpcSecurity security,
-            Refusals refusals) {
+            Refusals refusals, Executor workers) {
+        this.workers = workers;
         this.catalog = catalog;
         this.handles = handles;
         this.notifier = notifier;
@@ -112,7 +115,7 @@ final class VolumeIoService extends VolumeIoGrpc.VolumeIoImplBase {
                 return;
             }
             Transfers.checkRange(h, r.getOffset(), r.getLength(), false);
-            ReadStreamer.start(call, h, r.getOffset(), r.getLength(), direct);
+            ReadStreamer.start(call, h, r.getOffset(), r.getLength(), direct, RequestFlow.account(), workers);
         } catch (RuntimeException e) {
             Calls.fail(out, e);
         }

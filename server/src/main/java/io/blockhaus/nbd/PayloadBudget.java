@@ -1,5 +1,6 @@
 package io.blockhaus.nbd;
 
+import io.blockhaus.limits.ShareSplit;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -61,9 +62,10 @@ final class PayloadBudget {
         if (limit < 1 || connections < 1) {
             throw new IllegalArgumentException("payload budget and connections must be positive: " + limit + ", " + connections);
         }
+        ShareSplit split = ShareSplit.of(limit, connections);
         this.limit = limit;
-        this.share = limit / 2 / connections;
-        this.pool = poolOf(limit, connections);
+        this.share = split.share();
+        this.pool = split.pool();
         if (pool < maxRequest) {
             throw new IllegalArgumentException("a payload budget of " + limit + " bytes leaves a shared pool of "
                     + pool + ", below one request of " + maxRequest + ": it must be at least twice that");
@@ -72,7 +74,7 @@ final class PayloadBudget {
 
     /** The shared pool's size: what is left of {@code limit} once every connection slot has its share. */
     static long poolOf(long limit, int connections) {
-        return limit - limit / 2 / connections * connections;
+        return ShareSplit.of(limit, connections).pool();
     }
 
     long limit() {

@@ -67,13 +67,20 @@ final class LimitOptions {
     Duration grpcMaxConnectionIdle;
 
     @Option(names = "--grpc-max-connections", paramLabel = "N", defaultValue = "64",
-            description = "gRPC connections open at once, server-wide; more are closed at accept. Each may make the"
-                    + " server buffer its 8 MiB HTTP/2 window, so this bounds that memory (docs/nbd.md).")
+            description = "gRPC connections open at once, server-wide; more are closed at accept. Each call of each"
+                    + " may make the server buffer its 8 MiB HTTP/2 stream window (docs/nbd.md).")
     int grpcMaxConnections;
 
     @Option(names = "--grpc-max-connections-per-source", paramLabel = "N", defaultValue = "32",
             description = "gRPC connections open at once from one source address; more are closed at accept.")
     int grpcMaxConnectionsPerSource;
+
+    @Option(names = "--grpc-payload-budget", paramLabel = "SIZE", defaultValue = "256M",
+            converter = OptionConverters.SizeConverter.class,
+            description = "Bytes of gRPC request messages and Read reply chunks all connections together may hold;"
+                    + " past it calls wait (flow control). Half is split over --grpc-max-connections slots; at least"
+                    + " twice --grpc-max-message.")
+    long grpcPayloadBudget;
 
     @Option(names = "--grpc-max-handles", paramLabel = "N", defaultValue = "4096",
             description = "gRPC handles open at once, server-wide.")
@@ -117,7 +124,7 @@ final class LimitOptions {
         try {
             return new GrpcLimits((int) grpcMaxMessage, grpcMaxCallsPerConnection, grpcCallQueue, grpcPermitKeepAlive,
                     grpcMaxConnectionIdle, grpcMaxHandles, grpcMaxHandlesPerClient, grpcMaxMappingsPerHandle,
-                    grpcMaxConnections, grpcMaxConnectionsPerSource);
+                    grpcMaxConnections, grpcMaxConnectionsPerSource, grpcPayloadBudget);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("gRPC limits: " + e.getMessage(), e);
         }

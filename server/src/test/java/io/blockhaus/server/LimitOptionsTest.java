@@ -65,6 +65,9 @@ class LimitOptionsTest {
                 Duration.ofMinutes(5), 9, 4, 6));
         assertThat(limits("--grpc-max-connections", "5", "--grpc-max-connections-per-source", "2").grpcLimits())
                 .isEqualTo(GrpcLimits.DEFAULTS.withConnections(5, 2));
+        assertThat(limits().grpcLimits().payloadBudget()).isEqualTo(256L << 20);
+        assertThat(limits("--grpc-payload-budget", "64M").grpcLimits())
+                .isEqualTo(GrpcLimits.DEFAULTS.withPayloadBudget(64L << 20));
     }
 
     @Test
@@ -79,6 +82,8 @@ class LimitOptionsTest {
                 .isInstanceOf(ParameterException.class).hasMessageContaining("at least 1114112");
         assertThatThrownBy(() -> parse("--grpc-max-handles-per-client", "0").checkOptions())
                 .isInstanceOf(ParameterException.class).hasMessageContaining("gRPC limits");
+        assertThatThrownBy(() -> parse("--grpc-payload-budget", "2M").checkOptions())
+                .isInstanceOf(ParameterException.class).hasMessageContaining("at least twice the largest message");
         assertThatThrownBy(() -> parse("--nbd-max-connections", "0").checkOptions())
                 .isInstanceOf(ParameterException.class).hasMessageContaining("--nbd-max-connections");
     }
