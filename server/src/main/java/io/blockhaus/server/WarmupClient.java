@@ -51,6 +51,11 @@ final class WarmupClient implements AutoCloseable {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
+            // The kernel picks this socket's port from the ephemeral range, where an operator may
+            // also have put the server's own listen port; closed first, the socket then sits in
+            // TIME_WAIT on that port, and without SO_REUSEADDR on both sides the listener's bind
+            // fails with EADDRINUSE (seen once in eight starts with --nbd-listen 127.0.0.1:37010).
+            s.setReuseAddress(true);
             s.connect(server, 5_000);
             s.setSoTimeout(30_000); // a server that stops answering ends the warm-up, never hangs it
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 256 * 1024));
