@@ -39,8 +39,9 @@ import java.util.stream.Stream;
  * JDK 25's AOT cache holds class data and profiles, not compiled code, and did not close that gap
  * (cold2-2026-12-05.md). Running the hot paths before anyone depends on them does: the time is
  * spent while nobody waits on a reply. The price is readiness: the listeners open after the
- * warm-up (about its duration plus setting up and tearing down). Off by default
- * ({@link WarmupOptions} says why); {@code --warmup 2s} turns it on.
+ * warm-up (about its duration plus setting up and tearing down). On by default for
+ * {@value WarmupOptions#DEFAULT_SECONDS} s ({@link WarmupOptions} says why, with the figures);
+ * {@code --warmup 0} turns it off.
  *
  * <p>What it touches, and what not:
  * <ul>

@@ -63,10 +63,10 @@ class ServeGrpcTest {
         CommandLine cl = new CommandLine(cmd);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(out, true));
-        String[] args = new String[8 + extra.length];
+        String[] args = new String[10 + extra.length];
         System.arraycopy(new String[] {"--data-dir", data.toString(), "--nbd-listen", "127.0.0.1:0", "--grpc-listen",
-                "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, 0, args, 0, 8);
-        System.arraycopy(extra, 0, args, 8, extra.length);
+                "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--warmup", "0"}, 0, args, 0, 10);
+        System.arraycopy(extra, 0, args, 10, extra.length);
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute(args));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (cmd.running() == null) {

@@ -129,7 +129,8 @@ class ServeMetricsTest {
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(out, true));
             return new Serve(cmd, CompletableFuture.supplyAsync(() -> cl.execute("--data-dir", data.toString(),
-                    "--nbd-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--metrics-listen", metricsListen)), out);
+                    "--nbd-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--metrics-listen", metricsListen,
+                    "--warmup", "0")), out);
         }
 
         ServeCommand.Running awaitRunning() {

@@ -122,8 +122,8 @@ class StartupWarmupTest {
     }
 
     @Test
-    void optionDefaultsToOffAndTakesZeroToSixtySeconds() {
-        assertThat(parse().duration()).isZero();
+    void optionDefaultsToTwoSecondsAndTakesZeroToSixtySeconds() {
+        assertThat(parse().duration()).isEqualTo(Duration.ofSeconds(2));
         assertThat(parse("--warmup", "0").duration()).isZero();
         assertThat(parse("--warmup", "0ms").duration()).isZero();
         assertThat(parse("--warmup", "500ms").duration()).isEqualTo(Duration.ofMillis(500));
