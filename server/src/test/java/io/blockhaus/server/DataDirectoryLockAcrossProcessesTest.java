@@ -32,7 +32,10 @@ class DataDirectoryLockAcrossProcessesTest {
     private List<String> serve(Path dir, String... extra) {
         List<String> args = new ArrayList<>(List.of("serve", "--data-dir", dir.toString(), "--nbd-listen", "127.0.0.1:0",
                 "--grpc-listen", "127.0.0.1:0", "--metrics-listen", "off", "--cache-size", "64M", "--export", "name=a,size=1M",
-                "--cache-prefault", "false")); // so "data directory" is the child's first line
+                "--cache-prefault", "false")); // so "data directory" is the child's first line...
+        if (!List.of(extra).contains("--warmup")) {
+            args.addAll(List.of("--warmup", "0")); // ...also without the killed server's warm-up
+        }
         args.addAll(List.of(extra));
         return args;
     }
