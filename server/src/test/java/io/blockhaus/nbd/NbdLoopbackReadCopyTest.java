@@ -81,7 +81,11 @@ class NbdLoopbackReadCopyTest {
                 assertThat(Arrays.equals(got, want)).as("READ of %d at %d (client %d): the file's bytes", a[3], a[2], a[0]).isTrue();
             }
             assertThat(s.server().readsSentFromFile()).as("no sendfile for a loopback client").isZero();
-            assertThat(s.server().readsCopiedFromFile()).as("the pipelined READs were copies too").isEqualTo(2 + 48);
+            // All but a few: a READ any page of which the kernel no longer holds (these VMs run
+            // DAMON reclaim, and a loaded machine evicts) is read through the engine instead, on
+            // the worker as well, and not counted here. Seen once in a loaded run: 49 of 50.
+            assertThat(s.server().readsCopiedFromFile()).as("the pipelined READs were copies too")
+                    .isBetween(2L + 48 - 4, 2L + 48);
             Await.until("the replies' budget given back", Duration.ofSeconds(10), () -> s.server().payloadBytesInFlight() == 0);
         }
     }
