@@ -73,7 +73,9 @@
 #   --runtime S           timed seconds per workload (default 10)
 #   --ramp S              fio ramp_time before each timed run (default 3)
 #   --warmup S            seconds of each untimed Blockhaus warm-up pass (default 5)
-#                         (0: no warm-up: a cold JVM and an empty cache, as right after a start)
+#                         (0: no untimed pass: an empty cache, as right after a start; the server's
+#                         own start-up warm-up, `serve --warmup`, 2s by default, still runs before it
+#                         listens: --bh-args "--warmup 0" for a JVM that is cold too)
 #   --size SIZE           backing file / export size, e.g. 1G, 512M (default 1G)
 #   --servers "LIST"      subset/order of servers (default: the six above other than nbdkit-null, and
 #                         with --bh-base-jar also blockhaus-base and blockhaus-base-cached)
