@@ -321,18 +321,13 @@ public final class ServeCommand implements Callable<Integer> {
         shutdown.register("the volumes", registry);
         try {
             fileLocks.lock(plans, true); // the files this start created: no other server knew them before
+            cache.prefault(engineMade[0], out); // the volumes' page sizes are known now
         } catch (RuntimeException e) {
             shutdown.closeAll();
             throw e;
         }
         metrics.bindVolumes(registry);
         readiness.volumesOpen(registry);
-        try {
-            cache.prefault(engineMade[0], out); // the volumes' page sizes are known now
-        } catch (StartupException e) {
-            shutdown.closeAll();
-            throw e;
-        }
         // Before the front ends listen, so the first client meets compiled code (StartupWarmup).
         warmup.runBeforeListening(dir, storeFactory, engineConfig, metricsListen() != null, jfr.lockWaitThreshold(),
                 nbdConfig(), out, err);
